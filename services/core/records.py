@@ -1,0 +1,70 @@
+"""Record helpers shared by every stage: JSON bytes in/out, timestamps, dead letters."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.core.schemas import SchemaError
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset,
+                "timestamp_ms": self.timestamp_ms}
+
+    def token(self) -> str:
+        """Identifies this exact message; used to tell a redelivery from a duplicate."""
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def dumps(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class DecodeError(ValueError):
+    """The bytes are not a JSON object."""
+
+
+def loads(data: bytes | None) -> dict[str, Any]:
+    if data is None:
+        raise DecodeError("empty message (no value)")
+    try:
+        value = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                          ) from None
+    if not isinstance(value, dict):
+        raise DecodeError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def dead_letter(*, stage: str, reason: str, errors: Sequence[SchemaError],
+                source: SourcePosition, original: bytes | None, key: bytes | None,
+                failed_at: str | None = None) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "reason": reason,
+        "errors": [e.as_dict() for e in errors],
+        "source": {"topic": source.topic, "partition": source.partition,
+                   "offset": source.offset},
+        "key_b64": base64.b64encode(key).decode() if key is not None else None,
+        "original_b64": base64.b64encode(original or b"").decode(),
+        "failed_at": failed_at or utc_now_iso(),
+    }

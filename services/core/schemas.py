@@ -1,0 +1,107 @@
+"""Load the JSON Schemas in ``schemas/`` and validate records against them.
+
+Errors come back as plain :class:`SchemaError` values (JSON path + reason) so callers can put
+them in a dead letter or an HTTP 422 body. No customer text is copied into messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+SCHEMA_NAMES = ("chat", "crm", "ads", "interaction", "prediction", "review", "label",
+                "model-event", "deadletter")
+_MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+def schemas_dir() -> Path:
+    """Where the schema files are: inside an installed wheel, else the repository's schemas/."""
+    packaged = Path(str(resources.files("services"))) / "_schemas"
+    if packaged.is_dir():
+        return packaged
+    repo = Path(__file__).resolve().parents[2] / "schemas"
+    if repo.is_dir():
+        return repo
+    raise FileNotFoundError(f"no schemas directory (looked in {packaged} and {repo})")
+
+
+_format_checker = FormatChecker()
+
+
+@_format_checker.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    # RFC 3339 needs a time zone; fromisoformat accepts 'Z' on 3.11+.
+    if not isinstance(value, str):
+        return True
+    if not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value):
+        raise ValueError("not an RFC 3339 date-time")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("date-time needs a time zone (e.g. Z or +01:00)")
+    return True
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    if name not in SCHEMA_NAMES:
+        raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
+    schema = json.loads((schemas_dir() / f"{name}.v1.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=_format_checker)
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _describe(err: ValidationError) -> SchemaError:
+    path = list(err.absolute_path)
+    if err.validator == "required":
+        missing = re.search(r"'([^']+)' is a required property", err.message)
+        if missing:
+            return SchemaError(_json_path([*path, missing.group(1)]), "is required")
+    if err.validator == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", err.message)
+        return SchemaError(_json_path(path), f"unexpected properties: {', '.join(extra)}")
+    if err.validator in ("enum", "const"):
+        allowed = err.validator_value if isinstance(err.validator_value, list) else [
+            err.validator_value]
+        return SchemaError(_json_path(path), f"must be one of {allowed}")
+    if err.validator == "type":
+        return SchemaError(_json_path(path), f"must be of type {err.validator_value}")
+    if err.validator in ("minLength", "maxLength", "pattern", "maxProperties"):
+        return SchemaError(_json_path(path), f"violates {err.validator} {err.validator_value!r}")
+    if err.validator == "format":
+        return SchemaError(_json_path(path), f"is not a valid {err.validator_value}")
+    # Other validators: jsonschema's message may quote the value; keep only the rule.
+    return SchemaError(_json_path(path), f"violates {err.validator}")
+
+
+def validate(name: str, record: object) -> list[SchemaError]:
+    """Validate ``record`` against schema ``name``; [] when valid."""
+    errors = sorted(validator(name).iter_errors(record), key=lambda e: list(e.absolute_path))
+    return [_describe(e) for e in errors[:_MAX_ERRORS]]
+
+

@@ -1,0 +1,39 @@
+"""Ad comments, replies and lead-form answers -> canonical interaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.ingest.channels.base import CanonicalFields
+
+
+class AdsAdapter:
+    name = "ads"
+    schema = "ads"
+
+    def key(self, event: Mapping[str, Any]) -> str:
+        # An author's comments stay ordered; anonymous ones are spread by ad.
+        return str(event.get("author_id") or event["ad_id"])
+
+    def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields:
+        meta: dict[str, Any] = {
+            "platform": event["platform"],
+            "kind": event["kind"],
+            "campaign_id": event["campaign_id"],
+            "ad_id": event["ad_id"],
+        }
+        for k in ("parent_id", "form_id"):
+            if k in event:
+                meta[k] = event[k]
+        meta.update(event.get("metadata") or {})
+        return CanonicalFields(
+            event_id=str(event["event_id"]),
+            key=self.key(event),
+            text=str(event["text"]),
+            occurred_at=str(event["created_at"]),
+            locale=event.get("locale"),
+            customer_id=event.get("author_id"),
+            conversation_id=event.get("parent_id"),
+            metadata=meta,
+        )

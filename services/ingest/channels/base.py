@@ -1,0 +1,32 @@
+"""What a channel adapter is: a pure mapping from a validated raw event to canonical fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CanonicalFields:
+    """The channel-specific part of a canonical interaction (before redaction)."""
+
+    event_id: str
+    key: str
+    text: str
+    occurred_at: str
+    locale: str | None
+    customer_id: str | None
+    conversation_id: str | None
+    metadata: dict[str, Any]
+
+
+class ChannelAdapter(Protocol):
+    name: str
+    schema: str
+
+    def key(self, event: Mapping[str, Any]) -> str:
+        """Partition key, so one customer's events stay ordered."""
+        ...
+
+    def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields: ...

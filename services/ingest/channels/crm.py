@@ -1,0 +1,41 @@
+"""CRM case notes -> canonical interaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.ingest.channels.base import CanonicalFields
+
+
+class CrmAdapter:
+    name = "crm"
+    schema = "crm"
+
+    def key(self, event: Mapping[str, Any]) -> str:
+        return str(event["account_id"])
+
+    def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields:
+        subject = (event.get("subject") or "").strip()
+        body = str(event["body"])
+        # The subject often carries the intent ("Refund request"): keep it in the text.
+        text = f"{subject}\n{body}" if subject else body
+        meta: dict[str, Any] = {
+            "case_id": event["case_id"],
+            "status": event["status"],
+            "priority": event.get("priority", "normal"),
+        }
+        for k in ("origin", "contact_id"):
+            if k in event:
+                meta[k] = event[k]
+        meta.update(event.get("metadata") or {})
+        return CanonicalFields(
+            event_id=str(event["event_id"]),
+            key=self.key(event),
+            text=text,
+            occurred_at=str(event["created_at"]),
+            locale=event.get("locale"),
+            customer_id=str(event.get("contact_id") or event["account_id"]),
+            conversation_id=str(event["case_id"]),
+            metadata=meta,
+        )

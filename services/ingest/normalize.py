@@ -1,0 +1,89 @@
+"""Normalize: raw channel bytes -> canonical interaction, or a dead letter. Pure logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.records import DecodeError, SourcePosition, dead_letter, loads, utc_now_iso
+from services.core.schemas import SchemaError, validate
+from services.ingest.channels import ADAPTERS
+from services.ingest.redact import redact
+
+
+@dataclass(frozen=True)
+class Normalized:
+    interaction: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        return str(self.interaction["event_id"])
+
+    @property
+    def key(self) -> str:
+        return str(self.interaction["key"])
+
+
+@dataclass(frozen=True)
+class Rejected:
+    dead_letter: dict[str, Any]
+
+
+def normalize(channel: str | None, value: bytes | None, key: bytes | None,
+              source: SourcePosition, now: str | None = None) -> Normalized | Rejected:
+    """Validate and map one raw channel event. Never raises on bad input."""
+
+    def reject(reason: str, errors: list[SchemaError]) -> Rejected:
+        return Rejected(dead_letter(stage="normalize", reason=reason, errors=errors,
+                                    source=source, original=value, key=key))
+
+    if channel is None or channel not in ADAPTERS:
+        return reject("unknown_channel", [SchemaError("$", f"topic {source.topic} is not a "
+                                                            "known channel topic")])
+    adapter = ADAPTERS[channel]
+    try:
+        event = loads(value)
+    except DecodeError as exc:
+        return reject("invalid_json", [SchemaError("$", str(exc))])
+    errors = validate(adapter.schema, event)
+    if errors:
+        return reject("schema_violation", errors)
+    fields = adapter.to_canonical(event)
+    red = redact(fields.text)
+    counts = dict(red.counts)
+    metadata: dict[str, Any] = {}
+    for k, v in fields.metadata.items():
+        # Free-form metadata can carry PII too; redact string values the same way.
+        if isinstance(v, str):
+            r = redact(v)
+            for kind, n in r.counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+            v = r.text
+        metadata[k] = v
+    if not red.text.strip():
+        return reject("empty_text", [SchemaError("$.text", "is blank")])
+    interaction: dict[str, Any] = {
+        "event_id": fields.event_id,
+        "channel": channel,
+        "key": fields.key,
+        "text": red.text,
+        "occurred_at": fields.occurred_at,
+        "received_at": now or utc_now_iso(),
+        "locale": fields.locale,
+        "customer_id": fields.customer_id,
+        "conversation_id": fields.conversation_id,
+        "metadata": metadata,
+        "redactions": counts,
+        "source": source.as_dict(),
+    }
+    return Normalized(interaction)
+
+
+def dedupe_key(prefix: str, channel: str, event_id: str) -> str:
+    return f"{prefix}dedupe:normalize:{channel}:{event_id}"
+
+
+def is_duplicate(stored_token: str | None, own_token: str) -> bool:
+    """First sighting stores the message's position; the same position again is a redelivery
+    (after a crash before the commit) and must be processed, another position is a duplicate."""
+    return stored_token is not None and stored_token != own_token

@@ -1,0 +1,90 @@
+"""A loaded sequence classifier: tokenizer + model + label set, ready to predict."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
+
+from services.inference.batching import length_sorted_chunks, restore_order
+from services.model.device import Placement
+
+
+def _offline() -> None:
+    # Weights come from local directories only; never let a typo trigger a hub download.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # The load report and per-file progress bars are noise in worker logs.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+@dataclass
+class TextClassifier:
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    labels: list[str]
+    placement: Placement
+    max_length: int = 64
+    version: int = 0
+
+    @classmethod
+    def load(cls, path: Path, placement: Placement, *, labels: Sequence[str] | None = None,
+             max_length: int = 64, version: int = 0) -> TextClassifier:
+        """Load a saved classifier, or (with ``labels``) a bare encoder with a new head."""
+        _offline()
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        if labels is not None:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(path), num_labels=len(labels),
+                id2label=dict(enumerate(labels)), label2id={lab: i for i, lab in enumerate(labels)},
+            )
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(str(path))
+        id2label = model.config.id2label
+        label_list = [str(id2label[i]) for i in range(len(id2label))]
+        model.to(placement.device)
+        model.eval()
+        return cls(model, tokenizer, label_list, placement, max_length, version)
+
+    @contextlib.contextmanager
+    def _autocast(self) -> Iterator[None]:
+        if self.placement.autocast_dtype is None:
+            yield
+            return
+        with torch.autocast(self.placement.device.type, dtype=self.placement.autocast_dtype):
+            yield
+
+    def encode(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Dynamic padding: pad to the longest text of this chunk, not to max_length."""
+        enc = self.tokenizer(list(texts), padding=True, truncation=True,
+                             max_length=self.max_length, return_tensors="pt")
+        return {k: v.to(self.placement.device, non_blocking=True) for k, v in enc.items()}
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: Sequence[str], chunk_size: int = 32) -> list[list[float]]:
+        """Class probabilities per text, in input order."""
+        if not texts:
+            return []
+        lengths = [len(t) for t in texts]
+        chunks = length_sorted_chunks(lengths, chunk_size)
+        results: list[list[list[float]]] = []
+        self.model.eval()
+        for idx in chunks:
+            batch = self.encode([texts[i] for i in idx])
+            with self._autocast():
+                logits = self.model(**batch).logits
+            results.append(torch.softmax(logits.float(), dim=-1).cpu().tolist())
+        return restore_order(chunks, results)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(str(path))
+        self.tokenizer.save_pretrained(str(path))

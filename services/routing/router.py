@@ -1,0 +1,35 @@
+"""Routing decision: prediction -> review request or nothing. Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from services.routing.strategies import Strategy
+
+
+@dataclass(frozen=True)
+class Router:
+    strategy: Strategy
+    default_threshold: float
+    thresholds: Mapping[str, float]
+
+    def threshold_for(self, channel: str) -> float:
+        return self.thresholds.get(channel, self.default_threshold)
+
+    def route(self, prediction: Mapping[str, Any], now: str) -> dict[str, Any] | None:
+        """The review request for ``prediction`` if it is worth a human's time, else None."""
+        probs = [float(p) for p in prediction["probs"].values()]
+        score = self.strategy.score(probs, str(prediction["event_id"]))
+        threshold = self.threshold_for(str(prediction["channel"]))
+        if score < threshold:
+            return None
+        review = {k: prediction[k] for k in ("event_id", "channel", "key", "text", "label",
+                                              "probs", "confidence", "model_version")}
+        for k in ("occurred_at", "metadata"):
+            if k in prediction:
+                review[k] = prediction[k]
+        review.update(strategy=self.strategy.name, score=round(score, 6),
+                      threshold=threshold, routed_at=now)
+        return review
