@@ -20,8 +20,12 @@ class SourcePosition:
     timestamp_ms: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"topic": self.topic, "partition": self.partition, "offset": self.offset,
-                "timestamp_ms": self.timestamp_ms}
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "timestamp_ms": self.timestamp_ms,
+        }
 
     def token(self) -> str:
         """Identifies this exact message; used to tell a redelivery from a duplicate."""
@@ -48,22 +52,29 @@ def loads(data: bytes | None) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise DecodeError(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
-        raise DecodeError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                          ) from None
+        raise DecodeError(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     if not isinstance(value, dict):
         raise DecodeError(f"expected a JSON object, got {type(value).__name__}")
     return value
 
 
-def dead_letter(*, stage: str, reason: str, errors: Sequence[SchemaError],
-                source: SourcePosition, original: bytes | None, key: bytes | None,
-                failed_at: str | None = None) -> dict[str, Any]:
+def dead_letter(
+    *,
+    stage: str,
+    reason: str,
+    errors: Sequence[SchemaError],
+    source: SourcePosition,
+    original: bytes | None,
+    key: bytes | None,
+    failed_at: str | None = None,
+) -> dict[str, Any]:
     return {
         "stage": stage,
         "reason": reason,
         "errors": [e.as_dict() for e in errors],
-        "source": {"topic": source.topic, "partition": source.partition,
-                   "offset": source.offset},
+        "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
         "key_b64": base64.b64encode(key).decode() if key is not None else None,
         "original_b64": base64.b64encode(original or b"").decode(),
         "failed_at": failed_at or utc_now_iso(),

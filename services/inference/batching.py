@@ -18,13 +18,16 @@ def length_sorted_chunks(lengths: Sequence[int], chunk_size: int) -> list[list[i
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    return [order[i:i + chunk_size] for i in range(0, len(order), chunk_size)]
+    return [order[i : i + chunk_size] for i in range(0, len(order), chunk_size)]
 
 
 def restore_order(chunks: Sequence[Sequence[int]], results: Sequence[Sequence[T]]) -> list[T]:
     """Inverse of ``length_sorted_chunks``: per-chunk results back to input order."""
-    pairs = [(i, r) for idx_chunk, res_chunk in zip(chunks, results, strict=True)
-             for i, r in zip(idx_chunk, res_chunk, strict=True)]
+    pairs = [
+        (i, r)
+        for idx_chunk, res_chunk in zip(chunks, results, strict=True)
+        for i, r in zip(idx_chunk, res_chunk, strict=True)
+    ]
     pairs.sort(key=lambda p: p[0])
     if [i for i, _ in pairs] != list(range(len(pairs))):
         raise ValueError("chunks are not a permutation of the input indices")

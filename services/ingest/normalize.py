@@ -29,17 +29,32 @@ class Rejected:
     dead_letter: dict[str, Any]
 
 
-def normalize(channel: str | None, value: bytes | None, key: bytes | None,
-              source: SourcePosition, now: str | None = None) -> Normalized | Rejected:
+def normalize(
+    channel: str | None,
+    value: bytes | None,
+    key: bytes | None,
+    source: SourcePosition,
+    now: str | None = None,
+) -> Normalized | Rejected:
     """Validate and map one raw channel event. Never raises on bad input."""
 
     def reject(reason: str, errors: list[SchemaError]) -> Rejected:
-        return Rejected(dead_letter(stage="normalize", reason=reason, errors=errors,
-                                    source=source, original=value, key=key))
+        return Rejected(
+            dead_letter(
+                stage="normalize",
+                reason=reason,
+                errors=errors,
+                source=source,
+                original=value,
+                key=key,
+            )
+        )
 
     if channel is None or channel not in ADAPTERS:
-        return reject("unknown_channel", [SchemaError("$", f"topic {source.topic} is not a "
-                                                            "known channel topic")])
+        return reject(
+            "unknown_channel",
+            [SchemaError("$", f"topic {source.topic} is not a known channel topic")],
+        )
     adapter = ADAPTERS[channel]
     try:
         event = loads(value)
@@ -77,13 +92,3 @@ def normalize(channel: str | None, value: bytes | None, key: bytes | None,
         "source": source.as_dict(),
     }
     return Normalized(interaction)
-
-
-def dedupe_key(prefix: str, channel: str, event_id: str) -> str:
-    return f"{prefix}dedupe:normalize:{channel}:{event_id}"
-
-
-def is_duplicate(stored_token: str | None, own_token: str) -> bool:
-    """First sighting stores the message's position; the same position again is a redelivery
-    (after a crash before the commit) and must be processed, another position is a duplicate."""
-    return stored_token is not None and stored_token != own_token

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 from transformers.utils import logging as hf_logging
 
 from services.inference.batching import length_sorted_chunks, restore_order
@@ -36,15 +40,24 @@ class TextClassifier:
     version: int = 0
 
     @classmethod
-    def load(cls, path: Path, placement: Placement, *, labels: Sequence[str] | None = None,
-             max_length: int = 64, version: int = 0) -> TextClassifier:
+    def load(
+        cls,
+        path: Path,
+        placement: Placement,
+        *,
+        labels: Sequence[str] | None = None,
+        max_length: int = 64,
+        version: int = 0,
+    ) -> TextClassifier:
         """Load a saved classifier, or (with ``labels``) a bare encoder with a new head."""
         _offline()
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         if labels is not None:
             model = AutoModelForSequenceClassification.from_pretrained(
-                str(path), num_labels=len(labels),
-                id2label=dict(enumerate(labels)), label2id={lab: i for i, lab in enumerate(labels)},
+                str(path),
+                num_labels=len(labels),
+                id2label=dict(enumerate(labels)),
+                label2id={lab: i for i, lab in enumerate(labels)},
             )
         else:
             model = AutoModelForSequenceClassification.from_pretrained(str(path))
@@ -64,8 +77,13 @@ class TextClassifier:
 
     def encode(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         """Dynamic padding: pad to the longest text of this chunk, not to max_length."""
-        enc = self.tokenizer(list(texts), padding=True, truncation=True,
-                             max_length=self.max_length, return_tensors="pt")
+        enc = self.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
         return {k: v.to(self.placement.device, non_blocking=True) for k, v in enc.items()}
 
     @torch.inference_mode()

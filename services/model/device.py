@@ -17,9 +17,12 @@ class Placement:
         return {None: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[self.autocast_dtype]
 
 
-def select_placement(device: str = "auto", precision: str = "auto",
-                     cuda_available: bool | None = None,
-                     bf16_supported: bool | None = None) -> Placement:
+def select_placement(
+    device: str = "auto",
+    precision: str = "auto",
+    cuda_available: bool | None = None,
+    bf16_supported: bool | None = None,
+) -> Placement:
     """``auto`` picks CUDA when present, with bf16 autocast where the GPU supports it and fp16
     otherwise; on CPU it stays fp32 (CPU autocast is slower than fp32 for BERT-sized models
     on common x86 parts). The two probes are injectable so the CUDA path is testable on CPU."""
@@ -35,7 +38,7 @@ def select_placement(device: str = "auto", precision: str = "auto",
         return Placement(dev, None)
     if precision == "fp16":
         return Placement(dev, torch.float16)
-    bf16 = (torch.cuda.is_bf16_supported() if bf16_supported is None else bf16_supported)
+    bf16 = torch.cuda.is_bf16_supported() if bf16_supported is None else bf16_supported
     if precision == "bf16" and not bf16:
         raise RuntimeError("EDDY_PRECISION=bf16 but this GPU does not support bf16")
     return Placement(dev, torch.bfloat16 if bf16 else torch.float16)

@@ -40,8 +40,13 @@ def seed_everything(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def fine_tune(clf: TextClassifier, texts: Sequence[str], labels: Sequence[str],
-              cfg: TrainConfig, progress: ProgressFn | None = None) -> TrainResult:
+def fine_tune(
+    clf: TextClassifier,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    cfg: TrainConfig,
+    progress: ProgressFn | None = None,
+) -> TrainResult:
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
     if not texts:
@@ -77,7 +82,7 @@ def fine_tune(clf: TextClassifier, texts: Sequence[str], labels: Sequence[str],
         for _ in range(cfg.epochs):
             rng.shuffle(order)
             for b in range(0, len(order), cfg.batch_size):
-                idx = order[b:b + cfg.batch_size]
+                idx = order[b : b + cfg.batch_size]
                 batch = clf.encode([texts[i] for i in idx])
                 target = torch.tensor([y[i] for i in idx], device=clf.placement.device)
                 with clf._autocast():
@@ -98,8 +103,9 @@ def fine_tune(clf: TextClassifier, texts: Sequence[str], labels: Sequence[str],
     return TrainResult(step, len(texts), time.perf_counter() - start, loss_val)
 
 
-def evaluate(clf: TextClassifier, texts: Sequence[str], labels: Sequence[str],
-             chunk_size: int = 64) -> Metrics:
+def evaluate(
+    clf: TextClassifier, texts: Sequence[str], labels: Sequence[str], chunk_size: int = 64
+) -> Metrics:
     probs = clf.predict_proba(texts, chunk_size=chunk_size)
     pred = [clf.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
     return compute_metrics(list(labels), pred, clf.labels)

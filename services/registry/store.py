@@ -58,8 +58,9 @@ class ModelRegistry:
         meta_path = path / META_FILE
         if not meta_path.is_file():
             known = ", ".join(f"v{v}" for v in self.versions()) or "none"
-            raise RegistryError(f"model version {version} not found in {self.root} "
-                                f"(known: {known})")
+            raise RegistryError(
+                f"model version {version} not found in {self.root} (known: {known})"
+            )
         return ModelRef(version, path, json.loads(meta_path.read_text()))
 
     def champion_version(self) -> int | None:

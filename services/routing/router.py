@@ -25,11 +25,23 @@ class Router:
         threshold = self.threshold_for(str(prediction["channel"]))
         if score < threshold:
             return None
-        review = {k: prediction[k] for k in ("event_id", "channel", "key", "text", "label",
-                                              "probs", "confidence", "model_version")}
+        review = {
+            k: prediction[k]
+            for k in (
+                "event_id",
+                "channel",
+                "key",
+                "text",
+                "label",
+                "probs",
+                "confidence",
+                "model_version",
+            )
+        }
         for k in ("occurred_at", "metadata"):
             if k in prediction:
                 review[k] = prediction[k]
-        review.update(strategy=self.strategy.name, score=round(score, 6),
-                      threshold=threshold, routed_at=now)
+        review.update(
+            strategy=self.strategy.name, score=round(score, 6), threshold=threshold, routed_at=now
+        )
         return review

@@ -31,9 +31,12 @@ class BootstrapResult:
     holdout_size: int
 
 
-def bootstrap(settings: Settings, seed_file: Path,
-              progress: Callable[[int, int, float], None] | None = None,
-              examples: list[Example] | None = None) -> BootstrapResult:
+def bootstrap(
+    settings: Settings,
+    seed_file: Path,
+    progress: Callable[[int, int, float], None] | None = None,
+    examples: list[Example] | None = None,
+) -> BootstrapResult:
     raw = examples if examples is not None else read_examples(seed_file)
     # Train on the same redacted text the stream will serve.
     data = [Example(redact(e.text).text, e.label) for e in raw]
@@ -42,10 +45,19 @@ def bootstrap(settings: Settings, seed_file: Path,
         raise ValueError(f"need at least 2 labels to train a classifier, found {labels}")
     train, hold = stratified_split(data, settings.holdout_fraction, settings.train_seed)
     placement = select_placement(settings.device, settings.precision)
-    clf = TextClassifier.load(base_model_path(settings.base_model), placement, labels=labels,
-                              max_length=settings.max_length, version=1)
-    cfg = TrainConfig(epochs=settings.train_epochs, batch_size=settings.train_batch_size,
-                      lr=settings.train_lr, seed=settings.train_seed)
+    clf = TextClassifier.load(
+        base_model_path(settings.base_model),
+        placement,
+        labels=labels,
+        max_length=settings.max_length,
+        version=1,
+    )
+    cfg = TrainConfig(
+        epochs=settings.train_epochs,
+        batch_size=settings.train_batch_size,
+        lr=settings.train_lr,
+        seed=settings.train_seed,
+    )
     start = time.perf_counter()
     result = fine_tune(clf, [e.text for e in train], [e.label for e in train], cfg, progress)
     metrics = evaluate(clf, [e.text for e in hold], [e.label for e in hold]) if hold else None
@@ -55,12 +67,23 @@ def bootstrap(settings: Settings, seed_file: Path,
         "created_at": utc_now_iso(),
         "kind": "bootstrap",
         "seed_file": str(seed_file),
-        "data": {"train": len(train), "holdout": len(hold),
-                 "train_per_label": dict(Counter(e.label for e in train))},
-        "train": {"epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr,
-                  "seed": cfg.seed, "steps": result.steps, "final_loss": result.final_loss},
-        "timings": {"train_s": round(result.seconds, 2),
-                    "total_s": round(time.perf_counter() - start, 2)},
+        "data": {
+            "train": len(train),
+            "holdout": len(hold),
+            "train_per_label": dict(Counter(e.label for e in train)),
+        },
+        "train": {
+            "epochs": cfg.epochs,
+            "batch_size": cfg.batch_size,
+            "lr": cfg.lr,
+            "seed": cfg.seed,
+            "steps": result.steps,
+            "final_loss": result.final_loss,
+        },
+        "timings": {
+            "train_s": round(result.seconds, 2),
+            "total_s": round(time.perf_counter() - start, 2),
+        },
         "metrics": metrics.as_dict() if metrics else None,
         "max_length": settings.max_length,
         "device": str(placement.device),

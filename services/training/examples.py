@@ -21,8 +21,9 @@ class DatasetError(ValueError):
     pass
 
 
-def read_examples(path: Path, text_field: str = "text", label_field: str = "label",
-                  encoding: str = "utf-8") -> list[Example]:
+def read_examples(
+    path: Path, text_field: str = "text", label_field: str = "label", encoding: str = "utf-8"
+) -> list[Example]:
     """Read a CSV (header row) or JSONL file with a text and a label column."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
@@ -48,8 +49,9 @@ def read_examples(path: Path, text_field: str = "text", label_field: str = "labe
     out: list[Example] = []
     for n, row in enumerate(rows, 1):
         if text_field not in row or label_field not in row:
-            raise DatasetError(f"{path}: record {n} lacks {text_field!r} or {label_field!r} "
-                               f"(has {sorted(row)})")
+            raise DatasetError(
+                f"{path}: record {n} lacks {text_field!r} or {label_field!r} (has {sorted(row)})"
+            )
         text, label = str(row[text_field] or "").strip(), str(row[label_field] or "").strip()
         if text and label:
             out.append(Example(text, label))
@@ -65,13 +67,15 @@ def label_set(examples: Sequence[Example], configured: Sequence[str] = ()) -> li
         return found
     unknown = sorted(set(found) - set(configured))
     if unknown:
-        raise DatasetError(f"labels {unknown} are in the data but not in EDDY_LABELS "
-                           f"{list(configured)}")
+        raise DatasetError(
+            f"labels {unknown} are in the data but not in EDDY_LABELS {list(configured)}"
+        )
     return list(configured)
 
 
-def stratified_split(examples: Sequence[Example], holdout_fraction: float,
-                     seed: int) -> tuple[list[Example], list[Example]]:
+def stratified_split(
+    examples: Sequence[Example], holdout_fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
     """Split keeping class proportions; every class with >= 2 examples lands in both parts."""
     by_label: dict[str, list[Example]] = defaultdict(list)
     for e in examples:

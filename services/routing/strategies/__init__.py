@@ -21,5 +21,12 @@ def make_strategy(name: str, seed: int = 0) -> Strategy:
     raise ValueError(f"unknown routing strategy {name!r}; choose one of {STRATEGY_NAMES}")
 
 
-__all__ = ["STRATEGY_NAMES", "Entropy", "LeastConfidence", "Margin", "RandomSample", "Strategy",
-           "make_strategy"]
+__all__ = [
+    "STRATEGY_NAMES",
+    "Entropy",
+    "LeastConfidence",
+    "Margin",
+    "RandomSample",
+    "Strategy",
+    "make_strategy",
+]

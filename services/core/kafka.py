@@ -1,0 +1,96 @@
+"""Kafka adapters built on kafka-python: topic creation and a synchronous producer."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from services.core.settings import Settings
+
+
+class BrokerUnavailable(RuntimeError):
+    pass
+
+
+def bootstrap_list(settings: Settings) -> list[str]:
+    return [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
+
+
+def ensure_topics(settings: Settings, names: Iterable[str], timeout_s: float = 30.0) -> list[str]:
+    """Create missing topics with the configured partition count; returns those created.
+
+    Topics are created up front because auto-created ones get the broker's default partition
+    count, which Faust then rejects (PartitionsMismatch)."""
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap_list(settings),
+                client_id="eddy-admin",
+                request_timeout_ms=10_000,
+            )
+        except (KafkaError, OSError) as exc:
+            last = exc
+            time.sleep(0.5)
+            continue
+        try:
+            existing = set(admin.list_topics())
+            missing = [n for n in names if n not in existing]
+            created: list[str] = []
+            for name in missing:
+                try:
+                    admin.create_topics(
+                        [NewTopic(name, settings.partitions, settings.replication_factor)]
+                    )
+                    created.append(name)
+                except TopicAlreadyExistsError:
+                    pass  # another process created it between list and create
+            return created
+        finally:
+            admin.close()
+    raise BrokerUnavailable(
+        f"Kafka at {settings.kafka_bootstrap} not reachable within {timeout_s:.0f}s: {last}"
+    )
+
+
+def check_reachable(settings: Settings, timeout_s: float = 3.0) -> None:
+    """Fail fast with a clear message when no bootstrap server accepts connections
+    (kafka-python itself only times out after a minute)."""
+    errors = []
+    for server in bootstrap_list(settings):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+                return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{server}: {exc}")
+    raise BrokerUnavailable(
+        f"no Kafka broker reachable at {settings.kafka_bootstrap} "
+        f"({'; '.join(errors)}); is `eddy up` running? "
+        "See EDDY_KAFKA_BOOTSTRAP"
+    )
+
+
+def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
+    check_reachable(settings)
+    config: dict[str, object] = {
+        "bootstrap_servers": bootstrap_list(settings),
+        "client_id": "eddy-producer",
+        "acks": "all",
+        "linger_ms": 5,
+        "batch_size": 256 * 1024,
+        "retries": 5,
+        "max_in_flight_requests_per_connection": 1,  # keep per-key order across retries
+        "max_block_ms": 15_000,
+    }
+    config.update(overrides)
+    try:
+        return KafkaProducer(**config)
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"Kafka at {settings.kafka_bootstrap}: {exc}") from None

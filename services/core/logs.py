@@ -1,0 +1,13 @@
+"""Logging setup for Eddy's own processes. Log ids, versions and counts, never text."""
+
+from __future__ import annotations
+
+import logging
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # kafka-python is chatty at INFO about every connection.
+    logging.getLogger("kafka").setLevel(logging.WARNING)

@@ -1,0 +1,113 @@
+"""The classify agent: interactions.v1 -> predictions.v1, in micro-batches."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import faust
+import torch
+
+from services.core.records import (
+    DecodeError,
+    SourcePosition,
+    dead_letter,
+    dumps,
+    loads,
+    utc_now_iso,
+)
+from services.core.schemas import SchemaError, validate
+from services.inference.holder import ModelHolder
+from services.inference.predictions import to_prediction
+from services.model.device import select_placement
+from services.registry.store import ModelRegistry
+from services.workers.context import WorkerContext
+
+log = logging.getLogger("eddy.classify")
+
+
+def register(ctx: WorkerContext) -> None:
+    s = ctx.settings
+    source = ctx.raw_topic(ctx.topics.interactions)
+    out = ctx.raw_topic(ctx.topics.predictions)
+    dlq = ctx.raw_topic(ctx.topics.deadletter)
+    if s.torch_threads:
+        torch.set_num_threads(s.torch_threads)
+    # One thread: forward passes run serially off the event loop; torch parallelises inside.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eddy-forward")
+    holder = ModelHolder(
+        s, ModelRegistry(s.models_dir), select_placement(s.device, s.precision), executor
+    )
+
+    async def reject(event: Any, reason: str, errors: list[SchemaError]) -> None:
+        msg = event.message
+        pos = SourcePosition(msg.topic, msg.partition, msg.offset)
+        await dlq.send(
+            key=event.key,
+            value=dumps(
+                dead_letter(
+                    stage="classify",
+                    reason=reason,
+                    errors=errors,
+                    source=pos,
+                    original=event.value,
+                    key=event.key,
+                )
+            ),
+        )
+        ctx.metrics.inc(f"deadletter:{reason}")
+
+    async def classify_agent(stream: faust.StreamT[Any]) -> None:
+        await holder.wait_ready()
+        ctx.extra["model_version"] = holder.version
+        async for events in stream.take_events(  # type: ignore[attr-defined]
+            s.batch_max_size, within=s.batch_max_wait_ms / 1000
+        ):
+            batch: list[tuple[Any, dict[str, Any]]] = []
+            for ev in events:
+                try:
+                    rec = loads(ev.value)
+                except DecodeError as exc:
+                    await reject(ev, "invalid_json", [SchemaError("$", str(exc))])
+                    continue
+                errors = validate("interaction", rec)
+                if errors:
+                    await reject(ev, "schema_violation", errors)
+                    continue
+                batch.append((ev, rec))
+            if not batch:
+                continue
+            clf = await holder.refresh()
+            assert clf is not None  # wait_ready guarantees a model
+            ctx.extra["model_version"] = clf.version
+            started = time.perf_counter()
+            try:
+                probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
+            except Exception as exc:  # a poisoned batch must not stop the stream
+                log.exception("inference failed for a batch of %d", len(batch))
+                for ev, _ in batch:
+                    await reject(
+                        ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")]
+                    )
+                continue
+            inference_ms = (time.perf_counter() - started) * 1000
+            ctx.metrics.batch(len(batch), inference_ms / 1000)
+            now = utc_now_iso()
+            for (_ev, rec), p in zip(batch, probs, strict=True):
+                pred = to_prediction(
+                    rec,
+                    p,
+                    clf.labels,
+                    clf.version,
+                    now=now,
+                    batch_size=len(batch),
+                    inference_ms=inference_ms,
+                    device=str(clf.placement.device),
+                    precision=clf.placement.precision,
+                )
+                await out.send(key=rec["key"].encode(), value=dumps(pred))
+            ctx.metrics.inc("ok", len(batch))
+
+    ctx.app.agent(source, name="classify", concurrency=1)(classify_agent)

@@ -1,0 +1,58 @@
+"""Build a prediction record from an interaction and class probabilities. Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+
+def _ms_between(earlier: str, later: str) -> float | None:
+    try:
+        a = datetime.fromisoformat(earlier)
+        b = datetime.fromisoformat(later)
+    except ValueError:
+        return None
+    return round((b - a).total_seconds() * 1000, 3)
+
+
+def to_prediction(
+    interaction: Mapping[str, Any],
+    probs: Sequence[float],
+    labels: Sequence[str],
+    version: int,
+    *,
+    now: str,
+    batch_size: int,
+    inference_ms: float,
+    device: str,
+    precision: str,
+) -> dict[str, Any]:
+    if len(probs) != len(labels):
+        raise ValueError(f"{len(probs)} probabilities for {len(labels)} labels")
+    best = max(range(len(probs)), key=probs.__getitem__)
+    timings: dict[str, Any] = {
+        "batch_size": batch_size,
+        "inference_ms": round(inference_ms, 3),
+        "device": device,
+        "precision": precision,
+    }
+    queue_ms = _ms_between(str(interaction.get("received_at", "")), now)
+    if queue_ms is not None:
+        timings["queue_ms"] = queue_ms
+    pred: dict[str, Any] = {
+        "event_id": interaction["event_id"],
+        "channel": interaction["channel"],
+        "key": interaction["key"],
+        "text": interaction["text"],
+        "label": labels[best],
+        "probs": {lab: round(float(p), 6) for lab, p in zip(labels, probs, strict=True)},
+        "confidence": round(float(probs[best]), 6),
+        "model_version": version,
+        "predicted_at": now,
+        "timings": timings,
+    }
+    for k in ("occurred_at", "received_at", "metadata"):
+        if k in interaction:
+            pred[k] = interaction[k]
+    return pred

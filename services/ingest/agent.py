@@ -1,0 +1,53 @@
+"""The normalize agent: raw channel topics -> interactions.v1 (or deadletter.v1)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import faust
+
+from services.core.dedupe import Deduper
+from services.core.records import SourcePosition, dumps
+from services.core.retry import retry_forever
+from services.ingest.normalize import Rejected, normalize
+from services.workers.context import WorkerContext
+
+log = logging.getLogger("eddy.normalize")
+
+
+def register(ctx: WorkerContext) -> None:
+    source = ctx.raw_topic(*ctx.topics.channels)
+    out = ctx.raw_topic(ctx.topics.interactions)
+    dlq = ctx.raw_topic(ctx.topics.deadletter)
+    s = ctx.settings
+
+    async def normalize_agent(stream: faust.StreamT[Any]) -> None:
+        deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
+        async for event in stream.events():
+            msg = event.message
+            pos = SourcePosition(
+                msg.topic,
+                msg.partition,
+                msg.offset,
+                int(msg.timestamp * 1000) if msg.timestamp else None,
+            )
+            channel = ctx.topics.channel_of(msg.topic)
+            result = normalize(channel, event.value, event.key, pos)
+            if isinstance(result, Rejected):
+                await dlq.send(key=event.key, value=dumps(result.dead_letter))
+                ctx.metrics.inc(f"deadletter:{result.dead_letter['reason']}")
+                log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
+                continue
+            scope_id = f"{channel}:{result.event_id}"
+            first = await retry_forever(
+                partial(deduper.first_time, "normalize", scope_id, pos.token()), "dedupe"
+            )
+            if not first:
+                ctx.metrics.inc("duplicate")
+                continue
+            await out.send(key=result.key.encode(), value=dumps(result.interaction))
+            ctx.metrics.inc("ok")
+
+    ctx.app.agent(source, name="normalize", concurrency=1)(normalize_agent)

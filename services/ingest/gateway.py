@@ -1,0 +1,106 @@
+"""HTTP ingest gateway: POST channel events, validated, written to the channel topics."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from kafka.errors import KafkaError
+from starlette.concurrency import run_in_threadpool
+
+from services.core.settings import CHANNELS, Settings
+from services.ingest.producer import EventProducer, check_event
+
+log = logging.getLogger("eddy.gateway")
+
+
+def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status)
+
+
+def create_gateway(
+    settings: Settings, producer_factory: Callable[[], EventProducer] | None = None
+) -> FastAPI:
+    factory = producer_factory or (lambda: EventProducer(settings))
+    state: dict[str, EventProducer] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state["producer"] = await run_in_threadpool(factory)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state["producer"].close)
+
+    app = FastAPI(
+        title="Eddy ingest gateway",
+        version="1",
+        lifespan=lifespan,
+        description="POST channel events (one object or a JSON array) to "
+        "/v1/channels/{chat|crm|ads}/events.",
+    )
+    token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/channels/{channel}/events", status_code=202)
+    async def ingest(channel: str, request: Request) -> JSONResponse:
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return _error(401, "missing or wrong bearer token")
+        if channel not in CHANNELS:
+            return _error(404, f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _error(400, f"body is not valid JSON: {exc}")
+        events = body if isinstance(body, list) else [body]
+        if not events:
+            return _error(422, "empty batch")
+        if len(events) > settings.gateway_max_batch:
+            return _error(
+                413,
+                f"batch of {len(events)} events exceeds the limit of {settings.gateway_max_batch}",
+            )
+        problems: list[dict[str, Any]] = []
+        for i, event in enumerate(events):
+            for err in check_event(channel, event):
+                problems.append({"index": i, **err.as_dict()})
+        if problems:
+            # All or nothing: a client can fix and resend the batch without double-sending.
+            return _error(
+                422,
+                f"{len({p['index'] for p in problems})} of {len(events)} "
+                "events are invalid; nothing was accepted",
+                problems,
+            )
+        producer = state["producer"]
+
+        def send_all() -> None:
+            futures = [producer.send(channel, event) for event in events]
+            producer.flush()
+            for f in futures:  # 202 means the broker acknowledged every event
+                f.get(timeout=30)
+
+        try:
+            await run_in_threadpool(send_all)
+        except KafkaError as exc:
+            log.error("broker write failed: %s", type(exc).__name__)
+            return _error(503, "event broker unavailable; retry later")
+        ids = [str(e["event_id"]) for e in events]
+        return JSONResponse({"accepted": len(ids), "event_ids": ids}, status_code=202)
+
+    return app

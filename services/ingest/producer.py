@@ -1,0 +1,82 @@
+"""Producer API for integrations: validate a channel event and write it to its topic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.producer.future import FutureRecordMetadata
+
+from services.core.kafka import make_producer
+from services.core.schemas import SchemaError, validate
+from services.core.settings import CHANNELS, Settings
+from services.core.topics import Topics
+from services.ingest.channels import ADAPTERS
+
+
+class InvalidEvent(ValueError):
+    def __init__(self, channel: str, errors: list[SchemaError]) -> None:
+        self.channel = channel
+        self.errors = errors
+        detail = "; ".join(f"{e.path} {e.message}" for e in errors)
+        super().__init__(f"invalid {channel} event: {detail}")
+
+
+class UnknownChannel(ValueError):
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
+
+
+def check_event(channel: str, event: object) -> list[SchemaError]:
+    if channel not in ADAPTERS:
+        raise UnknownChannel(channel)
+    return validate(ADAPTERS[channel].schema, event)
+
+
+class EventProducer:
+    """``with EventProducer(settings) as p: p.send("chat", {...})``; ``flush()`` waits for
+    the broker's acknowledgement of everything sent so far."""
+
+    def __init__(self, settings: Settings, producer: KafkaProducer | None = None) -> None:
+        self.topics = Topics.from_settings(settings)
+        self._producer = producer or make_producer(settings)
+
+    def send(self, channel: str, event: Mapping[str, Any]) -> FutureRecordMetadata:
+        errors = check_event(channel, event)
+        if errors:
+            raise InvalidEvent(channel, errors)
+        key = ADAPTERS[channel].key(event).encode()
+        value = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        return self._producer.send(self.topics.channel(channel), key=key, value=value)
+
+    def send_raw(
+        self, channel: str, value: bytes, key: bytes | None = None
+    ) -> FutureRecordMetadata:
+        """Unvalidated bytes (normalize dead-letters what is invalid)."""
+        if channel not in ADAPTERS:
+            raise UnknownChannel(channel)
+        return self._producer.send(self.topics.channel(channel), key=key, value=value)
+
+    def flush(self, timeout_s: float | None = 30.0) -> None:
+        self._producer.flush(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
+
+    def __enter__(self) -> EventProducer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                self.flush()
+        finally:
+            self.close()

@@ -1,0 +1,58 @@
+"""Readiness probes and port checks for the embedded stack."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from urllib.parse import urlparse
+
+import httpx
+import redis
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+def host_port(address: str, default_port: int) -> tuple[str, int]:
+    """'host:port', 'scheme://host:port/...' -> (host, port)."""
+    parsed = urlparse(address if "://" in address else f"tcp://{address}")
+    return parsed.hostname or "127.0.0.1", parsed.port or default_port
+
+
+def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(
+                    f"port {port} on {host} ({what}) is already in use: stop what "
+                    f"holds it (`ss -ltnp 'sport = :{port}'`) or set {setting}"
+                ) from None
+            raise
+
+
+def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    with socket.create_connection((host, port), timeout=timeout):
+        return True
+
+
+def redis_ping(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return bool(client.ping())
+    finally:
+        client.close()
+
+
+def http_ok(
+    url: str, expect_json: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> bool:
+    r = httpx.get(url, timeout=3, headers=headers)
+    if r.status_code != 200:
+        return False
+    if expect_json:
+        body = r.json()
+        return all(body.get(k) == v for k, v in expect_json.items())
+    return True

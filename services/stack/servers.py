@@ -1,0 +1,126 @@
+"""How each embedded server is started and probed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.core.settings import Settings
+from services.stack import binaries
+from services.stack.probes import host_port, http_ok, redis_ping, tcp_open
+from services.stack.process import Child
+
+
+@dataclass
+class Server:
+    child: Child
+    probe: Callable[[], bool]
+    address: str
+    setting: str
+
+
+def _clean_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def broker(settings: Settings) -> Server:
+    host, port = host_port(settings.kafka_bootstrap.split(",")[0], 9092)
+    url = f"tcp://{host}:{port}"
+    argv = [
+        str(binaries.tansu(settings.broker_bin)),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        settings.broker_storage,
+    ]
+    child = Child("broker", argv, settings.logs_dir / "broker.log", env=_clean_env())
+    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_KAFKA_BOOTSTRAP")
+
+
+def redis(settings: Settings) -> Server:
+    host, port = host_port(settings.redis_url, 6379)
+    data = (settings.data_dir / "redis").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        str(binaries.redis_server(settings.redis_bin)),
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
+    ]
+    child = Child("redis", argv, settings.logs_dir / "redis.log", env=_clean_env())
+    return Server(child, lambda: redis_ping(settings.redis_url), f"{host}:{port}", "EDDY_REDIS_URL")
+
+
+def label_studio(settings: Settings) -> Server:
+    host, port = host_port(settings.label_studio_url, 8080)
+    data = (settings.data_dir / "label-studio").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    # Label Studio also reads unprefixed USERNAME / PASSWORD / PORT / HOST: keep them out.
+    env = _clean_env(("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB"))
+    env.update(
+        {
+            "LABEL_STUDIO_USERNAME": settings.label_studio_username,
+            "LABEL_STUDIO_PASSWORD": settings.label_studio_password.get_secret_value(),
+            "LABEL_STUDIO_USER_TOKEN": settings.label_studio_token.get_secret_value(),
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+            "LABEL_STUDIO_BASE_DATA_DIR": str(data),
+            # No outbound calls: this runs offline and must not phone home.
+            "LATEST_VERSION_CHECK": "false",
+            "COLLECT_ANALYTICS": "false",
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
+            # Webhooks go to Eddy on loopback, which SSRF protection would block.
+            "SSRF_PROTECTION_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    argv = [
+        str(binaries.label_studio(settings.label_studio_bin)),
+        "start",
+        "--data-dir",
+        str(data),
+        "--internal-host",
+        host,
+        "--port",
+        str(port),
+        "--host",
+        settings.label_studio_url,
+        "--no-browser",
+        "--quiet",
+    ]
+    child = Child("label-studio", argv, settings.logs_dir / "label-studio.log", env=env)
+    token = settings.label_studio_token.get_secret_value()
+
+    def probe() -> bool:
+        base = settings.label_studio_url.rstrip("/")
+        return http_ok(f"{base}/health", {"status": "UP"}) and http_ok(
+            f"{base}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}
+        )
+
+    return Server(child, probe, settings.label_studio_url, "EDDY_LABEL_STUDIO_URL")
+
+
+def eddy_child(name: str, args: list[str], settings: Settings, env: dict[str, str]) -> Child:
+    """Another `eddy` sub-command in its own process (workers, gateway)."""
+    argv = [sys.executable, "-m", "services.cli", *args]
+    return Child(name, argv, settings.logs_dir / f"{name}.log", env=env, cwd=Path.cwd())

@@ -1,0 +1,171 @@
+"""`eddy up`: start the embedded stack (or only Eddy's processes against external servers),
+wait until every part is ready, and stop everything cleanly on Ctrl-C / SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+import redis as redis_sync
+
+from services.core.kafka import ensure_topics
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.stack import servers
+from services.stack.probes import ensure_port_free, host_port, http_ok
+from services.stack.process import Child, StackError
+from services.workers.context import ROLES
+
+Say = Callable[[str], None]
+
+
+def workers_alive(settings: Settings) -> dict[str, dict[str, object]]:
+    """Latest heartbeat per worker role (from Redis)."""
+    client = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
+    try:
+        out: dict[str, dict[str, object]] = {}
+        for key in client.scan_iter(f"{settings.redis_prefix}workers:*", count=100):
+            raw = client.get(key)
+            if raw:
+                beat = json.loads(raw)
+                out.setdefault(str(beat["role"]), beat)
+        return out
+    finally:
+        client.close()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    external: bool = False
+    say: Say = print
+    children: list[Child] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _starting: bool = False
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["EDDY_DATA_DIR"] = str(self.settings.data_dir.resolve())
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def preflight(self) -> list[servers.Server]:
+        """Resolve binaries and check ports before starting anything: fail early and clearly."""
+        planned: list[servers.Server] = []
+        if not self.external:
+            planned.append(servers.broker(self.settings))
+            planned.append(servers.redis(self.settings))
+            if self.settings.with_label_studio:
+                planned.append(servers.label_studio(self.settings))
+        checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
+        checks.append(
+            (
+                f"{self.settings.gateway_host}:{self.settings.gateway_port}",
+                "gateway",
+                "EDDY_GATEWAY_PORT",
+            )
+        )
+        for address, name, setting in checks:
+            host, port = host_port(address, 0)
+            ensure_port_free(host, port, name, setting)
+        return planned
+
+    def start(self) -> None:
+        self._starting = True
+        try:
+            self._start()
+        finally:
+            self._starting = False
+
+    def _start(self) -> None:
+        s = self.settings
+        s.logs_dir.mkdir(parents=True, exist_ok=True)
+        planned = self.preflight()
+        for srv in planned:  # start all servers first: their boots overlap
+            srv.child.start()
+            self.children.append(srv.child)
+            self.say(f"started {srv.child.name} (pid {srv.child.pid}) on {srv.address}")
+        for srv in planned:
+            secs = srv.child.wait_ready(srv.probe, s.startup_timeout_s)
+            self.say(f"[ready] {srv.child.name} in {secs:.1f}s")
+        created = ensure_topics(s, Topics.from_settings(s).all(), timeout_s=s.startup_timeout_s)
+        self.say(f"[ready] topics ({len(created)} created, {s.partitions} partitions each)")
+        env = self._child_env()
+        for role in ROLES:
+            child = servers.eddy_child(f"worker-{role}", ["worker", "--role", role], s, env)
+            child.start()
+            self.children.append(child)
+        gateway = servers.eddy_child("gateway", ["gateway"], s, env)
+        gateway.start()
+        self.children.append(gateway)
+        base = f"http://{s.gateway_host}:{s.gateway_port}"
+        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), s.startup_timeout_s)
+        self.say(f"[ready] gateway on {base} in {secs:.1f}s")
+        start = time.monotonic()
+        while True:
+            alive = workers_alive(s)
+            missing = [r for r in ROLES if r not in alive]
+            for c in self.children:
+                if c.name.startswith("worker-") and not c.alive():
+                    raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
+            if not missing:
+                break
+            if time.monotonic() - start > s.startup_timeout_s:
+                raise StackError(
+                    f"workers {missing} sent no heartbeat within "
+                    f"{s.startup_timeout_s:.0f}s; see {s.logs_dir}"
+                )
+            time.sleep(0.5)
+        self.say(f"[ready] workers {', '.join(ROLES)} in {time.monotonic() - start:.1f}s")
+
+    def stop(self) -> None:
+        # Reverse order: workers stop producing before the broker and Redis go away.
+        for child in reversed(self.children):
+            if child.proc is None:
+                continue
+            code = child.stop()
+            self.say(f"stopped {child.name} (exit {code})")
+        self.children.clear()
+
+    def watch(self) -> int:
+        """Block until a signal or until a child dies; returns the exit code for `eddy up`."""
+        while not self._stop.wait(1.0):
+            for c in self.children:
+                if not c.alive():
+                    code = c.proc.returncode if c.proc else None
+                    self.say(
+                        f"{c.name} exited unexpectedly (code {code}); log {c.log_path}:\n{c.tail()}"
+                    )
+                    return 1
+        return 0
+
+    def request_stop(self, signum: int, _frame: FrameType | None) -> None:
+        self.say(f"received {signal.Signals(signum).name}, stopping")
+        self._stop.set()
+        if self._starting:
+            # Abort a long boot (Label Studio migrations take a minute) right away.
+            raise KeyboardInterrupt
+
+
+def run_up(settings: Settings, external: bool, say: Say) -> int:
+    stack = Stack(settings, external, say)
+    previous = {
+        sig: signal.signal(sig, stack.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        try:
+            stack.start()
+        except KeyboardInterrupt:
+            return 130
+        say("Eddy is up. Ctrl-C stops everything.")
+        return stack.watch()
+    finally:
+        stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,101 @@
+"""Per-worker context: the Faust app for one role plus lazily created clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from redis.asyncio import Redis
+
+from services.core.kafka import bootstrap_list
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.ops.metrics import StageMetrics
+
+ROLES = ("normalize", "classify", "route")
+
+
+def create_app(settings: Settings, role: str) -> faust.App:
+    """One Faust app per role, so each role is its own consumer group and scales on its own
+    (classify on GPU nodes, normalize/route anywhere)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown worker role {role!r}; choose one of {ROLES}")
+    return faust.App(
+        f"{settings.app_id}-{role}",
+        broker=[f"kafka://{b}" for b in bootstrap_list(settings)],
+        store="memory://",  # durable state lives in Redis, not Faust tables
+        autodiscover=False,
+        web_enabled=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_disable_leader=True,
+        topic_allow_declare=False,  # topics are created up front with the right partitions
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.consumer_session_timeout_s,
+        broker_heartbeat_interval=settings.consumer_heartbeat_s,
+        producer_linger_ms=5,
+    )
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    role: str
+    app: faust.App
+    topics: Topics
+    metrics: StageMetrics
+    extra: dict[str, Any] = field(default_factory=dict)
+    _redis: Redis | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, role: str) -> WorkerContext:
+        return cls(
+            settings,
+            role,
+            create_app(settings, role),
+            Topics.from_settings(settings),
+            StageMetrics(role),
+        )
+
+    def redis(self) -> Redis:
+        # Created on first use inside the worker's event loop, never at import.
+        if self._redis is None:
+            self._redis = Redis.from_url(
+                self.settings.redis_url,
+                decode_responses=True,
+                socket_timeout=10,
+                health_check_interval=30,
+            )
+        return self._redis
+
+    def raw_topic(self, *names: str) -> faust.TopicT:
+        return self.app.topic(
+            *names,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=self.settings.partitions,
+        )
+
+    def heartbeat_key(self) -> str:
+        return (
+            f"{self.settings.redis_prefix}workers:{self.role}:{socket.gethostname()}:{os.getpid()}"
+        )
+
+    def heartbeat_value(self) -> str:
+        return json.dumps(
+            {
+                "role": self.role,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "at": time.time(),
+                "counts": self.metrics.snapshot(),
+                **self.extra,
+            }
+        )

@@ -1,0 +1,39 @@
+"""Run one Faust worker for one role (``eddy worker --role ...``)."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from services.core.settings import Settings
+from services.workers.context import WorkerContext
+
+log = logging.getLogger("eddy.worker")
+
+
+def build_worker_app(settings: Settings, role: str) -> WorkerContext:
+    ctx = WorkerContext.build(settings, role)
+    if role == "normalize":
+        from services.ingest.agent import register
+    elif role == "classify":
+        from services.inference.agent import register
+    else:
+        from services.routing.agent import register
+    register(ctx)
+
+    async def heartbeat() -> None:
+        # Liveness + counters for `eddy up` readiness and `eddy status`.
+        try:
+            await ctx.redis().set(ctx.heartbeat_key(), ctx.heartbeat_value(), ex=15)
+        except Exception as exc:  # heartbeat is best effort; the stream must go on
+            log.warning("heartbeat failed: %s", type(exc).__name__)
+
+    ctx.app.timer(interval=2.0, name=f"{role}-heartbeat")(heartbeat)
+    return ctx
+
+
+def run_worker(settings: Settings, role: str) -> None:
+    ctx = build_worker_app(settings, role)
+    worker = faust.Worker(ctx.app, loglevel=settings.log_level.lower())
+    worker.execute_from_commandline()
