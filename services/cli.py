@@ -57,7 +57,7 @@ def up(
     s = _settings(data_dir, with_label_studio=False if no_label_studio else None)
     configure_logging(s.log_level)
     try:
-        code = run_up(s, external, lambda m: console.print(m, highlight=False))
+        code = run_up(s, external, lambda m: console.print(m, highlight=False, markup=False))
     except (StackError, RuntimeError, OSError) as exc:
         console.print(f"[red]eddy up failed:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -257,7 +257,7 @@ def bench(
         events=events,
         rate=rate,
         latency_seconds=latency_seconds,
-        say=lambda m: console.print(m, highlight=False),
+        say=lambda m: console.print(m, highlight=False, markup=False),
     )
     from services.bench.report import render
 

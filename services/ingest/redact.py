@@ -19,6 +19,7 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w])"
     r"|(?<![\w+])\+\d{8,15}(?!\w)"
 )
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 # Long digit runs (account, member, booking numbers given as digits).
 _ACCOUNT = re.compile(r"(?<![\w])\d{8,}(?![\w])")
 
@@ -66,7 +67,7 @@ def redact(text: str) -> Redacted:
     def phone_repl(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(0))
         # Short groups like times (10:30), prices and years are not phone numbers.
-        if len(digits) < 7:
+        if len(digits) < 7 or _DATE.fullmatch(m.group(0).strip()):
             return m.group(0)
         counts["phone"] += 1
         return "[PHONE]"

@@ -106,7 +106,6 @@ def label_studio(settings: Settings) -> Server:
         "--host",
         settings.label_studio_url,
         "--no-browser",
-        "--quiet",
     ]
     child = Child("label-studio", argv, settings.logs_dir / "label-studio.log", env=env)
     token = settings.label_studio_token.get_secret_value()

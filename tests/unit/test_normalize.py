@@ -1,0 +1,68 @@
+import base64
+import json
+import random
+
+from services.core.records import SourcePosition
+from services.demo.simulator import make_event, malform
+from services.ingest.normalize import Normalized, Rejected, normalize
+
+POS = SourcePosition("channel.chat.v1", 2, 17, 1_700_000_000_000)
+
+
+def _norm(channel: str, event: dict[str, object]) -> Normalized | Rejected:
+    return normalize(channel, json.dumps(event).encode(), b"k", POS, now="2026-11-01T00:00:01Z")
+
+
+def test_chat_maps_to_canonical_and_redacts() -> None:
+    event = make_event("chat", 1, "email me: a@b.io, card 4111 1111 1111 1111", random.Random(0))
+    event["metadata"] = {"note": "call 020 7946 0958"}
+    out = _norm("chat", event)
+    assert isinstance(out, Normalized)
+    rec = out.interaction
+    assert rec["text"] == "email me: [EMAIL], card [CARD]"
+    assert rec["metadata"]["note"] == "call [PHONE]"
+    assert rec["redactions"] == {"email": 1, "card": 1, "phone": 1}
+    assert rec["key"] == event["conversation_id"]
+    assert rec["source"] == {"topic": "channel.chat.v1", "partition": 2, "offset": 17,
+                             "timestamp_ms": 1_700_000_000_000}
+    assert rec["metadata"]["author_role"] == "customer"
+
+
+def test_crm_subject_is_part_of_text_and_key_is_account() -> None:
+    event = make_event("crm", 2, "the body", random.Random(0))
+    out = _norm("crm", event)
+    assert isinstance(out, Normalized)
+    assert out.interaction["text"] == "Customer feedback\nthe body"
+    assert out.interaction["key"] == event["account_id"]
+    assert out.interaction["metadata"]["case_id"] == event["case_id"]
+
+
+def test_ads_key_is_author() -> None:
+    event = make_event("ads", 3, "nice ad", random.Random(0))
+    out = _norm("ads", event)
+    assert isinstance(out, Normalized)
+    assert out.interaction["key"] == event["author_id"]
+    assert out.interaction["metadata"]["platform"] == event["platform"]
+
+
+def test_every_malformed_variant_is_dead_lettered_with_reason_and_bytes() -> None:
+    rng = random.Random(1)
+    reasons = set()
+    for kind in range(7):
+        for channel in ("chat", "crm", "ads"):
+            raw = malform(channel, make_event(channel, kind, "x", rng), kind)
+            out = normalize(channel, raw, None, POS)
+            assert isinstance(out, Rejected), (channel, kind)
+            dl = out.dead_letter
+            assert dl["stage"] == "normalize" and dl["errors"]
+            assert base64.b64decode(dl["original_b64"]) == raw
+            assert dl["source"] == {"topic": POS.topic, "partition": 2, "offset": 17}
+            reasons.add(dl["reason"])
+    assert reasons == {"invalid_json", "schema_violation"}
+
+
+def test_unknown_topic_and_empty_value() -> None:
+    out = normalize(None, b"{}", None, POS)
+    assert isinstance(out, Rejected) and out.dead_letter["reason"] == "unknown_channel"
+    out = normalize("chat", None, None, POS)
+    assert isinstance(out, Rejected) and out.dead_letter["reason"] == "invalid_json"

@@ -1,0 +1,63 @@
+import random
+
+import pytest
+
+from services.core.schemas import SCHEMA_NAMES, validate, validator
+from services.demo.simulator import make_event
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_is_valid_2020_12_with_id_and_version(name: str) -> None:
+    schema = validator(name).schema
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert schema["$id"].endswith(f"{name}.v1.json")
+    assert schema["version"] == 1
+
+
+@pytest.mark.parametrize("channel", ["chat", "crm", "ads"])
+def test_simulated_events_are_valid(channel: str) -> None:
+    event = make_event(channel, 1, "hello there", random.Random(0))
+    assert validate(channel, event) == []
+
+
+def test_missing_field_names_the_path() -> None:
+    event = make_event("chat", 1, "hi", random.Random(0))
+    del event["text"]
+    errors = validate("chat", event)
+    assert [(e.path, e.message) for e in errors] == [("$.text", "is required")]
+
+
+def test_wrong_enum_and_type_and_date() -> None:
+    event = make_event("crm", 1, "hi", random.Random(0))
+    event.update(status="martian", body=42, created_at="yesterday")
+    errors = {e.path: e.message for e in validate("crm", event)}
+    assert errors["$.status"].startswith("must be one of")
+    assert errors["$.body"] == "must be of type string"
+    assert errors["$.created_at"] == "is not a valid date-time"
+
+
+def test_naive_datetime_is_rejected() -> None:
+    event = make_event("chat", 1, "hi", random.Random(0))
+    event["sent_at"] = "2026-11-01T10:00:00"
+    assert validate("chat", event)[0].path == "$.sent_at"
+
+
+def test_unexpected_property_is_reported_without_value() -> None:
+    event = make_event("ads", 1, "hi", random.Random(0))
+    event["secret"] = "jane@example.com"
+    (err,) = validate("ads", event)
+    assert err.path == "$" and "secret" in err.message and "jane" not in err.message
+
+
+def test_ads_reply_needs_parent_and_lead_form_needs_form() -> None:
+    event = make_event("ads", 1, "hi", random.Random(0))
+    event["kind"] = "reply"
+    assert [e.path for e in validate("ads", event)] == ["$.parent_id"]
+    event["kind"] = "lead_form"
+    assert [e.path for e in validate("ads", event)] == ["$.form_id"]
+
+
+def test_ids_must_be_opaque_not_emails() -> None:
+    event = make_event("chat", 1, "hi", random.Random(0))
+    event["customer_id"] = "jane@example.com"
+    assert validate("chat", event)[0].path == "$.customer_id"
