@@ -86,8 +86,9 @@ def malform(channel: str, event: dict[str, Any], kind: int) -> bytes:
     import json
 
     bad = dict(event)
+    tag = str(event.get("event_id", "")).encode()  # keeps every broken payload distinct
     variants = [
-        lambda: b"{not json at all",
+        lambda: b"{not json at all " + tag,
         lambda: json.dumps({k: v for k, v in bad.items() if k != "event_id"}).encode(),
         lambda: json.dumps({**bad, "text" if "text" in bad else "body": 42}).encode(),
         lambda: json.dumps(
@@ -105,7 +106,7 @@ def malform(channel: str, event: dict[str, Any], kind: int) -> bytes:
         lambda: json.dumps(
             {**bad, ("sent_at" if channel == "chat" else "created_at"): "yesterday"}
         ).encode(),
-        lambda: b"\xff\xfe\x00garbage",
+        lambda: b"\xff\xfe\x00garbage " + tag,
         lambda: json.dumps([bad]).encode(),
     ]
     return variants[kind % len(variants)]()

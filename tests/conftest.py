@@ -1,0 +1,117 @@
+"""Session fixtures: a real Tansu broker and a real Redis, started once per test session;
+tests isolate themselves with a topic prefix, Redis key prefix and unique event ids."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.core.kafka import ensure_topics
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.airline import airline_tweets
+from services.stack import servers
+from services.stack.up import workers_alive
+from services.training.bootstrap import bootstrap
+from services.training.examples import Example
+from services.workers.context import ROLES
+from tests.helpers import free_port, settings_env
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    run = uuid.uuid4().hex[:8]
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("eddy"),
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        topic_prefix=f"t{run}.",
+        redis_prefix=f"t{run}:",
+        app_id=f"eddy-test-{run}",
+        partitions=3,
+        consumer_session_timeout_s=6.0,
+        consumer_heartbeat_s=2.0,
+        batch_max_size=32,
+        batch_max_wait_ms=50,
+        model_poll_s=1.0,
+        train_epochs=1,
+        routing_threshold=0.5,
+        torch_threads=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def broker(settings: Settings) -> Iterator[str]:
+    srv = servers.broker(settings)
+    srv.child.start()
+    try:
+        srv.child.wait_ready(srv.probe, 30)
+        ensure_topics(settings, Topics.from_settings(settings).all())
+        yield settings.kafka_bootstrap
+    finally:
+        srv.child.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(settings: Settings) -> Iterator[str]:
+    srv = servers.redis(settings)
+    srv.child.start()
+    try:
+        srv.child.wait_ready(srv.probe, 30)
+        yield settings.redis_url
+    finally:
+        srv.child.stop()
+
+
+def seed_examples(n: int = 90, seed: int = 5) -> list[Example]:
+    data = airline_tweets()
+    random.Random(seed).shuffle(data)
+    return data[:n]
+
+
+@pytest.fixture(scope="session")
+def champion(settings: Settings) -> int:
+    """A real (small) fine-tuned model version 1, champion in the session's registry."""
+    return bootstrap(settings, Path("seed"), examples=seed_examples()).ref.version
+
+
+@pytest.fixture(scope="session")
+def workers(settings: Settings, broker: str, redis_server: str, champion: int
+            ) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """The three stream workers as real `eddy worker` processes."""
+    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = {}
+    for role in ROLES:
+        log = (logs / f"worker-{role}.log").open("wb")
+        procs[role] = subprocess.Popen([sys.executable, "-m", "services.cli", "worker",
+                                        "--role", role], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while set(workers_alive(settings)) != set(ROLES):
+            for role, p in procs.items():
+                if p.poll() is not None:
+                    log_text = (logs / f"worker-{role}.log").read_text()[-3000:]
+                    pytest.fail(f"worker {role} exited with {p.returncode}:\n{log_text}")
+            if time.monotonic() > deadline:
+                pytest.fail("workers sent no heartbeat in 120s")
+            time.sleep(0.5)
+        yield procs
+    finally:
+        for p in procs.values():
+            p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -1,0 +1,69 @@
+"""Shared test helpers: free ports, child env from settings, topic readers."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.core.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(s: Settings) -> dict[str, str]:
+    """The EDDY_* variables that reproduce ``s`` in a child process."""
+    out: dict[str, str] = {}
+    for name, value in s.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value)
+        out[f"EDDY_{name.upper()}"] = str(value)
+    for name in ("label_studio_password", "label_studio_token"):
+        out[f"EDDY_{name.upper()}"] = getattr(s, name).get_secret_value()
+    return out
+
+
+class TopicReader:
+    """Reads a whole topic from the beginning (no consumer group), incrementally."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.topic = topic
+        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","),
+                                      enable_auto_commit=False, consumer_timeout_ms=500,
+                                      client_id=f"test-reader-{topic}")
+        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        self.consumer.assign(parts)
+        self.consumer.seek_to_beginning(*parts)
+        self.records: list[dict[str, Any]] = []
+        self.keys: list[bytes | None] = []
+
+    def poll(self) -> list[dict[str, Any]]:
+        batch = self.consumer.poll(timeout_ms=500, max_records=5000)
+        for msgs in batch.values():
+            for m in msgs:
+                self.records.append(json.loads(m.value))
+                self.keys.append(m.key)
+        return self.records
+
+    def wait_for(self, done: Callable[[list[dict[str, Any]]], bool], timeout_s: float
+                 ) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if done(self.poll()):
+                return self.records
+        return self.records
+
+    def close(self) -> None:
+        self.consumer.close()

@@ -1,0 +1,139 @@
+"""Raw events of every channel, valid and invalid, through the real broker, Redis and the
+three Faust workers: exactly one prediction per valid unique event, every malformed one in
+deadletter.v1 with its reason, nothing lost."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.airline import airline_tweets
+from services.demo.simulator import malform, spread
+from services.ingest.channels import ADAPTERS
+from services.routing.router import Router
+from services.routing.strategies import make_strategy
+from tests.helpers import TopicReader
+
+pytestmark = pytest.mark.integration
+
+
+def _mine(run: str) -> Any:
+    return lambda r: str(r.get("event_id", "")).startswith(f"{run}-")
+
+
+def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
+        settings: Settings, workers: dict[str, Any]) -> None:
+    run = f"r{uuid.uuid4().hex[:6]}"
+    topics = Topics.from_settings(settings)
+    tweets = [e.text for e in airline_tweets()[2000:3000]]
+    events = spread(tweets, seed=11, run=run)
+    rng = random.Random(42)
+    malformed_idx = set(rng.sample(range(len(events)), 50))  # 5%
+    valid = [(ch, ev) for i, (ch, ev) in enumerate(events) if i not in malformed_idx]
+    duplicates = rng.sample(valid, 30)
+
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","),
+                             linger_ms=5)
+
+
+    bad_payloads: dict[bytes, str] = {}
+    for i, (ch, ev) in enumerate(events):
+        if i in malformed_idx:
+            raw = malform(ch, ev, i)
+            bad_payloads[raw] = ch
+            producer.send(topics.channel(ch), value=raw)
+        else:
+            producer.send(topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(),
+                          value=json.dumps(ev).encode())
+    for ch, ev in duplicates:  # the same events again: must not be predicted twice
+        producer.send(topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(),
+                      value=json.dumps(ev).encode())
+    producer.flush()
+    producer.close()
+
+    valid_ids = {ev["event_id"] for _, ev in valid}
+    assert len(valid_ids) == 950
+
+    assert len(bad_payloads) == 50
+    readers = [TopicReader(settings, t) for t in (topics.predictions, topics.deadletter,
+                                                   topics.review)]
+    try:
+        _check(settings, run, readers, valid_ids, bad_payloads)
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def _check(settings: Settings, run: str, readers: list[TopicReader], valid_ids: set[str],
+           bad_payloads: dict[bytes, str]) -> None:
+    topics = Topics.from_settings(settings)
+    preds_reader, dl_reader, review_reader = readers
+    mine = _mine(run)
+    preds = preds_reader.wait_for(
+        lambda rs: len({r["event_id"] for r in rs if mine(r)}) >= len(valid_ids), 240)
+    dls = dl_reader.wait_for(
+        lambda rs: sum(1 for r in rs if base64.b64decode(r["original_b64"]) in bad_payloads)
+        >= len(bad_payloads), 60)
+    time.sleep(5)  # anything duplicated would arrive by now
+    preds = [r for r in preds_reader.poll() if mine(r)]
+    reviews = [r for r in review_reader.wait_for(lambda rs: False, 5) if mine(r)]
+
+    counts = Counter(r["event_id"] for r in preds)
+    assert set(counts) == valid_ids, "every valid unique event is predicted"
+    assert max(counts.values()) == 1, "no event is predicted twice (duplicates dropped)"
+    for r in preds:
+        assert r["model_version"] >= 1
+        assert set(r["probs"]) == {"negative", "neutral", "positive"}
+        assert r["label"] in r["probs"] and 0 < r["confidence"] <= 1
+        assert r["timings"]["batch_size"] >= 1
+
+    mine_dl = [r for r in dls if base64.b64decode(r["original_b64"]) in bad_payloads]
+    assert len(mine_dl) == len(bad_payloads) == 50
+    for r in mine_dl:
+        assert r["stage"] == "normalize"
+        assert r["reason"] in {"invalid_json", "schema_violation"}
+        assert r["errors"] and all(e["path"].startswith("$") for e in r["errors"])
+        assert r["source"]["topic"] == topics.channel(bad_payloads[
+            base64.b64decode(r["original_b64"])])
+
+    # Routing: exactly the uncertain predictions, once each.
+    router = Router(make_strategy(settings.routing_strategy), settings.routing_threshold,
+                    dict(settings.routing_thresholds))
+    expected = {r["event_id"] for r in preds if router.route(r, "now") is not None}
+    review_counts = Counter(r["event_id"] for r in reviews)
+    assert set(review_counts) == expected
+    assert not review_counts or max(review_counts.values()) == 1
+    for r in reviews:
+        assert r["score"] >= r["threshold"]
+
+
+def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]
+                                             ) -> None:
+    from services.ingest.producer import EventProducer
+
+    run = f"p{uuid.uuid4().hex[:6]}"
+    topics = Topics.from_settings(settings)
+    event = {"event_id": f"{run}-1", "conversation_id": "c1", "customer_id": "u1",
+             "author_role": "customer", "sent_at": "2026-11-01T10:00:00Z",
+             "text": "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com"}
+    with EventProducer(settings) as p:
+        p.send("chat", event)
+    reader = TopicReader(settings, topics.predictions)
+    try:
+        recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs),
+                               60)
+    finally:
+        reader.close()
+    (pred,) = [r for r in recs if r["event_id"] == event["event_id"]]
+    assert "4111" not in pred["text"] and "jane" not in pred["text"]
+    assert "[CARD]" in pred["text"] and "[EMAIL]" in pred["text"]
