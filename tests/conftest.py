@@ -84,8 +84,9 @@ def champion(settings: Settings) -> int:
 
 
 @pytest.fixture(scope="session")
-def workers(settings: Settings, broker: str, redis_server: str, champion: int
-            ) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def workers(
+    settings: Settings, broker: str, redis_server: str, champion: int
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """The three stream workers as real `eddy worker` processes."""
     env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
     logs = settings.data_dir / "logs"
@@ -93,9 +94,12 @@ def workers(settings: Settings, broker: str, redis_server: str, champion: int
     procs = {}
     for role in ROLES:
         log = (logs / f"worker-{role}.log").open("wb")
-        procs[role] = subprocess.Popen([sys.executable, "-m", "services.cli", "worker",
-                                        "--role", role], env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
+        procs[role] = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "worker", "--role", role],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while set(workers_alive(settings)) != set(ROLES):

@@ -40,9 +40,12 @@ class TopicReader:
 
     def __init__(self, settings: Settings, topic: str) -> None:
         self.topic = topic
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","),
-                                      enable_auto_commit=False, consumer_timeout_ms=500,
-                                      client_id=f"test-reader-{topic}")
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            enable_auto_commit=False,
+            consumer_timeout_ms=500,
+            client_id=f"test-reader-{topic}",
+        )
         parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
         self.consumer.assign(parts)
         self.consumer.seek_to_beginning(*parts)
@@ -57,8 +60,9 @@ class TopicReader:
                 self.keys.append(m.key)
         return self.records
 
-    def wait_for(self, done: Callable[[list[dict[str, Any]]], bool], timeout_s: float
-                 ) -> list[dict[str, Any]]:
+    def wait_for(
+        self, done: Callable[[list[dict[str, Any]]], bool], timeout_s: float
+    ) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if done(self.poll()):

@@ -28,8 +28,11 @@ class SourcePosition:
         }
 
     def token(self) -> str:
-        """Identifies this exact message; used to tell a redelivery from a duplicate."""
-        return f"{self.topic}:{self.partition}:{self.offset}"
+        """Identifies this exact message; used to tell a redelivery from a duplicate. The
+        create timestamp is part of it because offsets restart at 0 when a broker's topics
+        are recreated (in-memory local broker), which would make a new event look like a
+        redelivery of an old one."""
+        return f"{self.topic}:{self.partition}:{self.offset}:{self.timestamp_ms}"
 
 
 def utc_now_iso() -> str:

@@ -41,7 +41,12 @@ def register(ctx: WorkerContext) -> None:
         deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
         async for event in stream.events():
             msg = event.message
-            pos = SourcePosition(msg.topic, msg.partition, msg.offset)
+            pos = SourcePosition(
+                msg.topic,
+                msg.partition,
+                msg.offset,
+                int(msg.timestamp * 1000) if msg.timestamp else None,
+            )
             try:
                 pred = loads(event.value)
                 errors = validate("prediction", pred)

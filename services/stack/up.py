@@ -101,9 +101,11 @@ class Stack:
             child = servers.eddy_child(f"worker-{role}", ["worker", "--role", role], s, env)
             child.start()
             self.children.append(child)
+            self.say(f"started {child.name} (pid {child.pid})")
         gateway = servers.eddy_child("gateway", ["gateway"], s, env)
         gateway.start()
         self.children.append(gateway)
+        self.say(f"started gateway (pid {gateway.pid})")
         base = f"http://{s.gateway_host}:{s.gateway_port}"
         secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), s.startup_timeout_s)
         self.say(f"[ready] gateway on {base} in {secs:.1f}s")

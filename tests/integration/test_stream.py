@@ -32,7 +32,8 @@ def _mine(run: str) -> Any:
 
 
 def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
-        settings: Settings, workers: dict[str, Any]) -> None:
+    settings: Settings, workers: dict[str, Any]
+) -> None:
     run = f"r{uuid.uuid4().hex[:6]}"
     topics = Topics.from_settings(settings)
     tweets = [e.text for e in airline_tweets()[2000:3000]]
@@ -42,9 +43,7 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
     valid = [(ch, ev) for i, (ch, ev) in enumerate(events) if i not in malformed_idx]
     duplicates = rng.sample(valid, 30)
 
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","),
-                             linger_ms=5)
-
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), linger_ms=5)
 
     bad_payloads: dict[bytes, str] = {}
     for i, (ch, ev) in enumerate(events):
@@ -53,11 +52,13 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
             bad_payloads[raw] = ch
             producer.send(topics.channel(ch), value=raw)
         else:
-            producer.send(topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(),
-                          value=json.dumps(ev).encode())
+            producer.send(
+                topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
+            )
     for ch, ev in duplicates:  # the same events again: must not be predicted twice
-        producer.send(topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(),
-                      value=json.dumps(ev).encode())
+        producer.send(
+            topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
+        )
     producer.flush()
     producer.close()
 
@@ -65,8 +66,9 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
     assert len(valid_ids) == 950
 
     assert len(bad_payloads) == 50
-    readers = [TopicReader(settings, t) for t in (topics.predictions, topics.deadletter,
-                                                   topics.review)]
+    readers = [
+        TopicReader(settings, t) for t in (topics.predictions, topics.deadletter, topics.review)
+    ]
     try:
         _check(settings, run, readers, valid_ids, bad_payloads)
     finally:
@@ -74,16 +76,26 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
             reader.close()
 
 
-def _check(settings: Settings, run: str, readers: list[TopicReader], valid_ids: set[str],
-           bad_payloads: dict[bytes, str]) -> None:
+def _check(
+    settings: Settings,
+    run: str,
+    readers: list[TopicReader],
+    valid_ids: set[str],
+    bad_payloads: dict[bytes, str],
+) -> None:
     topics = Topics.from_settings(settings)
     preds_reader, dl_reader, review_reader = readers
     mine = _mine(run)
     preds = preds_reader.wait_for(
-        lambda rs: len({r["event_id"] for r in rs if mine(r)}) >= len(valid_ids), 240)
+        lambda rs: len({r["event_id"] for r in rs if mine(r)}) >= len(valid_ids), 240
+    )
     dls = dl_reader.wait_for(
-        lambda rs: sum(1 for r in rs if base64.b64decode(r["original_b64"]) in bad_payloads)
-        >= len(bad_payloads), 60)
+        lambda rs: (
+            sum(1 for r in rs if base64.b64decode(r["original_b64"]) in bad_payloads)
+            >= len(bad_payloads)
+        ),
+        60,
+    )
     time.sleep(5)  # anything duplicated would arrive by now
     preds = [r for r in preds_reader.poll() if mine(r)]
     reviews = [r for r in review_reader.wait_for(lambda rs: False, 5) if mine(r)]
@@ -103,12 +115,16 @@ def _check(settings: Settings, run: str, readers: list[TopicReader], valid_ids: 
         assert r["stage"] == "normalize"
         assert r["reason"] in {"invalid_json", "schema_violation"}
         assert r["errors"] and all(e["path"].startswith("$") for e in r["errors"])
-        assert r["source"]["topic"] == topics.channel(bad_payloads[
-            base64.b64decode(r["original_b64"])])
+        assert r["source"]["topic"] == topics.channel(
+            bad_payloads[base64.b64decode(r["original_b64"])]
+        )
 
     # Routing: exactly the uncertain predictions, once each.
-    router = Router(make_strategy(settings.routing_strategy), settings.routing_threshold,
-                    dict(settings.routing_thresholds))
+    router = Router(
+        make_strategy(settings.routing_strategy),
+        settings.routing_threshold,
+        dict(settings.routing_thresholds),
+    )
     expected = {r["event_id"] for r in preds if router.route(r, "now") is not None}
     review_counts = Counter(r["event_id"] for r in reviews)
     assert set(review_counts) == expected
@@ -117,21 +133,24 @@ def _check(settings: Settings, run: str, readers: list[TopicReader], valid_ids: 
         assert r["score"] >= r["threshold"]
 
 
-def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]
-                                             ) -> None:
+def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]) -> None:
     from services.ingest.producer import EventProducer
 
     run = f"p{uuid.uuid4().hex[:6]}"
     topics = Topics.from_settings(settings)
-    event = {"event_id": f"{run}-1", "conversation_id": "c1", "customer_id": "u1",
-             "author_role": "customer", "sent_at": "2026-11-01T10:00:00Z",
-             "text": "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com"}
+    event = {
+        "event_id": f"{run}-1",
+        "conversation_id": "c1",
+        "customer_id": "u1",
+        "author_role": "customer",
+        "sent_at": "2026-11-01T10:00:00Z",
+        "text": "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com",
+    }
     with EventProducer(settings) as p:
         p.send("chat", event)
     reader = TopicReader(settings, topics.predictions)
     try:
-        recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs),
-                               60)
+        recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
     finally:
         reader.close()
     (pred,) = [r for r in recs if r["event_id"] == event["event_id"]]

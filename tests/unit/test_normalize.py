@@ -23,8 +23,12 @@ def test_chat_maps_to_canonical_and_redacts() -> None:
     assert rec["metadata"]["note"] == "call [PHONE]"
     assert rec["redactions"] == {"email": 1, "card": 1, "phone": 1}
     assert rec["key"] == event["conversation_id"]
-    assert rec["source"] == {"topic": "channel.chat.v1", "partition": 2, "offset": 17,
-                             "timestamp_ms": 1_700_000_000_000}
+    assert rec["source"] == {
+        "topic": "channel.chat.v1",
+        "partition": 2,
+        "offset": 17,
+        "timestamp_ms": 1_700_000_000_000,
+    }
     assert rec["metadata"]["author_role"] == "customer"
 
 

@@ -46,9 +46,17 @@ def test_make_strategy_rejects_unknown() -> None:
 
 
 def _prediction(probs: list[float], channel: str = "chat") -> dict[str, object]:
-    return {"event_id": "e1", "channel": channel, "key": "k", "text": "t", "label": "a",
-            "probs": dict(zip("abc", probs, strict=True)), "confidence": max(probs),
-            "model_version": 3, "metadata": {"x": 1}}
+    return {
+        "event_id": "e1",
+        "channel": channel,
+        "key": "k",
+        "text": "t",
+        "label": "a",
+        "probs": dict(zip("abc", probs, strict=True)),
+        "confidence": max(probs),
+        "model_version": 3,
+        "metadata": {"x": 1},
+    }
 
 
 def test_router_uses_per_channel_threshold() -> None:

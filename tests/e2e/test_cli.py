@@ -1,0 +1,86 @@
+"""`eddy bootstrap`, `eddy produce`, `eddy status` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from services.core.settings import Settings
+from services.demo.simulator import make_event
+from services.registry.store import ModelRegistry
+from tests.conftest import seed_examples
+from tests.helpers import settings_env
+
+pytestmark = pytest.mark.e2e
+
+
+def eddy(s: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **settings_env(s)}
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: Settings) -> None:
+    seed = tmp_path / "seed.csv"
+    with seed.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        for e in seed_examples(40, seed=9):
+            w.writerow([e.text, e.label])
+    s = settings.model_copy(update={"data_dir": tmp_path / "d"})
+    r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "model v1 is champion" in r.stderr
+    reg = ModelRegistry(s.models_dir)
+    champ = reg.champion()
+    assert champ is not None and champ.version == 1
+    assert champ.labels == ["negative", "neutral", "positive"]
+    meta = champ.meta
+    assert meta["data"]["train"] + meta["data"]["holdout"] == 40
+    assert {"accuracy", "macro_f1"} <= set(meta["metrics"])
+    assert (champ.path / "config.json").is_file() and (champ.path / "model.safetensors").is_file()
+
+
+def test_bootstrap_bad_seed_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
+    bad = tmp_path / "seed.csv"
+    bad.write_text("words,sentiment\nhello,pos\n")
+    r = eddy(
+        settings.model_copy(update={"data_dir": tmp_path / "d"}), "bootstrap", "--seed", str(bad)
+    )
+    assert r.returncode == 1 and "lacks 'text' or 'label'" in r.stderr
+
+
+def test_produce_reports_invalid_lines_and_sends_the_rest(
+    tmp_path: Path, settings: Settings, broker: str
+) -> None:
+    rng = random.Random(0)
+    good = make_event("chat", 1, "hello", rng, "cli")
+    bad = make_event("chat", 2, "x", rng, "cli")
+    del bad["text"]
+    f = tmp_path / "events.jsonl"
+    f.write_text("\n".join([json.dumps(good), json.dumps(bad), "{oops"]) + "\n")
+    r = eddy(settings, "produce", str(f), "--channel", "chat")
+    assert r.returncode == 1
+    assert "line 2: invalid chat event: $.text is required" in r.stderr
+    assert "line 3: invalid JSON" in r.stderr
+    assert "sent 1 event(s) to chat; 2 invalid line(s) not sent" in r.stderr
+
+
+def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -> None:
+    f = tmp_path / "e.jsonl"
+    f.write_text(json.dumps(make_event("ads", 1, "x", random.Random(0))) + "\n")
+    s = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    r = eddy(s, "produce", str(f), "--channel", "ads", timeout=60)
+    assert r.returncode == 1 and "no Kafka broker reachable" in r.stderr

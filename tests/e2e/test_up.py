@@ -1,0 +1,179 @@
+"""`eddy up` as a user runs it: every server ready, events flow, Ctrl-C stops everything,
+a second run reuses the data dir; clear errors for a busy port or a missing binary."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.core.settings import Settings
+from services.core.topics import Topics
+from tests.helpers import TopicReader, free_port, settings_env
+
+pytestmark = pytest.mark.e2e
+
+
+def _up_settings(tmp: Path, models_dir: Path) -> Settings:
+    run = uuid.uuid4().hex[:6]
+    return Settings(
+        data_dir=tmp / "data",
+        registry_dir=models_dir,
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        label_studio_url=f"http://127.0.0.1:{free_port()}",
+        gateway_port=free_port(),
+        app_id=f"eddy-e2e-{run}",
+        partitions=2,
+        consumer_session_timeout_s=6.0,
+        consumer_heartbeat_s=2.0,
+        model_poll_s=1.0,
+        torch_threads=1,
+        startup_timeout_s=240,
+    )
+
+
+class Up:
+    def __init__(self, s: Settings, log: Path, *args: str) -> None:
+        self.log = log
+        env = {**os.environ, **settings_env(s)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "up", *args],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout_s: float) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            out = self.output()
+            if text in out:
+                return out
+            if self.proc.poll() is not None:
+                pytest.fail(f"eddy up exited ({self.proc.returncode}):\n{out[-4000:]}")
+            time.sleep(0.5)
+        pytest.fail(f"no {text!r} after {timeout_s}s:\n{self.output()[-4000:]}")
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(90)
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in re.findall(r"\(pid (\d+)\)", self.output())]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers kill(0) until its parent reaps it.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def _post(s: Settings, event_id: str) -> None:
+    ev = {
+        "event_id": event_id,
+        "conversation_id": "c1",
+        "customer_id": "u1",
+        "author_role": "customer",
+        "text": "@united lost my bag again, thanks a lot",
+        "sent_at": "2026-11-01T10:00:00Z",
+    }
+    r = httpx.post(
+        f"http://{s.gateway_host}:{s.gateway_port}/v1/channels/chat/events", json=ev, timeout=30
+    )
+    assert r.status_code == 202, r.text
+
+
+def test_up_serves_stops_cleanly_and_restarts_on_same_data(
+    tmp_path: Path, settings: Settings, champion: int
+) -> None:
+    s = _up_settings(tmp_path, settings.models_dir)
+    first = Up(s, tmp_path / "up1.log")
+    try:
+        out = first.wait_for("Eddy is up", 300)
+        for part in ("broker", "redis", "label-studio", "topics", "gateway", "workers"):
+            assert f"[ready] {part}" in out
+        run = uuid.uuid4().hex[:6]
+        _post(s, f"{run}-a")
+        reader = TopicReader(s, Topics.from_settings(s).predictions)
+        try:
+            preds = reader.wait_for(lambda rs: any(r["event_id"] == f"{run}-a" for r in rs), 120)
+        finally:
+            reader.close()
+        assert [r["model_version"] for r in preds if r["event_id"] == f"{run}-a"] == [champion]
+    finally:
+        code = first.interrupt()
+    out = first.output()
+    assert code == 0, out[-3000:]
+    pids = first.pids()
+    assert len(pids) == 7  # broker, redis, label studio, 3 workers, gateway
+    assert all(_gone(p) for p in pids), "a child outlived eddy up"
+    for name in ("broker", "redis", "label-studio", "worker-classify", "gateway"):
+        assert f"stopped {name}" in out
+    assert (s.data_dir / "redis" / "appendonly.aof").exists() or any(
+        (s.data_dir / "redis").glob("appendonlydir/*")
+    )
+
+    # Second run on the same data dir: Label Studio skips its first-run migrations, and Redis
+    # (AOF) still remembers the event id, so a resend of the same event is not predicted again.
+    second = Up(s, tmp_path / "up2.log")
+    try:
+        out2 = second.wait_for("Eddy is up", 240)
+        ls_secs = float(re.search(r"\[ready\] label-studio in ([\d.]+)s", out2).group(1))  # type: ignore[union-attr]
+        assert ls_secs < 45
+        _post(s, f"{run}-a")
+        _post(s, f"{run}-b")
+        reader = TopicReader(s, Topics.from_settings(s).predictions)
+        try:
+            preds = reader.wait_for(lambda rs: any(r["event_id"] == f"{run}-b" for r in rs), 120)
+            time.sleep(3)
+            preds = reader.poll()
+        finally:
+            reader.close()
+        ids = [r["event_id"] for r in preds]
+        assert f"{run}-b" in ids and f"{run}-a" not in ids
+    finally:
+        assert second.interrupt() == 0
+    assert all(_gone(p) for p in second.pids())
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
+    s = _up_settings(tmp_path, settings.models_dir)
+    port = int(s.kafka_bootstrap.rsplit(":", 1)[1])
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        up = Up(s, tmp_path / "up.log", "--no-label-studio")
+        code = up.proc.wait(60)
+    out = up.output()
+    assert code == 1
+    assert f"port {port}" in out and "already in use" in out and "EDDY_KAFKA_BOOTSTRAP" in out
+    assert "started" not in out  # preflight fails before anything starts
+
+
+def test_missing_binary_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
+    s = _up_settings(tmp_path, settings.models_dir).model_copy(
+        update={"redis_bin": tmp_path / "no-such-redis"}
+    )
+    up = Up(s, tmp_path / "up.log", "--no-label-studio")
+    assert up.proc.wait(60) == 1
+    assert "EDDY_REDIS_BIN" in up.output() and "does not exist" in up.output()

@@ -1,0 +1,105 @@
+"""HTTP gateway against the real broker: 202 with ids (and the events land in the topic),
+4xx with reasons for bad input, nothing written for a rejected batch."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.simulator import make_event
+from services.ingest.gateway import create_gateway
+from services.ingest.producer import EventProducer, InvalidEvent
+from tests.helpers import TopicReader
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture()
+def gw_settings(settings: Settings, broker: str) -> Settings:
+    return settings.model_copy(update={"gateway_token": None, "gateway_max_batch": 5})
+
+
+@pytest.fixture()
+def client(gw_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_gateway(gw_settings)) as c:
+        yield c
+
+
+def _events(run: str, n: int, channel: str = "crm") -> list[dict[str, object]]:
+    rng = random.Random(0)
+    return [make_event(channel, i, f"text {i}", rng, run) for i in range(n)]
+
+
+def test_batch_accepted_and_written(client: TestClient, gw_settings: Settings) -> None:
+    run = f"g{uuid.uuid4().hex[:6]}"
+    batch = _events(run, 3)
+    r = client.post("/v1/channels/crm/events", json=batch)
+    assert r.status_code == 202
+    assert r.json() == {"accepted": 3, "event_ids": [e["event_id"] for e in batch]}
+    one = _events(run + "x", 1, "chat")[0]
+    assert client.post("/v1/channels/chat/events", json=one).status_code == 202
+    reader = TopicReader(gw_settings, Topics.from_settings(gw_settings).channel("crm"))
+    try:
+        recs = reader.wait_for(
+            lambda rs: sum(str(x["event_id"]).startswith(run + "-") for x in rs) >= 3, 30
+        )
+    finally:
+        reader.close()
+    assert sorted(x["event_id"] for x in recs if x["event_id"].startswith(run + "-")) == sorted(
+        e["event_id"] for e in batch
+    )
+
+
+def test_invalid_batch_is_rejected_whole_with_reasons(
+    client: TestClient, gw_settings: Settings
+) -> None:
+    run = f"b{uuid.uuid4().hex[:6]}"
+    batch = _events(run, 3)
+    batch[1]["status"] = "martian"
+    del batch[2]["body"]
+    r = client.post("/v1/channels/crm/events", json=batch)
+    assert r.status_code == 422
+    body = r.json()
+    assert "nothing was accepted" in body["detail"]
+    assert {(e["index"], e["path"]) for e in body["errors"]} == {(1, "$.status"), (2, "$.body")}
+    reader = TopicReader(gw_settings, Topics.from_settings(gw_settings).channel("crm"))
+    try:
+        recs = reader.wait_for(lambda rs: False, 3)
+    finally:
+        reader.close()
+    assert not [x for x in recs if str(x["event_id"]).startswith(run + "-")]
+
+
+def test_client_errors(client: TestClient) -> None:
+    r = client.post("/v1/channels/crm/events", content=b"{nope")
+    assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
+    r = client.post("/v1/channels/fax/events", json={})
+    assert r.status_code == 404 and "unknown channel" in r.json()["detail"]
+    r = client.post("/v1/channels/crm/events", json=[])
+    assert r.status_code == 422
+    r = client.post("/v1/channels/crm/events", json=_events("big", 6))
+    assert r.status_code == 413
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_bearer_token_required_when_configured(gw_settings: Settings) -> None:
+    s = gw_settings.model_copy(update={"gateway_token": SecretStr("s3cret")})
+    with TestClient(create_gateway(s)) as c:
+        ev = _events(f"a{uuid.uuid4().hex[:6]}", 1)[0]
+        assert c.post("/v1/channels/crm/events", json=ev).status_code == 401
+        ok = c.post("/v1/channels/crm/events", json=ev, headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 202
+
+
+def test_producer_api_validates(gw_settings: Settings) -> None:
+    with EventProducer(gw_settings) as p, pytest.raises(InvalidEvent, match=r"\$\.text"):
+        ev = _events("v", 1, "chat")[0]
+        del ev["text"]
+        p.send("chat", ev)
