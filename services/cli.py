@@ -187,21 +187,36 @@ def produce(
 @app.command("sample-events")
 def sample_events(
     out: Path = typer.Option(Path("sample-events"), help="Output directory."),
-    count: int = typer.Option(300, help="Events in all (split over channels)."),
+    count: int = typer.Option(300, help="Events in all (split over chat, crm and ads)."),
+    seed_size: int = typer.Option(100, help="Labelled tweets in seed.csv (for bootstrap)."),
 ) -> None:
-    """Write chat/crm/ads JSONL files of airline tweets, ready for `eddy produce`."""
+    """Write chat/crm/ads JSONL event files of airline tweets for `eddy produce`, and a
+    labelled seed.csv (other tweets) for `eddy bootstrap`."""
+    import csv
+    import random
+
     from services.demo.airline import airline_tweets
     from services.demo.simulator import spread
 
+    tweets = airline_tweets()
+    random.Random(0).shuffle(tweets)
     out.mkdir(parents=True, exist_ok=True)
+    with (out / "seed.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        for e in tweets[:seed_size]:
+            w.writerow([e.text, e.label])
     files: dict[str, Any] = {c: (out / f"{c}.jsonl").open("w", encoding="utf-8") for c in CHANNELS}
     try:
-        for ch, event in spread([e.text for e in airline_tweets(count)], run="sample"):
+        texts = [e.text for e in tweets[seed_size : seed_size + count]]
+        for ch, event in spread(texts, run="sample"):
             files[ch].write(json.dumps(event) + "\n")
     finally:
         for f in files.values():
             f.close()
-    console.print(f"wrote {', '.join(str(out / f'{c}.jsonl') for c in CHANNELS)}")
+    console.print(
+        f"wrote {out / 'seed.csv'} and {', '.join(f'{c}.jsonl' for c in CHANNELS)} in {out}"
+    )
 
 
 @app.command()

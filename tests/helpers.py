@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,28 +10,13 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from services.core.settings import Settings
+from services.stack.probes import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["TopicReader", "free_port", "settings_env"]
 
 
 def settings_env(s: Settings) -> dict[str, str]:
-    """The EDDY_* variables that reproduce ``s`` in a child process."""
-    out: dict[str, str] = {}
-    for name, value in s.model_dump().items():
-        if value is None:
-            continue
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value)
-        out[f"EDDY_{name.upper()}"] = str(value)
-    for name in ("label_studio_password", "label_studio_token"):
-        out[f"EDDY_{name.upper()}"] = getattr(s, name).get_secret_value()
-    return out
+    return s.to_env()
 
 
 class TopicReader:

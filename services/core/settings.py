@@ -6,6 +6,7 @@ reads the environment. Every field is documented in README.md § Configuration.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -45,9 +46,6 @@ class Settings(BaseSettings):
     )
 
     # --- embedded stack (`eddy up`) -----------------------------------------------------------
-    broker_port: int = 19092
-    redis_port: int = 16379
-    label_studio_port: int = 18080
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 18000
     broker_storage: str = Field(
@@ -102,7 +100,9 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(32, ge=1, description="Micro-batch size cap.")
     batch_max_wait_ms: int = Field(50, ge=0, description="Longest wait to fill a micro-batch.")
     model_poll_s: float = Field(
-        5.0, description="How often a classify worker without a model looks for a champion."
+        5.0,
+        description="How often a classify worker checks the registry's champion pointer "
+        "(hot swap between batches).",
     )
 
     # --- routing ------------------------------------------------------------------------------
@@ -149,6 +149,22 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    def to_env(self) -> dict[str, str]:
+        """The EDDY_* variables that rebuild these settings in a child process."""
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, dict | list):
+                value = json.dumps(value)
+            elif isinstance(value, Path):
+                value = value.resolve()
+            out[f"EDDY_{name.upper()}"] = str(value)
+        return out
 
     def threshold_for(self, channel: str) -> float:
         return self.routing_thresholds.get(channel, self.routing_threshold)

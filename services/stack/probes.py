@@ -20,6 +20,12 @@ def host_port(address: str, default_port: int) -> tuple[str, int]:
     return parsed.hostname or "127.0.0.1", parsed.port or default_port
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
 def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:

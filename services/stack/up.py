@@ -50,8 +50,9 @@ class Stack:
     _starting: bool = False
 
     def _child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["EDDY_DATA_DIR"] = str(self.settings.data_dir.resolve())
+        # Children get the full settings explicitly, so CLI overrides reach them too.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EDDY_")}
+        env.update(self.settings.to_env())
         env["PYTHONUNBUFFERED"] = "1"
         return env
 

@@ -1,0 +1,32 @@
+"""Render bench results as a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def render(r: dict[str, Any]) -> Table:
+    t = Table("measure", "value", title="eddy bench")
+    t.add_row("(a) bare model throughput", f"{r['bare_model_eps']:.1f} events/s")
+    t.add_row("(b) stream throughput (broker + Faust + model)", f"{r['stream_eps']:.1f} events/s")
+    t.add_row("    stream / bare", f"{r['stream_to_bare_ratio']:.2f}")
+    lat = r["latency_ms"]
+    t.add_row(
+        f"(c) latency at {r['latency_rate_eps']} events/s, produce -> prediction",
+        f"p50 {lat['p50']} ms  p95 {lat['p95']} ms  p99 {lat['p99']} ms  "
+        f"(n={int(lat['n'])}, missing {r['latency_missing']})",
+    )
+    t.add_row(
+        "events / batch / max wait",
+        f"{r['events']} / {r['batch_max_size']} / {r['batch_max_wait_ms']} ms",
+    )
+    t.add_row(
+        "model / device / precision",
+        f"v{r['model_version']} / {r['device']} / "
+        f"{r['precision']}, {r['torch_threads']} torch threads",
+    )
+    m = r["machine"]
+    t.add_row("machine", f"{m['cpus']} CPUs, {m['platform']}, torch {m['torch']}")
+    return t

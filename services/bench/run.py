@@ -1,0 +1,226 @@
+"""`eddy bench`: bare model vs. stream throughput and produce-to-prediction latency, with the
+same model and the same texts, on a private embedded broker + Redis + the real workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from services.bench.stats import latency_summary
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.airline import airline_tweets
+from services.demo.simulator import spread
+from services.ingest.channels import ADAPTERS
+from services.model.classifier import TextClassifier
+from services.model.device import select_placement
+from services.registry.store import ModelRegistry
+from services.stack.probes import free_port
+from services.stack.up import Stack
+from services.training.bootstrap import bootstrap
+from services.training.examples import Example
+
+Say = Callable[[str], None]
+
+
+class PredictionWatcher:
+    """Background consumer of predictions.v1: when each event id's prediction was written."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,
+            client_id="eddy-bench-watch",
+        )
+        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        self._consumer.assign(parts)
+        self._consumer.seek_to_beginning(*parts)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for msgs in self._consumer.poll(timeout_ms=50).values():
+                now = time.time()
+                for m in msgs:
+                    eid = json.loads(m.value)["event_id"]
+                    # The record's create time is when the classify worker produced it.
+                    self.seen.setdefault(eid, m.timestamp / 1000 if m.timestamp > 0 else now)
+
+    def wait(self, ids: set[str], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if ids <= self.seen.keys():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._consumer.close()
+
+
+def _bare_model(clf: TextClassifier, texts: list[str], batch: int) -> float:
+    clf.predict_proba(texts[: batch * 2], chunk_size=batch)  # warm-up
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        clf.predict_proba(texts[i : i + batch], chunk_size=batch)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def _send(producer: KafkaProducer, topics: Topics, channel: str, event: dict[str, Any]) -> None:
+    producer.send(
+        topics.channel(channel),
+        key=ADAPTERS[channel].key(event).encode(),
+        value=json.dumps(event).encode(),
+    )
+
+
+def run_bench(
+    settings: Settings, *, events: int, rate: float, latency_seconds: float, say: Say
+) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
+    run = uuid.uuid4().hex[:6]
+    models = settings.models_dir
+    if ModelRegistry(models).champion() is None:
+        models = tmp / "models"
+    s = settings.model_copy(
+        update={
+            "data_dir": tmp,
+            "registry_dir": models,
+            "kafka_bootstrap": f"127.0.0.1:{free_port()}",
+            "redis_url": f"redis://127.0.0.1:{free_port()}/0",
+            "gateway_port": free_port(),
+            "with_label_studio": False,
+            "topic_prefix": f"bench{run}.",
+            "app_id": f"eddy-bench-{run}",
+            "consumer_session_timeout_s": 6.0,
+            "consumer_heartbeat_s": 2.0,
+        }
+    )
+    registry = ModelRegistry(models)
+    if registry.champion() is None:
+        say("no champion model: training a small one (100 tweets, 1 epoch) for the bench")
+        import random
+
+        data = airline_tweets()
+        random.Random(0).shuffle(data)
+        bootstrap(
+            s.model_copy(update={"train_epochs": 1}),
+            Path("bench-seed"),
+            examples=[Example(e.text, e.label) for e in data[:100]],
+        )
+    champ = registry.champion()
+    assert champ is not None
+    tweets = [e.text for e in airline_tweets()]
+    n_lat = int(max(rate, 1) * latency_seconds) + 200
+    texts = tweets[:events]
+    placement = select_placement(s.device, s.precision)
+    if s.torch_threads:
+        torch.set_num_threads(s.torch_threads)
+
+    say(f"(a) bare model v{champ.version}: {len(texts)} texts, batches of {s.batch_max_size}")
+    clf = TextClassifier.load(
+        champ.path,
+        placement,
+        version=champ.version,
+        max_length=int(champ.meta.get("max_length", s.max_length)),
+    )
+    bare_eps = _bare_model(clf, texts, s.batch_max_size)
+    del clf
+    say(f"    {bare_eps:.1f} events/s")
+
+    stack = Stack(s, external=False, say=lambda m: say(f"    {m}"))
+    topics = Topics.from_settings(s)
+    try:
+        stack.start()
+        producer = KafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap.split(","), linger_ms=2, batch_size=256 * 1024
+        )
+        watcher = PredictionWatcher(s, topics.predictions)
+        try:
+            warm = spread(tweets[-64:], run=f"{run}w")
+            for ch, ev in warm:
+                _send(producer, topics, ch, ev)
+            producer.flush()
+            if not watcher.wait({ev["event_id"] for _, ev in warm}, 120):
+                raise RuntimeError("warm-up events were not predicted within 120s")
+
+            say(f"(b) stream: {len(texts)} events through broker + normalize/classify/route")
+            batch = spread(texts, run=f"{run}t")
+            start = time.time()
+            for ch, ev in batch:
+                _send(producer, topics, ch, ev)
+            producer.flush()
+            ids = {ev["event_id"] for _, ev in batch}
+            if not watcher.wait(ids, max(120.0, 3 * len(ids) / max(bare_eps, 1))):
+                raise RuntimeError(
+                    f"only {len(ids & watcher.seen.keys())}/{len(ids)} events predicted in time"
+                )
+            stream_eps = len(ids) / (max(watcher.seen[i] for i in ids) - start)
+            say(f"    {stream_eps:.1f} events/s")
+
+            lat_rate = rate or round(stream_eps * 0.5, 1)
+            say(f"(c) latency at {lat_rate:.1f} events/s for {latency_seconds:.0f}s")
+            lat_events = spread((tweets[events:] + tweets)[:n_lat], run=f"{run}l")
+            sent: dict[str, float] = {}
+            interval = 1.0 / lat_rate
+            t0 = time.perf_counter()
+            for i, (ch, ev) in enumerate(lat_events):
+                due = t0 + i * interval
+                if due - t0 > latency_seconds:
+                    break
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                sent[ev["event_id"]] = time.time()
+                _send(producer, topics, ch, ev)
+                producer.flush()  # latency from the moment the event is on its way
+            watcher.wait(set(sent), 60)
+            lat_ms = [(watcher.seen[e] - t) * 1000 for e, t in sent.items() if e in watcher.seen]
+            lost = len(sent) - len(lat_ms)
+        finally:
+            watcher.close()
+            producer.close()
+    finally:
+        stack.stop()
+    latency = latency_summary(lat_ms)
+    say(f"    p50 {latency['p50']} ms, p95 {latency['p95']} ms, p99 {latency['p99']} ms")
+    return {
+        "bare_model_eps": round(bare_eps, 1),
+        "stream_eps": round(stream_eps, 1),
+        "stream_to_bare_ratio": round(stream_eps / bare_eps, 3),
+        "latency_ms": latency,
+        "latency_rate_eps": lat_rate,
+        "latency_events": len(sent),
+        "latency_missing": lost,
+        "events": len(texts),
+        "batch_max_size": s.batch_max_size,
+        "batch_max_wait_ms": s.batch_max_wait_ms,
+        "max_length": s.max_length,
+        "model_version": champ.version,
+        "device": str(placement.device),
+        "precision": placement.precision,
+        "torch_threads": torch.get_num_threads(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+        },
+    }
