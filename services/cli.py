@@ -220,6 +220,25 @@ def sample_events(
 
 
 @app.command()
+def topics(data_dir: Path | None = DataDir) -> None:
+    """Create Eddy's topics (EDDY_PARTITIONS each) on the broker EDDY_KAFKA_BOOTSTRAP points
+    at; existing topics are left alone. `eddy up` does this itself."""
+    from services.core.kafka import BrokerUnavailable, ensure_topics
+    from services.core.topics import Topics
+
+    s = _settings(data_dir)
+    try:
+        created = ensure_topics(s, Topics.from_settings(s).all())
+    except BrokerUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"{len(created)} topic(s) created"
+        + (f": {', '.join(created)}" if created else " (all existed)")
+    )
+
+
+@app.command()
 def status(data_dir: Path | None = DataDir) -> None:
     """Show the champion model, live workers and their counters."""
     from rich.table import Table

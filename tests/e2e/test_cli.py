@@ -84,3 +84,13 @@ def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -
     s = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
     r = eddy(s, "produce", str(f), "--channel", "ads", timeout=60)
     assert r.returncode == 1 and "no Kafka broker reachable" in r.stderr
+
+
+def test_topics_are_created_once(settings: Settings, broker: str) -> None:
+    import uuid
+
+    s = settings.model_copy(update={"topic_prefix": f"x{uuid.uuid4().hex[:6]}."})
+    first = eddy(s, "topics", timeout=60)
+    assert first.returncode == 0 and "9 topic(s) created" in first.stderr
+    again = eddy(s, "topics", timeout=60)
+    assert again.returncode == 0 and "0 topic(s) created (all existed)" in again.stderr
