@@ -17,6 +17,7 @@ import redis as redis_sync
 from services.core.kafka import ensure_topics
 from services.core.settings import Settings
 from services.core.topics import Topics
+from services.registry.store import ModelRegistry
 from services.stack import servers
 from services.stack.probes import ensure_port_free, host_port, http_ok
 from services.stack.process import Child, StackError
@@ -126,6 +127,12 @@ class Stack:
                 )
             time.sleep(0.5)
         self.say(f"[ready] workers {', '.join(ROLES)} in {time.monotonic() - start:.1f}s")
+        champion = ModelRegistry(s.models_dir).champion_version()
+        if champion is None:
+            self.say(f"note: no champion model in {s.models_dir}; classify holds events in "
+                     "Kafka until one exists (`eddy bootstrap --seed FILE`)")
+        else:
+            self.say(f"serving model v{champion} from {s.models_dir}")
 
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.
