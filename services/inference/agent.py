@@ -12,8 +12,6 @@ import torch
 
 from services.core.records import (
     DecodeError,
-    SourcePosition,
-    dead_letter,
     dumps,
     loads,
     utc_now_iso,
@@ -32,7 +30,6 @@ def register(ctx: WorkerContext) -> None:
     s = ctx.settings
     source = ctx.raw_topic(ctx.topics.interactions)
     out = ctx.raw_topic(ctx.topics.predictions)
-    dlq = ctx.raw_topic(ctx.topics.deadletter)
     if s.torch_threads:
         torch.set_num_threads(s.torch_threads)
     # One thread: forward passes run serially off the event loop; torch parallelises inside.
@@ -40,24 +37,6 @@ def register(ctx: WorkerContext) -> None:
     holder = ModelHolder(
         s, ModelRegistry(s.models_dir), select_placement(s.device, s.precision), executor
     )
-
-    async def reject(event: Any, reason: str, errors: list[SchemaError]) -> None:
-        msg = event.message
-        pos = SourcePosition(msg.topic, msg.partition, msg.offset)
-        await dlq.send(
-            key=event.key,
-            value=dumps(
-                dead_letter(
-                    stage="classify",
-                    reason=reason,
-                    errors=errors,
-                    source=pos,
-                    original=event.value,
-                    key=event.key,
-                )
-            ),
-        )
-        ctx.metrics.inc(f"deadletter:{reason}")
 
     async def classify_agent(stream: faust.StreamT[Any]) -> None:
         await holder.wait_ready()
@@ -70,11 +49,11 @@ def register(ctx: WorkerContext) -> None:
                 try:
                     rec = loads(ev.value)
                 except DecodeError as exc:
-                    await reject(ev, "invalid_json", [SchemaError("$", str(exc))])
+                    await ctx.reject(ev, "invalid_json", [SchemaError("$", str(exc))])
                     continue
                 errors = validate("interaction", rec)
                 if errors:
-                    await reject(ev, "schema_violation", errors)
+                    await ctx.reject(ev, "schema_violation", errors)
                     continue
                 batch.append((ev, rec))
             if not batch:
@@ -88,7 +67,7 @@ def register(ctx: WorkerContext) -> None:
             except Exception as exc:  # a poisoned batch must not stop the stream
                 log.exception("inference failed for a batch of %d", len(batch))
                 for ev, _ in batch:
-                    await reject(
+                    await ctx.reject(
                         ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")]
                     )
                 continue

@@ -9,7 +9,7 @@ from typing import Any
 import faust
 
 from services.core.dedupe import Deduper
-from services.core.records import SourcePosition, dumps
+from services.core.records import dumps
 from services.core.retry import retry_forever
 from services.ingest.normalize import Rejected, normalize
 from services.workers.context import WorkerContext
@@ -20,24 +20,16 @@ log = logging.getLogger("eddy.normalize")
 def register(ctx: WorkerContext) -> None:
     source = ctx.raw_topic(*ctx.topics.channels)
     out = ctx.raw_topic(ctx.topics.interactions)
-    dlq = ctx.raw_topic(ctx.topics.deadletter)
     s = ctx.settings
 
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
         async for event in stream.events():
-            msg = event.message
-            pos = SourcePosition(
-                msg.topic,
-                msg.partition,
-                msg.offset,
-                int(msg.timestamp * 1000) if msg.timestamp else None,
-            )
-            channel = ctx.topics.channel_of(msg.topic)
+            pos = ctx.position(event)
+            channel = ctx.topics.channel_of(pos.topic)
             result = normalize(channel, event.value, event.key, pos)
             if isinstance(result, Rejected):
-                await dlq.send(key=event.key, value=dumps(result.dead_letter))
-                ctx.metrics.inc(f"deadletter:{result.dead_letter['reason']}")
+                await ctx.send_dead_letter(result.dead_letter, event.key)
                 log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
                 continue
             scope_id = f"{channel}:{result.event_id}"

@@ -9,14 +9,7 @@ from typing import Any
 import faust
 
 from services.core.dedupe import Deduper
-from services.core.records import (
-    DecodeError,
-    SourcePosition,
-    dead_letter,
-    dumps,
-    loads,
-    utc_now_iso,
-)
+from services.core.records import DecodeError, dumps, loads, utc_now_iso
 from services.core.retry import retry_forever
 from services.core.schemas import SchemaError, validate
 from services.routing.router import Router
@@ -30,7 +23,6 @@ def register(ctx: WorkerContext) -> None:
     s = ctx.settings
     source = ctx.raw_topic(ctx.topics.predictions)
     out = ctx.raw_topic(ctx.topics.review)
-    dlq = ctx.raw_topic(ctx.topics.deadletter)
     router = Router(
         make_strategy(s.routing_strategy, s.routing_seed),
         s.routing_threshold,
@@ -40,41 +32,22 @@ def register(ctx: WorkerContext) -> None:
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
         async for event in stream.events():
-            msg = event.message
-            pos = SourcePosition(
-                msg.topic,
-                msg.partition,
-                msg.offset,
-                int(msg.timestamp * 1000) if msg.timestamp else None,
-            )
             try:
                 pred = loads(event.value)
                 errors = validate("prediction", pred)
             except DecodeError as exc:
                 errors = [SchemaError("$", str(exc))]
             if errors:
-                await dlq.send(
-                    key=event.key,
-                    value=dumps(
-                        dead_letter(
-                            stage="route",
-                            reason="schema_violation",
-                            errors=errors,
-                            source=pos,
-                            original=event.value,
-                            key=event.key,
-                        )
-                    ),
-                )
-                ctx.metrics.inc("deadletter:schema_violation")
+                await ctx.reject(event, "schema_violation", errors)
                 continue
             review = router.route(pred, utc_now_iso())
             if review is None:
                 ctx.metrics.inc("confident")
                 continue
             scope_id = f"{pred['channel']}:{pred['event_id']}"
+            token = ctx.position(event).token()
             first = await retry_forever(
-                partial(deduper.first_time, "review", scope_id, pos.token()), "dedupe"
+                partial(deduper.first_time, "review", scope_id, token), "dedupe"
             )
             if not first:
                 ctx.metrics.inc("duplicate")

@@ -129,8 +129,10 @@ class Stack:
         self.say(f"[ready] workers {', '.join(ROLES)} in {time.monotonic() - start:.1f}s")
         champion = ModelRegistry(s.models_dir).champion_version()
         if champion is None:
-            self.say(f"note: no champion model in {s.models_dir}; classify holds events in "
-                     "Kafka until one exists (`eddy bootstrap --seed FILE`)")
+            self.say(
+                f"note: no champion model in {s.models_dir}; classify holds events in "
+                "Kafka until one exists (`eddy bootstrap --seed FILE`)"
+            )
         else:
             self.say(f"serving model v{champion} from {s.models_dir}")
 

@@ -13,6 +13,8 @@ import faust
 from redis.asyncio import Redis
 
 from services.core.kafka import bootstrap_list
+from services.core.records import SourcePosition, dead_letter, dumps
+from services.core.schemas import SchemaError
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.ops.metrics import StageMetrics
@@ -51,6 +53,7 @@ class WorkerContext:
     metrics: StageMetrics
     extra: dict[str, Any] = field(default_factory=dict)
     _redis: Redis | None = None
+    _dlq: faust.TopicT | None = None
 
     @classmethod
     def build(cls, settings: Settings, role: str) -> WorkerContext:
@@ -81,6 +84,32 @@ class WorkerContext:
             key_serializer="raw",
             value_serializer="raw",
             partitions=self.settings.partitions,
+        )
+
+    def position(self, event: Any) -> SourcePosition:
+        """Where a Faust event came from (topic, partition, offset, create time)."""
+        msg = event.message
+        ts = int(msg.timestamp * 1000) if msg.timestamp else None
+        return SourcePosition(msg.topic, msg.partition, msg.offset, ts)
+
+    async def send_dead_letter(self, record: dict[str, Any], key: bytes | None) -> None:
+        if self._dlq is None:
+            self._dlq = self.raw_topic(self.topics.deadletter)
+        await self._dlq.send(key=key, value=dumps(record))
+        self.metrics.inc(f"deadletter:{record['reason']}")
+
+    async def reject(self, event: Any, reason: str, errors: list[SchemaError]) -> None:
+        """Dead-letter a record this stage cannot process, with its original bytes."""
+        await self.send_dead_letter(
+            dead_letter(
+                stage=self.role,
+                reason=reason,
+                errors=errors,
+                source=self.position(event),
+                original=event.value,
+                key=event.key,
+            ),
+            event.key,
         )
 
     def heartbeat_key(self) -> str:

@@ -156,6 +156,29 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     assert all(_gone(p) for p in second.pids())
 
 
+def test_up_external_runs_only_eddy_processes(
+    tmp_path: Path, settings: Settings, broker: str, redis_server: str, champion: int
+) -> None:
+    """--external: no servers of its own, workers + gateway against existing Kafka/Redis."""
+    s = settings.model_copy(
+        update={
+            "data_dir": tmp_path / "ext",
+            "gateway_port": free_port(),
+            "app_id": f"eddy-ext-{uuid.uuid4().hex[:6]}",
+            "topic_prefix": f"ext{uuid.uuid4().hex[:6]}.",
+            "registry_dir": settings.models_dir,
+        }
+    )
+    up = Up(s, tmp_path / "ext.log", "--external", "--no-label-studio")
+    try:
+        out = up.wait_for("Eddy is up", 180)
+        assert "started broker" not in out and "started redis" not in out
+        assert f"serving model v{champion}" in out
+    finally:
+        assert up.interrupt() == 0
+    assert len(up.pids()) == 4 and all(_gone(p) for p in up.pids())
+
+
 def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
     s = _up_settings(tmp_path, settings.models_dir)
     port = int(s.kafka_bootstrap.rsplit(":", 1)[1])

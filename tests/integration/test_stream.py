@@ -156,3 +156,36 @@ def test_redaction_happens_before_prediction(settings: Settings, workers: dict[s
     (pred,) = [r for r in recs if r["event_id"] == event["event_id"]]
     assert "4111" not in pred["text"] and "jane" not in pred["text"]
     assert "[CARD]" in pred["text"] and "[EMAIL]" in pred["text"]
+
+
+def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
+    settings: Settings, workers: dict[str, Any]
+) -> None:
+    """A poisoned record on interactions.v1 or predictions.v1 is dead-lettered by classify
+    or route with its reason; the workers keep running."""
+    topics = Topics.from_settings(settings)
+    tag = uuid.uuid4().hex[:8].encode()
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    bad_interaction = b'{"event_id": "only-an-id-' + tag + b'"}'
+    bad_prediction = b"not json " + tag
+    producer.send(topics.interactions, value=bad_interaction)
+    producer.send(topics.predictions, value=bad_prediction)
+    producer.flush()
+    producer.close()
+    reader = TopicReader(settings, topics.deadletter)
+    try:
+        wanted = {bad_interaction: "classify", bad_prediction: "route"}
+        recs = reader.wait_for(
+            lambda rs: sum(base64.b64decode(r["original_b64"]) in wanted for r in rs) >= 2, 60
+        )
+    finally:
+        reader.close()
+    got = {
+        base64.b64decode(r["original_b64"]): r
+        for r in recs
+        if base64.b64decode(r["original_b64"]) in wanted
+    }
+    assert {raw: r["stage"] for raw, r in got.items()} == wanted
+    assert got[bad_interaction]["reason"] == "schema_violation"
+    assert got[bad_prediction]["reason"] == "schema_violation"
+    assert all(p.poll() is None for p in workers.values()), "a worker died"

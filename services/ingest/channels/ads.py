@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ingest.channels.base import CanonicalFields
+from services.ingest.channels.base import CanonicalFields, collect_metadata
 
 
 class AdsAdapter:
@@ -17,16 +17,13 @@ class AdsAdapter:
         return str(event.get("author_id") or event["ad_id"])
 
     def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields:
-        meta: dict[str, Any] = {
+        fixed = {
             "platform": event["platform"],
             "kind": event["kind"],
             "campaign_id": event["campaign_id"],
             "ad_id": event["ad_id"],
         }
-        for k in ("parent_id", "form_id"):
-            if k in event:
-                meta[k] = event[k]
-        meta.update(event.get("metadata") or {})
+        meta = collect_metadata(event, fixed, ("parent_id", "form_id"))
         return CanonicalFields(
             event_id=str(event["event_id"]),
             key=self.key(event),

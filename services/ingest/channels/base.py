@@ -30,3 +30,13 @@ class ChannelAdapter(Protocol):
         ...
 
     def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields: ...
+
+
+def collect_metadata(
+    event: Mapping[str, Any], fixed: dict[str, Any], optional: tuple[str, ...]
+) -> dict[str, Any]:
+    """Channel fields worth showing an annotator, then the producer's free-form metadata."""
+    meta = dict(fixed)
+    meta.update({k: event[k] for k in optional if k in event})
+    meta.update(event.get("metadata") or {})
+    return meta

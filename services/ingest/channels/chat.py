@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ingest.channels.base import CanonicalFields
+from services.ingest.channels.base import CanonicalFields, collect_metadata
 
 
 class ChatAdapter:
@@ -16,11 +16,9 @@ class ChatAdapter:
         return str(event["conversation_id"])
 
     def to_canonical(self, event: Mapping[str, Any]) -> CanonicalFields:
-        meta: dict[str, Any] = {"author_role": event["author_role"]}
-        for k in ("message_id", "source"):
-            if k in event:
-                meta[k] = event[k]
-        meta.update(event.get("metadata") or {})
+        meta = collect_metadata(
+            event, {"author_role": event["author_role"]}, ("message_id", "source")
+        )
         return CanonicalFields(
             event_id=str(event["event_id"]),
             key=self.key(event),

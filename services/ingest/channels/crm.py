@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ingest.channels.base import CanonicalFields
+from services.ingest.channels.base import CanonicalFields, collect_metadata
 
 
 class CrmAdapter:
@@ -20,15 +20,12 @@ class CrmAdapter:
         body = str(event["body"])
         # The subject often carries the intent ("Refund request"): keep it in the text.
         text = f"{subject}\n{body}" if subject else body
-        meta: dict[str, Any] = {
+        fixed = {
             "case_id": event["case_id"],
             "status": event["status"],
             "priority": event.get("priority", "normal"),
         }
-        for k in ("origin", "contact_id"):
-            if k in event:
-                meta[k] = event[k]
-        meta.update(event.get("metadata") or {})
+        meta = collect_metadata(event, fixed, ("origin", "contact_id"))
         return CanonicalFields(
             event_id=str(event["event_id"]),
             key=self.key(event),
