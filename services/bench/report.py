@@ -18,6 +18,9 @@ def render(r: dict[str, Any]) -> Table:
         f"p50 {lat['p50']} ms  p95 {lat['p95']} ms  p99 {lat['p99']} ms  "
         f"(n={int(lat['n'])}, missing {r['latency_missing']})",
     )
+    stages = r.get("latency_stages_p50_ms") or {}
+    if stages:
+        t.add_row("    p50 per hop", "  ".join(f"{k} {v} ms" for k, v in stages.items()))
     t.add_row(
         "events / batch / max wait",
         f"{r['events']} / {r['batch_max_size']} / {r['batch_max_wait_ms']} ms",

@@ -11,13 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import torch
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from services.bench.stats import latency_summary
+from services.bench.stats import latency_summary, percentile
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.airline import airline_tweets
@@ -39,6 +40,7 @@ class PredictionWatcher:
 
     def __init__(self, settings: Settings, topic: str) -> None:
         self.seen: dict[str, float] = {}
+        self.records: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap.split(","),
@@ -57,9 +59,11 @@ class PredictionWatcher:
             for msgs in self._consumer.poll(timeout_ms=50).values():
                 now = time.time()
                 for m in msgs:
-                    eid = json.loads(m.value)["event_id"]
+                    rec = json.loads(m.value)
+                    eid = rec["event_id"]
                     # The record's create time is when the classify worker produced it.
                     self.seen.setdefault(eid, m.timestamp / 1000 if m.timestamp > 0 else now)
+                    self.records.setdefault(eid, rec)
 
     def wait(self, ids: set[str], timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -73,6 +77,31 @@ class PredictionWatcher:
         self._stop.set()
         self._thread.join(5)
         self._consumer.close()
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _stage_breakdown(sent: dict[str, float], watcher: PredictionWatcher) -> dict[str, float]:
+    """Median time per hop: produce -> normalized, normalized -> predicted (queueing,
+    batching and the forward pass), predicted -> prediction record written."""
+    hops: dict[str, list[float]] = {
+        "to_normalized": [],
+        "normalized_to_predicted": [],
+        "inference": [],
+        "predicted_to_written": [],
+    }
+    for eid, t_sent in sent.items():
+        rec = watcher.records.get(eid)
+        if rec is None:
+            continue
+        received, predicted = _epoch(rec["received_at"]), _epoch(rec["predicted_at"])
+        hops["to_normalized"].append((received - t_sent) * 1000)
+        hops["normalized_to_predicted"].append((predicted - received) * 1000)
+        hops["inference"].append(float(rec["timings"]["inference_ms"]))
+        hops["predicted_to_written"].append((watcher.seen[eid] - predicted) * 1000)
+    return {k: round(percentile(v, 50), 1) for k, v in hops.items() if v}
 
 
 def _bare_model(clf: TextClassifier, texts: list[str], batch: int) -> float:
@@ -194,6 +223,7 @@ def run_bench(
             watcher.wait(set(sent), 60)
             lat_ms = [(watcher.seen[e] - t) * 1000 for e, t in sent.items() if e in watcher.seen]
             lost = len(sent) - len(lat_ms)
+            stages = _stage_breakdown(sent, watcher)
         finally:
             watcher.close()
             producer.close()
@@ -206,6 +236,7 @@ def run_bench(
         "stream_eps": round(stream_eps, 1),
         "stream_to_bare_ratio": round(stream_eps / bare_eps, 3),
         "latency_ms": latency,
+        "latency_stages_p50_ms": stages,
         "latency_rate_eps": lat_rate,
         "latency_events": len(sent),
         "latency_missing": lost,

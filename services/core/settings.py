@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         10.0, description="Short locally: the broker holds group joins for half of it."
     )
     consumer_heartbeat_s: float = 3.0
+    consumer_fetch_max_wait_ms: int = Field(
+        100,
+        ge=0,
+        description="Longest a worker's fetch waits for data. Faust's fixed 1500 ms adds "
+        "hundreds of ms per hop on the local broker.",
+    )
 
     # --- normalize ----------------------------------------------------------------------------
     dedupe_ttl_s: int = Field(7 * 24 * 3600, description="How long an event id is remembered.")

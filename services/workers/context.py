@@ -18,6 +18,7 @@ from services.core.schemas import SchemaError
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.ops.metrics import StageMetrics
+from services.workers.faust_transport import EddyApp
 
 ROLES = ("normalize", "classify", "route")
 
@@ -27,7 +28,7 @@ def create_app(settings: Settings, role: str) -> faust.App:
     (classify on GPU nodes, normalize/route anywhere)."""
     if role not in ROLES:
         raise ValueError(f"unknown worker role {role!r}; choose one of {ROLES}")
-    return faust.App(
+    app = EddyApp(
         f"{settings.app_id}-{role}",
         broker=[f"kafka://{b}" for b in bootstrap_list(settings)],
         store="memory://",  # durable state lives in Redis, not Faust tables
@@ -42,6 +43,8 @@ def create_app(settings: Settings, role: str) -> faust.App:
         broker_heartbeat_interval=settings.consumer_heartbeat_s,
         producer_linger_ms=5,
     )
+    app.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+    return app
 
 
 @dataclass
