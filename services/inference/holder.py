@@ -31,6 +31,7 @@ class ModelHolder:
         self.executor = executor
         self.current: TextClassifier | None = None
         self._checked_at = 0.0
+        self._failed_version: int | None = None
 
     @property
     def version(self) -> int | None:
@@ -59,9 +60,19 @@ class ModelHolder:
         champion = await loop.run_in_executor(self.executor, self.registry.champion_version)
         if champion is None or champion == self.version:
             return self.current
+        if champion == self._failed_version:
+            return self.current
         log.info("loading model v%s (serving v%s)", champion, self.version)
-        clf = await loop.run_in_executor(self.executor, self._load, champion)
+        try:
+            clf = await loop.run_in_executor(self.executor, self._load, champion)
+        except Exception:
+            # A broken version must not stop the stream: keep serving what we have, and do
+            # not retry this version until the champion pointer changes.
+            log.exception("cannot load model v%s; still serving v%s", champion, self.version)
+            self._failed_version = champion
+            return self.current
         self.current = clf
+        self._failed_version = None
         log.info(
             "now serving model v%s on %s/%s",
             champion,

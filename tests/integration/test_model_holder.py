@@ -1,0 +1,54 @@
+"""The classify worker's model holder with real model files: it follows the champion
+pointer, and a broken version never stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from services.core.settings import Settings
+from services.inference.holder import ModelHolder
+from services.model.device import select_placement
+from services.registry.store import ModelRegistry
+
+pytestmark = pytest.mark.integration
+
+
+def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
+    tmp_path: Path, settings: Settings, champion: int
+) -> None:
+    source = ModelRegistry(settings.models_dir).get(champion)
+    reg = ModelRegistry(tmp_path / "models")
+
+    def copy_model(d: Path) -> None:
+        shutil.copytree(source.path, d, dirs_exist_ok=True)
+
+    def broken(d: Path) -> None:
+        (d / "config.json").write_text("{ not a config")
+
+    meta = {"labels": source.labels}
+    v1 = reg.add(copy_model, meta).version
+    reg.set_champion(v1)
+    s = settings.model_copy(update={"model_poll_s": 0.0})
+    holder = ModelHolder(s, reg, select_placement("cpu"), ThreadPoolExecutor(1))
+
+    async def scenario() -> list[int | None]:
+        seen = [(await holder.wait_ready()).version]
+        v2 = reg.add(broken, meta).version
+        reg.set_champion(v2)
+        seen.append(getattr(await holder.refresh(force=True), "version", None))
+        seen.append(getattr(await holder.refresh(force=True), "version", None))
+        v3 = reg.add(copy_model, meta).version
+        reg.set_champion(v3)
+        clf = await holder.refresh(force=True)
+        assert clf is not None
+        probs = await holder.predict(clf, ["@united thanks for nothing"])
+        assert len(probs) == 1 and abs(sum(probs[0]) - 1) < 1e-4
+        seen.append(clf.version)
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 3]
