@@ -23,7 +23,27 @@ from services.stack.up import workers_alive
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
 from services.workers.context import ROLES
-from tests.helpers import free_port, settings_env
+from tests.helpers import free_port
+
+
+def _free_port_run(n: int) -> int:
+    """A base port with n free ports from it (the workers' metrics ports)."""
+    for _ in range(50):
+        base = free_port()
+        if base + n < 65535 and all(_port_free(base + i) for i in range(n)):
+            return base
+    raise RuntimeError("no run of free ports")
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -45,30 +65,30 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         train_epochs=1,
         routing_threshold=0.5,
         torch_threads=1,
+        metrics_port=_free_port_run(3),
     )
+
+
+def _serve(srv: servers.Server) -> Iterator[None]:
+    srv.child.start()
+    try:
+        srv.child.wait_ready(srv.probe, 30)
+        yield
+    finally:
+        srv.child.stop()
 
 
 @pytest.fixture(scope="session")
 def broker(settings: Settings) -> Iterator[str]:
-    srv = servers.broker(settings)
-    srv.child.start()
-    try:
-        srv.child.wait_ready(srv.probe, 30)
+    for _ in _serve(servers.broker(settings)):
         ensure_topics(settings, Topics.from_settings(settings).all())
         yield settings.kafka_bootstrap
-    finally:
-        srv.child.stop()
 
 
 @pytest.fixture(scope="session")
 def redis_server(settings: Settings) -> Iterator[str]:
-    srv = servers.redis(settings)
-    srv.child.start()
-    try:
-        srv.child.wait_ready(srv.probe, 30)
+    for _ in _serve(servers.redis(settings)):
         yield settings.redis_url
-    finally:
-        srv.child.stop()
 
 
 def seed_examples(n: int = 90, seed: int = 5) -> list[Example]:
@@ -88,7 +108,7 @@ def workers(
     settings: Settings, broker: str, redis_server: str, champion: int
 ) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """The three stream workers as real `eddy worker` processes."""
-    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs = {}

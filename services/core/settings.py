@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     )
     gateway_max_batch: int = Field(1000, ge=1)
 
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        description="Prometheus /metrics for workers: normalize on this port, classify on +1, "
+        "route on +2. 0 = off.",
+    )
     log_level: str = "INFO"
 
     @field_validator("routing_thresholds")

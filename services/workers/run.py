@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import faust
+from prometheus_client import start_http_server
 
 from services.core.settings import Settings
-from services.workers.context import WorkerContext
+from services.workers.context import ROLES, WorkerContext
 
 log = logging.getLogger("eddy.worker")
 
@@ -35,5 +36,9 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
 
 def run_worker(settings: Settings, role: str) -> None:
     ctx = build_worker_app(settings, role)
+    if settings.metrics_port:
+        port = settings.metrics_port + ROLES.index(role)
+        start_http_server(port, addr=settings.gateway_host, registry=ctx.metrics.registry)
+        log.info("metrics on http://%s:%d/metrics", settings.gateway_host, port)
     worker = faust.Worker(ctx.app, loglevel=settings.log_level.lower())
     worker.execute_from_commandline()

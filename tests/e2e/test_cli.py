@@ -16,13 +16,12 @@ from services.core.settings import Settings
 from services.demo.simulator import make_event
 from services.registry.store import ModelRegistry
 from tests.conftest import seed_examples
-from tests.helpers import settings_env
 
 pytestmark = pytest.mark.e2e
 
 
 def eddy(s: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **settings_env(s)}
+    env = {**os.environ, **s.to_env()}
     return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         env=env,

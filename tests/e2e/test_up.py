@@ -18,7 +18,7 @@ import pytest
 
 from services.core.settings import Settings
 from services.core.topics import Topics
-from tests.helpers import TopicReader, free_port, settings_env
+from tests.helpers import TopicReader, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def _up_settings(tmp: Path, models_dir: Path) -> Settings:
 class Up:
     def __init__(self, s: Settings, log: Path, *args: str) -> None:
         self.log = log
-        env = {**os.environ, **settings_env(s)}
+        env = {**os.environ, **s.to_env()}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "up", *args],
             env=env,

@@ -189,3 +189,30 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
     assert got[bad_interaction]["reason"] == "schema_violation"
     assert got[bad_prediction]["reason"] == "schema_violation"
     assert all(p.poll() is None for p in workers.values()), "a worker died"
+
+
+def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str, Any]) -> None:
+    import httpx
+
+    from services.ingest.producer import EventProducer
+    from services.workers.context import ROLES
+
+    event = {
+        "event_id": f"m{uuid.uuid4().hex[:6]}-1",
+        "conversation_id": "c1",
+        "customer_id": "u1",
+        "author_role": "customer",
+        "text": "hello",
+        "sent_at": "2026-11-01T10:00:00Z",
+    }
+    with EventProducer(settings) as p:
+        p.send("chat", event)
+    reader = TopicReader(settings, Topics.from_settings(settings).predictions)
+    try:
+        reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
+    finally:
+        reader.close()
+    port = settings.metrics_port + ROLES.index("classify")
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert 'eddy_events_total{outcome="ok",stage="classify"}' in body
+    assert "eddy_inference_seconds_count" in body
