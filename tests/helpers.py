@@ -30,7 +30,6 @@ class TopicReader:
         self.consumer.assign(parts)
         self.consumer.seek_to_beginning(*parts)
         self.records: list[dict[str, Any]] = []
-        self.keys: list[bytes | None] = []
 
     def poll(self) -> list[dict[str, Any]]:
         batch = self.consumer.poll(timeout_ms=500, max_records=5000)
@@ -41,7 +40,6 @@ class TopicReader:
                 except ValueError:
                     continue  # poisoned records some tests inject on purpose
                 self.records.append(record)
-                self.keys.append(m.key)
         return self.records
 
     def wait_for(

@@ -133,27 +133,33 @@ def _check(
         assert r["score"] >= r["threshold"]
 
 
-def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]) -> None:
+def _predict_one(settings: Settings, text: str) -> dict[str, Any]:
+    """Send one chat event through the workers; return its prediction."""
     from services.ingest.producer import EventProducer
 
-    run = f"p{uuid.uuid4().hex[:6]}"
-    topics = Topics.from_settings(settings)
     event = {
-        "event_id": f"{run}-1",
+        "event_id": f"one{uuid.uuid4().hex[:6]}-1",
         "conversation_id": "c1",
         "customer_id": "u1",
         "author_role": "customer",
         "sent_at": "2026-11-01T10:00:00Z",
-        "text": "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com",
+        "text": text,
     }
     with EventProducer(settings) as p:
         p.send("chat", event)
-    reader = TopicReader(settings, topics.predictions)
+    reader = TopicReader(settings, Topics.from_settings(settings).predictions)
     try:
         recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
     finally:
         reader.close()
     (pred,) = [r for r in recs if r["event_id"] == event["event_id"]]
+    return pred
+
+
+def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]) -> None:
+    pred = _predict_one(
+        settings, "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com"
+    )
     assert "4111" not in pred["text"] and "jane" not in pred["text"]
     assert "[CARD]" in pred["text"] and "[EMAIL]" in pred["text"]
 
@@ -194,24 +200,9 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
 def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str, Any]) -> None:
     import httpx
 
-    from services.ingest.producer import EventProducer
     from services.workers.context import ROLES
 
-    event = {
-        "event_id": f"m{uuid.uuid4().hex[:6]}-1",
-        "conversation_id": "c1",
-        "customer_id": "u1",
-        "author_role": "customer",
-        "text": "hello",
-        "sent_at": "2026-11-01T10:00:00Z",
-    }
-    with EventProducer(settings) as p:
-        p.send("chat", event)
-    reader = TopicReader(settings, Topics.from_settings(settings).predictions)
-    try:
-        reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
-    finally:
-        reader.close()
+    _predict_one(settings, "hello")
     port = settings.metrics_port + ROLES.index("classify")
     body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'eddy_events_total{outcome="ok",stage="classify"}' in body
