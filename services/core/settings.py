@@ -129,6 +129,68 @@ class Settings(BaseSettings):
     train_seed: int = 13
     holdout_fraction: float = Field(0.2, ge=0.0, lt=1.0)
 
+    # --- annotation (Label Studio) -----------------------------------------------------------
+    label_studio_project: str = Field(
+        "Eddy review", description="Title of the Label Studio project (created if missing)."
+    )
+    annotation_batch_size: int = Field(50, ge=1, description="Review tasks per import call.")
+    annotation_batch_wait_ms: int = Field(
+        1000, ge=0, description="Longest wait to fill an import batch."
+    )
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 18001
+    webhook_url: str | None = Field(
+        None,
+        description="URL Label Studio posts annotation webhooks to; default "
+        "http://WEBHOOK_HOST:WEBHOOK_PORT/v1/label-studio/webhook.",
+    )
+    webhook_secret: SecretStr = Field(
+        SecretStr("eddy-webhook-secret-change-me"),
+        description="Shared secret Label Studio sends in the X-Eddy-Webhook-Secret header.",
+    )
+    reconcile_interval_s: float = Field(
+        30.0, gt=0, description="How often the trainer process polls Label Studio for labels."
+    )
+    label_holdout_percent: int = Field(
+        20,
+        ge=0,
+        le=90,
+        description="Share of human labels (by event-id hash) never trained on: they score "
+        "champion vs challenger.",
+    )
+
+    # --- trainer (incremental fine-tuning and promotion) ---------------------------------------
+    trainer_interval_s: float = Field(60.0, gt=0, description="How often the trigger is checked.")
+    trainer_min_new_labels: int = Field(
+        50, ge=1, description="Train when at least this many new labels arrived ..."
+    )
+    trainer_max_label_age_s: float = Field(
+        3600.0, gt=0, description="... or the oldest unused label is older than this."
+    )
+    trainer_replay_size: int = Field(
+        200, ge=0, description="Earlier labels replayed with the new ones (against forgetting)."
+    )
+    trainer_epochs: int = Field(3, ge=1)
+    trainer_lr: float = 5e-5
+    trainer_threads: int = Field(
+        1,
+        ge=0,
+        description="CPU threads for training; 0 = torch default. Leave cores to inference.",
+    )
+    gate_tolerance: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="Challenger may trail the champion by this much "
+        "(accuracy and macro-F1) and still be promoted.",
+    )
+    gate_class_tolerance: float = Field(
+        0.05, ge=0.0, le=1.0, description="Same, for the F1 of each class with enough support."
+    )
+    gate_min_support: int = Field(
+        20, ge=1, description="Holdout examples a class needs before it is gated on its own."
+    )
+
     # --- gateway ------------------------------------------------------------------------------
     gateway_token: SecretStr | None = Field(
         None, description="If set, the gateway requires `Authorization: Bearer <token>`."
@@ -177,6 +239,12 @@ class Settings(BaseSettings):
                 value = value.resolve()
             out[f"EDDY_{name.upper()}"] = str(value)
         return out
+
+    @property
+    def webhook_target(self) -> str:
+        return self.webhook_url or (
+            f"http://{self.webhook_host}:{self.webhook_port}/v1/label-studio/webhook"
+        )
 
     def threshold_for(self, channel: str) -> float:
         return self.routing_thresholds.get(channel, self.routing_threshold)

@@ -20,7 +20,9 @@ from services.core.topics import Topics
 from services.ops.metrics import StageMetrics
 from services.workers.faust_transport import EddyApp
 
-ROLES = ("normalize", "classify", "route")
+STREAM_ROLES = ("normalize", "classify", "route")
+# annotate needs Label Studio; the stream runs (and is tested) without it.
+ROLES = (*STREAM_ROLES, "annotate")
 
 
 def create_app(settings: Settings, role: str) -> faust.App:

@@ -19,8 +19,10 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
         from services.ingest.agent import register
     elif role == "classify":
         from services.inference.agent import register
-    else:
+    elif role == "route":
         from services.routing.agent import register
+    else:
+        from services.annotation.agent import register
     register(ctx)
 
     async def heartbeat() -> None:

@@ -1,0 +1,228 @@
+"""Thin adapter over label-studio-sdk: the few calls Eddy makes, with Eddy's error type.
+
+Blocking (httpx under the hood): call from a thread, never from an event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from services.annotation.tasks import choice_result, labeling_config
+from services.core.settings import Settings
+
+log = logging.getLogger("eddy.annotation.client")
+T = TypeVar("T")
+WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
+SECRET_HEADER = "X-Eddy-Webhook-Secret"
+
+
+class LabelStudioUnavailable(RuntimeError):
+    """Label Studio cannot be reached or answered 5xx: worth retrying."""
+
+
+class LabelStudioRefused(RuntimeError):
+    """Label Studio answered 4xx: retrying will not help (bad token, bad request)."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+    @property
+    def auth(self) -> bool:
+        return self.status_code in (401, 403)
+
+
+def _call(what: str, fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except ApiError as exc:
+        code = exc.status_code or 0
+        if code >= 500 or code in (408, 429):
+            raise LabelStudioUnavailable(f"{what}: Label Studio answered {code}") from exc
+        body = str(exc.body)[:300]
+        raise LabelStudioRefused(f"{what}: Label Studio answered {code}: {body}", code) from exc
+    except (httpx.TransportError, OSError) as exc:
+        raise LabelStudioUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+def retry_blocking(
+    fn: Callable[[], T], what: str, *, stop: Callable[[], bool] = lambda: False
+) -> T:
+    """Retry while Label Studio is unavailable, backing off to 30 s. Refusals propagate."""
+    delay = 0.5
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except LabelStudioUnavailable as exc:
+            attempt += 1
+            if stop():
+                raise
+            log.warning("%s (attempt %d); retrying in %.1fs", exc, attempt, delay)
+            time.sleep(delay)
+            delay = min(30.0, delay * 2)
+
+
+class LabelStudioClient:
+    def __init__(self, settings: Settings, timeout_s: float = 30.0) -> None:
+        self.settings = settings
+        self.sdk = LabelStudio(
+            base_url=settings.label_studio_url.rstrip("/"),
+            api_key=settings.label_studio_token.get_secret_value(),
+            timeout=timeout_s,
+        )
+
+    # --- project --------------------------------------------------------------------------
+    def find_project(self, title: str) -> int | None:
+        found: list[Any] = _call("list projects", lambda: list(self.sdk.projects.list(title=title)))
+        for p in found:
+            if p.title == title and p.id is not None:
+                return int(p.id)
+        return None
+
+    def create_project(self, title: str, labels: list[str]) -> int:
+        p: Any = _call(
+            "create project",
+            lambda: self.sdk.projects.create(
+                title=title,
+                label_config=labeling_config(labels),
+                description="Interactions Eddy's model is unsure about. Pick the right label; "
+                "skip when none fits.",
+                show_skip_button=True,
+            ),
+        )
+        return int(p.id)  # type: ignore[arg-type]
+
+    def project_labels(self, project_id: int) -> list[str]:
+        p: Any = _call("get project", lambda: self.sdk.projects.get(id=project_id))
+        parsed = p.parsed_label_config or {}
+        return list((parsed.get("label") or {}).get("labels") or [])
+
+    def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
+        """One active webhook for our receiver on this project (updated if it drifted)."""
+        existing = _call(
+            "list webhooks", lambda: list(self.sdk.webhooks.list(project=str(project_id)))
+        )
+        headers = {SECRET_HEADER: secret}
+        match = next((w for w in existing if w.url == url and w.project == project_id), None)
+        if match is not None:
+            wid = int(match.id)  # type: ignore[arg-type]
+            if match.headers != headers or not match.is_active:
+                _call(
+                    "update webhook",
+                    lambda: self.sdk.webhooks.update(
+                        id=wid,
+                        url=url,
+                        headers=headers,
+                        is_active=True,
+                        actions=WEBHOOK_ACTIONS,  # type: ignore[arg-type]
+                        send_payload=True,
+                    ),
+                )
+            return wid
+        w = _call(
+            "create webhook",
+            lambda: self.sdk.webhooks.create(
+                url=url,
+                project=project_id,
+                headers=headers,
+                actions=WEBHOOK_ACTIONS,  # type: ignore[arg-type]
+                send_payload=True,
+                send_for_all_actions=False,
+                is_active=True,
+            ),
+        )
+        return int(w.id)  # type: ignore[arg-type]
+
+    # --- tasks ----------------------------------------------------------------------------
+    def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
+        r: Any = _call(
+            "import tasks",
+            lambda: self.sdk.projects.import_tasks(
+                id=project_id,
+                request=tasks,  # type: ignore[arg-type]
+                return_task_ids=True,
+            ),
+        )
+        return [int(i) for i in (getattr(r, "task_ids", None) or [])]
+
+    def tasks_after(self, project_id: int, task_id: int) -> Iterator[dict[str, Any]]:
+        """Tasks with id > task_id (data only), oldest first."""
+        query = _filters([("filter:tasks:id", "greater", "Number", task_id)], ["tasks:id"])
+        yield from self._tasks(project_id, query, fields="task_only")
+
+    def tasks_updated_since(self, project_id: int, since: str) -> Iterator[dict[str, Any]]:
+        """Tasks whose annotations changed since ``since`` (with their annotations)."""
+        query = _filters(
+            [("filter:tasks:updated_at", "greater", "Datetime", since)], ["tasks:updated_at"]
+        )
+        yield from self._tasks(project_id, query, fields="all")
+
+    def open_tasks(self, project_id: int, limit: int = 100) -> list[dict[str, Any]]:
+        """Tasks no one has annotated yet (the annotators' queue)."""
+        query = _filters([("filter:tasks:total_annotations", "equal", "Number", 0)], ["tasks:id"])
+        out = []
+        for t in self._tasks(project_id, query, fields="task_only"):
+            out.append(t)
+            if len(out) >= limit:
+                break
+        return out
+
+    def _tasks(self, project_id: int, query: str, fields: str) -> Iterator[dict[str, Any]]:
+        pager: Any = _call(
+            "list tasks",
+            lambda: self.sdk.tasks.list(
+                project=project_id,
+                query=query,
+                fields=fields,
+                page_size=100,  # type: ignore[arg-type]
+            ),
+        )
+        it = iter(pager)
+        while True:
+            item = _call("list tasks", lambda: next(it, None))
+            if item is None:
+                return
+            yield _plain(item)
+
+    def get_task(self, task_id: int) -> dict[str, Any]:
+        return _plain(_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
+
+    # --- annotations (used by the simulated annotators and tests) -------------------------
+    def annotate(self, task_id: int, label: str | None, *, skip: bool = False) -> int:
+        result = [] if skip or label is None else [choice_result(label)]
+        a = _call(
+            "create annotation",
+            lambda: self.sdk.annotations.create(id=task_id, result=result, was_cancelled=skip),
+        )
+        return int(a.id)  # type: ignore[arg-type]
+
+
+def _filters(items: list[tuple[str, str, str, Any]], ordering: list[str]) -> str:
+    return json.dumps(
+        {
+            "filters": {
+                "conjunction": "and",
+                "items": [
+                    {"filter": f, "operator": op, "type": typ, "value": value}
+                    for f, op, typ, value in items
+                ],
+            },
+            "ordering": ordering,
+        }
+    )
+
+
+def _plain(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return item
+    dumped: dict[str, Any] = item.model_dump(mode="json")
+    return dumped

@@ -1,0 +1,102 @@
+"""review.v1 -> Label Studio tasks, exactly once per event id (blocking; run in a thread).
+
+Label Studio has no idempotency key, so Eddy keeps ``event id -> task id`` in Redis and, before
+each import, indexes any task newer than the last one it knows. A crash or a timeout between
+Label Studio committing an import and Eddy recording it therefore never creates a duplicate:
+the retry finds those tasks first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from services.annotation.client import LabelStudioClient
+from services.annotation.tasks import task_for_review
+
+log = logging.getLogger("eddy.annotation.submit")
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    created: int
+    already: int
+
+
+class TaskIndex:
+    """Redis: event id -> task id, task id -> event id, and the newest task id seen."""
+
+    def __init__(self, redis: Redis, prefix: str, project_id: int) -> None:
+        self.r = redis
+        self.p = f"{prefix}ls:{project_id}:"
+
+    def known(self, event_ids: list[str]) -> set[str]:
+        if not event_ids:
+            return set()
+        found = self.r.hmget(self.p + "event_task", event_ids)
+        return {e for e, t in zip(event_ids, found, strict=True) if t is not None}
+
+    def task_of(self, event_id: str) -> int | None:
+        t = self.r.hget(self.p + "event_task", event_id)
+        return int(t) if t is not None else None
+
+    def record(self, pairs: list[tuple[str, int]]) -> None:
+        if not pairs:
+            return
+        pipe = self.r.pipeline()
+        pipe.hset(self.p + "event_task", mapping={e: str(t) for e, t in pairs})
+        pipe.hset(self.p + "task_event", mapping={str(t): e for e, t in pairs})
+        top = max(t for _, t in pairs)
+        # Only ever raise the high-water mark.
+        pipe.eval(
+            "local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
+            "if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end return 1",
+            1,
+            self.p + "max_task",
+            str(top),
+        )
+        pipe.execute()
+
+    def max_task(self) -> int:
+        return int(self.r.get(self.p + "max_task") or 0)
+
+    def count(self) -> int:
+        return int(self.r.hlen(self.p + "event_task"))
+
+
+class TaskSubmitter:
+    def __init__(self, client: LabelStudioClient, index: TaskIndex, project_id: int) -> None:
+        self.client = client
+        self.index = index
+        self.project_id = project_id
+
+    def catch_up(self) -> int:
+        """Index tasks Label Studio has but Eddy did not record (e.g. after a crash)."""
+        pairs = []
+        for t in self.client.tasks_after(self.project_id, self.index.max_task()):
+            event_id = (t.get("data") or {}).get("event_id")
+            if isinstance(event_id, str):
+                pairs.append((event_id, int(t["id"])))
+        self.index.record(pairs)
+        return len(pairs)
+
+    def submit(self, reviews: list[dict[str, Any]]) -> SubmitResult:
+        self.catch_up()
+        unique: dict[str, dict[str, Any]] = {}
+        for r in reviews:
+            unique.setdefault(r["event_id"], r)
+        known = self.index.known(list(unique))
+        fresh = [r for e, r in unique.items() if e not in known]
+        if not fresh:
+            return SubmitResult(0, len(reviews))
+        ids = self.client.import_tasks(self.project_id, [task_for_review(r) for r in fresh])
+        if len(ids) == len(fresh):
+            # Label Studio returns ids in the order of the request.
+            self.index.record([(r["event_id"], t) for r, t in zip(fresh, ids, strict=True)])
+        else:  # unexpected answer: learn the truth from Label Studio itself
+            self.catch_up()
+        log.info("imported %d task(s) into project %d", len(fresh), self.project_id)
+        return SubmitResult(len(fresh), len(reviews) - len(fresh))

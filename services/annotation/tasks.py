@@ -1,0 +1,150 @@
+"""Pure mapping between Eddy's records and Label Studio's JSON: the labeling config generated
+from the label set, review -> task (with the model's pre-annotation), annotation -> label."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+FROM_NAME = "label"
+TO_NAME = "text"
+
+
+def labeling_config(labels: list[str]) -> str:
+    """One text, one single-choice question over the label set; metadata shown read-only."""
+    if not labels:
+        raise ValueError("cannot build a labeling config from an empty label set")
+    choices = "\n".join(f"    <Choice value={quoteattr(lab)}/>" for lab in labels)
+    return (
+        "<View>\n"
+        '  <Header value="Channel: $channel · model says $model_label ($model_confidence)"/>\n'
+        f'  <Text name="{TO_NAME}" value="$text"/>\n'
+        f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInLine="true">\n'
+        f"{choices}\n"
+        "  </Choices>\n"
+        '  <Text name="meta" value="$meta"/>\n'
+        "</View>"
+    )
+
+
+def task_for_review(review: dict[str, Any]) -> dict[str, Any]:
+    """A Label Studio task for one review.v1 record. The text is already redacted."""
+    meta = review.get("metadata") or {}
+    meta_line = " · ".join(f"{k}: {v}" for k, v in sorted(meta.items()) if _scalar(v))
+    return {
+        "data": {
+            "text": review["text"],
+            "event_id": review["event_id"],
+            "channel": review["channel"],
+            "model_label": review["label"],
+            "model_confidence": f"{review['confidence']:.2f}",
+            "model_version": review["model_version"],
+            "meta": meta_line or "-",
+        },
+        "predictions": [
+            {
+                "model_version": f"v{review['model_version']}",
+                "score": float(review["confidence"]),
+                "result": [choice_result(review["label"])],
+            }
+        ],
+    }
+
+
+def _scalar(v: object) -> bool:
+    return isinstance(v, str | int | float | bool)
+
+
+def choice_result(label: str) -> dict[str, Any]:
+    return {
+        "from_name": FROM_NAME,
+        "to_name": TO_NAME,
+        "type": "choices",
+        "value": {"choices": [label]},
+    }
+
+
+@dataclass(frozen=True)
+class AnnotationRecord:
+    """One annotator's decision on one task, as the label store keeps it."""
+
+    annotation_id: int
+    task_id: int
+    event_id: str
+    channel: str | None
+    text: str
+    label: str | None
+    status: str  # submitted | skipped | cancelled | deleted
+    annotator: str | None
+    updated_at: str
+    source: str  # webhook | poll
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def label_event(self) -> dict[str, Any]:
+        """The labels.v1 record (no text: the feed carries decisions, not content)."""
+        out = {
+            "event_id": self.event_id,
+            "task_id": self.task_id,
+            "annotation_id": self.annotation_id,
+            "label": self.label,
+            "status": self.status,
+            "annotator": self.annotator,
+            "updated_at": self.updated_at,
+            "source": self.source,
+        }
+        if self.channel:
+            out["channel"] = self.channel
+        return out
+
+
+class NotOurTask(ValueError):
+    """A task without Eddy's event id (created by hand in Label Studio)."""
+
+
+def parse_annotation(
+    annotation: dict[str, Any], task: dict[str, Any], source: str, labels: list[str] | None = None
+) -> AnnotationRecord:
+    """Turn a Label Studio annotation (+ its task) into an AnnotationRecord.
+
+    A skipped task (`was_cancelled`) or an empty result counts as no label; a choice outside
+    the label set is kept as ``cancelled`` rather than silently trained on.
+    """
+    data = task.get("data") or {}
+    event_id = data.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        raise NotOurTask(f"task {task.get('id')} has no data.event_id")
+    label: str | None = None
+    status = "submitted"
+    if annotation.get("was_cancelled"):
+        status = "skipped"
+    else:
+        label = _choice(annotation.get("result") or [])
+        if label is None or (labels is not None and label not in labels):
+            status, label = "cancelled", None
+    by = annotation.get("completed_by")
+    if isinstance(by, dict):
+        by = by.get("id")
+    return AnnotationRecord(
+        annotation_id=int(annotation["id"]),
+        task_id=int(task.get("id") or annotation["task"]),
+        event_id=event_id,
+        channel=data.get("channel"),
+        text=str(data.get("text") or ""),
+        label=label,
+        status=status,
+        annotator=str(by) if by is not None else None,
+        updated_at=str(annotation.get("updated_at") or annotation.get("created_at")),
+        source=source,
+    )
+
+
+def _choice(result: list[dict[str, Any]]) -> str | None:
+    for item in result:
+        if item.get("from_name") == FROM_NAME and item.get("type") == "choices":
+            choices = (item.get("value") or {}).get("choices") or []
+            if len(choices) == 1:
+                return str(choices[0])
+    return None

@@ -1,0 +1,88 @@
+"""Label Studio webhook receiver: annotation created / updated / deleted -> label store.
+
+Label Studio posts each event once, with a 1 s timeout and no retry, so this is the fast
+path only; the reconciliation poll is the source of truth. Requests must carry the shared
+secret in ``X-Eddy-Webhook-Secret`` (Label Studio has no signatures): 401 otherwise.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from services.annotation.client import SECRET_HEADER
+from services.annotation.tasks import NotOurTask, parse_annotation
+from services.core.records import utc_now_iso
+from services.core.settings import Settings
+from services.labels.sink import LabelSink
+
+log = logging.getLogger("eddy.webhook")
+PATH = "/v1/label-studio/webhook"
+UPSERT_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED"}
+DELETE_ACTIONS = {"ANNOTATIONS_DELETED"}
+
+
+def handle(sink: LabelSink, payload: dict[str, Any], labels: list[str] | None) -> dict[str, Any]:
+    """Apply one webhook payload. Pure of HTTP; returns what happened."""
+    action = payload.get("action")
+    if action in UPSERT_ACTIONS:
+        ann, task = payload.get("annotation"), payload.get("task")
+        if not isinstance(ann, dict) or not isinstance(task, dict):
+            raise ValueError("payload lacks annotation or task object (enable send_payload)")
+        rec = parse_annotation(ann, task, "webhook", labels)
+        return {"action": action, "stored": int(sink.put(rec))}
+    if action in DELETE_ACTIONS:
+        ids = [a.get("id") for a in payload.get("annotations") or [] if isinstance(a, dict)]
+        now = utc_now_iso()
+        deleted = sum(sink.delete(int(i), now, "webhook") for i in ids if isinstance(i, int))
+        return {"action": action, "deleted": deleted}
+    return {"action": action, "ignored": True}
+
+
+def create_webhook_app(
+    settings: Settings,
+    sink_factory: Callable[[], LabelSink],
+    labels: Callable[[], list[str] | None] = lambda: None,
+) -> FastAPI:
+    state: dict[str, LabelSink] = {}
+    secret = settings.webhook_secret.get_secret_value().encode()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state["sink"] = await run_in_threadpool(sink_factory)
+        yield
+
+    app = FastAPI(title="Eddy label webhook", lifespan=lifespan)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(PATH)
+    async def receive(request: Request) -> JSONResponse:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            return JSONResponse({"detail": f"missing or wrong {SECRET_HEADER}"}, status_code=401)
+        try:
+            payload = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        if not isinstance(payload, dict):
+            return JSONResponse({"detail": "body must be a JSON object"}, status_code=400)
+        try:
+            result = await run_in_threadpool(handle, state["sink"], payload, labels())
+        except NotOurTask as exc:
+            return JSONResponse({"detail": str(exc), "ignored": True}, status_code=200)
+        except (ValueError, KeyError, TypeError) as exc:
+            return JSONResponse({"detail": f"malformed payload: {exc}"}, status_code=422)
+        return JSONResponse(result)
+
+    return app

@@ -1,0 +1,48 @@
+"""Consensus between annotators of one task. Pure logic."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Consensus:
+    label: str | None  # None: no submitted vote yet, or a tie
+    agreement: float  # share of submitted votes for the winner (0 when unresolved)
+    votes: dict[str, int]
+    annotators: int
+
+    @property
+    def resolved(self) -> bool:
+        return self.label is not None
+
+
+def consensus(votes: Iterable[tuple[str, str | None]]) -> Consensus:
+    """Majority vote over ``(status, label)`` pairs; only submitted labels vote.
+
+    Ties stay unresolved: a coin flip would train the model on a guess.
+    """
+    counts = Counter(label for status, label in votes if status == "submitted" and label)
+    total = sum(counts.values())
+    if not total:
+        return Consensus(None, 0.0, {}, 0)
+    ranked = counts.most_common()
+    top_label, top = ranked[0]
+    if len(ranked) > 1 and ranked[1][1] == top:
+        return Consensus(None, 0.0, dict(counts), total)
+    return Consensus(top_label, round(top / total, 4), dict(counts), total)
+
+
+def parse_ts(value: str) -> datetime:
+    """Label Studio timestamps (ISO 8601, `Z` or offset, optional microseconds)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def is_newer(incoming: str, stored: str | None) -> bool:
+    """Whether an annotation version should replace the stored one (idempotent replays)."""
+    if stored is None:
+        return True
+    return parse_ts(incoming) > parse_ts(stored)

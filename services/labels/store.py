@@ -1,0 +1,161 @@
+"""The label store in Redis: every annotation version, and the consensus label per event.
+
+Writes are idempotent by annotation id + updated_at: the webhook and the reconciliation poll
+may deliver the same annotation any number of times, in any order; only a newer version
+changes anything. Keys (under ``<redis_prefix>labels:``):
+
+- ``ann``             hash  annotation id -> AnnotationRecord JSON (latest version)
+- ``task:<id>``       set   annotation ids of one task
+- ``examples``        hash  event id -> consensus example (text, label or null, agreement, votes)
+- ``first_resolved``  hash  event id -> epoch seconds the event first got a label
+- ``used``            set   event ids a training run has consumed
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+
+from services.annotation.tasks import AnnotationRecord
+from services.labels.consensus import consensus, is_newer
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    event_id: str
+    task_id: int
+    text: str
+    label: str
+    agreement: float
+    annotators: int
+    first_resolved: float
+
+
+class LabelStore:
+    def __init__(self, client: Redis, prefix: str) -> None:
+        self.r = client
+        self.p = f"{prefix}labels:"
+
+    # --- writes ---------------------------------------------------------------------------
+    def upsert(self, rec: AnnotationRecord) -> bool:
+        """Store one annotation version; returns False when it was already known (or older)."""
+        ann_key, task_key = self.p + "ann", f"{self.p}task:{rec.task_id}"
+        changed = False
+
+        def txn(pipe: Pipeline) -> None:
+            nonlocal changed
+            raw = pipe.hget(ann_key, str(rec.annotation_id))
+            stored = json.loads(raw) if raw else None
+            if stored is not None and (
+                stored["status"] == "deleted" or not is_newer(rec.updated_at, stored["updated_at"])
+            ):
+                changed = False
+                return
+            others = self._task_votes(pipe, task_key, exclude=rec.annotation_id)
+            pipe.multi()
+            pipe.hset(ann_key, str(rec.annotation_id), json.dumps(rec.as_dict()))
+            pipe.sadd(task_key, str(rec.annotation_id))
+            self._write_example(pipe, rec, [*others, (rec.status, rec.label)])
+            changed = True
+
+        self.r.transaction(txn, ann_key, task_key)
+        return changed
+
+    def delete(self, annotation_id: int, at: str, source: str) -> AnnotationRecord | None:
+        """Mark an annotation deleted (Label Studio only sends its id); None if unknown."""
+        raw = self.r.hget(self.p + "ann", str(annotation_id))
+        if not raw:
+            return None
+        old = json.loads(raw)
+        if old["status"] == "deleted":
+            return None
+        rec = AnnotationRecord(
+            **{**old, "label": None, "status": "deleted", "updated_at": at, "source": source}
+        )
+        return rec if self.upsert(rec) else None
+
+    def _task_votes(
+        self, pipe: Pipeline, task_key: str, exclude: int
+    ) -> list[tuple[str, str | None]]:
+        ids = [i for i in pipe.smembers(task_key) if i != str(exclude)]
+        if not ids:
+            return []
+        votes = []
+        for raw in pipe.hmget(self.p + "ann", ids):
+            if raw:
+                a = json.loads(raw)
+                votes.append((a["status"], a["label"]))
+        return votes
+
+    def _write_example(
+        self, pipe: Pipeline, rec: AnnotationRecord, votes: list[tuple[str, str | None]]
+    ) -> None:
+        c = consensus(votes)
+        example = {
+            "event_id": rec.event_id,
+            "task_id": rec.task_id,
+            "channel": rec.channel,
+            "text": rec.text,
+            "label": c.label,
+            "agreement": c.agreement,
+            "votes": c.votes,
+            "annotators": c.annotators,
+            "updated_at": rec.updated_at,
+        }
+        pipe.hset(self.p + "examples", rec.event_id, json.dumps(example))
+        if c.resolved:
+            pipe.hsetnx(self.p + "first_resolved", rec.event_id, f"{time.time():.3f}")
+
+    # --- reads ----------------------------------------------------------------------------
+    def annotation(self, annotation_id: int) -> dict[str, Any] | None:
+        raw = self.r.hget(self.p + "ann", str(annotation_id))
+        return json.loads(raw) if raw else None
+
+    def task_annotation_ids(self, task_id: int) -> set[int]:
+        return {int(i) for i in self.r.smembers(f"{self.p}task:{task_id}")}
+
+    def example(self, event_id: str) -> dict[str, Any] | None:
+        raw = self.r.hget(self.p + "examples", event_id)
+        return json.loads(raw) if raw else None
+
+    def labelled(self) -> list[LabelledExample]:
+        """Every event with a consensus label (ties and skips are left out)."""
+        first = self.r.hgetall(self.p + "first_resolved")
+        out = []
+        for raw in self.r.hvals(self.p + "examples"):
+            e = json.loads(raw)
+            if e["label"] is None:
+                continue
+            out.append(
+                LabelledExample(
+                    e["event_id"],
+                    int(e["task_id"]),
+                    e["text"],
+                    e["label"],
+                    float(e["agreement"]),
+                    int(e["annotators"]),
+                    float(first.get(e["event_id"], time.time())),
+                )
+            )
+        out.sort(key=lambda x: (x.first_resolved, x.event_id))
+        return out
+
+    def used(self) -> set[str]:
+        return {str(e) for e in self.r.smembers(self.p + "used")}
+
+    def mark_used(self, event_ids: list[str]) -> None:
+        if event_ids:
+            self.r.sadd(self.p + "used", *event_ids)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "annotations": int(self.r.hlen(self.p + "ann")),
+            "events": int(self.r.hlen(self.p + "examples")),
+            "labelled": int(self.r.hlen(self.p + "first_resolved")),
+            "used": int(self.r.scard(self.p + "used")),
+        }

@@ -1,0 +1,112 @@
+"""Changing the champion: promote, roll back, and tell everyone (models.v1).
+
+The pointer file is the truth classify workers follow (they re-read it between batches);
+``HISTORY.jsonl`` records every change, so rollback knows where to go back to, and a
+models.v1 event lets any other service react.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from services.core.records import utc_now_iso
+from services.core.settings import Settings
+from services.registry.store import ModelRegistry, RegistryError
+
+log = logging.getLogger("eddy.registry")
+HISTORY_FILE = "HISTORY.jsonl"
+Publish = Callable[[dict[str, Any]], None]
+
+
+def history(registry: ModelRegistry) -> list[dict[str, Any]]:
+    path = registry.root / HISTORY_FILE
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _record(registry: ModelRegistry, event: dict[str, Any]) -> None:
+    registry.root.mkdir(parents=True, exist_ok=True)
+    with (registry.root / HISTORY_FILE).open("a", encoding="utf-8") as f:
+        f.write(json.dumps(event, sort_keys=True) + "\n")
+
+
+def change_champion(
+    registry: ModelRegistry,
+    version: int,
+    kind: str,
+    reason: str,
+    publish: Publish | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Point the champion at ``version`` and record + announce it. ``kind`` is the models.v1
+    type: bootstrapped, promoted or rolled_back."""
+    previous = registry.champion_version()
+    registry.get(version)  # must exist
+    registry.set_champion(version)
+    event: dict[str, Any] = {
+        "type": kind,
+        "version": version,
+        "previous_version": previous,
+        "at": utc_now_iso(),
+        "reason": reason,
+    }
+    if metrics is not None:
+        event["metrics"] = metrics
+    _record(registry, event)
+    registry.update_meta(version, champion_since=event["at"])
+    if publish:
+        publish(event)
+    log.info("champion v%s -> v%s (%s)", previous, version, kind)
+    return event
+
+
+def promote(
+    registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
+) -> dict[str, Any]:
+    if registry.champion_version() == version:
+        raise RegistryError(f"v{version} is already the champion")
+    return change_champion(registry, version, "promoted", reason, publish)
+
+
+def rollback_target(registry: ModelRegistry) -> int:
+    """The version that was champion before the current one."""
+    current = registry.champion_version()
+    if current is None:
+        raise RegistryError("no champion to roll back from")
+    for event in reversed(history(registry)):
+        if event["version"] == current and event.get("previous_version"):
+            return int(event["previous_version"])
+    raise RegistryError(f"v{current} has no earlier champion to roll back to")
+
+
+def rollback(
+    registry: ModelRegistry, reason: str = "manual rollback", publish: Publish | None = None
+) -> dict[str, Any]:
+    return change_champion(registry, rollback_target(registry), "rolled_back", reason, publish)
+
+
+class ModelEvents:
+    """models.v1 producer (validated against schemas/model-event.v1.json)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from services.core.kafka import make_producer
+        from services.core.topics import Topics
+
+        self.topic = Topics.from_settings(settings).models
+        self.producer = make_producer(settings)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        from services.core.records import dumps
+        from services.core.schemas import validate
+
+        errors = validate("model-event", event)
+        if errors:
+            raise ValueError(f"invalid models.v1 event: {errors}")
+        self.producer.send(self.topic, key=b"champion", value=dumps(event)).get(timeout=15)
+
+    def close(self) -> None:
+        self.producer.close(5)

@@ -1,0 +1,103 @@
+"""`eddy trainer`: the scheduled side of the loop, in its own process.
+
+Two APScheduler jobs, each never overlapping itself: reconcile labels from Label Studio (the
+source of truth behind the webhooks) and check the training trigger. Training runs here, not
+in a worker, so inference keeps its cores (EDDY_TRAINER_THREADS caps what training takes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from services.annotation.reconcile import Reconciler
+from services.annotation.wiring import label_sink, reconciler, redis_client
+from services.core.settings import Settings
+from services.registry.rollout import ModelEvents
+from services.training.incremental import train_once
+
+log = logging.getLogger("eddy.trainer")
+
+
+class TrainerJobs:
+    def __init__(self, settings: Settings, with_label_studio: bool = True) -> None:
+        self.settings = settings
+        self.with_label_studio = with_label_studio
+        self.redis = redis_client(settings)
+        self._reconciler: Reconciler | None = None
+        self._events: ModelEvents | None = None
+        self.counts: dict[str, Any] = {"runs": 0, "promoted": 0, "rejected": 0, "reconciled": 0}
+
+    def reconcile(self) -> None:
+        try:
+            if self._reconciler is None:
+                sink = label_sink(self.settings, self.redis)
+                self._reconciler = reconciler(self.settings, self.redis, sink)
+            result = self._reconciler.run_once()
+            self.counts["reconciled"] += result.stored + result.deleted
+        except Exception as exc:  # Label Studio down: the next tick tries again
+            log.warning("reconciliation failed: %s: %s", type(exc).__name__, exc)
+
+    def train(self) -> None:
+        try:
+            if self._events is None:
+                self._events = ModelEvents(self.settings)
+            run = train_once(self.settings, say=log.info, publish=self._events.publish)
+        except Exception:
+            log.exception("training run failed")
+            return
+        if run.outcome in ("promoted", "rejected"):
+            self.counts["runs"] += 1
+            self.counts[run.outcome] += 1
+        else:
+            log.info("no training: %s", run.trigger)
+
+    def heartbeat(self) -> None:
+        key = f"{self.settings.redis_prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"
+        value = {"role": "trainer", "pid": os.getpid(), "at": time.time(), "counts": self.counts}
+        try:
+            self.redis.set(key, json.dumps(value), ex=15)
+        except Exception as exc:
+            log.warning("heartbeat failed: %s", type(exc).__name__)
+
+
+def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
+    jobs = TrainerJobs(settings, with_label_studio)
+    sched = BlockingScheduler(timezone="UTC")
+    common: dict[str, Any] = {"max_instances": 1, "coalesce": True}
+    now = datetime.now(UTC)
+    if with_label_studio:
+        sched.add_job(
+            jobs.reconcile,
+            "interval",
+            seconds=settings.reconcile_interval_s,
+            id="reconcile",
+            **{**common, "next_run_time": now},
+        )
+    sched.add_job(
+        jobs.train,
+        "interval",
+        seconds=settings.trainer_interval_s,
+        id="train",
+        **common,
+    )
+    sched.add_job(
+        jobs.heartbeat, "interval", seconds=2, id="heartbeat", **{**common, "next_run_time": now}
+    )
+    log.info(
+        "trainer: reconcile every %.0fs, trigger check every %.0fs (N=%d labels or %.0fs)",
+        settings.reconcile_interval_s,
+        settings.trainer_interval_s,
+        settings.trainer_min_new_labels,
+        settings.trainer_max_label_age_s,
+    )
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        sched.start()

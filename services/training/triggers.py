@@ -1,0 +1,34 @@
+"""When to train. Pure logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Trigger:
+    fire: bool
+    reason: str
+
+
+def should_train(
+    new_labels: int,
+    oldest_new_age_s: float | None,
+    min_new_labels: int,
+    max_age_s: float,
+    force: bool = False,
+) -> Trigger:
+    """Fire on N new labels, or when the oldest unused label has waited T (never on zero)."""
+    if new_labels == 0:
+        return Trigger(False, "no new labels")
+    if force:
+        return Trigger(True, f"forced ({new_labels} new label(s))")
+    if new_labels >= min_new_labels:
+        return Trigger(True, f"{new_labels} new label(s) >= {min_new_labels}")
+    if oldest_new_age_s is not None and oldest_new_age_s >= max_age_s:
+        return Trigger(True, f"oldest new label waited {oldest_new_age_s:.0f}s >= {max_age_s:.0f}s")
+    age = f"{oldest_new_age_s:.0f}s" if oldest_new_age_s is not None else "-"
+    return Trigger(
+        False,
+        f"{new_labels}/{min_new_labels} new label(s), oldest {age} of {max_age_s:.0f}s",
+    )
