@@ -66,7 +66,7 @@ def up(
 
 @app.command()
 def worker(
-    role: str = typer.Option(..., help="normalize | classify | route"),
+    role: str = typer.Option(..., help="normalize | classify | route | annotate"),
     data_dir: Path | None = DataDir,
 ) -> None:
     """Run one stream worker (a Faust app; one consumer group per role)."""
@@ -302,6 +302,9 @@ def bench(
 
 
 def main() -> None:
+    from services import cli_loop
+
+    cli_loop.register(app, _settings, DataDir)
     app()
 
 

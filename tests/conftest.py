@@ -65,7 +65,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         train_epochs=1,
         routing_threshold=0.5,
         torch_threads=1,
-        metrics_port=_free_port_run(3),
+        metrics_port=_free_port_run(4),
+        # A developer may point tests at a running Label Studio (same admin token) to skip
+        # its ~60 s boot; CI always starts a fresh one.
+        label_studio_url=os.environ.get("EDDY_TEST_LABEL_STUDIO_URL")
+        or f"http://127.0.0.1:{free_port()}",
+        webhook_port=free_port(),
+        label_studio_project=f"Eddy test {run}",
     )
 
 
@@ -89,6 +95,40 @@ def broker(settings: Settings) -> Iterator[str]:
 def redis_server(settings: Settings) -> Iterator[str]:
     for _ in _serve(servers.redis(settings)):
         yield settings.redis_url
+
+
+@pytest.fixture(scope="session")
+def label_studio(settings: Settings) -> Iterator[str]:
+    """A real Label Studio server (its own venv), one per test session."""
+    if os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
+        yield settings.label_studio_url
+        return
+    srv = servers.label_studio(settings)
+    srv.child.start()
+    try:
+        srv.child.wait_ready(srv.probe, 300)
+        yield settings.label_studio_url
+    finally:
+        srv.child.stop()
+
+
+def start_eddy(settings: Settings, name: str, *args: str) -> subprocess.Popen[bytes]:
+    """An `eddy ...` sub-command as its own process, logging to DATA_DIR/logs/NAME.log."""
+    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log = (settings.logs_dir / f"{name}.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def stop_eddy(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def seed_examples(n: int = 90, seed: int = 5) -> list[Example]:

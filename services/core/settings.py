@@ -201,7 +201,7 @@ class Settings(BaseSettings):
         0,
         ge=0,
         description="Prometheus /metrics for workers: normalize on this port, classify on +1, "
-        "route on +2. 0 = off.",
+        "route on +2, annotate on +3. 0 = off.",
     )
     log_level: str = "INFO"
 

@@ -21,7 +21,7 @@ from services.registry.store import ModelRegistry
 from services.stack import servers
 from services.stack.probes import ensure_port_free, host_port, http_ok
 from services.stack.process import Child, StackError
-from services.workers.context import ROLES
+from services.workers.context import ROLES, STREAM_ROLES
 
 Say = Callable[[str], None]
 
@@ -49,6 +49,7 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _starting: bool = False
+    roles: list[str] = field(default_factory=list)
 
     def _child_env(self) -> dict[str, str]:
         # Children get the full settings explicitly, so CLI overrides reach them too.
@@ -73,6 +74,14 @@ class Stack:
                 "EDDY_GATEWAY_PORT",
             )
         )
+        if self.external or self.settings.with_label_studio:
+            checks.append(
+                (
+                    f"{self.settings.webhook_host}:{self.settings.webhook_port}",
+                    "webhook",
+                    "EDDY_WEBHOOK_PORT",
+                )
+            )
         for address, name, setting in checks:
             host, port = host_port(address, 0)
             ensure_port_free(host, port, name, setting)
@@ -99,11 +108,23 @@ class Stack:
         created = ensure_topics(s, Topics.from_settings(s).all(), timeout_s=s.startup_timeout_s)
         self.say(f"[ready] topics ({len(created)} created, {s.partitions} partitions each)")
         env = self._child_env()
-        for role in ROLES:
+        loop = self.external or s.with_label_studio
+        # Without Label Studio the stream still runs; the label side of the loop does not.
+        self.roles = list(ROLES if loop else STREAM_ROLES) + (["trainer"] if loop else [])
+        for role in ROLES if loop else STREAM_ROLES:
             child = servers.eddy_child(f"worker-{role}", ["worker", "--role", role], s, env)
             child.start()
             self.children.append(child)
             self.say(f"started {child.name} (pid {child.pid})")
+        if loop:
+            for name in ("webhook", "trainer"):
+                child = servers.eddy_child(name, [name], s, env)
+                child.start()
+                self.children.append(child)
+                self.say(f"started {name} (pid {child.pid})")
+            hook = f"http://{s.webhook_host}:{s.webhook_port}/healthz"
+            secs = self.children[-2].wait_ready(lambda: http_ok(hook), s.startup_timeout_s)
+            self.say(f"[ready] webhook receiver on {s.webhook_target} in {secs:.1f}s")
         gateway = servers.eddy_child("gateway", ["gateway"], s, env)
         gateway.start()
         self.children.append(gateway)
@@ -114,9 +135,9 @@ class Stack:
         start = time.monotonic()
         while True:
             alive = workers_alive(s)
-            missing = [r for r in ROLES if r not in alive]
+            missing = [r for r in self.roles if r not in alive]
             for c in self.children:
-                if c.name.startswith("worker-") and not c.alive():
+                if (c.name.startswith("worker-") or c.name == "trainer") and not c.alive():
                     raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
             if not missing:
                 break
@@ -126,7 +147,7 @@ class Stack:
                     f"{s.startup_timeout_s:.0f}s; see {s.logs_dir}"
                 )
             time.sleep(0.5)
-        self.say(f"[ready] workers {', '.join(ROLES)} in {time.monotonic() - start:.1f}s")
+        self.say(f"[ready] workers {', '.join(self.roles)} in {time.monotonic() - start:.1f}s")
         champion = ModelRegistry(s.models_dir).champion_version()
         if champion is None:
             self.say(

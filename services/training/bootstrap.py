@@ -17,6 +17,7 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.metrics import Metrics
 from services.model.train import TrainConfig, evaluate, fine_tune
+from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example, label_set, read_examples, stratified_split
 
@@ -36,6 +37,7 @@ def bootstrap(
     seed_file: Path,
     progress: Callable[[int, int, float], None] | None = None,
     examples: list[Example] | None = None,
+    publish: Publish | None = None,
 ) -> BootstrapResult:
     raw = examples if examples is not None else read_examples(seed_file)
     # Train on the same redacted text the stream will serve.
@@ -91,7 +93,9 @@ def bootstrap(
     }
     registry = ModelRegistry(settings.models_dir)
     ref = registry.add(clf.save, meta)
-    registry.set_champion(ref.version)
+    change_champion(
+        registry, ref.version, "bootstrapped", f"bootstrap from {seed_file.name}", publish
+    )
     # The seed holdout is kept for later champion/challenger comparisons.
     with (settings.models_dir / SEED_HOLDOUT_FILE).open("w", encoding="utf-8") as f:
         for e in hold:

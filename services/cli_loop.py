@@ -1,0 +1,235 @@
+"""`eddy` sub-commands of the feedback loop: webhook, trainer, train, reconcile, versions,
+promote, rollback. Registered on the main app by services.cli."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.core.settings import Settings
+
+console = Console(stderr=True)
+SettingsFn = Callable[..., Settings]
+
+
+def _publisher(s: Settings) -> tuple[Callable[[dict[str, Any]], None] | None, Any]:
+    """models.v1 publisher, or None (with a warning) when the broker is unreachable: the
+    registry pointer is the truth workers follow; the event is the announcement."""
+    from services.core.kafka import BrokerUnavailable
+    from services.registry.rollout import ModelEvents
+
+    try:
+        events = ModelEvents(s)
+    except BrokerUnavailable as exc:
+        console.print(f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc}")
+        return None, None
+    return events.publish, events
+
+
+def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> None:
+    @app.command()
+    def webhook(data_dir: Path | None = data_dir_opt) -> None:
+        """Serve the Label Studio webhook receiver on EDDY_WEBHOOK_HOST:EDDY_WEBHOOK_PORT
+        (annotation created / updated / deleted -> Redis label store)."""
+        import uvicorn
+
+        from services.annotation.project import label_set_for_project
+        from services.annotation.webhook import create_webhook_app
+        from services.annotation.wiring import label_sink, redis_client
+        from services.core.logs import configure_logging
+
+        s = settings_fn(data_dir)
+        configure_logging(s.log_level)
+
+        def labels() -> list[str] | None:
+            try:
+                return label_set_for_project(s)
+            except RuntimeError:
+                return None
+
+        uvicorn.run(
+            create_webhook_app(s, lambda: label_sink(s, redis_client(s)), labels),
+            host=s.webhook_host,
+            port=s.webhook_port,
+            log_level=s.log_level.lower(),
+            access_log=False,
+        )
+
+    @app.command()
+    def trainer(
+        data_dir: Path | None = data_dir_opt,
+        no_label_studio: bool = typer.Option(
+            False, "--no-label-studio", help="Do not poll Label Studio (labels come otherwise)."
+        ),
+    ) -> None:
+        """Run the scheduled jobs: reconcile labels from Label Studio every
+        EDDY_RECONCILE_INTERVAL_S, and every EDDY_TRAINER_INTERVAL_S train when
+        EDDY_TRAINER_MIN_NEW_LABELS new labels arrived or the oldest waited
+        EDDY_TRAINER_MAX_LABEL_AGE_S."""
+        from services.core.logs import configure_logging
+        from services.training.scheduler import run_trainer
+
+        s = settings_fn(data_dir)
+        configure_logging(s.log_level)
+        run_trainer(s, with_label_studio=not no_label_studio)
+
+    @app.command()
+    def reconcile(data_dir: Path | None = data_dir_opt) -> None:
+        """Fetch annotations changed in Label Studio since the last poll into the label store
+        (what the trainer does on schedule; webhooks are only a fast path)."""
+        from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
+        from services.annotation.wiring import label_sink, reconciler, redis_client
+
+        s = settings_fn(data_dir)
+        redis = redis_client(s)
+        try:
+            result = reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
+        except (LabelStudioUnavailable, LabelStudioRefused, RuntimeError) as exc:
+            console.print(f"[red]reconcile failed:[/red] {exc}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"{result.tasks} changed task(s); {result.stored} label(s) stored, "
+            f"{result.deleted} deleted; checkpoint {result.checkpoint}"
+        )
+
+    @app.command()
+    def train(
+        data_dir: Path | None = data_dir_opt,
+        force: bool = typer.Option(
+            False, "--force", help="Train on any new labels, ignoring N and T."
+        ),
+    ) -> None:
+        """One training run now: if the trigger fires (or --force), fine-tune the champion on
+        the new labels plus replay, score champion and challenger on the same holdout, and
+        promote only if the challenger is not worse (EDDY_GATE_*)."""
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from services.training.incremental import train_once
+
+        s = settings_fn(data_dir)
+        publish, events = _publisher(s)
+        with Progress(
+            TextColumn("fine-tuning"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps  loss {task.fields[loss]:.3f}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("train", total=None, loss=float("nan"))
+
+            def on_step(step: int, total: int, loss: float) -> None:
+                progress.update(task, completed=step, total=total, loss=loss)
+
+            try:
+                run = train_once(
+                    s,
+                    force=force,
+                    progress=on_step,
+                    say=lambda m: console.print(m, markup=False, highlight=False),
+                    publish=publish,
+                )
+            except RuntimeError as exc:
+                console.print(f"[red]train failed:[/red] {exc}")
+                raise typer.Exit(1) from None
+            finally:
+                if events:
+                    events.close()
+        if run.outcome in ("skipped", "busy"):
+            console.print(f"no training: {run.trigger}")
+            return
+        out = Console()
+        out.print(
+            f"v{run.challenger_version} {run.outcome.upper()} "
+            f"(champion was v{run.champion_version}): {'; '.join(run.reasons)}"
+        )
+
+    @app.command()
+    def versions(
+        data_dir: Path | None = data_dir_opt,
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    ) -> None:
+        """List model versions with lineage, status, metrics and labels used."""
+        from services.registry.store import ModelRegistry
+
+        s = settings_fn(data_dir)
+        reg = ModelRegistry(s.models_dir)
+        champ = reg.champion_version()
+        rows = []
+        for v in reg.versions():
+            m = reg.get(v).meta
+            metrics = m.get("metrics") or {}
+            rows.append(
+                {
+                    "version": v,
+                    "parent": m.get("parent"),
+                    "kind": m.get("kind"),
+                    "status": "champion" if v == champ else m.get("status", "-"),
+                    "accuracy": metrics.get("accuracy"),
+                    "macro_f1": metrics.get("macro_f1"),
+                    "labels_used": m.get("labels_used", 0),
+                    "created_at": m.get("created_at"),
+                    "decision": "; ".join(m.get("decision") or []),
+                }
+            )
+        if as_json:
+            print(json.dumps(rows, indent=2))
+            return
+        table = Table("version", "parent", "kind", "status", "accuracy", "macro-F1", "labels")
+        for r in rows:
+            table.add_row(
+                *(str(r[k]) for k in ("version", "parent", "kind", "status")),
+                *(f"{r[k]:.3f}" if r[k] is not None else "-" for k in ("accuracy", "macro_f1")),
+                str(r["labels_used"]),
+            )
+        Console().print(table if rows else "no model versions yet")
+
+    @app.command()
+    def promote(
+        version: int = typer.Argument(..., help="Version to make champion."),
+        reason: str = typer.Option("manual promotion", help="Recorded in history and models.v1."),
+        data_dir: Path | None = data_dir_opt,
+    ) -> None:
+        """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
+        workers switch within EDDY_MODEL_POLL_S, without restart."""
+        from services.registry.rollout import promote as do_promote
+        from services.registry.store import ModelRegistry, RegistryError
+
+        s = settings_fn(data_dir)
+        publish, events = _publisher(s)
+        try:
+            event = do_promote(ModelRegistry(s.models_dir), version, reason, publish)
+        except RegistryError as exc:
+            console.print(f"[red]promote failed:[/red] {exc}")
+            raise typer.Exit(1) from None
+        finally:
+            if events:
+                events.close()
+        console.print(f"champion: v{event['previous_version']} -> v{event['version']}")
+
+    @app.command()
+    def rollback(
+        reason: str = typer.Option("manual rollback", help="Recorded in history and models.v1."),
+        data_dir: Path | None = data_dir_opt,
+    ) -> None:
+        """Make the previous champion the champion again."""
+        from services.registry.rollout import rollback as do_rollback
+        from services.registry.store import ModelRegistry, RegistryError
+
+        s = settings_fn(data_dir)
+        publish, events = _publisher(s)
+        try:
+            event = do_rollback(ModelRegistry(s.models_dir), reason, publish)
+        except RegistryError as exc:
+            console.print(f"[red]rollback failed:[/red] {exc}")
+            raise typer.Exit(1) from None
+        finally:
+            if events:
+                events.close()
+        console.print(f"champion: v{event['previous_version']} -> v{event['version']}")
