@@ -1,0 +1,183 @@
+"""The whole loop on real servers: event -> Label Studio task -> annotation (API, as an
+annotator would) -> label in Redis via the webhook; a second label via reconciliation while
+the webhook receiver is down; `eddy train` promotes; the next event uses the new version.
+
+The gate is opened wide here (EDDY_GATE_TOLERANCE=1): this test is about the plumbing; the
+gate's judgement is tested in tests/integration/test_gate_rejects.py and tests/unit.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from redis import Redis
+
+from services.annotation.client import SECRET_HEADER, LabelStudioClient
+from services.core.kafka import ensure_topics
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.simulator import make_event
+from services.ingest.producer import EventProducer
+from services.labels.store import LabelStore
+from services.registry.store import ModelRegistry
+from services.stack.probes import http_ok
+from services.stack.up import workers_alive
+from tests.conftest import start_eddy, stop_eddy
+from tests.helpers import TopicReader
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+
+
+def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 90) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def eddy(s: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**os.environ, **s.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_event_to_label_to_promotion_to_next_prediction(
+    settings: Settings,
+    broker: str,
+    redis_server: str,
+    label_studio: str,
+    champion: int,
+    tmp_path: Path,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    s = settings.model_copy(
+        update={
+            "topic_prefix": f"loop{run}.",
+            "redis_prefix": f"loop{run}:",
+            "app_id": f"eddy-loop-{run}",
+            "registry_dir": tmp_path / "models",
+            "metrics_port": 0,
+            "routing_threshold": 0.0,  # every prediction goes to review
+            "label_studio_project": f"Eddy loop {run}",
+            "annotation_batch_wait_ms": 200,
+            "label_holdout_percent": 0,
+            "trainer_min_new_labels": 1,
+            "gate_tolerance": 1.0,
+            "gate_class_tolerance": 1.0,
+        }
+    )
+    shutil.copytree(settings.models_dir, s.models_dir)  # v1 from the session's bootstrap
+    ensure_topics(s, Topics.from_settings(s).all())
+    procs = {
+        role: start_eddy(s, f"loop-{role}", "worker", "--role", role)
+        for role in ("normalize", "classify", "route", "annotate")
+    }
+    procs["webhook"] = start_eddy(s, "loop-webhook", "webhook")
+    predictions = TopicReader(s, Topics.from_settings(s).predictions)
+    models = TopicReader(s, Topics.from_settings(s).models)
+    ls = LabelStudioClient(s)
+    store = LabelStore(Redis.from_url(s.redis_url, decode_responses=True), s.redis_prefix)
+    rng = random.Random(1)
+    try:
+        wait("workers", lambda: set(procs) - {"webhook"} <= set(workers_alive(s)), 120)
+        hook = f"http://{s.webhook_host}:{s.webhook_port}"
+        wait("webhook receiver", lambda: http_ok(f"{hook}/healthz"), 60)
+        r = httpx.post(f"{hook}/v1/label-studio/webhook", json={"action": "ANNOTATION_CREATED"})
+        assert r.status_code == 401, "no shared secret, no entry"
+        r = httpx.post(
+            f"{hook}/v1/label-studio/webhook",
+            json={"action": "PROJECT_UPDATED"},
+            headers={SECRET_HEADER: s.webhook_secret.get_secret_value()},
+        )
+        assert r.status_code == 200 and r.json()["ignored"]
+
+        with EventProducer(s) as producer:
+
+            def send(n: int, text: str) -> str:
+                event = make_event("chat", n, text, rng, run=f"loop{run}")
+                producer.send("chat", event)
+                return str(event["event_id"])
+
+            def task_of(event_id: str) -> dict[str, Any] | None:
+                project = ls.find_project(s.label_studio_project)
+                if project is None:
+                    return None
+                for t in ls.tasks_after(project, 0):
+                    if t["data"]["event_id"] == event_id:
+                        return t
+                return None
+
+            # 1. event -> task with the model's pre-annotation -> annotation -> webhook label
+            e1 = send(1, "my flight was cancelled and nobody answers the phone")
+            t1 = wait("task for event 1", lambda: task_of(e1), 120)
+            assert t1["data"]["channel"] == "chat" and t1["data"]["model_version"] == 1
+            full = ls.get_task(int(t1["id"]))
+            assert full["predictions"][0]["model_version"] == "v1"
+            assert 0.0 <= full["predictions"][0]["score"] <= 1.0
+            ls.annotate(int(t1["id"]), "negative")
+            ex1 = wait("label 1 in Redis", lambda: store.example(e1), 30)
+            assert ex1["label"] == "negative"
+            ann1 = next(iter(store.task_annotation_ids(int(t1["id"]))))
+            assert store.annotation(ann1)["source"] == "webhook"  # type: ignore[index]
+
+            # 2. webhook receiver down: the label arrives through reconciliation
+            stop_eddy(procs.pop("webhook"))
+            e2 = send(2, "thanks, the crew was lovely and we landed early")
+            t2 = wait("task for event 2", lambda: task_of(e2), 120)
+            ls.annotate(int(t2["id"]), "positive")
+            time.sleep(2)
+            assert store.example(e2) is None, "nothing can have delivered it yet"
+            out = eddy(s, "reconcile")
+            assert out.returncode == 0, out.stderr
+            ex2 = store.example(e2)
+            assert ex2 is not None and ex2["label"] == "positive"
+            ann2 = next(iter(store.task_annotation_ids(int(t2["id"]))))
+            assert store.annotation(ann2)["source"] == "poll"  # type: ignore[index]
+            # Re-running is idempotent.
+            assert eddy(s, "reconcile").returncode == 0
+            assert store.counts()["annotations"] == 2
+
+            # 3. a training run promotes v2 and announces it on models.v1
+            out = eddy(s, "train")
+            assert out.returncode == 0, out.stderr
+            assert "PROMOTED" in out.stdout, out.stdout + out.stderr
+            reg = ModelRegistry(s.models_dir)
+            assert reg.champion_version() == 2
+            meta = reg.get(2).meta
+            assert meta["parent"] == 1 and meta["labels_used"] == 2
+            events = models.wait_for(lambda rs: any(x["type"] == "promoted" for x in rs), 30)
+            assert any(x["type"] == "promoted" and x["version"] == 2 for x in events)
+            assert store.used() == {e1, e2}
+
+            # 4. the next event is predicted by v2, without restarting classify
+            time.sleep(s.model_poll_s + 1)
+            e3 = send(3, "where is my bag")
+            recs = predictions.wait_for(lambda rs: any(p["event_id"] == e3 for p in rs), 90)
+            p3 = next(p for p in recs if p["event_id"] == e3)
+            assert p3["model_version"] == 2
+            assert procs["classify"].poll() is None
+    finally:
+        predictions.close()
+        models.close()
+        for p in procs.values():
+            stop_eddy(p)
