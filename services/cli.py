@@ -305,6 +305,7 @@ def main() -> None:
     from services import cli_loop
 
     cli_loop.register(app, _settings, DataDir)
+    cli_loop.register_demo(app, _settings, DataDir)
     app()
 
 

@@ -1,0 +1,108 @@
+"""The demo report: every model version scored on the same held-out data, plus the learning
+curve as a PNG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from services.model.classifier import TextClassifier
+from services.model.device import Placement
+from services.model.train import evaluate
+from services.registry.rollout import history
+from services.registry.store import ModelRegistry
+from services.training.examples import Example
+
+
+def version_rows(
+    registry: ModelRegistry, eval_set: list[Example], placement: Placement
+) -> list[dict[str, Any]]:
+    champion = registry.champion_version()
+    promoted_at = {
+        e["version"]: e["at"]
+        for e in history(registry)
+        if e["type"] in ("promoted", "bootstrapped")
+    }
+    texts, gold = [e.text for e in eval_set], [e.label for e in eval_set]
+    rows: list[dict[str, Any]] = []
+    cumulative: dict[int, int] = {}
+    for v in registry.versions():
+        ref = registry.get(v)
+        meta = ref.meta
+        clf = TextClassifier.load(ref.path, placement, version=v)
+        m = evaluate(clf, texts, gold)
+        new = int((meta.get("data") or {}).get("new", 0)) if meta.get("kind") != "bootstrap" else 0
+        parent = meta.get("parent")
+        cumulative[v] = new + (cumulative.get(parent, 0) if parent else 0)
+        rows.append(
+            {
+                "version": v,
+                "parent": parent,
+                "kind": meta.get("kind"),
+                "accuracy": m.accuracy,
+                "macro_f1": m.macro_f1,
+                "labels_used": cumulative[v],
+                "labels_in_run": int(meta.get("labels_used", 0)),
+                "seed_examples": (meta.get("data") or {}).get("train")
+                if meta.get("kind") == "bootstrap"
+                else None,
+                "champion": v == champion,
+                "status": "bootstrap" if meta.get("kind") == "bootstrap" else meta.get("status"),
+                "promoted_at": promoted_at.get(v),
+                "decision": meta.get("decision"),
+                "gate_metrics": meta.get("metrics"),
+                "gate_champion_metrics": meta.get("champion_metrics"),
+                "train_s": (meta.get("timings") or {}).get("train_s"),
+            }
+        )
+    return rows
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2))
+
+
+def plot_learning_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display; files only
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for metric, style in (("accuracy", "o-"), ("macro_f1", "s--")):
+        kept = [r for r in rows if r["status"] in ("bootstrap", "promoted")]
+        ax.plot(
+            [r["labels_used"] for r in kept],
+            [r[metric] for r in kept],
+            style,
+            label=f"{metric} (champions)",
+        )
+    rejected = [r for r in rows if r["status"] == "rejected"]
+    if rejected:
+        ax.scatter(
+            [r["labels_used"] for r in rejected],
+            [r["accuracy"] for r in rejected],
+            marker="x",
+            color="red",
+            label="rejected challenger (accuracy)",
+            zorder=3,
+        )
+    for r in rows:
+        ax.annotate(
+            f"v{r['version']}",
+            (r["labels_used"], r["accuracy"]),
+            fontsize=8,
+            xytext=(3, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("human labels the model has learned from")
+    ax.set_ylabel("held-out score")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
