@@ -77,9 +77,13 @@ def rollback_target(registry: ModelRegistry) -> int:
     current = registry.champion_version()
     if current is None:
         raise RegistryError("no champion to roll back from")
+    # The champion's own promotion says what it replaced; a rollback event does not count,
+    # or two rollbacks in a row would bounce between the same two versions.
     for event in reversed(history(registry)):
-        if event["version"] == current and event.get("previous_version"):
-            return int(event["previous_version"])
+        if event["version"] == current and event["type"] in ("promoted", "bootstrapped"):
+            if event.get("previous_version"):
+                return int(event["previous_version"])
+            break
     raise RegistryError(f"v{current} has no earlier champion to roll back to")
 
 

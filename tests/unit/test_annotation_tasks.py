@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from services.annotation.tasks import (
+    NotOurTask,
+    labeling_config,
+    parse_annotation,
+    task_for_review,
+)
+
+REVIEW = {
+    "event_id": "chat-1",
+    "channel": "chat",
+    "key": "conv-1",
+    "text": "where is my bag [EMAIL]",
+    "label": "negative",
+    "probs": {"negative": 0.5, "neutral": 0.3, "positive": 0.2},
+    "confidence": 0.5,
+    "model_version": 3,
+    "metadata": {"locale": "en-US", "source": "web", "nested": {"x": 1}},
+    "strategy": "least_confidence",
+    "score": 0.5,
+    "threshold": 0.4,
+    "routed_at": "2026-01-01T00:00:00Z",
+}
+
+
+def test_labeling_config_is_xml_with_one_choice_per_label() -> None:
+    root = ET.fromstring(labeling_config(["neg", 'we"ird', "pos"]))
+    choices = [c.attrib["value"] for c in root.iter("Choice")]
+    assert choices == ["neg", 'we"ird', "pos"]
+    assert root.find("Choices").attrib["choice"] == "single"  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        labeling_config([])
+
+
+def test_task_carries_pre_annotation_and_metadata() -> None:
+    task = task_for_review(REVIEW)
+    assert task["data"]["event_id"] == "chat-1" and task["data"]["channel"] == "chat"
+    assert "locale: en-US" in task["data"]["meta"] and "nested" not in task["data"]["meta"]
+    pred = task["predictions"][0]
+    assert pred["model_version"] == "v3" and pred["score"] == 0.5
+    assert pred["result"][0]["value"]["choices"] == ["negative"]
+
+
+def _ann(**kw: object) -> dict[str, object]:
+    base = {
+        "id": 7,
+        "task": 5,
+        "result": [
+            {
+                "from_name": "label",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": ["positive"]},
+            }
+        ],
+        "was_cancelled": False,
+        "completed_by": 1,
+        "updated_at": "2026-01-01T00:00:00.5Z",
+    }
+    return {**base, **kw}
+
+
+TASK = {"id": 5, "data": {"event_id": "chat-1", "channel": "chat", "text": "t"}}
+
+
+def test_parse_submitted_skipped_and_out_of_set() -> None:
+    rec = parse_annotation(_ann(), TASK, "webhook", ["negative", "positive"])
+    assert (rec.label, rec.status, rec.annotator, rec.event_id) == (
+        "positive",
+        "submitted",
+        "1",
+        "chat-1",
+    )
+    assert "text" not in rec.label_event()
+    skipped = parse_annotation(_ann(was_cancelled=True), TASK, "poll")
+    assert (skipped.label, skipped.status) == (None, "skipped")
+    odd = parse_annotation(_ann(), TASK, "poll", ["negative", "neutral"])
+    assert (odd.label, odd.status) == (None, "cancelled")
+    empty = parse_annotation(_ann(result=[]), TASK, "poll")
+    assert empty.status == "cancelled"
+    with pytest.raises(NotOurTask):
+        parse_annotation(_ann(), {"id": 9, "data": {"text": "manual"}}, "poll")
