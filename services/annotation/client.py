@@ -73,6 +73,8 @@ def retry_blocking(
 
 class LabelStudioClient:
     def __init__(self, settings: Settings, timeout_s: float = 30.0) -> None:
+        # Every request URL at INFO is noise in worker logs (Faust sets up its own logging).
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.settings = settings
         self.sdk = LabelStudio(
             base_url=settings.label_studio_url.rstrip("/"),

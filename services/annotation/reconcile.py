@@ -70,6 +70,11 @@ class Reconciler:
                 stored += int(self.sink.put(rec))
             known = self.sink.store.task_annotation_ids(int(task["id"]))
             for gone in known - present:
+                # Only an annotation older than this snapshot of the task can have been
+                # deleted; a newer one (a webhook racing this poll) is simply not in it yet.
+                stored_ann = self.sink.store.annotation(gone)
+                if stored_ann is None or parse_ts(stored_ann["updated_at"]) > parse_ts(updated):
+                    continue
                 deleted += int(self.sink.delete(gone, utc_now_iso(), "poll"))
         if newest != since:
             self.redis.set(self.key, newest)

@@ -11,3 +11,8 @@ def configure_logging(level: str = "INFO") -> None:
     )
     # kafka-python is chatty at INFO about every connection.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO (the Label Studio client polls often).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job start/end at INFO and every skipped overlapping tick
+    # (expected while a training run is in progress) as a warning.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

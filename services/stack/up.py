@@ -74,7 +74,7 @@ class Stack:
                 "EDDY_GATEWAY_PORT",
             )
         )
-        if self.external or self.settings.with_label_studio:
+        if self.settings.with_label_studio:
             checks.append(
                 (
                     f"{self.settings.webhook_host}:{self.settings.webhook_port}",
@@ -108,7 +108,8 @@ class Stack:
         created = ensure_topics(s, Topics.from_settings(s).all(), timeout_s=s.startup_timeout_s)
         self.say(f"[ready] topics ({len(created)} created, {s.partitions} partitions each)")
         env = self._child_env()
-        loop = self.external or s.with_label_studio
+        # With --external, EDDY_WITH_LABEL_STUDIO says whether an external one is there.
+        loop = s.with_label_studio
         # Without Label Studio the stream still runs; the label side of the loop does not.
         self.roles = list(ROLES if loop else STREAM_ROLES) + (["trainer"] if loop else [])
         for role in ROLES if loop else STREAM_ROLES:

@@ -32,6 +32,7 @@ def _up_settings(tmp: Path, models_dir: Path) -> Settings:
         redis_url=f"redis://127.0.0.1:{free_port()}/0",
         label_studio_url=f"http://127.0.0.1:{free_port()}",
         gateway_port=free_port(),
+        webhook_port=free_port(),
         app_id=f"eddy-e2e-{run}",
         partitions=2,
         consumer_session_timeout_s=6.0,
@@ -110,7 +111,15 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     first = Up(s, tmp_path / "up1.log")
     try:
         out = first.wait_for("Eddy is up", 300)
-        for part in ("broker", "redis", "label-studio", "topics", "gateway", "workers"):
+        for part in (
+            "broker",
+            "redis",
+            "label-studio",
+            "topics",
+            "webhook receiver",
+            "gateway",
+            "workers",
+        ):
             assert f"[ready] {part}" in out
         run = uuid.uuid4().hex[:6]
         _post(s, f"{run}-a")
@@ -125,9 +134,19 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     out = first.output()
     assert code == 0, out[-3000:]
     pids = first.pids()
-    assert len(pids) == 7  # broker, redis, label studio, 3 workers, gateway
+    # broker, redis, label studio, 4 workers, webhook receiver, trainer, gateway
+    assert len(pids) == 10
     assert all(_gone(p) for p in pids), "a child outlived eddy up"
-    for name in ("broker", "redis", "label-studio", "worker-classify", "gateway"):
+    for name in (
+        "broker",
+        "redis",
+        "label-studio",
+        "worker-classify",
+        "worker-annotate",
+        "webhook",
+        "trainer",
+        "gateway",
+    ):
         assert f"stopped {name}" in out
     assert (s.data_dir / "redis" / "appendonly.aof").exists() or any(
         (s.data_dir / "redis").glob("appendonlydir/*")
