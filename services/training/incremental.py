@@ -79,7 +79,7 @@ def train_once(
 ) -> RunRecord:
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
     # Short TTL, renewed on every training step: a killed trainer frees the lock quickly.
-    lock = redis.lock(f"{settings.redis_prefix}trainer:lock", timeout=600)
+    lock = redis.lock(f"{settings.redis_prefix}trainer:lock", timeout=300)
     run = RunRecord(uuid.uuid4().hex[:12], utc_now_iso(), "", "skipped")
     if not lock.acquire(blocking=False):
         run.outcome, run.trigger = "busy", "another training run is in progress"

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import time
 from datetime import UTC, datetime
@@ -99,5 +100,14 @@ def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
         settings.trainer_min_new_labels,
         settings.trainer_max_label_age_s,
     )
+
+    def stop(signum: int, _frame: object) -> None:
+        # A run in progress is abandoned, not finished: its challenger is not stored yet
+        # (the registry writes versions atomically) and its labels stay "new" for next time.
+        log.info("trainer stopping (signal %d)", signum)
+        sched.shutdown(wait=False)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         sched.start()
