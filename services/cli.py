@@ -240,7 +240,8 @@ def topics(data_dir: Path | None = DataDir) -> None:
 
 @app.command()
 def status(data_dir: Path | None = DataDir) -> None:
-    """Show the champion model, live workers and their counters."""
+    """Show the champion model, live workers and their counters, the label store and the
+    last training runs."""
     from rich.table import Table
 
     from services.registry.store import ModelRegistry
@@ -269,6 +270,36 @@ def status(data_dir: Path | None = DataDir) -> None:
             json.dumps(beat.get("counts", {})),
         )
     out.print(table if alive else "workers: none alive")
+    from redis import Redis
+
+    from services.labels.store import LabelStore
+    from services.training.incremental import recent_runs
+
+    client = Redis.from_url(s.redis_url, decode_responses=True, socket_timeout=5)
+    try:
+        c = LabelStore(client, s.redis_prefix).counts()
+        out.print(
+            f"labels: {c['labelled']} labelled event(s) from {c['annotations']} annotation(s); "
+            f"{c['used']} used in training"
+        )
+        runs = recent_runs(client, s, 5)
+    finally:
+        client.close()
+    if runs:
+        rt = Table("started", "outcome", "champion", "challenger", "new", "replay", "seconds")
+        for r in runs:
+            rt.add_row(
+                str(r["started_at"]),
+                str(r["outcome"]),
+                f"v{r['champion_version']}",
+                f"v{r['challenger_version']}",
+                str(r["new_labels"]),
+                str(r["replay_labels"]),
+                str(r["duration_s"]),
+            )
+        out.print(rt)
+    else:
+        out.print("training runs: none yet")
 
 
 @app.command()

@@ -16,7 +16,7 @@ from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.metrics import Metrics
-from services.model.train import TrainConfig, evaluate, fine_tune
+from services.model.train import TrainConfig, evaluate, fine_tune, seed_everything
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example, label_set, read_examples, stratified_split
@@ -47,6 +47,9 @@ def bootstrap(
         raise ValueError(f"need at least 2 labels to train a classifier, found {labels}")
     train, hold = stratified_split(data, settings.holdout_fraction, settings.train_seed)
     placement = select_placement(settings.device, settings.precision)
+    # The new classification head is initialised randomly at load: seed before it, or two
+    # bootstraps of the same data differ.
+    seed_everything(settings.train_seed)
     clf = TextClassifier.load(
         base_model_path(settings.base_model),
         placement,
