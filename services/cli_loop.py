@@ -255,6 +255,9 @@ def register_demo(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) 
         error_rate: float = typer.Option(
             0.05, min=0.0, max=1.0, help="Share of answers an annotator gets wrong."
         ),
+        overlap: float = typer.Option(
+            0.2, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
+        ),
         max_minutes: float = typer.Option(20.0, help="Stop replaying after this long."),
         report: Path | None = typer.Option(
             None, "--report", help="Write the report JSON here (default in the run's folder)."
@@ -282,6 +285,7 @@ def register_demo(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) 
             annotators=annotators,
             annotator_delay_s=annotator_delay,
             error_rate=error_rate,
+            overlap=overlap,
             max_minutes=max_minutes,
             report=report,
             png=png,

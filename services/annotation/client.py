@@ -198,12 +198,36 @@ class LabelStudioClient:
     def get_task(self, task_id: int) -> dict[str, Any]:
         return _plain(_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
 
-    # --- annotations (used by the simulated annotators and tests) -------------------------
-    def annotate(self, task_id: int, label: str | None, *, skip: bool = False) -> int:
+    # --- annotators and annotations (used by the simulated annotators and tests) ----------
+    def ensure_user(self, email: str, first_name: str, last_name: str) -> int:
+        """The id of the user with this email, created if missing (an annotator account)."""
+        users: list[Any] = _call("list users", lambda: list(self.sdk.users.list()))
+        for u in users:
+            if getattr(u, "email", None) == email:
+                return int(u.id)
+        created: Any = _call(
+            "create user",
+            lambda: self.sdk.users.create(
+                email=email,
+                username=email.split("@")[0],
+                first_name=first_name,
+                last_name=last_name,
+            ),
+        )
+        return int(created.id)
+
+    def annotate(
+        self, task_id: int, label: str | None, *, skip: bool = False, user_id: int | None = None
+    ) -> int:
+        """Create an annotation; ``user_id`` records who made it (an admin token may act for
+        the annotators it manages)."""
         result = [] if skip or label is None else [choice_result(label)]
+        extra: dict[str, Any] = {"completed_by": user_id} if user_id is not None else {}
         a = _call(
             "create annotation",
-            lambda: self.sdk.annotations.create(id=task_id, result=result, was_cancelled=skip),
+            lambda: self.sdk.annotations.create(
+                id=task_id, result=result, was_cancelled=skip, **extra
+            ),
         )
         return int(a.id)  # type: ignore[arg-type]
 

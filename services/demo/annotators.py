@@ -1,11 +1,14 @@
-"""A simulated annotator pool: people who open Label Studio tasks and answer them through the
-Label Studio API, from gold labels, with a configurable error rate and thinking time."""
+"""A simulated annotator pool: people with their own Label Studio accounts who open tasks and
+answer them through the Label Studio API, from gold labels, with a configurable error rate
+and thinking time. A share of tasks is labelled by several annotators, so consensus and
+agreement are exercised as they would be with a real team."""
 
 from __future__ import annotations
 
 import logging
 import random
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,11 +24,24 @@ def answer(gold: str, labels: list[str], error_rate: float, rng: random.Random) 
     return gold
 
 
+def needs_overlap(task_id: int, overlap: float) -> bool:
+    """Whether a task gets several annotators: a stable choice per task. Pure."""
+    return zlib.crc32(str(task_id).encode()) % 1000 < overlap * 1000
+
+
 @dataclass
 class PoolStats:
     answered: int = 0
     wrong: int = 0
     unknown: int = 0
+    overlapped: int = 0
+
+
+@dataclass
+class _Shared:
+    task_id: int
+    event_id: str
+    done_by: set[int]
 
 
 @dataclass
@@ -37,14 +53,25 @@ class AnnotatorPool:
     size: int = 3
     error_rate: float = 0.05
     delay_s: float = 0.5
+    overlap: float = 0.2
     seed: int = 0
     stats: PoolStats = field(default_factory=PoolStats)
+    user_ids: list[int] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _claimed: set[int] = field(default_factory=set)
+    _shared: list[_Shared] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
 
+    @property
+    def votes(self) -> int:
+        return min(3, self.size)
+
     def start(self) -> None:
+        self.user_ids = [
+            self.client.ensure_user(f"sim-annotator-{i + 1}@eddy.invalid", "Simulated", str(i + 1))
+            for i in range(self.size)
+        ]
         for i in range(self.size):
             t = threading.Thread(target=self._work, args=(i,), name=f"annotator-{i}", daemon=True)
             t.start()
@@ -55,20 +82,32 @@ class AnnotatorPool:
         for t in self._threads:
             t.join(timeout=10)
 
-    def _claim(self) -> tuple[int, str] | None:
+    def _claim(self, i: int) -> tuple[int, str] | None:
         with self._lock:
+            # A colleague's task that still needs another vote comes first.
+            for item in self._shared:
+                if i not in item.done_by:
+                    item.done_by.add(i)
+                    if len(item.done_by) >= self.votes:
+                        self._shared.remove(item)
+                    return item.task_id, item.event_id
             for task in self.client.open_tasks(self.project_id, limit=20):
                 tid = int(task["id"])
-                if tid not in self._claimed:
-                    self._claimed.add(tid)
-                    return tid, str(task["data"]["event_id"])
+                if tid in self._claimed:
+                    continue
+                self._claimed.add(tid)
+                event_id = str(task["data"]["event_id"])
+                if self.votes > 1 and needs_overlap(tid, self.overlap):
+                    self._shared.append(_Shared(tid, event_id, {i}))
+                    self.stats.overlapped += 1
+                return tid, event_id
         return None
 
     def _work(self, i: int) -> None:
         rng = random.Random(self.seed * 1000 + i)
         while not self._stop.is_set():
             try:
-                claimed = self._claim()
+                claimed = self._claim(i)
             except LabelStudioUnavailable:
                 claimed = None
             if claimed is None:
@@ -79,20 +118,21 @@ class AnnotatorPool:
             self._stop.wait(self.delay_s * rng.uniform(0.5, 1.5))  # reading and deciding
             try:
                 if gold is None:  # not an event this demo produced: skip it
-                    self.client.annotate(task_id, None, skip=True)
+                    self.client.annotate(task_id, None, skip=True, user_id=self.user_ids[i])
                     with self._lock:
                         self.stats.unknown += 1
                     continue
                 label = answer(gold, self.labels, self.error_rate, rng)
-                self.client.annotate(task_id, label)
+                self.client.annotate(task_id, label, user_id=self.user_ids[i])
             except Exception as exc:
                 log.warning("annotator %d could not answer task %d: %s", i, task_id, exc)
-                with self._lock:
-                    self._claimed.discard(task_id)
                 continue
             with self._lock:
                 self.stats.answered += 1
                 self.stats.wrong += int(label != gold)
 
-    def open_count(self) -> int:
-        return len(self.client.open_tasks(self.project_id, limit=100))
+    def pending(self) -> int:
+        """Tasks still waiting for an annotator (open, or waiting for another vote)."""
+        with self._lock:
+            shared = len(self._shared)
+        return shared + len(self.client.open_tasks(self.project_id, limit=100))

@@ -54,6 +54,7 @@ class DemoOptions:
     annotators: int = 3
     annotator_delay_s: float = 0.4
     error_rate: float = 0.05
+    overlap: float = 0.2
     max_minutes: float = 20.0
     seed: int = 7
     report: Path | None = None
@@ -196,6 +197,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             size=opts.annotators,
             error_rate=opts.error_rate,
             delay_s=opts.annotator_delay_s,
+            overlap=opts.overlap,
             seed=opts.seed,
         )
         pool.start()
@@ -223,7 +225,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
                     producer_done.is_set()
                     and snap["predicted"] >= len(events)
                     and snap["tasks"] >= snap["routed"]
-                    and pool.open_count() == 0
+                    and pool.pending() == 0
                 ):
                     break
                 time.sleep(1.0)
@@ -259,9 +261,12 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         "annotators": {
             "size": opts.annotators,
             "error_rate": opts.error_rate,
+            "overlap": opts.overlap,
             "answered": pool.stats.answered if pool else 0,
             "wrong": pool.stats.wrong if pool else 0,
+            "tasks_with_several_annotators": pool.stats.overlapped if pool else 0,
         },
+        "consensus": progress.store.agreement(),
         "labels": progress.snapshot.get("labels", 0),
         "duration_s": round(time.monotonic() - started, 1),
         "versions": rows,

@@ -152,6 +152,18 @@ class LabelStore:
         if event_ids:
             self.r.sadd(self.p + "used", *event_ids)
 
+    def agreement(self) -> dict[str, float | int]:
+        """Over events with more than one vote: how many, mean agreement, unresolved ties."""
+        examples = [json.loads(raw) for raw in self.r.hvals(self.p + "examples")]
+        multi = [e for e in examples if e["annotators"] > 1]
+        resolved = [e for e in multi if e["label"] is not None]
+        mean = sum(e["agreement"] for e in resolved) / len(resolved) if resolved else 0.0
+        return {
+            "events_with_several_votes": len(multi),
+            "mean_agreement": round(mean, 4),
+            "unresolved_ties": len(multi) - len(resolved),
+        }
+
     def counts(self) -> dict[str, int]:
         return {
             "annotations": int(self.r.hlen(self.p + "ann")),

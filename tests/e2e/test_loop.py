@@ -144,7 +144,8 @@ def test_event_to_label_to_promotion_to_next_prediction(
             stop_eddy(procs.pop("webhook"))
             e2 = send(2, "thanks, the crew was lovely and we landed early")
             t2 = wait("task for event 2", lambda: task_of(e2), 120)
-            ls.annotate(int(t2["id"]), "positive")
+            annotator = ls.ensure_user(f"e2e-{run}@eddy.invalid", "End", "ToEnd")
+            ls.annotate(int(t2["id"]), "positive", user_id=annotator)
             time.sleep(2)
             assert store.example(e2) is None, "nothing can have delivered it yet"
             out = eddy(s, "reconcile")
@@ -152,7 +153,9 @@ def test_event_to_label_to_promotion_to_next_prediction(
             ex2 = store.example(e2)
             assert ex2 is not None and ex2["label"] == "positive"
             ann2 = next(iter(store.task_annotation_ids(int(t2["id"]))))
-            assert store.annotation(ann2)["source"] == "poll"  # type: ignore[index]
+            stored2 = store.annotation(ann2)
+            assert stored2 is not None and stored2["source"] == "poll"
+            assert stored2["annotator"] == str(annotator)
             # Re-running is idempotent.
             assert eddy(s, "reconcile").returncode == 0
             assert store.counts()["annotations"] == 2

@@ -50,6 +50,11 @@ def test_idempotent_by_annotation_and_updated_at_with_majority_consensus(
     assert store.delete(2, t2, "webhook") is None, "deleting twice is a no-op"
     ex = store.example("ev-10")
     assert ex is not None and ex["label"] == "positive" and ex["agreement"] == 1.0
+    assert store.agreement() == {
+        "events_with_several_votes": 1,
+        "mean_agreement": 1.0,
+        "unresolved_ties": 0,
+    }
     labelled = store.labelled()
     assert [e.event_id for e in labelled] == ["ev-10"]
     store.mark_used(["ev-10"])

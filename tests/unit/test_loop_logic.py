@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.demo.annotators import answer
+from services.demo.annotators import answer, needs_overlap
 from services.labels.consensus import consensus, is_newer
 from services.labels.store import LabelledExample
 from services.model.metrics import compute_metrics
@@ -108,3 +108,10 @@ def test_simulated_annotator_error_rate() -> None:
     wrong = sum(a != "a" for a in answers) / len(answers)
     assert 0.15 < wrong < 0.25
     assert answer("a", ["a"], 1.0, rng) == "a"
+
+
+def test_overlap_share_is_stable_per_task() -> None:
+    chosen = [t for t in range(5000) if needs_overlap(t, 0.2)]
+    assert 0.17 < len(chosen) / 5000 < 0.23
+    assert chosen == [t for t in range(5000) if needs_overlap(t, 0.2)]
+    assert not any(needs_overlap(t, 0.0) for t in range(100))
