@@ -168,16 +168,6 @@ class LabelStudioClient:
         )
         yield from self._tasks(project_id, query, fields="all")
 
-    def open_tasks(self, project_id: int, limit: int = 100) -> list[dict[str, Any]]:
-        """Tasks no one has annotated yet (the annotators' queue)."""
-        query = _filters([("filter:tasks:total_annotations", "equal", "Number", 0)], ["tasks:id"])
-        out = []
-        for t in self._tasks(project_id, query, fields="task_only"):
-            out.append(t)
-            if len(out) >= limit:
-                break
-        return out
-
     def _tasks(self, project_id: int, query: str, fields: str) -> Iterator[dict[str, Any]]:
         pager: Any = _call(
             "list tasks",

@@ -58,7 +58,10 @@ class AnnotatorPool:
     stats: PoolStats = field(default_factory=PoolStats)
     user_ids: list[int] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _claimed: set[int] = field(default_factory=set)
+    _cursor: int = 0
+    _queue: list[tuple[int, str]] = field(default_factory=list)
+    _retry: list[tuple[int, str]] = field(default_factory=list)
+    _inflight: int = 0
     _shared: list[_Shared] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -90,18 +93,27 @@ class AnnotatorPool:
                     item.done_by.add(i)
                     if len(item.done_by) >= self.votes:
                         self._shared.remove(item)
+                    self._inflight += 1
                     return item.task_id, item.event_id
-            for task in self.client.open_tasks(self.project_id, limit=20):
-                tid = int(task["id"])
-                if tid in self._claimed:
-                    continue
-                self._claimed.add(tid)
-                event_id = str(task["data"]["event_id"])
-                if self.votes > 1 and needs_overlap(tid, self.overlap):
-                    self._shared.append(_Shared(tid, event_id, {i}))
-                    self.stats.overlapped += 1
-                return tid, event_id
-        return None
+            if self._retry:
+                self._inflight += 1
+                return self._retry.pop(0)
+            if not self._queue:
+                # Walk the project by task id rather than asking for "unannotated" tasks:
+                # Label Studio's per-task counters lag under concurrent annotations.
+                for task in self.client.tasks_after(self.project_id, self._cursor):
+                    self._queue.append((int(task["id"]), str(task["data"]["event_id"])))
+                    self._cursor = max(self._cursor, int(task["id"]))
+                    if len(self._queue) >= 50:
+                        break
+            if not self._queue:
+                return None
+            tid, event_id = self._queue.pop(0)
+            if self.votes > 1 and needs_overlap(tid, self.overlap):
+                self._shared.append(_Shared(tid, event_id, {i}))
+                self.stats.overlapped += 1
+            self._inflight += 1
+            return tid, event_id
 
     def _work(self, i: int) -> None:
         rng = random.Random(self.seed * 1000 + i)
@@ -120,19 +132,27 @@ class AnnotatorPool:
                 if gold is None:  # not an event this demo produced: skip it
                     self.client.annotate(task_id, None, skip=True, user_id=self.user_ids[i])
                     with self._lock:
+                        self._inflight -= 1
                         self.stats.unknown += 1
                     continue
                 label = answer(gold, self.labels, self.error_rate, rng)
                 self.client.annotate(task_id, label, user_id=self.user_ids[i])
             except Exception as exc:
                 log.warning("annotator %d could not answer task %d: %s", i, task_id, exc)
+                with self._lock:
+                    self._inflight -= 1
+                    self._retry.append((task_id, event_id))
                 continue
             with self._lock:
+                self._inflight -= 1
                 self.stats.answered += 1
                 self.stats.wrong += int(label != gold)
 
     def pending(self) -> int:
-        """Tasks still waiting for an annotator (open, or waiting for another vote)."""
+        """Tasks not answered yet: queued, waiting for another vote, being answered, or in
+        Label Studio beyond the last task the pool has seen."""
         with self._lock:
-            shared = len(self._shared)
-        return shared + len(self.client.open_tasks(self.project_id, limit=100))
+            known = len(self._queue) + len(self._shared) + len(self._retry) + self._inflight
+            cursor = self._cursor
+        unseen = next(iter(self.client.tasks_after(self.project_id, cursor)), None)
+        return known + (1 if unseen is not None else 0)

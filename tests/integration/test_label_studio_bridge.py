@@ -1,0 +1,102 @@
+"""The Label Studio side on a real server: idempotent task import (also after a crash between
+Label Studio's commit and Eddy's bookkeeping), simulated annotators with their own accounts
+and overlapping votes, and reconciliation into the Redis label store with consensus."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from redis import Redis
+
+from services.annotation.client import LabelStudioClient
+from services.annotation.project import ensure_project
+from services.annotation.reconcile import Reconciler
+from services.annotation.submit import TaskIndex, TaskSubmitter
+from services.annotation.tasks import task_for_review
+from services.core.settings import Settings
+from services.demo.annotators import AnnotatorPool
+from services.labels.sink import LabelSink
+from services.labels.store import LabelStore
+
+LABELS = ["negative", "neutral", "positive"]
+
+
+def _review(run: str, n: int) -> dict[str, Any]:
+    return {
+        "event_id": f"{run}-{n}",
+        "channel": "crm",
+        "key": "acct-1",
+        "text": f"case note number {n}",
+        "label": "neutral",
+        "probs": {"negative": 0.3, "neutral": 0.4, "positive": 0.3},
+        "confidence": 0.4,
+        "model_version": 1,
+        "metadata": {"priority": "high"},
+        "strategy": "least_confidence",
+        "score": 0.6,
+        "threshold": 0.4,
+        "routed_at": "2026-01-01T00:00:00Z",
+    }
+
+
+def test_import_is_idempotent_and_annotators_reach_the_store(
+    settings: Settings, redis_server: str, label_studio: str
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    s = settings.model_copy(
+        update={"label_studio_project": f"Eddy bridge {run}", "redis_prefix": f"br{run}:"}
+    )
+    redis = Redis.from_url(s.redis_url, decode_responses=True)
+    client = LabelStudioClient(s)
+    project = ensure_project(s, client, redis, LABELS)
+    assert ensure_project(s, client, redis, LABELS) == project, "found again by title"
+    assert client.project_labels(project) == LABELS
+    submitter = TaskSubmitter(client, TaskIndex(redis, s.redis_prefix, project), project)
+
+    reviews = [_review(run, n) for n in range(5)]
+    first = submitter.submit([*reviews, reviews[0]])
+    assert (first.created, first.already) == (5, 1)
+    assert submitter.submit(reviews).created == 0
+    # A crash after Label Studio stored a task but before Eddy recorded it:
+    client.import_tasks(project, [task_for_review(_review(run, 5))])
+    again = submitter.submit([_review(run, 5), _review(run, 6)])
+    assert again.created == 1, "the task Label Studio already had is not imported twice"
+    tasks = list(client.tasks_after(project, 0))
+    assert sorted(t["data"]["event_id"] for t in tasks) == sorted(f"{run}-{n}" for n in range(7))
+
+    gold = {f"{run}-{n}": LABELS[n % 3] for n in range(7)}
+    pool = AnnotatorPool(
+        client, project, gold.get, LABELS, size=3, error_rate=0.0, delay_s=0.0, overlap=0.5
+    )
+    pool.start()
+    try:
+        deadline = time.monotonic() + 60
+        while pool.pending() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pool.pending() == 0
+    finally:
+        pool.stop()
+    assert pool.stats.overlapped >= 1
+    assert pool.stats.answered == 7 + 2 * pool.stats.overlapped
+
+    store = LabelStore(redis, s.redis_prefix)
+    result = Reconciler(client, LabelSink(store), redis, s.redis_prefix, project, LABELS).run_once()
+    assert result.stored == pool.stats.answered
+    for event_id, label in gold.items():
+        ex = store.example(event_id)
+        assert ex is not None and ex["label"] == label and ex["agreement"] == 1.0
+    annotators = {
+        store.annotation(a)["annotator"]  # type: ignore[index]
+        for t in tasks
+        for a in store.task_annotation_ids(int(t["id"]))
+    }
+    assert annotators == {str(u) for u in pool.user_ids}
+    assert store.agreement()["events_with_several_votes"] == pool.stats.overlapped
+    assert (
+        Reconciler(client, LabelSink(store), redis, s.redis_prefix, project, LABELS)
+        .run_once()
+        .stored
+        == 0
+    ), "a second poll changes nothing"
