@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import random
+import signal
 import threading
 import time
 import uuid
@@ -182,6 +183,11 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
     )
     stack = Stack(s, external=False, say=say)
     pool: AnnotatorPool | None = None
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the demo like Ctrl-C: children stopped in order
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         stack.start()
         labels = ModelRegistry(s.models_dir).get(1).labels
@@ -245,6 +251,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             progress.refresh()
             live.update(progress.table())
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if pool:
             pool.stop()
         stack.stop()
