@@ -247,9 +247,10 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
                     break
                 time.sleep(2)
             events_pub.close()
-            live.update(progress.table())
             progress.refresh()
             live.update(progress.table())
+            # Read what lives in Redis now: the stack (and Redis) stops below.
+            consensus = progress.store.agreement()
     finally:
         signal.signal(signal.SIGTERM, previous)
         if pool:
@@ -273,7 +274,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             "wrong": pool.stats.wrong if pool else 0,
             "tasks_with_several_annotators": pool.stats.overlapped if pool else 0,
         },
-        "consensus": progress.store.agreement(),
+        "consensus": consensus,
         "labels": progress.snapshot.get("labels", 0),
         "duration_s": round(time.monotonic() - started, 1),
         "versions": rows,

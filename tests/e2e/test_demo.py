@@ -1,0 +1,74 @@
+"""`eddy demo`, small: the whole main job runs, on its own embedded stack, and writes the
+report and the learning curve. (The full-size run takes ~10 minutes; see README.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from services.core.settings import Settings
+from tests.helpers import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
+    s = Settings(
+        data_dir=tmp_path / "data",
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        label_studio_url=f"http://127.0.0.1:{free_port()}",
+        gateway_port=free_port(),
+        webhook_port=free_port(),
+        partitions=2,
+        consumer_session_timeout_s=6.0,
+        consumer_heartbeat_s=2.0,
+        startup_timeout_s=300,
+    )
+    report = tmp_path / "report.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "demo",
+            "--events",
+            "45",
+            "--rate",
+            "20",
+            "--seed-size",
+            "30",
+            "--eval-size",
+            "30",
+            "--annotators",
+            "2",
+            "--annotator-delay",
+            "0",
+            "--overlap",
+            "0.3",
+            "--report",
+            str(report),
+        ],
+        env={**os.environ, **s.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    data = json.loads(report.read_text())
+    versions = data["versions"]
+    assert versions[0]["version"] == 1 and versions[0]["status"] == "bootstrap"
+    assert len(versions) >= 2, "the final run trains on the labels the annotators gave"
+    assert sum(v["champion"] for v in versions) == 1
+    for v in versions:
+        assert {"version", "accuracy", "macro_f1", "labels_used", "champion"} <= set(v)
+        assert 0.0 <= v["accuracy"] <= 1.0
+    assert versions[-1]["labels_used"] > 0
+    assert data["annotators"]["answered"] > 0 and "consensus" in data
+    assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert "held-out accuracy" in proc.stdout
