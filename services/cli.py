@@ -105,24 +105,12 @@ def bootstrap(
     epochs: int | None = typer.Option(None, help="Default EDDY_TRAIN_EPOCHS (3)."),
 ) -> None:
     """Train model version 1 from a labelled seed file and make it the champion."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from services.ops.progress import training_progress
     from services.training.bootstrap import bootstrap as run_bootstrap
     from services.training.examples import DatasetError
 
     s = _settings(data_dir, train_epochs=epochs)
-    with Progress(
-        TextColumn("training"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} steps  loss {task.fields[loss]:.3f}"),
-        TimeRemainingColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("train", total=None, loss=float("nan"))
-
-        def on_step(step: int, total: int, loss: float) -> None:
-            progress.update(task, completed=step, total=total, loss=loss)
-
+    with training_progress(console, "training") as on_step:
         try:
             result = run_bootstrap(s, seed, on_step)
         except (DatasetError, ValueError, RuntimeError) as exc:

@@ -4,7 +4,8 @@ promote, rollback. Registered on the main app by services.cli."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ console = Console(stderr=True)
 SettingsFn = Callable[..., Settings]
 
 
-def _publisher(s: Settings) -> tuple[Callable[[dict[str, Any]], None] | None, Any]:
-    """models.v1 publisher, or None (with a warning) when the broker is unreachable: the
+@contextmanager
+def _model_events(s: Settings) -> Iterator[Callable[[dict[str, Any]], None] | None]:
+    """A models.v1 publisher, or None (with a warning) when the broker is unreachable: the
     registry pointer is the truth workers follow; the event is the announcement."""
     from services.core.kafka import BrokerUnavailable
     from services.registry.rollout import ModelEvents
@@ -28,8 +30,12 @@ def _publisher(s: Settings) -> tuple[Callable[[dict[str, Any]], None] | None, An
         events = ModelEvents(s)
     except BrokerUnavailable as exc:
         console.print(f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc}")
-        return None, None
-    return events.publish, events
+        yield None
+        return
+    try:
+        yield events.publish
+    finally:
+        events.close()
 
 
 def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> None:
@@ -108,25 +114,14 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         """One training run now: if the trigger fires (or --force), fine-tune the champion on
         the new labels plus replay, score champion and challenger on the same holdout, and
         promote only if the challenger is not worse (EDDY_GATE_*)."""
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+        from services.ops.progress import training_progress
         from services.training.incremental import train_once
 
         s = settings_fn(data_dir)
-        publish, events = _publisher(s)
-        with Progress(
-            TextColumn("fine-tuning"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps  loss {task.fields[loss]:.3f}"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("train", total=None, loss=float("nan"))
-
-            def on_step(step: int, total: int, loss: float) -> None:
-                progress.update(task, completed=step, total=total, loss=loss)
-
+        with (
+            _model_events(s) as publish,
+            training_progress(console, "fine-tuning", transient=True) as on_step,
+        ):
             try:
                 run = train_once(
                     s,
@@ -138,9 +133,6 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
             except RuntimeError as exc:
                 console.print(f"[red]train failed:[/red] {exc}")
                 raise typer.Exit(1) from None
-            finally:
-                if events:
-                    events.close()
         if run.outcome in ("skipped", "busy"):
             console.print(f"no training: {run.trigger}")
             return
@@ -202,15 +194,12 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         from services.registry.store import ModelRegistry, RegistryError
 
         s = settings_fn(data_dir)
-        publish, events = _publisher(s)
-        try:
-            event = do_promote(ModelRegistry(s.models_dir), version, reason, publish)
-        except RegistryError as exc:
-            console.print(f"[red]promote failed:[/red] {exc}")
-            raise typer.Exit(1) from None
-        finally:
-            if events:
-                events.close()
+        with _model_events(s) as publish:
+            try:
+                event = do_promote(ModelRegistry(s.models_dir), version, reason, publish)
+            except RegistryError as exc:
+                console.print(f"[red]promote failed:[/red] {exc}")
+                raise typer.Exit(1) from None
         console.print(f"champion: v{event['previous_version']} -> v{event['version']}")
 
     @app.command()
@@ -223,15 +212,12 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         from services.registry.store import ModelRegistry, RegistryError
 
         s = settings_fn(data_dir)
-        publish, events = _publisher(s)
-        try:
-            event = do_rollback(ModelRegistry(s.models_dir), reason, publish)
-        except RegistryError as exc:
-            console.print(f"[red]rollback failed:[/red] {exc}")
-            raise typer.Exit(1) from None
-        finally:
-            if events:
-                events.close()
+        with _model_events(s) as publish:
+            try:
+                event = do_rollback(ModelRegistry(s.models_dir), reason, publish)
+            except RegistryError as exc:
+                console.print(f"[red]rollback failed:[/red] {exc}")
+                raise typer.Exit(1) from None
         console.print(f"champion: v{event['previous_version']} -> v{event['version']}")
 
 

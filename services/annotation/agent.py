@@ -19,8 +19,7 @@ from services.annotation.client import (
 )
 from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
-from services.core.records import DecodeError, loads
-from services.core.schemas import SchemaError, validate
+from services.core.schemas import SchemaError
 from services.workers.context import WorkerContext
 
 log = logging.getLogger("eddy.annotate")
@@ -77,16 +76,9 @@ def register(ctx: WorkerContext) -> None:
         ):
             batch: list[tuple[Any, dict[str, Any]]] = []
             for ev in events:
-                try:
-                    rec = loads(ev.value)
-                except DecodeError as exc:
-                    await ctx.reject(ev, "invalid_json", [SchemaError("$", str(exc))])
-                    continue
-                errors = validate("review", rec)
-                if errors:
-                    await ctx.reject(ev, "schema_violation", errors)
-                    continue
-                batch.append((ev, rec))
+                rec = await ctx.decode(ev, "review")
+                if rec is not None:
+                    batch.append((ev, rec))
             if not batch:
                 continue
             result = await submit_with_retry([rec for _, rec in batch])

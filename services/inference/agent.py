@@ -11,12 +11,10 @@ import faust
 import torch
 
 from services.core.records import (
-    DecodeError,
     dumps,
-    loads,
     utc_now_iso,
 )
-from services.core.schemas import SchemaError, validate
+from services.core.schemas import SchemaError
 from services.inference.holder import ModelHolder
 from services.inference.predictions import to_prediction
 from services.model.device import select_placement
@@ -46,16 +44,9 @@ def register(ctx: WorkerContext) -> None:
         ):
             batch: list[tuple[Any, dict[str, Any]]] = []
             for ev in events:
-                try:
-                    rec = loads(ev.value)
-                except DecodeError as exc:
-                    await ctx.reject(ev, "invalid_json", [SchemaError("$", str(exc))])
-                    continue
-                errors = validate("interaction", rec)
-                if errors:
-                    await ctx.reject(ev, "schema_violation", errors)
-                    continue
-                batch.append((ev, rec))
+                rec = await ctx.decode(ev, "interaction")
+                if rec is not None:
+                    batch.append((ev, rec))
             if not batch:
                 continue
             clf = await holder.refresh()

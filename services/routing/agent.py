@@ -9,9 +9,8 @@ from typing import Any
 import faust
 
 from services.core.dedupe import Deduper
-from services.core.records import DecodeError, dumps, loads, utc_now_iso
+from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
-from services.core.schemas import SchemaError, validate
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.workers.context import WorkerContext
@@ -32,13 +31,8 @@ def register(ctx: WorkerContext) -> None:
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
         async for event in stream.events():
-            try:
-                pred = loads(event.value)
-                errors = validate("prediction", pred)
-            except DecodeError as exc:
-                errors = [SchemaError("$", str(exc))]
-            if errors:
-                await ctx.reject(event, "schema_violation", errors)
+            pred = await ctx.decode(event, "prediction")
+            if pred is None:
                 continue
             review = router.route(pred, utc_now_iso())
             if review is None:

@@ -13,8 +13,8 @@ import faust
 from redis.asyncio import Redis
 
 from services.core.kafka import bootstrap_list
-from services.core.records import SourcePosition, dead_letter, dumps
-from services.core.schemas import SchemaError
+from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
+from services.core.schemas import SchemaError, validate
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.ops.metrics import StageMetrics
@@ -116,6 +116,20 @@ class WorkerContext:
             ),
             event.key,
         )
+
+    async def decode(self, event: Any, schema: str) -> dict[str, Any] | None:
+        """The record an internal-topic event carries, or None after dead-lettering it
+        (``invalid_json`` or ``schema_violation``, with the JSON-path errors)."""
+        try:
+            rec = loads(event.value)
+        except DecodeError as exc:
+            await self.reject(event, "invalid_json", [SchemaError("$", str(exc))])
+            return None
+        errors = validate(schema, rec)
+        if errors:
+            await self.reject(event, "schema_violation", errors)
+            return None
+        return rec
 
     def heartbeat_key(self) -> str:
         return (

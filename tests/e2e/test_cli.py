@@ -1,4 +1,5 @@
-"""`eddy bootstrap`, `eddy produce`, `eddy status` from the command line."""
+"""`eddy bootstrap`, `produce`, `topics`, `promote`, `rollback`, `versions` from the command
+line."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
+from services.core.topics import Topics
 from services.demo.simulator import make_event
+from services.registry.rollout import change_champion
 from services.registry.store import ModelRegistry
 from tests.conftest import seed_examples
+from tests.helpers import TopicReader
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +97,34 @@ def test_topics_are_created_once(settings: Settings, broker: str) -> None:
     assert first.returncode == 0 and "9 topic(s) created" in first.stderr
     again = eddy(s, "topics", timeout=60)
     assert again.returncode == 0 and "0 topic(s) created (all existed)" in again.stderr
+
+
+def test_promote_rollback_versions_from_the_command_line(
+    tmp_path: Path, settings: Settings, broker: str
+) -> None:
+    s = settings.model_copy(update={"registry_dir": tmp_path / "models"})
+    reg = ModelRegistry(s.models_dir)
+    for kind in ("bootstrap", "incremental"):
+        reg.add(lambda d: (d / "w").write_text("x"), {"labels": ["a", "b"], "kind": kind})
+    change_champion(reg, 1, "bootstrapped", "seed")
+
+    r = eddy(s, "promote", "2", "--reason", "checked by hand")
+    assert r.returncode == 0 and "v1 -> v2" in r.stderr, r.stderr
+    assert reg.champion_version() == 2
+    r = eddy(s, "promote", "7")
+    assert r.returncode == 1 and "not found" in r.stderr
+    rows = json.loads(eddy(s, "versions", "--json").stdout)
+    assert [(x["version"], x["status"]) for x in rows] == [(1, "-"), (2, "champion")]
+    r = eddy(s, "rollback")
+    assert r.returncode == 0 and "v2 -> v1" in r.stderr
+    r = eddy(s, "rollback")
+    assert r.returncode == 1 and "no earlier champion" in r.stderr
+    reader = TopicReader(s, Topics.from_settings(s).models)
+    try:
+        events = reader.wait_for(lambda rs: len(rs) >= 2, 30)
+    finally:
+        reader.close()
+    assert [(e["type"], e["version"]) for e in events][-2:] == [
+        ("promoted", 2),
+        ("rolled_back", 1),
+    ]

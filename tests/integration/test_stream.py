@@ -193,7 +193,7 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
     }
     assert {raw: r["stage"] for raw, r in got.items()} == wanted
     assert got[bad_interaction]["reason"] == "schema_violation"
-    assert got[bad_prediction]["reason"] == "schema_violation"
+    assert got[bad_prediction]["reason"] == "invalid_json"
     assert all(p.poll() is None for p in workers.values()), "a worker died"
 
 
