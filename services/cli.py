@@ -258,12 +258,11 @@ def status(data_dir: Path | None = DataDir) -> None:
             json.dumps(beat.get("counts", {})),
         )
     out.print(table if alive else "workers: none alive")
-    from redis import Redis
-
+    from services.core import redis_sync
     from services.labels.store import LabelStore
     from services.training.incremental import recent_runs
 
-    client = Redis.from_url(s.redis_url, decode_responses=True, socket_timeout=5)
+    client = redis_sync.connect(s)
     try:
         c = LabelStore(client, s.redis_prefix).counts()
         out.print(

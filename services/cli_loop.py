@@ -47,7 +47,8 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
 
         from services.annotation.project import label_set_for_project
         from services.annotation.webhook import create_webhook_app
-        from services.annotation.wiring import label_sink, redis_client
+        from services.annotation.wiring import label_sink
+        from services.core import redis_sync
         from services.core.logs import configure_logging
 
         s = settings_fn(data_dir)
@@ -60,7 +61,7 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
                 return None
 
         uvicorn.run(
-            create_webhook_app(s, lambda: label_sink(s, redis_client(s)), labels),
+            create_webhook_app(s, lambda: label_sink(s, redis_sync.connect(s)), labels),
             host=s.webhook_host,
             port=s.webhook_port,
             log_level=s.log_level.lower(),
@@ -90,10 +91,11 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         """Fetch annotations changed in Label Studio since the last poll into the label store
         (what the trainer does on schedule; webhooks are only a fast path)."""
         from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
-        from services.annotation.wiring import label_sink, reconciler, redis_client
+        from services.annotation.wiring import label_sink, reconciler
+        from services.core import redis_sync
 
         s = settings_fn(data_dir)
-        redis = redis_client(s)
+        redis = redis_sync.connect(s)
         try:
             result = reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
         except (LabelStudioUnavailable, LabelStudioRefused, RuntimeError) as exc:

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import faust
-from redis import Redis
 
 from services.annotation.client import (
     LabelStudioClient,
@@ -19,6 +18,7 @@ from services.annotation.client import (
 )
 from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
+from services.core import redis_sync
 from services.core.schemas import SchemaError
 from services.workers.context import WorkerContext
 
@@ -31,7 +31,7 @@ class BlockingBridge:
     def __init__(self, ctx: WorkerContext) -> None:
         self.settings = ctx.settings
         self.client = LabelStudioClient(ctx.settings)
-        self.redis = Redis.from_url(ctx.settings.redis_url, decode_responses=True)
+        self.redis = redis_sync.connect(ctx.settings)
         self.submitter: TaskSubmitter | None = None
 
     def _ready(self, labels_seen: list[str]) -> TaskSubmitter:
@@ -74,11 +74,7 @@ def register(ctx: WorkerContext) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
             s.annotation_batch_size, within=s.annotation_batch_wait_ms / 1000
         ):
-            batch: list[tuple[Any, dict[str, Any]]] = []
-            for ev in events:
-                rec = await ctx.decode(ev, "review")
-                if rec is not None:
-                    batch.append((ev, rec))
+            batch = await ctx.decode_batch(events, "review")
             if not batch:
                 continue
             result = await submit_with_retry([rec for _, rec in batch])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -51,24 +50,6 @@ def _call(what: str, fn: Callable[[], T]) -> T:
         raise LabelStudioRefused(f"{what}: Label Studio answered {code}: {body}", code) from exc
     except (httpx.TransportError, OSError) as exc:
         raise LabelStudioUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
-
-
-def retry_blocking(
-    fn: Callable[[], T], what: str, *, stop: Callable[[], bool] = lambda: False
-) -> T:
-    """Retry while Label Studio is unavailable, backing off to 30 s. Refusals propagate."""
-    delay = 0.5
-    attempt = 0
-    while True:
-        try:
-            return fn()
-        except LabelStudioUnavailable as exc:
-            attempt += 1
-            if stop():
-                raise
-            log.warning("%s (attempt %d); retrying in %.1fs", exc, attempt, delay)
-            time.sleep(delay)
-            delay = min(30.0, delay * 2)
 
 
 class LabelStudioClient:

@@ -39,10 +39,6 @@ class TaskIndex:
         found = self.r.hmget(self.p + "event_task", event_ids)
         return {e for e, t in zip(event_ids, found, strict=True) if t is not None}
 
-    def task_of(self, event_id: str) -> int | None:
-        t = self.r.hget(self.p + "event_task", event_id)
-        return int(t) if t is not None else None
-
     def record(self, pairs: list[tuple[str, int]]) -> None:
         if not pairs:
             return
@@ -62,9 +58,6 @@ class TaskIndex:
 
     def max_task(self) -> int:
         return int(self.r.get(self.p + "max_task") or 0)
-
-    def count(self) -> int:
-        return int(self.r.hlen(self.p + "event_task"))
 
 
 class TaskSubmitter:

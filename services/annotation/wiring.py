@@ -12,12 +12,6 @@ from services.labels.sink import KafkaLabelFeed, LabelFeed, LabelSink
 from services.labels.store import LabelStore
 
 
-def redis_client(settings: Settings) -> Redis:
-    return Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=10, health_check_interval=30
-    )
-
-
 def label_sink(settings: Settings, redis: Redis, with_feed: bool = True) -> LabelSink:
     feed: LabelFeed | None = KafkaLabelFeed(settings) if with_feed else None
     return LabelSink(LabelStore(redis, settings.redis_prefix), feed)

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis import Redis
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
+from services.annotation.wiring import label_sink, reconciler
+from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.airline import airline_tweets
 from services.demo.annotators import AnnotatorPool
@@ -113,7 +114,7 @@ class Progress:
         self.s = s
         self.total = total
         self.sent = 0
-        self.redis = Redis.from_url(s.redis_url, decode_responses=True)
+        self.redis = redis_sync.connect(s)
         self.store = LabelStore(self.redis, s.redis_prefix)
         self.registry = ModelRegistry(s.models_dir)
         self.snapshot: dict[str, Any] = {}
@@ -192,7 +193,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         stack.start()
         labels = ModelRegistry(s.models_dir).get(1).labels
         client = LabelStudioClient(s)
-        redis = Redis.from_url(s.redis_url, decode_responses=True)
+        redis = redis_sync.connect(s)
         project = ensure_project(s, client, redis, labels)
         say(f"Label Studio project {project} at {s.label_studio_url}/projects/{project}")
         pool = AnnotatorPool(
@@ -238,8 +239,6 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             # Let the trainer finish a run in flight, then train once on what is left.
             say("stream replayed; final training run on the remaining labels ...")
             events_pub = ModelEvents(s)
-            from services.annotation.wiring import label_sink, reconciler
-
             reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
             while True:
                 final = train_once(s, force=True, publish=events_pub.publish)

@@ -42,11 +42,7 @@ def register(ctx: WorkerContext) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
             s.batch_max_size, within=s.batch_max_wait_ms / 1000
         ):
-            batch: list[tuple[Any, dict[str, Any]]] = []
-            for ev in events:
-                rec = await ctx.decode(ev, "interaction")
-                if rec is not None:
-                    batch.append((ev, rec))
+            batch = await ctx.decode_batch(events, "interaction")
             if not batch:
                 continue
             clf = await holder.refresh()

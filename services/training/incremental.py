@@ -3,18 +3,20 @@ trainer process (never in a worker or a webhook), one at a time (Redis lock)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
 from redis import Redis
 
+from services.core import redis_sync
 from services.core.records import utc_now_iso
 from services.core.settings import Settings
 from services.labels.store import LabelStore
@@ -77,7 +79,7 @@ def train_once(
     publish: Publish | None = None,
     label_transform: LabelTransform | None = None,
 ) -> RunRecord:
-    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = redis_sync.connect(settings)
     # Short TTL, renewed on every training step: a killed trainer frees the lock quickly.
     lock = redis.lock(f"{settings.redis_prefix}trainer:lock", timeout=300)
     run = RunRecord(uuid.uuid4().hex[:12], utc_now_iso(), "", "skipped")
@@ -146,7 +148,8 @@ def _run(
     placement = select_placement(settings.device, settings.precision)
     max_len = int(champ.meta.get("max_length", settings.max_length))
     champion = TextClassifier.load(champ.path, placement, version=champ.version, max_length=max_len)
-    challenger = TextClassifier.load(champ.path, placement, version=0, max_length=max_len)
+    # A copy of the loaded champion, not a second read of its weights from disk.
+    challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
     train = data.train
     texts, labels = [e.text for e in train], [e.label for e in train]
     if label_transform:

@@ -20,7 +20,8 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
-from services.annotation.wiring import label_sink, reconciler, redis_client
+from services.annotation.wiring import label_sink, reconciler
+from services.core import redis_sync
 from services.core.settings import Settings
 from services.registry.rollout import ModelEvents
 from services.training.incremental import train_once
@@ -32,7 +33,7 @@ class TrainerJobs:
     def __init__(self, settings: Settings, with_label_studio: bool = True) -> None:
         self.settings = settings
         self.with_label_studio = with_label_studio
-        self.redis = redis_client(settings)
+        self.redis = redis_sync.connect(settings)
         self._reconciler: Reconciler | None = None
         self._events: ModelEvents | None = None
         self.counts: dict[str, Any] = {"runs": 0, "promoted": 0, "rejected": 0, "reconciled": 0}

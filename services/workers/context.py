@@ -131,6 +131,15 @@ class WorkerContext:
             return None
         return rec
 
+    async def decode_batch(self, events: Any, schema: str) -> list[tuple[Any, dict[str, Any]]]:
+        """(event, record) for the valid events of a batch; the others are dead-lettered."""
+        out = []
+        for ev in events:
+            rec = await self.decode(ev, schema)
+            if rec is not None:
+                out.append((ev, rec))
+        return out
+
     def heartbeat_key(self) -> str:
         return (
             f"{self.settings.redis_prefix}workers:{self.role}:{socket.gethostname()}:{os.getpid()}"
