@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from services.core.kafka import ensure_topics
+from services.core.roles import STREAM_ROLES
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.airline import airline_tweets
+from services.ops.heartbeats import workers_alive
 from services.stack import servers
-from services.stack.up import workers_alive
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
-from services.workers.context import STREAM_ROLES
 from tests.helpers import free_port
 
 

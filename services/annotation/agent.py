@@ -20,7 +20,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync
 from services.core.schemas import SchemaError
-from services.workers.context import WorkerContext
+from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.annotate")
 

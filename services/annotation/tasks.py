@@ -3,9 +3,10 @@ from the label set, review -> task (with the model's pre-annotation), annotation
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
+
+from services.labels.records import AnnotationRecord
 
 FROM_NAME = "label"
 TO_NAME = "text"
@@ -63,41 +64,6 @@ def choice_result(label: str) -> dict[str, Any]:
         "type": "choices",
         "value": {"choices": [label]},
     }
-
-
-@dataclass(frozen=True)
-class AnnotationRecord:
-    """One annotator's decision on one task, as the label store keeps it."""
-
-    annotation_id: int
-    task_id: int
-    event_id: str
-    channel: str | None
-    text: str
-    label: str | None
-    status: str  # submitted | skipped | cancelled | deleted
-    annotator: str | None
-    updated_at: str
-    source: str  # webhook | poll
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def label_event(self) -> dict[str, Any]:
-        """The labels.v1 record (no text: the feed carries decisions, not content)."""
-        out = {
-            "event_id": self.event_id,
-            "task_id": self.task_id,
-            "annotation_id": self.annotation_id,
-            "label": self.label,
-            "status": self.status,
-            "annotator": self.annotator,
-            "updated_at": self.updated_at,
-            "source": self.source,
-        }
-        if self.channel:
-            out["channel"] = self.channel
-        return out
 
 
 class NotOurTask(ValueError):

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
-from services.annotation.wiring import label_sink, reconciler
+from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.airline import airline_tweets
@@ -36,9 +36,10 @@ from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
 from services.labels.store import LabelStore
 from services.model.device import select_placement
+from services.ops.heartbeats import workers_alive
 from services.registry.rollout import ModelEvents
 from services.registry.store import ModelRegistry
-from services.stack.up import Stack, workers_alive
+from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example, read_examples
 from services.training.incremental import recent_runs, train_once

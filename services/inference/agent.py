@@ -19,7 +19,7 @@ from services.inference.holder import ModelHolder
 from services.inference.predictions import to_prediction
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
-from services.workers.context import WorkerContext
+from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.classify")
 

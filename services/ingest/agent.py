@@ -12,7 +12,7 @@ from services.core.dedupe import Deduper
 from services.core.records import dumps
 from services.core.retry import retry_forever
 from services.ingest.normalize import Rejected, normalize
-from services.workers.context import WorkerContext
+from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.normalize")
 

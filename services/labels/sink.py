@@ -8,10 +8,10 @@ from typing import Protocol
 
 from kafka import KafkaProducer
 
-from services.annotation.tasks import AnnotationRecord
 from services.core.records import dumps
 from services.core.settings import Settings
 from services.core.topics import Topics
+from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
 
 log = logging.getLogger("eddy.labels")

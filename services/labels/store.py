@@ -15,25 +15,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 
-from services.annotation.tasks import AnnotationRecord
 from services.labels.consensus import consensus, is_newer
-
-
-@dataclass(frozen=True)
-class LabelledExample:
-    event_id: str
-    task_id: int
-    text: str
-    label: str
-    agreement: float
-    annotators: int
-    first_resolved: float
+from services.labels.records import AnnotationRecord, LabelledExample
 
 
 class LabelStore:

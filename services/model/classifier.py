@@ -17,7 +17,7 @@ from transformers import (
 )
 from transformers.utils import logging as hf_logging
 
-from services.inference.batching import length_sorted_chunks, restore_order
+from services.model.batching import length_sorted_chunks, restore_order
 from services.model.device import Placement
 
 

@@ -13,7 +13,7 @@ from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
-from services.workers.context import WorkerContext
+from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.route")
 

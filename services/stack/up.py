@@ -3,7 +3,6 @@ wait until every part is ready, and stop everything cleanly on Ctrl-C / SIGTERM.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -12,33 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
-import redis as redis_sync
-
 from services.core.kafka import ensure_topics
+from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings
 from services.core.topics import Topics
+from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack import servers
 from services.stack.probes import ensure_port_free, host_port, http_ok
 from services.stack.process import Child, StackError
-from services.workers.context import ROLES, STREAM_ROLES
 
 Say = Callable[[str], None]
-
-
-def workers_alive(settings: Settings) -> dict[str, dict[str, object]]:
-    """Latest heartbeat per worker role (from Redis)."""
-    client = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
-    try:
-        out: dict[str, dict[str, object]] = {}
-        for key in client.scan_iter(f"{settings.redis_prefix}workers:*", count=100):
-            raw = client.get(key)
-            if raw:
-                beat = json.loads(raw)
-                out.setdefault(str(beat["role"]), beat)
-        return out
-    finally:
-        client.close()
 
 
 @dataclass

@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.labels.store import LabelledExample
+from services.labels.records import LabelledExample
 from services.training.examples import Example
 
 

@@ -29,9 +29,9 @@ from services.core.topics import Topics
 from services.demo.simulator import make_event
 from services.ingest.producer import EventProducer
 from services.labels.store import LabelStore
+from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
-from services.stack.up import workers_alive
 from tests.conftest import start_eddy, stop_eddy
 from tests.helpers import TopicReader
 

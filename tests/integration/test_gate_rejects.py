@@ -8,9 +8,9 @@ from pathlib import Path
 
 from redis import Redis
 
-from services.annotation.tasks import AnnotationRecord
 from services.core.settings import Settings
 from services.demo.airline import airline_tweets
+from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
 from services.registry.rollout import history
 from services.registry.store import ModelRegistry

@@ -6,8 +6,8 @@ import uuid
 
 from redis import Redis
 
-from services.annotation.tasks import AnnotationRecord
 from services.core.settings import Settings
+from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
 
 

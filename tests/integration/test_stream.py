@@ -200,7 +200,7 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
 def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str, Any]) -> None:
     import httpx
 
-    from services.workers.context import ROLES
+    from services.core.roles import ROLES
 
     _predict_one(settings, "hello")
     port = settings.metrics_port + ROLES.index("classify")

@@ -1,6 +1,6 @@
 import pytest
 
-from services.inference.batching import length_sorted_chunks, restore_order
+from services.model.batching import length_sorted_chunks, restore_order
 
 
 def test_chunks_group_similar_lengths_and_respect_size() -> None:

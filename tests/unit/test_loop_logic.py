@@ -6,7 +6,7 @@ import pytest
 
 from services.demo.annotators import answer, needs_overlap
 from services.labels.consensus import consensus, is_newer
-from services.labels.store import LabelledExample
+from services.labels.records import LabelledExample
 from services.model.metrics import compute_metrics
 from services.training.dataset import build_run_data, in_holdout
 from services.training.gate import GateConfig, promote_if_better

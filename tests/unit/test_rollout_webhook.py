@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.annotation.client import SECRET_HEADER
-from services.annotation.tasks import AnnotationRecord
 from services.annotation.webhook import PATH, create_webhook_app
 from services.core.settings import Settings
+from services.labels.records import AnnotationRecord
 from services.registry.rollout import change_champion, history, promote, rollback
 from services.registry.store import ModelRegistry, RegistryError
 

@@ -14,15 +14,12 @@ from redis.asyncio import Redis
 
 from services.core.kafka import bootstrap_list
 from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
+from services.core.roles import ROLES
 from services.core.schemas import SchemaError, validate
 from services.core.settings import Settings
 from services.core.topics import Topics
-from services.ops.metrics import StageMetrics
-from services.workers.faust_transport import EddyApp
-
-STREAM_ROLES = ("normalize", "classify", "route")
-# annotate needs Label Studio; the stream runs (and is tested) without it.
-ROLES = (*STREAM_ROLES, "annotate")
+from services.runtime.faust_transport import EddyApp
+from services.runtime.metrics import StageMetrics
 
 
 def create_app(settings: Settings, role: str) -> faust.App:

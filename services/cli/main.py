@@ -70,8 +70,8 @@ def worker(
     data_dir: Path | None = DataDir,
 ) -> None:
     """Run one stream worker (a Faust app; one consumer group per role)."""
-    from services.workers.context import ROLES
-    from services.workers.run import run_worker
+    from services.app.worker import run_worker
+    from services.core.roles import ROLES
 
     if role not in ROLES:
         console.print(f"[red]unknown role {role!r}[/red]; choose one of {', '.join(ROLES)}")
@@ -105,7 +105,7 @@ def bootstrap(
     epochs: int | None = typer.Option(None, help="Default EDDY_TRAIN_EPOCHS (3)."),
 ) -> None:
     """Train model version 1 from a labelled seed file and make it the champion."""
-    from services.ops.progress import training_progress
+    from services.cli.progress import training_progress
     from services.training.bootstrap import bootstrap as run_bootstrap
     from services.training.examples import DatasetError
 
@@ -232,8 +232,8 @@ def status(data_dir: Path | None = DataDir) -> None:
     last training runs."""
     from rich.table import Table
 
+    from services.ops.heartbeats import workers_alive
     from services.registry.store import ModelRegistry
-    from services.stack.up import workers_alive
 
     s = _settings(data_dir)
     reg = ModelRegistry(s.models_dir)
@@ -320,7 +320,7 @@ def bench(
 
 
 def main() -> None:
-    from services import cli_loop
+    from services.cli import loop as cli_loop
 
     cli_loop.register(app, _settings, DataDir)
     cli_loop.register_demo(app, _settings, DataDir)

@@ -47,7 +47,7 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
 
         from services.annotation.project import label_set_for_project
         from services.annotation.webhook import create_webhook_app
-        from services.annotation.wiring import label_sink
+        from services.app.wiring import label_sink
         from services.core import redis_sync
         from services.core.logs import configure_logging
 
@@ -79,8 +79,8 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         EDDY_RECONCILE_INTERVAL_S, and every EDDY_TRAINER_INTERVAL_S train when
         EDDY_TRAINER_MIN_NEW_LABELS new labels arrived or the oldest waited
         EDDY_TRAINER_MAX_LABEL_AGE_S."""
+        from services.app.trainer import run_trainer
         from services.core.logs import configure_logging
-        from services.training.scheduler import run_trainer
 
         s = settings_fn(data_dir)
         configure_logging(s.log_level)
@@ -91,7 +91,7 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         """Fetch annotations changed in Label Studio since the last poll into the label store
         (what the trainer does on schedule; webhooks are only a fast path)."""
         from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
-        from services.annotation.wiring import label_sink, reconciler
+        from services.app.wiring import label_sink, reconciler
         from services.core import redis_sync
 
         s = settings_fn(data_dir)
@@ -116,7 +116,7 @@ def register(app: typer.Typer, settings_fn: SettingsFn, data_dir_opt: Any) -> No
         """One training run now: if the trigger fires (or --force), fine-tune the champion on
         the new labels plus replay, score champion and challenger on the same holdout, and
         promote only if the challenger is not worse (EDDY_GATE_*)."""
-        from services.ops.progress import training_progress
+        from services.cli.progress import training_progress
         from services.training.incremental import train_once
 
         s = settings_fn(data_dir)

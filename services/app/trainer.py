@@ -20,7 +20,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
-from services.annotation.wiring import label_sink, reconciler
+from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.registry.rollout import ModelEvents

@@ -7,8 +7,9 @@ import logging
 import faust
 from prometheus_client import start_http_server
 
+from services.core.roles import ROLES
 from services.core.settings import Settings
-from services.workers.context import ROLES, WorkerContext
+from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.worker")
 

@@ -1,0 +1,25 @@
+"""Worker heartbeats: what `eddy up`, `eddy status`, the demo and tests read to know who is
+alive. Each process writes ``<prefix>workers:<role>:<host>:<pid>`` every 2 s with a 15 s TTL."""
+
+from __future__ import annotations
+
+import json
+
+import redis as redis_sync
+
+from services.core.settings import Settings
+
+
+def workers_alive(settings: Settings) -> dict[str, dict[str, object]]:
+    """Latest heartbeat per worker role (from Redis)."""
+    client = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
+    try:
+        out: dict[str, dict[str, object]] = {}
+        for key in client.scan_iter(f"{settings.redis_prefix}workers:*", count=100):
+            raw = client.get(key)
+            if raw:
+                beat = json.loads(raw)
+                out.setdefault(str(beat["role"]), beat)
+        return out
+    finally:
+        client.close()
