@@ -30,15 +30,23 @@ class BlockingBridge:
 
     def __init__(self, ctx: WorkerContext) -> None:
         self.settings = ctx.settings
-        self.client = LabelStudioClient(ctx.settings)
-        self.redis = redis_sync.connect(ctx.settings)
+        self.client = LabelStudioClient(ctx.settings.label_studio)
+        self.redis = redis_sync.connect(ctx.settings.redis)
         self.submitter: TaskSubmitter | None = None
 
     def _ready(self, labels_seen: list[str]) -> TaskSubmitter:
         if self.submitter is None:
-            labels = label_set_for_project(self.settings, labels_seen)
-            project = ensure_project(self.settings, self.client, self.redis, labels)
-            index = TaskIndex(self.redis, self.settings.redis_prefix, project)
+            labels = label_set_for_project(
+                self.settings.model.labels, self.settings.stack.models_dir, labels_seen
+            )
+            project = ensure_project(
+                self.settings.label_studio,
+                self.client,
+                self.redis,
+                self.settings.redis.prefix,
+                labels,
+            )
+            index = TaskIndex(self.redis, self.settings.redis.prefix, project)
             self.submitter = TaskSubmitter(self.client, index, project)
         return self.submitter
 
@@ -72,7 +80,7 @@ def register(ctx: WorkerContext) -> None:
 
     async def annotate_agent(stream: faust.StreamT[Any]) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
-            s.annotation_batch_size, within=s.annotation_batch_wait_ms / 1000
+            s.label_studio.batch_size, within=s.label_studio.batch_wait_ms / 1000
         ):
             batch = await ctx.decode_batch(events, "review")
             if not batch:

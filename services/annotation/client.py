@@ -15,7 +15,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from services.annotation.tasks import choice_result, labeling_config
-from services.core.settings import Settings
+from services.core.settings import LabelStudioSettings
 
 log = logging.getLogger("eddy.annotation.client")
 T = TypeVar("T")
@@ -53,13 +53,11 @@ def _call(what: str, fn: Callable[[], T]) -> T:
 
 
 class LabelStudioClient:
-    def __init__(self, settings: Settings, timeout_s: float = 30.0) -> None:
-        # Every request URL at INFO is noise in worker logs (Faust sets up its own logging).
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    def __init__(self, settings: LabelStudioSettings, timeout_s: float = 30.0) -> None:
         self.settings = settings
         self.sdk = LabelStudio(
-            base_url=settings.label_studio_url.rstrip("/"),
-            api_key=settings.label_studio_token.get_secret_value(),
+            base_url=settings.url.rstrip("/"),
+            api_key=settings.token.get_secret_value(),
             timeout=timeout_s,
         )
 

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
-from services.core.settings import Settings
+from services.core.settings import LabelStudioSettings
 from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.annotation.project")
 
 
-def label_set_for_project(settings: Settings, fallback: list[str] | None = None) -> list[str]:
+def label_set_for_project(
+    configured: Sequence[str], models_dir: Path, fallback: list[str] | None = None
+) -> list[str]:
     """EDDY_LABELS, else the champion's label set, else what the caller saw in the data."""
-    if settings.labels:
-        return list(settings.labels)
-    champ = ModelRegistry(settings.models_dir).champion()
+    if configured:
+        return list(configured)
+    champ = ModelRegistry(models_dir).champion()
     if champ is not None:
         return champ.labels
     if fallback:
@@ -28,14 +32,18 @@ def label_set_for_project(settings: Settings, fallback: list[str] | None = None)
 
 
 def ensure_project(
-    settings: Settings, client: LabelStudioClient, redis: Redis, labels: list[str]
+    settings: LabelStudioSettings,
+    client: LabelStudioClient,
+    redis: Redis,
+    redis_prefix: str,
+    labels: list[str],
 ) -> int:
     """The project titled EDDY_LABEL_STUDIO_PROJECT, created from ``labels`` if missing, with
     Eddy's webhook registered. A Redis lock stops two processes creating it twice."""
-    title = settings.label_studio_project
+    title = settings.project
     project_id = client.find_project(title)
     if project_id is None:
-        with redis.lock(f"{settings.redis_prefix}ls:project-lock", timeout=60, blocking_timeout=90):
+        with redis.lock(f"{redis_prefix}ls:project-lock", timeout=60, blocking_timeout=90):
             project_id = client.find_project(title)
             if project_id is None:
                 project_id = client.create_project(title, labels)

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from services.annotation.client import SECRET_HEADER
 from services.annotation.tasks import NotOurTask, parse_annotation
 from services.core.records import utc_now_iso
-from services.core.settings import Settings
+from services.core.settings import LabelStudioSettings
 from services.labels.sink import LabelSink
 
 log = logging.getLogger("eddy.webhook")
@@ -48,7 +48,7 @@ def handle(sink: LabelSink, payload: dict[str, Any], labels: list[str] | None) -
 
 
 def create_webhook_app(
-    settings: Settings,
+    settings: LabelStudioSettings,
     sink_factory: Callable[[], LabelSink],
     labels: Callable[[], list[str] | None] = lambda: None,
 ) -> FastAPI:

@@ -33,7 +33,7 @@ class TrainerJobs:
     def __init__(self, settings: Settings, with_label_studio: bool = True) -> None:
         self.settings = settings
         self.with_label_studio = with_label_studio
-        self.redis = redis_sync.connect(settings)
+        self.redis = redis_sync.connect(settings.redis)
         self._reconciler: Reconciler | None = None
         self._events: ModelEvents | None = None
         self.counts: dict[str, Any] = {"runs": 0, "promoted": 0, "rejected": 0, "reconciled": 0}
@@ -51,7 +51,7 @@ class TrainerJobs:
     def train(self) -> None:
         try:
             if self._events is None:
-                self._events = ModelEvents(self.settings)
+                self._events = ModelEvents(self.settings.kafka)
             run = train_once(self.settings, say=log.info, publish=self._events.publish)
         except Exception:
             log.exception("training run failed")
@@ -63,7 +63,7 @@ class TrainerJobs:
             log.info("no training: %s", run.trigger)
 
     def heartbeat(self) -> None:
-        key = f"{self.settings.redis_prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"
+        key = f"{self.settings.redis.prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"
         value = {"role": "trainer", "pid": os.getpid(), "at": time.time(), "counts": self.counts}
         try:
             self.redis.set(key, json.dumps(value), ex=15)
@@ -80,14 +80,14 @@ def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
         sched.add_job(
             jobs.reconcile,
             "interval",
-            seconds=settings.reconcile_interval_s,
+            seconds=settings.label_studio.reconcile_interval_s,
             id="reconcile",
             **{**common, "next_run_time": now},
         )
     sched.add_job(
         jobs.train,
         "interval",
-        seconds=settings.trainer_interval_s,
+        seconds=settings.trainer.interval_s,
         id="train",
         **common,
     )
@@ -96,10 +96,10 @@ def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
     )
     log.info(
         "trainer: reconcile every %.0fs, trigger check every %.0fs (N=%d labels or %.0fs)",
-        settings.reconcile_interval_s,
-        settings.trainer_interval_s,
-        settings.trainer_min_new_labels,
-        settings.trainer_max_label_age_s,
+        settings.label_studio.reconcile_interval_s,
+        settings.trainer.interval_s,
+        settings.trainer.min_new_labels,
+        settings.trainer.max_label_age_s,
     )
 
     def stop(signum: int, _frame: object) -> None:

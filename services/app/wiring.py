@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.reconcile import Reconciler
+from services.annotation.webhook import create_webhook_app
+from services.core import redis_sync
 from services.core.settings import Settings
 from services.labels.sink import KafkaLabelFeed, LabelFeed, LabelSink
 from services.labels.store import LabelStore
 
 
 def label_sink(settings: Settings, redis: Redis, with_feed: bool = True) -> LabelSink:
-    feed: LabelFeed | None = KafkaLabelFeed(settings) if with_feed else None
-    return LabelSink(LabelStore(redis, settings.redis_prefix), feed)
+    feed: LabelFeed | None = KafkaLabelFeed(settings.kafka) if with_feed else None
+    return LabelSink(LabelStore(redis, settings.redis.prefix), feed)
 
 
 def reconciler(settings: Settings, redis: Redis, sink: LabelSink) -> Reconciler:
-    client = LabelStudioClient(settings)
-    labels = label_set_for_project(settings)
-    project = ensure_project(settings, client, redis, labels)
-    return Reconciler(client, sink, redis, settings.redis_prefix, project, labels)
+    client = LabelStudioClient(settings.label_studio)
+    labels = label_set_for_project(settings.model.labels, settings.stack.models_dir)
+    project = ensure_project(settings.label_studio, client, redis, settings.redis.prefix, labels)
+    return Reconciler(client, sink, redis, settings.redis.prefix, project, labels)
+
+
+def webhook_app(settings: Settings) -> FastAPI:
+    """The webhook receiver: labels go to the store (and labels.v1) as they arrive."""
+
+    def labels() -> list[str] | None:
+        try:
+            return label_set_for_project(settings.model.labels, settings.stack.models_dir)
+        except RuntimeError:  # no label set yet: the receiver stores what it gets
+            return None
+
+    return create_webhook_app(
+        settings.label_studio,
+        lambda: label_sink(settings, redis_sync.connect(settings.redis)),
+        labels,
+    )

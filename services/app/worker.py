@@ -34,14 +34,22 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
             log.warning("heartbeat failed: %s", type(exc).__name__)
 
     ctx.app.timer(interval=2.0, name=f"{role}-heartbeat")(heartbeat)
+
+    async def quiet_libraries() -> None:
+        # Faust sets up its own logging when the worker starts, after the entry point's:
+        # httpx logs every request URL at INFO (the annotate worker calls Label Studio often).
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    ctx.app.task(quiet_libraries)
     return ctx
 
 
 def run_worker(settings: Settings, role: str) -> None:
     ctx = build_worker_app(settings, role)
-    if settings.metrics_port:
-        port = settings.metrics_port + ROLES.index(role)
-        start_http_server(port, addr=settings.gateway_host, registry=ctx.metrics.registry)
-        log.info("metrics on http://%s:%d/metrics", settings.gateway_host, port)
-    worker = faust.Worker(ctx.app, loglevel=settings.log_level.lower())
+    metrics = settings.metrics
+    if metrics.port:
+        port = metrics.port + ROLES.index(role)
+        start_http_server(port, addr=metrics.host, registry=ctx.metrics.registry)
+        log.info("metrics on http://%s:%d/metrics", metrics.host, port)
+    worker = faust.Worker(ctx.app, loglevel=settings.stack.log_level.lower())
     worker.execute_from_commandline()

@@ -19,7 +19,7 @@ import torch
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.bench.stats import latency_summary, percentile
-from services.core.settings import Settings
+from services.core.settings import KafkaSettings, Settings
 from services.core.topics import Topics
 from services.demo.airline import airline_tweets
 from services.demo.simulator import spread
@@ -38,17 +38,17 @@ Say = Callable[[str], None]
 class PredictionWatcher:
     """Background consumer of predictions.v1: when each event id's prediction was written."""
 
-    def __init__(self, settings: Settings, topic: str) -> None:
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.seen: dict[str, float] = {}
         self.records: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            bootstrap_servers=kafka.servers,
             enable_auto_commit=False,
             fetch_max_wait_ms=20,
             client_id="eddy-bench-watch",
         )
-        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        parts = [TopicPartition(topic, p) for p in range(kafka.partitions)]
         self._consumer.assign(parts)
         self._consumer.seek_to_beginning(*parts)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -125,22 +125,20 @@ def run_bench(
 ) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
     run = uuid.uuid4().hex[:6]
-    models = settings.models_dir
+    models = settings.stack.models_dir
     if ModelRegistry(models).champion() is None:
         models = tmp / "models"
-    s = settings.model_copy(
-        update={
-            "data_dir": tmp,
-            "registry_dir": models,
-            "kafka_bootstrap": f"127.0.0.1:{free_port()}",
-            "redis_url": f"redis://127.0.0.1:{free_port()}/0",
-            "gateway_port": free_port(),
-            "with_label_studio": False,
+    s = settings.override(
+        stack={"data_dir": tmp, "registry_dir": models, "with_label_studio": False},
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
             "topic_prefix": f"bench{run}.",
             "app_id": f"eddy-bench-{run}",
-            "consumer_session_timeout_s": 6.0,
-            "consumer_heartbeat_s": 2.0,
-        }
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
+        gateway={"port": free_port()},
     )
     registry = ModelRegistry(models)
     if registry.champion() is None:
@@ -150,7 +148,7 @@ def run_bench(
         data = airline_tweets()
         random.Random(0).shuffle(data)
         bootstrap(
-            s.model_copy(update={"train_epochs": 1}),
+            s.override(trainer={"bootstrap_epochs": 1}),
             Path("bench-seed"),
             examples=[Example(e.text, e.label) for e in data[:100]],
         )
@@ -159,29 +157,29 @@ def run_bench(
     tweets = [e.text for e in airline_tweets()]
     n_lat = int(max(rate, 1) * latency_seconds) + 200
     texts = tweets[:events]
-    placement = select_placement(s.device, s.precision)
-    if s.torch_threads:
-        torch.set_num_threads(s.torch_threads)
+    placement = select_placement(s.model.device, s.model.precision)
+    if s.model.torch_threads:
+        torch.set_num_threads(s.model.torch_threads)
 
-    say(f"(a) bare model v{champ.version}: {len(texts)} texts, batches of {s.batch_max_size}")
+    say(f"(a) bare model v{champ.version}: {len(texts)} texts, batches of {s.model.batch_max_size}")
     clf = TextClassifier.load(
         champ.path,
         placement,
         version=champ.version,
-        max_length=int(champ.meta.get("max_length", s.max_length)),
+        max_length=int(champ.meta.get("max_length", s.model.max_length)),
     )
-    bare_eps = _bare_model(clf, texts, s.batch_max_size)
+    bare_eps = _bare_model(clf, texts, s.model.batch_max_size)
     del clf
     say(f"    {bare_eps:.1f} events/s")
 
     stack = Stack(s, external=False, say=lambda m: say(f"    {m}"))
-    topics = Topics.from_settings(s)
+    topics = Topics.from_settings(s.kafka)
     try:
         stack.start()
         producer = KafkaProducer(
-            bootstrap_servers=s.kafka_bootstrap.split(","), linger_ms=2, batch_size=256 * 1024
+            bootstrap_servers=s.kafka.servers, linger_ms=2, batch_size=256 * 1024
         )
-        watcher = PredictionWatcher(s, topics.predictions)
+        watcher = PredictionWatcher(s.kafka, topics.predictions)
         try:
             warm = spread(tweets[-64:], run=f"{run}w")
             for ch, ev in warm:
@@ -241,9 +239,9 @@ def run_bench(
         "latency_events": len(sent),
         "latency_missing": lost,
         "events": len(texts),
-        "batch_max_size": s.batch_max_size,
-        "batch_max_wait_ms": s.batch_max_wait_ms,
-        "max_length": s.max_length,
+        "batch_max_size": s.model.batch_max_size,
+        "batch_max_wait_ms": s.model.batch_max_wait_ms,
+        "max_length": s.model.max_length,
         "model_version": champ.version,
         "device": str(placement.device),
         "precision": placement.precision,

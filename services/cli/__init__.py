@@ -1,3 +1,27 @@
-from services.cli.main import main
+"""The `eddy` command: one module per command group; each registers its commands on the app
+when imported, here."""
 
-__all__ = ["main"]
+from __future__ import annotations
+
+import sys
+
+from services.cli import bench, demo, events, loop, models, stack, status  # noqa: F401
+from services.cli.app import app, console
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:
+        # A dependency that is down gets one line naming its URL and setting, no traceback.
+        from services.cli.errors import dependency_message
+        from services.core.settings import load_settings
+
+        line = dependency_message(exc, load_settings())
+        if line is None:
+            raise
+        console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

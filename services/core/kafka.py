@@ -10,18 +10,14 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from services.core.settings import Settings
+from services.core.settings import KafkaSettings
 
 
 class BrokerUnavailable(RuntimeError):
     pass
 
 
-def bootstrap_list(settings: Settings) -> list[str]:
-    return [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
-
-
-def ensure_topics(settings: Settings, names: Iterable[str], timeout_s: float = 30.0) -> list[str]:
+def ensure_topics(kafka: KafkaSettings, names: Iterable[str], timeout_s: float = 30.0) -> list[str]:
     """Create missing topics with the configured partition count; returns those created.
 
     Topics are created up front because auto-created ones get the broker's default partition
@@ -31,7 +27,7 @@ def ensure_topics(settings: Settings, names: Iterable[str], timeout_s: float = 3
     while time.monotonic() < deadline:
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap_list(settings),
+                bootstrap_servers=kafka.servers,
                 client_id="eddy-admin",
                 request_timeout_ms=10_000,
             )
@@ -46,7 +42,7 @@ def ensure_topics(settings: Settings, names: Iterable[str], timeout_s: float = 3
             for name in missing:
                 try:
                     admin.create_topics(
-                        [NewTopic(name, settings.partitions, settings.replication_factor)]
+                        [NewTopic(name, kafka.partitions, kafka.replication_factor)]
                     )
                     created.append(name)
                 except TopicAlreadyExistsError:
@@ -55,15 +51,15 @@ def ensure_topics(settings: Settings, names: Iterable[str], timeout_s: float = 3
         finally:
             admin.close()
     raise BrokerUnavailable(
-        f"Kafka at {settings.kafka_bootstrap} not reachable within {timeout_s:.0f}s: {last}"
+        f"Kafka at {kafka.bootstrap} not reachable within {timeout_s:.0f}s: {last}"
     )
 
 
-def check_reachable(settings: Settings, timeout_s: float = 3.0) -> None:
+def check_reachable(kafka: KafkaSettings, timeout_s: float = 3.0) -> None:
     """Fail fast with a clear message when no bootstrap server accepts connections
     (kafka-python itself only times out after a minute)."""
     errors = []
-    for server in bootstrap_list(settings):
+    for server in kafka.servers:
         host, _, port = server.rpartition(":")
         try:
             with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
@@ -71,16 +67,16 @@ def check_reachable(settings: Settings, timeout_s: float = 3.0) -> None:
         except (OSError, ValueError) as exc:
             errors.append(f"{server}: {exc}")
     raise BrokerUnavailable(
-        f"no Kafka broker reachable at {settings.kafka_bootstrap} "
+        f"no Kafka broker reachable at {kafka.bootstrap} "
         f"({'; '.join(errors)}); is `eddy up` running? "
         "See EDDY_KAFKA_BOOTSTRAP"
     )
 
 
-def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
-    check_reachable(settings)
+def make_producer(kafka: KafkaSettings, **overrides: object) -> KafkaProducer:
+    check_reachable(kafka)
     config: dict[str, object] = {
-        "bootstrap_servers": bootstrap_list(settings),
+        "bootstrap_servers": kafka.servers,
         "client_id": "eddy-producer",
         "acks": "all",
         "linger_ms": 5,
@@ -93,4 +89,4 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
     try:
         return KafkaProducer(**config)
     except KafkaError as exc:
-        raise BrokerUnavailable(f"Kafka at {settings.kafka_bootstrap}: {exc}") from None
+        raise BrokerUnavailable(f"Kafka at {kafka.bootstrap}: {exc}") from None

@@ -1,4 +1,5 @@
-"""Logging setup for Eddy's own processes. Log ids, versions and counts, never text."""
+"""Process-wide set-up of Eddy's processes, called once by each entry point (never by an
+adapter): log format and levels, third-party chatter. Log ids, versions and counts, never text."""
 
 from __future__ import annotations
 
@@ -16,3 +17,8 @@ def configure_logging(level: str = "INFO") -> None:
     # APScheduler logs every job start/end at INFO and every skipped overlapping tick
     # (expected while a training run is in progress) as a warning.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # transformers' load report and per-file progress bars are noise in worker logs.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from redis import Redis
 
-from services.core.settings import Settings
+from services.core.settings import RedisSettings
 
 
-def connect(settings: Settings) -> Redis:
+def connect(redis: RedisSettings) -> Redis:
     return Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=10, health_check_interval=30
+        redis.url, decode_responses=True, socket_timeout=10, health_check_interval=30
     )

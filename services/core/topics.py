@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.core.settings import CHANNELS, Settings
+from services.core.settings import CHANNELS, KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -61,5 +61,5 @@ class Topics:
         return None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Topics:
-        return cls(settings.topic_prefix)
+    def from_settings(cls, kafka: KafkaSettings) -> Topics:
+        return cls(kafka.topic_prefix)

@@ -42,7 +42,8 @@ from services.registry.store import ModelRegistry
 from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example, read_examples
-from services.training.incremental import recent_runs, train_once
+from services.training.incremental import train_once
+from services.training.runs import recent_runs
 
 Say = Callable[[str], None]
 
@@ -67,29 +68,31 @@ class DemoOptions:
 def demo_settings(base: Settings, run: str) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
-    root = base.data_dir / "demo-runs" / run
-    return base.model_copy(
-        update={
-            "topic_prefix": f"{base.topic_prefix}demo{run}.",
-            "redis_prefix": f"{base.redis_prefix}demo{run}:",
-            "app_id": f"{base.app_id}-demo{run}",
-            "registry_dir": root / "models",
-            "label_studio_project": f"Eddy demo {run}",
-            "with_label_studio": True,
-            # Small seed set: a higher learning rate and more epochs than a big one needs.
-            "train_epochs": 8,
-            "train_lr": 2e-4,
-            "routing_threshold": 0.25,
-            "trainer_min_new_labels": 60,
-            "trainer_max_label_age_s": 90.0,
-            "trainer_interval_s": 10.0,
+    root = base.stack.data_dir / "demo-runs" / run
+    return base.override(
+        kafka={
+            "topic_prefix": f"{base.kafka.topic_prefix}demo{run}.",
+            "app_id": f"{base.kafka.app_id}-demo{run}",
+        },
+        redis={"prefix": f"{base.redis.prefix}demo{run}:"},
+        stack={"registry_dir": root / "models", "with_label_studio": True},
+        label_studio={
+            "project": f"Eddy demo {run}",
             "reconcile_interval_s": 10.0,
-            "trainer_replay_size": 120,
-            "torch_threads": 1,
-            "trainer_threads": 1,
-            "model_poll_s": 2.0,
-            "annotation_batch_wait_ms": 500,
-        }
+            "batch_wait_ms": 500,
+        },
+        # Small seed set: a higher learning rate and more epochs than a big one needs.
+        trainer={
+            "bootstrap_epochs": 8,
+            "bootstrap_lr": 2e-4,
+            "min_new_labels": 60,
+            "max_label_age_s": 90.0,
+            "interval_s": 10.0,
+            "replay_size": 120,
+            "threads": 1,
+        },
+        routing={"threshold": 0.25},
+        model={"torch_threads": 1, "poll_s": 2.0},
     )
 
 
@@ -115,16 +118,16 @@ class Progress:
         self.s = s
         self.total = total
         self.sent = 0
-        self.redis = redis_sync.connect(s)
-        self.store = LabelStore(self.redis, s.redis_prefix)
-        self.registry = ModelRegistry(s.models_dir)
+        self.redis = redis_sync.connect(s.redis)
+        self.store = LabelStore(self.redis, s.redis.prefix)
+        self.registry = ModelRegistry(s.stack.models_dir)
         self.snapshot: dict[str, Any] = {}
 
     def refresh(self) -> dict[str, Any]:
         counts: dict[str, dict[str, int]] = {}
-        for role, beat in workers_alive(self.s).items():
+        for role, beat in workers_alive(self.s.redis).items():
             counts[role] = dict(beat.get("counts") or {})  # type: ignore[call-overload]
-        runs = recent_runs(self.redis, self.s, 100)
+        runs = recent_runs(self.redis, self.s.redis.prefix, 100)
         champ = self.registry.champion()
         self.snapshot = {
             "sent": self.sent,
@@ -173,7 +176,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         gold[str(ev["event_id"])] = ex.label
     say(
         f"demo run {run}: {len(seed)} seed examples, {len(stream)} events at {opts.rate}/s, "
-        f"{len(held_out)} held out for the report; data in {s.models_dir.parent}"
+        f"{len(held_out)} held out for the report; data in {s.stack.models_dir.parent}"
     )
     say("bootstrapping v1 from the seed set ...")
     boot = bootstrap(s, Path(str(opts.dataset or "airline-tweets")), examples=seed)
@@ -192,11 +195,11 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         stack.start()
-        labels = ModelRegistry(s.models_dir).get(1).labels
-        client = LabelStudioClient(s)
-        redis = redis_sync.connect(s)
-        project = ensure_project(s, client, redis, labels)
-        say(f"Label Studio project {project} at {s.label_studio_url}/projects/{project}")
+        labels = ModelRegistry(s.stack.models_dir).get(1).labels
+        client = LabelStudioClient(s.label_studio)
+        redis = redis_sync.connect(s.redis)
+        project = ensure_project(s.label_studio, client, redis, s.redis.prefix, labels)
+        say(f"Label Studio project {project} at {s.label_studio.url}/projects/{project}")
         pool = AnnotatorPool(
             client,
             project,
@@ -213,7 +216,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         producer_done = threading.Event()
 
         def produce() -> None:
-            with EventProducer(s) as producer:
+            with EventProducer(s.kafka) as producer:
                 t0 = time.monotonic()
                 for i, (channel, event) in enumerate(events):
                     producer.send(channel, event)
@@ -239,7 +242,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
                 time.sleep(1.0)
             # Let the trainer finish a run in flight, then train once on what is left.
             say("stream replayed; final training run on the remaining labels ...")
-            events_pub = ModelEvents(s)
+            events_pub = ModelEvents(s.kafka)
             reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
             while True:
                 final = train_once(s, force=True, publish=events_pub.publish)
@@ -258,7 +261,9 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         stack.stop()
     say(f"scoring every version on {len(held_out)} held-out examples ...")
     rows = version_rows(
-        ModelRegistry(s.models_dir), held_out, select_placement(s.device, s.precision)
+        ModelRegistry(s.stack.models_dir),
+        held_out,
+        select_placement(s.model.device, s.model.precision),
     )
     report = {
         "run": run,
@@ -279,7 +284,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         "duration_s": round(time.monotonic() - started, 1),
         "versions": rows,
     }
-    report_path = opts.report or s.models_dir.parent / "report.json"
+    report_path = opts.report or s.stack.models_dir.parent / "report.json"
     png_path = opts.png or report_path.with_suffix(".png")
     write_report(report_path, report)
     plot_learning_curve(rows, png_path, f"Eddy demo {run}: held-out score by version")

@@ -28,26 +28,29 @@ def register(ctx: WorkerContext) -> None:
     s = ctx.settings
     source = ctx.raw_topic(ctx.topics.interactions)
     out = ctx.raw_topic(ctx.topics.predictions)
-    if s.torch_threads:
-        torch.set_num_threads(s.torch_threads)
+    if s.model.torch_threads:
+        torch.set_num_threads(s.model.torch_threads)
     # One thread: forward passes run serially off the event loop; torch parallelises inside.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eddy-forward")
     holder = ModelHolder(
-        s, ModelRegistry(s.models_dir), select_placement(s.device, s.precision), executor
+        s.model,
+        ModelRegistry(s.stack.models_dir),
+        select_placement(s.model.device, s.model.precision),
+        executor,
     )
 
     async def classify_agent(stream: faust.StreamT[Any]) -> None:
         await holder.wait_ready()
-        ctx.extra["model_version"] = holder.version
+        ctx.model_version = holder.version
         async for events in stream.take_events(  # type: ignore[attr-defined]
-            s.batch_max_size, within=s.batch_max_wait_ms / 1000
+            s.model.batch_max_size, within=s.model.batch_max_wait_ms / 1000
         ):
             batch = await ctx.decode_batch(events, "interaction")
             if not batch:
                 continue
             clf = await holder.refresh()
             assert clf is not None  # wait_ready guarantees a model
-            ctx.extra["model_version"] = clf.version
+            ctx.model_version = clf.version
             started = time.perf_counter()
             try:
                 probs = await holder.predict(clf, [rec["text"] for _, rec in batch])

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import Executor
 from typing import Any
 
-from services.core.settings import Settings
+from services.core.settings import ModelSettings
 from services.model.classifier import TextClassifier
 from services.model.device import Placement
 from services.registry.store import ModelRegistry
@@ -23,7 +23,11 @@ log = logging.getLogger("eddy.inference.holder")
 
 class ModelHolder:
     def __init__(
-        self, settings: Settings, registry: ModelRegistry, placement: Placement, executor: Executor
+        self,
+        settings: ModelSettings,
+        registry: ModelRegistry,
+        placement: Placement,
+        executor: Executor,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -52,7 +56,7 @@ class ModelHolder:
         if (
             not force
             and self.current is not None
-            and (now - self._checked_at < self.settings.model_poll_s)
+            and (now - self._checked_at < self.settings.poll_s)
         ):
             return self.current
         self._checked_at = now
@@ -94,7 +98,7 @@ class ModelHolder:
                     self.registry.root,
                 )
                 warned = True
-            await asyncio.sleep(self.settings.model_poll_s)
+            await asyncio.sleep(self.settings.poll_s)
 
     async def predict(self, clf: TextClassifier, texts: list[str]) -> Any:
         loop = asyncio.get_running_loop()

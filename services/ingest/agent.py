@@ -23,7 +23,7 @@ def register(ctx: WorkerContext) -> None:
     s = ctx.settings
 
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
-        deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
+        deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
         async for event in stream.events():
             pos = ctx.position(event)
             channel = ctx.topics.channel_of(pos.topic)

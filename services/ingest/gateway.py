@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from kafka.errors import KafkaError
 from starlette.concurrency import run_in_threadpool
 
-from services.core.settings import CHANNELS, Settings
+from services.core.settings import CHANNELS, GatewaySettings, KafkaSettings
 from services.ingest.producer import EventProducer, check_event
 
 log = logging.getLogger("eddy.gateway")
@@ -28,9 +28,11 @@ def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None)
 
 
 def create_gateway(
-    settings: Settings, producer_factory: Callable[[], EventProducer] | None = None
+    settings: GatewaySettings,
+    kafka: KafkaSettings,
+    producer_factory: Callable[[], EventProducer] | None = None,
 ) -> FastAPI:
-    factory = producer_factory or (lambda: EventProducer(settings))
+    factory = producer_factory or (lambda: EventProducer(kafka))
     state: dict[str, EventProducer] = {}
 
     @asynccontextmanager
@@ -48,7 +50,7 @@ def create_gateway(
         description="POST channel events (one object or a JSON array) to "
         "/v1/channels/{chat|crm|ads}/events.",
     )
-    token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
+    token = settings.token.get_secret_value() if settings.token else None
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -70,10 +72,10 @@ def create_gateway(
         events = body if isinstance(body, list) else [body]
         if not events:
             return _error(422, "empty batch")
-        if len(events) > settings.gateway_max_batch:
+        if len(events) > settings.max_batch:
             return _error(
                 413,
-                f"batch of {len(events)} events exceeds the limit of {settings.gateway_max_batch}",
+                f"batch of {len(events)} events exceeds the limit of {settings.max_batch}",
             )
         problems: list[dict[str, Any]] = []
         for i, event in enumerate(events):

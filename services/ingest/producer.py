@@ -12,7 +12,7 @@ from kafka.producer.future import FutureRecordMetadata
 
 from services.core.kafka import make_producer
 from services.core.schemas import SchemaError, validate
-from services.core.settings import CHANNELS, Settings
+from services.core.settings import CHANNELS, KafkaSettings
 from services.core.topics import Topics
 from services.ingest.channels import ADAPTERS
 
@@ -40,7 +40,7 @@ class EventProducer:
     """``with EventProducer(settings) as p: p.send("chat", {...})``; ``flush()`` waits for
     the broker's acknowledgement of everything sent so far."""
 
-    def __init__(self, settings: Settings, producer: KafkaProducer | None = None) -> None:
+    def __init__(self, settings: KafkaSettings, producer: KafkaProducer | None = None) -> None:
         self.topics = Topics.from_settings(settings)
         self._producer = producer or make_producer(settings)
 

@@ -9,7 +9,7 @@ from typing import Protocol
 from kafka import KafkaProducer
 
 from services.core.records import dumps
-from services.core.settings import Settings
+from services.core.settings import KafkaSettings
 from services.core.topics import Topics
 from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
@@ -24,7 +24,7 @@ class LabelFeed(Protocol):
 class KafkaLabelFeed:
     """labels.v1: decisions only (ids, label, status), no text."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: KafkaSettings) -> None:
         from services.core.kafka import make_producer
 
         self.topic = Topics.from_settings(settings).labels

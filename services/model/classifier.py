@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,19 +14,9 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
-from transformers.utils import logging as hf_logging
 
 from services.model.batching import length_sorted_chunks, restore_order
 from services.model.device import Placement
-
-
-def _offline() -> None:
-    # Weights come from local directories only; never let a typo trigger a hub download.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # The load report and per-file progress bars are noise in worker logs.
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 @dataclass
@@ -50,17 +39,20 @@ class TextClassifier:
         version: int = 0,
     ) -> TextClassifier:
         """Load a saved classifier, or (with ``labels``) a bare encoder with a new head."""
-        _offline()
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        # Weights come from local directories only: a typo must never trigger a hub download.
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         if labels is not None:
             model = AutoModelForSequenceClassification.from_pretrained(
                 str(path),
+                local_files_only=True,
                 num_labels=len(labels),
                 id2label=dict(enumerate(labels)),
                 label2id={lab: i for i, lab in enumerate(labels)},
             )
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(str(path))
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(path), local_files_only=True
+            )
         id2label = model.config.id2label
         label_list = [str(id2label[i]) for i in range(len(id2label))]
         model.to(placement.device)

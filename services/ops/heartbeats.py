@@ -7,15 +7,15 @@ import json
 
 import redis as redis_sync
 
-from services.core.settings import Settings
+from services.core.settings import RedisSettings
 
 
-def workers_alive(settings: Settings) -> dict[str, dict[str, object]]:
+def workers_alive(redis: RedisSettings) -> dict[str, dict[str, object]]:
     """Latest heartbeat per worker role (from Redis)."""
-    client = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
+    client = redis_sync.Redis.from_url(redis.url, decode_responses=True, socket_timeout=2)
     try:
         out: dict[str, dict[str, object]] = {}
-        for key in client.scan_iter(f"{settings.redis_prefix}workers:*", count=100):
+        for key in client.scan_iter(f"{redis.prefix}workers:*", count=100):
             raw = client.get(key)
             if raw:
                 beat = json.loads(raw)

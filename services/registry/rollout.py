@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.core.records import utc_now_iso
-from services.core.settings import Settings
+from services.core.settings import KafkaSettings
 from services.registry.store import ModelRegistry, RegistryError
 
 log = logging.getLogger("eddy.registry")
@@ -96,7 +96,7 @@ def rollback(
 class ModelEvents:
     """models.v1 producer (validated against schemas/model-event.v1.json)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: KafkaSettings) -> None:
         from services.core.kafka import make_producer
         from services.core.topics import Topics
 

@@ -23,13 +23,13 @@ def register(ctx: WorkerContext) -> None:
     source = ctx.raw_topic(ctx.topics.predictions)
     out = ctx.raw_topic(ctx.topics.review)
     router = Router(
-        make_strategy(s.routing_strategy, s.routing_seed),
-        s.routing_threshold,
-        dict(s.routing_thresholds),
+        make_strategy(s.routing.strategy, s.routing.seed),
+        s.routing.threshold,
+        dict(s.routing.thresholds),
     )
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
-        deduper = Deduper(ctx.redis(), s.redis_prefix, s.dedupe_ttl_s)
+        deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
         async for event in stream.events():
             pred = await ctx.decode(event, "prediction")
             if pred is None:

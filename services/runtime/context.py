@@ -6,13 +6,12 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import faust
 from redis.asyncio import Redis
 
-from services.core.kafka import bootstrap_list
 from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
 from services.core.roles import ROLES
 from services.core.schemas import SchemaError, validate
@@ -27,22 +26,27 @@ def create_app(settings: Settings, role: str) -> faust.App:
     (classify on GPU nodes, normalize/route anywhere)."""
     if role not in ROLES:
         raise ValueError(f"unknown worker role {role!r}; choose one of {ROLES}")
+    kafka = settings.kafka
+    app_id = f"{kafka.app_id}-{role}"
     app = EddyApp(
-        f"{settings.app_id}-{role}",
-        broker=[f"kafka://{b}" for b in bootstrap_list(settings)],
+        app_id,
+        broker=[f"kafka://{b}" for b in kafka.servers],
         store="memory://",  # durable state lives in Redis, not Faust tables
+        # Faust writes a state directory even with the memory store; by default into the
+        # current directory, which in a container is read-only (or root-owned).
+        datadir=str(settings.stack.state_dir / app_id),
         autodiscover=False,
         web_enabled=False,
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
+        topic_partitions=kafka.partitions,
+        topic_replication_factor=kafka.replication_factor,
         topic_disable_leader=True,
         topic_allow_declare=False,  # topics are created up front with the right partitions
         consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.consumer_session_timeout_s,
-        broker_heartbeat_interval=settings.consumer_heartbeat_s,
+        broker_session_timeout=kafka.session_timeout_s,
+        broker_heartbeat_interval=kafka.heartbeat_s,
         producer_linger_ms=5,
     )
-    app.fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+    app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
     return app
 
 
@@ -53,7 +57,8 @@ class WorkerContext:
     app: faust.App
     topics: Topics
     metrics: StageMetrics
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Shown in the heartbeat (`eddy status`): the model a classify worker serves.
+    model_version: int | None = None
     _redis: Redis | None = None
     _dlq: faust.TopicT | None = None
 
@@ -63,7 +68,7 @@ class WorkerContext:
             settings,
             role,
             create_app(settings, role),
-            Topics.from_settings(settings),
+            Topics.from_settings(settings.kafka),
             StageMetrics(role),
         )
 
@@ -71,7 +76,7 @@ class WorkerContext:
         # Created on first use inside the worker's event loop, never at import.
         if self._redis is None:
             self._redis = Redis.from_url(
-                self.settings.redis_url,
+                self.settings.redis.url,
                 decode_responses=True,
                 socket_timeout=10,
                 health_check_interval=30,
@@ -85,7 +90,7 @@ class WorkerContext:
             value_type=bytes,
             key_serializer="raw",
             value_serializer="raw",
-            partitions=self.settings.partitions,
+            partitions=self.settings.kafka.partitions,
         )
 
     def position(self, event: Any) -> SourcePosition:
@@ -139,7 +144,7 @@ class WorkerContext:
 
     def heartbeat_key(self) -> str:
         return (
-            f"{self.settings.redis_prefix}workers:{self.role}:{socket.gethostname()}:{os.getpid()}"
+            f"{self.settings.redis.prefix}workers:{self.role}:{socket.gethostname()}:{os.getpid()}"
         )
 
     def heartbeat_value(self) -> str:
@@ -150,6 +155,6 @@ class WorkerContext:
                 "host": socket.gethostname(),
                 "at": time.time(),
                 "counts": self.metrics.snapshot(),
-                **self.extra,
+                **({} if self.model_version is None else {"model_version": self.model_version}),
             }
         )

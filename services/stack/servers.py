@@ -27,28 +27,28 @@ def _clean_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def broker(settings: Settings) -> Server:
-    host, port = host_port(settings.kafka_bootstrap.split(",")[0], 9092)
+    host, port = host_port(settings.kafka.bootstrap.split(",")[0], 9092)
     url = f"tcp://{host}:{port}"
     argv = [
-        str(binaries.tansu(settings.broker_bin)),
+        str(binaries.tansu(settings.stack.broker_bin)),
         "broker",
         "--listener-url",
         url,
         "--advertised-listener-url",
         url,
         "--storage-engine",
-        settings.broker_storage,
+        settings.stack.broker_storage,
     ]
-    child = Child("broker", argv, settings.logs_dir / "broker.log", env=_clean_env())
+    child = Child("broker", argv, settings.stack.logs_dir / "broker.log", env=_clean_env())
     return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_KAFKA_BOOTSTRAP")
 
 
 def redis(settings: Settings) -> Server:
-    host, port = host_port(settings.redis_url, 6379)
-    data = (settings.data_dir / "redis").resolve()
+    host, port = host_port(settings.redis.url, 6379)
+    data = (settings.stack.data_dir / "redis").resolve()
     data.mkdir(parents=True, exist_ok=True)
     argv = [
-        str(binaries.redis_server(settings.redis_bin)),
+        str(binaries.redis_server(settings.stack.redis_bin)),
         "--bind",
         host,
         "--port",
@@ -66,21 +66,21 @@ def redis(settings: Settings) -> Server:
         "--daemonize",
         "no",
     ]
-    child = Child("redis", argv, settings.logs_dir / "redis.log", env=_clean_env())
-    return Server(child, lambda: redis_ping(settings.redis_url), f"{host}:{port}", "EDDY_REDIS_URL")
+    child = Child("redis", argv, settings.stack.logs_dir / "redis.log", env=_clean_env())
+    return Server(child, lambda: redis_ping(settings.redis.url), f"{host}:{port}", "EDDY_REDIS_URL")
 
 
 def label_studio(settings: Settings) -> Server:
-    host, port = host_port(settings.label_studio_url, 8080)
-    data = (settings.data_dir / "label-studio").resolve()
+    host, port = host_port(settings.label_studio.url, 8080)
+    data = (settings.stack.data_dir / "label-studio").resolve()
     data.mkdir(parents=True, exist_ok=True)
     # Label Studio also reads unprefixed USERNAME / PASSWORD / PORT / HOST: keep them out.
     env = _clean_env(("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB"))
     env.update(
         {
-            "LABEL_STUDIO_USERNAME": settings.label_studio_username,
-            "LABEL_STUDIO_PASSWORD": settings.label_studio_password.get_secret_value(),
-            "LABEL_STUDIO_USER_TOKEN": settings.label_studio_token.get_secret_value(),
+            "LABEL_STUDIO_USERNAME": settings.label_studio.username,
+            "LABEL_STUDIO_PASSWORD": settings.label_studio.password.get_secret_value(),
+            "LABEL_STUDIO_USER_TOKEN": settings.label_studio.token.get_secret_value(),
             "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
             "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
             "LABEL_STUDIO_BASE_DATA_DIR": str(data),
@@ -95,7 +95,7 @@ def label_studio(settings: Settings) -> Server:
         }
     )
     argv = [
-        str(binaries.label_studio(settings.label_studio_bin)),
+        str(binaries.label_studio(settings.stack.label_studio_bin)),
         "start",
         "--data-dir",
         str(data),
@@ -104,22 +104,22 @@ def label_studio(settings: Settings) -> Server:
         "--port",
         str(port),
         "--host",
-        settings.label_studio_url,
+        settings.label_studio.url,
         "--no-browser",
     ]
-    child = Child("label-studio", argv, settings.logs_dir / "label-studio.log", env=env)
-    token = settings.label_studio_token.get_secret_value()
+    child = Child("label-studio", argv, settings.stack.logs_dir / "label-studio.log", env=env)
+    token = settings.label_studio.token.get_secret_value()
 
     def probe() -> bool:
-        base = settings.label_studio_url.rstrip("/")
+        base = settings.label_studio.url.rstrip("/")
         return http_ok(f"{base}/health", {"status": "UP"}) and http_ok(
             f"{base}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}
         )
 
-    return Server(child, probe, settings.label_studio_url, "EDDY_LABEL_STUDIO_URL")
+    return Server(child, probe, settings.label_studio.url, "EDDY_LABEL_STUDIO_URL")
 
 
 def eddy_child(name: str, args: list[str], settings: Settings, env: dict[str, str]) -> Child:
     """Another `eddy` sub-command in its own process (workers, gateway)."""
     argv = [sys.executable, "-m", "services.cli", *args]
-    return Child(name, argv, settings.logs_dir / f"{name}.log", env=env, cwd=Path.cwd())
+    return Child(name, argv, settings.stack.logs_dir / f"{name}.log", env=env, cwd=Path.cwd())

@@ -47,20 +47,20 @@ class Stack:
         if not self.external:
             planned.append(servers.broker(self.settings))
             planned.append(servers.redis(self.settings))
-            if self.settings.with_label_studio:
+            if self.settings.stack.with_label_studio:
                 planned.append(servers.label_studio(self.settings))
         checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
         checks.append(
             (
-                f"{self.settings.gateway_host}:{self.settings.gateway_port}",
+                f"{self.settings.gateway.host}:{self.settings.gateway.port}",
                 "gateway",
                 "EDDY_GATEWAY_PORT",
             )
         )
-        if self.settings.with_label_studio:
+        if self.settings.stack.with_label_studio:
             checks.append(
                 (
-                    f"{self.settings.webhook_host}:{self.settings.webhook_port}",
+                    f"{self.settings.label_studio.webhook_host}:{self.settings.label_studio.webhook_port}",
                     "webhook",
                     "EDDY_WEBHOOK_PORT",
                 )
@@ -79,20 +79,22 @@ class Stack:
 
     def _start(self) -> None:
         s = self.settings
-        s.logs_dir.mkdir(parents=True, exist_ok=True)
+        s.stack.logs_dir.mkdir(parents=True, exist_ok=True)
         planned = self.preflight()
         for srv in planned:  # start all servers first: their boots overlap
             srv.child.start()
             self.children.append(srv.child)
             self.say(f"started {srv.child.name} (pid {srv.child.pid}) on {srv.address}")
         for srv in planned:
-            secs = srv.child.wait_ready(srv.probe, s.startup_timeout_s)
+            secs = srv.child.wait_ready(srv.probe, s.stack.startup_timeout_s)
             self.say(f"[ready] {srv.child.name} in {secs:.1f}s")
-        created = ensure_topics(s, Topics.from_settings(s).all(), timeout_s=s.startup_timeout_s)
-        self.say(f"[ready] topics ({len(created)} created, {s.partitions} partitions each)")
+        created = ensure_topics(
+            s.kafka, Topics.from_settings(s.kafka).all(), timeout_s=s.stack.startup_timeout_s
+        )
+        self.say(f"[ready] topics ({len(created)} created, {s.kafka.partitions} partitions each)")
         env = self._child_env()
         # With --external, EDDY_WITH_LABEL_STUDIO says whether an external one is there.
-        loop = s.with_label_studio
+        loop = s.stack.with_label_studio
         # Without Label Studio the stream still runs; the label side of the loop does not.
         self.roles = list(ROLES if loop else STREAM_ROLES) + (["trainer"] if loop else [])
         for role in ROLES if loop else STREAM_ROLES:
@@ -106,40 +108,40 @@ class Stack:
                 child.start()
                 self.children.append(child)
                 self.say(f"started {name} (pid {child.pid})")
-            hook = f"http://{s.webhook_host}:{s.webhook_port}/healthz"
-            secs = self.children[-2].wait_ready(lambda: http_ok(hook), s.startup_timeout_s)
-            self.say(f"[ready] webhook receiver on {s.webhook_target} in {secs:.1f}s")
+            hook = f"http://{s.label_studio.webhook_host}:{s.label_studio.webhook_port}/healthz"
+            secs = self.children[-2].wait_ready(lambda: http_ok(hook), s.stack.startup_timeout_s)
+            self.say(f"[ready] webhook receiver on {s.label_studio.webhook_target} in {secs:.1f}s")
         gateway = servers.eddy_child("gateway", ["gateway"], s, env)
         gateway.start()
         self.children.append(gateway)
         self.say(f"started gateway (pid {gateway.pid})")
-        base = f"http://{s.gateway_host}:{s.gateway_port}"
-        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), s.startup_timeout_s)
+        base = f"http://{s.gateway.host}:{s.gateway.port}"
+        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), s.stack.startup_timeout_s)
         self.say(f"[ready] gateway on {base} in {secs:.1f}s")
         start = time.monotonic()
         while True:
-            alive = workers_alive(s)
+            alive = workers_alive(s.redis)
             missing = [r for r in self.roles if r not in alive]
             for c in self.children:
                 if (c.name.startswith("worker-") or c.name == "trainer") and not c.alive():
                     raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
             if not missing:
                 break
-            if time.monotonic() - start > s.startup_timeout_s:
+            if time.monotonic() - start > s.stack.startup_timeout_s:
                 raise StackError(
                     f"workers {missing} sent no heartbeat within "
-                    f"{s.startup_timeout_s:.0f}s; see {s.logs_dir}"
+                    f"{s.stack.startup_timeout_s:.0f}s; see {s.stack.logs_dir}"
                 )
             time.sleep(0.5)
         self.say(f"[ready] workers {', '.join(self.roles)} in {time.monotonic() - start:.1f}s")
-        champion = ModelRegistry(s.models_dir).champion_version()
+        champion = ModelRegistry(s.stack.models_dir).champion_version()
         if champion is None:
             self.say(
-                f"note: no champion model in {s.models_dir}; classify holds events in "
+                f"note: no champion model in {s.stack.models_dir}; classify holds events in "
                 "Kafka until one exists (`eddy bootstrap --seed FILE`)"
             )
         else:
-            self.say(f"serving model v{champion} from {s.models_dir}")
+            self.say(f"serving model v{champion} from {s.stack.models_dir}")
 
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.

@@ -1,0 +1,82 @@
+"""The `eddy` Typer app, its shared options, and how settings reach a command: read from the
+environment once, here, at the entry point, with the command's overrides by group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from services.core.logs import configure_logging
+from services.core.settings import Settings, load_settings, unknown_variables
+
+app = typer.Typer(
+    help="Eddy: classify every channel interaction, route doubtful ones to "
+    "annotators, improve the model from their labels.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)  # progress, warnings and errors
+out = Console()  # results (tables), on stdout
+
+DataDir = typer.Option(
+    None, "--data-dir", help="Data directory (default EDDY_DATA_DIR or ./.eddy)."
+)
+JsonFlag = typer.Option(False, "--json", help="Print JSON on stdout instead of a table.")
+
+
+def eddy_version() -> str:
+    try:
+        return version("eddy")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"eddy {eddy_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    # A typo in an EDDY_* variable must not pass silently.
+    for line in unknown_variables():
+        console.print(f"[yellow]warning:[/yellow] {line}", highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    console.print(message, highlight=False, markup=False)
+
+
+def settings(
+    data_dir: Path | None = None, log_level: str | None = None, **groups: Mapping[str, Any]
+) -> Settings:
+    """The command's settings (env + overrides by group), with logging set up once."""
+    overrides: dict[str, dict[str, Any]] = {
+        name: {k: v for k, v in fields.items() if v is not None} for name, fields in groups.items()
+    }
+    if data_dir is not None:
+        overrides.setdefault("stack", {})["data_dir"] = data_dir
+    try:
+        s = load_settings(**{k: v for k, v in overrides.items() if v})
+    except ValueError as exc:  # pydantic's ValidationError: a configuration error
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    configure_logging(log_level or s.stack.log_level)
+    return s
+
+
+def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:
+    """Print one red line and return the Exit to raise."""
+    console.print(f"[red]{what}:[/red] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)

@@ -1,0 +1,34 @@
+"""One line, naming the URL and the setting to change, for a dependency that is down: no
+traceback reaches a user of the CLI for that."""
+
+from __future__ import annotations
+
+import redis
+
+from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
+from services.core.kafka import BrokerUnavailable
+from services.core.settings import Settings
+
+
+def dependency_message(exc: BaseException, settings: Settings) -> str | None:
+    """The line to print for a dependency failure, or None for any other error."""
+    if isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError):
+        return f"Redis at {settings.redis.url} refused Eddy ({exc}); check EDDY_REDIS_URL."
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return (
+            f"Redis at {settings.redis.url} is unreachable ({type(exc).__name__}); is "
+            "`eddy up` running? Set EDDY_REDIS_URL to use another."
+        )
+    if isinstance(exc, LabelStudioUnavailable):
+        return (
+            f"Label Studio at {settings.label_studio.url} is unreachable ({exc}); is "
+            "`eddy up` running? Set EDDY_LABEL_STUDIO_URL to use another."
+        )
+    if isinstance(exc, LabelStudioRefused) and exc.auth:
+        return (
+            f"Label Studio at {settings.label_studio.url} refused Eddy's token; set "
+            "EDDY_LABEL_STUDIO_TOKEN."
+        )
+    if isinstance(exc, BrokerUnavailable):
+        return str(exc).replace("\n", " ")
+    return None

@@ -1,0 +1,80 @@
+"""`eddy up`, `eddy worker`, `eddy gateway`, `eddy topics`: running Eddy's processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from services.cli.app import DataDir, app, fail, say, settings
+from services.core.roles import ROLES
+
+
+@app.command()
+def up(
+    data_dir: Path | None = DataDir,
+    external: bool = typer.Option(
+        False,
+        help="Do not start broker/Redis/Label Studio; use "
+        "the ones EDDY_KAFKA_BOOTSTRAP / EDDY_REDIS_URL / "
+        "EDDY_LABEL_STUDIO_URL point at.",
+    ),
+    no_label_studio: bool = typer.Option(False, "--no-label-studio", help="Skip Label Studio."),
+) -> None:
+    """Start the stack: Kafka-protocol broker, Redis (AOF), Label Studio, the normalize /
+    classify / route / annotate workers, the webhook receiver, the trainer and the HTTP
+    gateway. Ctrl-C stops them all."""
+    from services.stack.process import StackError
+    from services.stack.up import run_up
+
+    s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
+    try:
+        code = run_up(s, external, say)
+    except (StackError, RuntimeError, OSError) as exc:
+        raise fail("eddy up failed", exc) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def worker(
+    role: str = typer.Option(..., help=" | ".join(ROLES)),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Run one stream worker (a Faust app; one consumer group per role)."""
+    from services.app.worker import run_worker
+
+    if role not in ROLES:
+        raise fail("unknown role", f"{role!r}; choose one of {', '.join(ROLES)}", 2)
+    run_worker(settings(data_dir), role)
+
+
+@app.command()
+def gateway(data_dir: Path | None = DataDir) -> None:
+    """Serve the HTTP ingest gateway on EDDY_GATEWAY_HOST:EDDY_GATEWAY_PORT."""
+    import uvicorn
+
+    from services.ingest.gateway import create_gateway
+
+    s = settings(data_dir)
+    uvicorn.run(
+        create_gateway(s.gateway, s.kafka),
+        host=s.gateway.host,
+        port=s.gateway.port,
+        log_level=s.stack.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def topics(data_dir: Path | None = DataDir) -> None:
+    """Create Eddy's topics (EDDY_PARTITIONS each) on the broker EDDY_KAFKA_BOOTSTRAP points
+    at; existing topics are left alone. `eddy up` does this itself."""
+    from services.core.kafka import ensure_topics
+    from services.core.topics import Topics
+
+    s = settings(data_dir)
+    created = ensure_topics(s.kafka, Topics.from_settings(s.kafka).all())
+    say(
+        f"{len(created)} topic(s) created"
+        + (f": {', '.join(created)}" if created else " (all existed)")
+    )

@@ -1,0 +1,44 @@
+"""The record of every training run, kept in Redis (``<prefix>trainer:runs``, newest first)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis import Redis
+
+KEEP_RUNS = 500
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    started_at: str
+    trigger: str
+    outcome: str  # skipped | busy | planned | promoted | rejected
+    champion_version: int | None = None
+    challenger_version: int | None = None
+    new_labels: int = 0
+    replay_labels: int = 0
+    holdout: dict[str, int] = field(default_factory=dict)
+    champion_metrics: dict[str, Any] | None = None
+    challenger_metrics: dict[str, Any] | None = None
+    reasons: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def runs_key(prefix: str) -> str:
+    return f"{prefix}trainer:runs"
+
+
+def save_run(redis: Redis, prefix: str, run: RunRecord) -> None:
+    redis.lpush(runs_key(prefix), json.dumps(run.as_dict()))
+    redis.ltrim(runs_key(prefix), 0, KEEP_RUNS - 1)
+
+
+def recent_runs(redis: Redis, prefix: str, n: int = 50) -> list[dict[str, Any]]:
+    return [json.loads(r) for r in redis.lrange(runs_key(prefix), 0, n - 1)]
