@@ -49,29 +49,34 @@ def _port_free(port: int) -> bool:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     run = uuid.uuid4().hex[:8]
-    return Settings(
-        data_dir=tmp_path_factory.mktemp("eddy"),
-        kafka_bootstrap=f"127.0.0.1:{free_port()}",
-        redis_url=f"redis://127.0.0.1:{free_port()}/0",
-        topic_prefix=f"t{run}.",
-        redis_prefix=f"t{run}:",
-        app_id=f"eddy-test-{run}",
-        partitions=3,
-        consumer_session_timeout_s=6.0,
-        consumer_heartbeat_s=2.0,
-        batch_max_size=32,
-        batch_max_wait_ms=50,
-        model_poll_s=1.0,
-        train_epochs=1,
-        routing_threshold=0.5,
-        torch_threads=1,
-        metrics_port=_free_port_run(4),
-        # A developer may point tests at a running Label Studio (same admin token) to skip
-        # its ~60 s boot; CI always starts a fresh one.
-        label_studio_url=os.environ.get("EDDY_TEST_LABEL_STUDIO_URL")
-        or f"http://127.0.0.1:{free_port()}",
-        webhook_port=free_port(),
-        label_studio_project=f"Eddy test {run}",
+    return Settings().override(
+        stack={"data_dir": tmp_path_factory.mktemp("eddy")},
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
+            "topic_prefix": f"t{run}.",
+            "app_id": f"eddy-test-{run}",
+            "partitions": 3,
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0", "prefix": f"t{run}:"},
+        model={
+            "batch_max_size": 32,
+            "batch_max_wait_ms": 50,
+            "poll_s": 1.0,
+            "torch_threads": 1,
+        },
+        trainer={"bootstrap_epochs": 1},
+        routing={"threshold": 0.5},
+        metrics={"port": _free_port_run(4)},
+        label_studio={
+            # A developer may point tests at a running Label Studio (same admin token) to
+            # skip its ~60 s boot; CI always starts a fresh one.
+            "url": os.environ.get("EDDY_TEST_LABEL_STUDIO_URL")
+            or f"http://127.0.0.1:{free_port()}",
+            "webhook_port": free_port(),
+            "project": f"Eddy test {run}",
+        },
     )
 
 
@@ -87,27 +92,27 @@ def _serve(srv: servers.Server) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def broker(settings: Settings) -> Iterator[str]:
     for _ in _serve(servers.broker(settings)):
-        ensure_topics(settings, Topics.from_settings(settings).all())
-        yield settings.kafka_bootstrap
+        ensure_topics(settings.kafka, Topics.from_settings(settings.kafka).all())
+        yield settings.kafka.bootstrap
 
 
 @pytest.fixture(scope="session")
 def redis_server(settings: Settings) -> Iterator[str]:
     for _ in _serve(servers.redis(settings)):
-        yield settings.redis_url
+        yield settings.redis.url
 
 
 @pytest.fixture(scope="session")
 def label_studio(settings: Settings) -> Iterator[str]:
     """A real Label Studio server (its own venv), one per test session."""
     if os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
-        yield settings.label_studio_url
+        yield settings.label_studio.url
         return
     srv = servers.label_studio(settings)
     srv.child.start()
     try:
         srv.child.wait_ready(srv.probe, 300)
-        yield settings.label_studio_url
+        yield settings.label_studio.url
     finally:
         srv.child.stop()
 
@@ -115,8 +120,8 @@ def label_studio(settings: Settings) -> Iterator[str]:
 def start_eddy(settings: Settings, name: str, *args: str) -> subprocess.Popen[bytes]:
     """An `eddy ...` sub-command as its own process, logging to DATA_DIR/logs/NAME.log."""
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    log = (settings.logs_dir / f"{name}.log").open("ab")
+    settings.stack.logs_dir.mkdir(parents=True, exist_ok=True)
+    log = (settings.stack.logs_dir / f"{name}.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -149,7 +154,7 @@ def workers(
 ) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """The three stream workers as real `eddy worker` processes."""
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
-    logs = settings.data_dir / "logs"
+    logs = settings.stack.logs_dir
     logs.mkdir(parents=True, exist_ok=True)
     procs = {}
     for role in STREAM_ROLES:
@@ -162,7 +167,7 @@ def workers(
         )
     try:
         deadline = time.monotonic() + 120
-        while not set(STREAM_ROLES) <= set(workers_alive(settings)):
+        while not set(STREAM_ROLES) <= set(workers_alive(settings.redis)):
             for role, p in procs.items():
                 if p.poll() is not None:
                     log_text = (logs / f"worker-{role}.log").read_text()[-3000:]

@@ -9,7 +9,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from services.core.settings import Settings
+from services.core.settings import KafkaSettings
 from services.stack.probes import free_port
 
 __all__ = ["TopicReader", "free_port"]
@@ -18,15 +18,15 @@ __all__ = ["TopicReader", "free_port"]
 class TopicReader:
     """Reads a whole topic from the beginning (no consumer group), incrementally."""
 
-    def __init__(self, settings: Settings, topic: str) -> None:
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.topic = topic
         self.consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            bootstrap_servers=kafka.servers,
             enable_auto_commit=False,
             consumer_timeout_ms=500,
             client_id=f"test-reader-{topic}",
         )
-        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        parts = [TopicPartition(topic, p) for p in range(kafka.partitions)]
         self.consumer.assign(parts)
         self.consumer.seek_to_beginning(*parts)
         self.records: list[dict[str, Any]] = []

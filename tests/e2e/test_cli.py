@@ -42,11 +42,11 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
         w.writerow(["text", "label"])
         for e in seed_examples(40, seed=9):
             w.writerow([e.text, e.label])
-    s = settings.model_copy(update={"data_dir": tmp_path / "d"})
+    s = settings.override(stack={"data_dir": tmp_path / "d"})
     r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
     assert r.returncode == 0, r.stderr
     assert "model v1 is champion" in r.stderr
-    reg = ModelRegistry(s.models_dir)
+    reg = ModelRegistry(s.stack.models_dir)
     champ = reg.champion()
     assert champ is not None and champ.version == 1
     assert champ.labels == ["negative", "neutral", "positive"]
@@ -59,9 +59,7 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
 def test_bootstrap_bad_seed_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
     bad = tmp_path / "seed.csv"
     bad.write_text("words,sentiment\nhello,pos\n")
-    r = eddy(
-        settings.model_copy(update={"data_dir": tmp_path / "d"}), "bootstrap", "--seed", str(bad)
-    )
+    r = eddy(settings.override(stack={"data_dir": tmp_path / "d"}), "bootstrap", "--seed", str(bad))
     assert r.returncode == 1 and "lacks 'text' or 'label'" in r.stderr
 
 
@@ -84,7 +82,7 @@ def test_produce_reports_invalid_lines_and_sends_the_rest(
 def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -> None:
     f = tmp_path / "e.jsonl"
     f.write_text(json.dumps(make_event("ads", 1, "x", random.Random(0))) + "\n")
-    s = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    s = settings.override(kafka={"bootstrap": "127.0.0.1:1"})
     r = eddy(s, "produce", str(f), "--channel", "ads", timeout=60)
     assert r.returncode == 1 and "no Kafka broker reachable" in r.stderr
 
@@ -92,7 +90,7 @@ def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -
 def test_topics_are_created_once(settings: Settings, broker: str) -> None:
     import uuid
 
-    s = settings.model_copy(update={"topic_prefix": f"x{uuid.uuid4().hex[:6]}."})
+    s = settings.override(kafka={"topic_prefix": f"x{uuid.uuid4().hex[:6]}."})
     first = eddy(s, "topics", timeout=60)
     assert first.returncode == 0 and "9 topic(s) created" in first.stderr
     again = eddy(s, "topics", timeout=60)
@@ -102,8 +100,8 @@ def test_topics_are_created_once(settings: Settings, broker: str) -> None:
 def test_promote_rollback_versions_from_the_command_line(
     tmp_path: Path, settings: Settings, broker: str
 ) -> None:
-    s = settings.model_copy(update={"registry_dir": tmp_path / "models"})
-    reg = ModelRegistry(s.models_dir)
+    s = settings.override(stack={"registry_dir": tmp_path / "models"})
+    reg = ModelRegistry(s.stack.models_dir)
     for kind in ("bootstrap", "incremental"):
         reg.add(lambda d: (d / "w").write_text("x"), {"labels": ["a", "b"], "kind": kind})
     change_champion(reg, 1, "bootstrapped", "seed")
@@ -119,7 +117,7 @@ def test_promote_rollback_versions_from_the_command_line(
     assert r.returncode == 0 and "v2 -> v1" in r.stderr
     r = eddy(s, "rollback")
     assert r.returncode == 1 and "no earlier champion" in r.stderr
-    reader = TopicReader(s, Topics.from_settings(s).models)
+    reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
     try:
         events = reader.wait_for(lambda rs: len(rs) >= 2, 30)
     finally:

@@ -18,17 +18,17 @@ pytestmark = pytest.mark.e2e
 
 
 def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
-    s = Settings(
-        data_dir=tmp_path / "data",
-        kafka_bootstrap=f"127.0.0.1:{free_port()}",
-        redis_url=f"redis://127.0.0.1:{free_port()}/0",
-        label_studio_url=f"http://127.0.0.1:{free_port()}",
-        gateway_port=free_port(),
-        webhook_port=free_port(),
-        partitions=2,
-        consumer_session_timeout_s=6.0,
-        consumer_heartbeat_s=2.0,
-        startup_timeout_s=300,
+    s = Settings().override(
+        stack={"data_dir": tmp_path / "data", "startup_timeout_s": 300},
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
+            "partitions": 2,
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
+        label_studio={"url": f"http://127.0.0.1:{free_port()}", "webhook_port": free_port()},
+        gateway={"port": free_port()},
     )
     report = tmp_path / "report.json"
     proc = subprocess.run(

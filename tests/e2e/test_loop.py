@@ -70,48 +70,44 @@ def test_event_to_label_to_promotion_to_next_prediction(
     tmp_path: Path,
 ) -> None:
     run = uuid.uuid4().hex[:6]
-    s = settings.model_copy(
-        update={
-            "topic_prefix": f"loop{run}.",
-            "redis_prefix": f"loop{run}:",
-            "app_id": f"eddy-loop-{run}",
-            "registry_dir": tmp_path / "models",
-            "metrics_port": 0,
-            "routing_threshold": 0.0,  # every prediction goes to review
-            "label_studio_project": f"Eddy loop {run}",
-            "annotation_batch_wait_ms": 200,
-            "label_holdout_percent": 0,
-            "trainer_min_new_labels": 1,
-            "gate_tolerance": 1.0,
-            "gate_class_tolerance": 1.0,
-        }
+    s = settings.override(
+        kafka={"topic_prefix": f"loop{run}.", "app_id": f"eddy-loop-{run}"},
+        redis={"prefix": f"loop{run}:"},
+        stack={"registry_dir": tmp_path / "models"},
+        metrics={"port": 0},
+        routing={"threshold": 0.0},  # every prediction goes to review
+        label_studio={"project": f"Eddy loop {run}", "batch_wait_ms": 200},
+        trainer={"holdout_percent": 0, "min_new_labels": 1},
+        gate={"tolerance": 1.0, "class_tolerance": 1.0},
     )
-    shutil.copytree(settings.models_dir, s.models_dir)  # v1 from the session's bootstrap
-    ensure_topics(s, Topics.from_settings(s).all())
+    shutil.copytree(
+        settings.stack.models_dir, s.stack.models_dir
+    )  # v1 from the session's bootstrap
+    ensure_topics(s.kafka, Topics.from_settings(s.kafka).all())
     procs = {
         role: start_eddy(s, f"loop-{role}", "worker", "--role", role)
         for role in ("normalize", "classify", "route", "annotate")
     }
     procs["webhook"] = start_eddy(s, "loop-webhook", "webhook")
-    predictions = TopicReader(s, Topics.from_settings(s).predictions)
-    models = TopicReader(s, Topics.from_settings(s).models)
-    ls = LabelStudioClient(s)
-    store = LabelStore(Redis.from_url(s.redis_url, decode_responses=True), s.redis_prefix)
+    predictions = TopicReader(s.kafka, Topics.from_settings(s.kafka).predictions)
+    models = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
+    ls = LabelStudioClient(s.label_studio)
+    store = LabelStore(Redis.from_url(s.redis.url, decode_responses=True), s.redis.prefix)
     rng = random.Random(1)
     try:
-        wait("workers", lambda: set(procs) - {"webhook"} <= set(workers_alive(s)), 120)
-        hook = f"http://{s.webhook_host}:{s.webhook_port}"
+        wait("workers", lambda: set(procs) - {"webhook"} <= set(workers_alive(s.redis)), 120)
+        hook = f"http://{s.label_studio.webhook_host}:{s.label_studio.webhook_port}"
         wait("webhook receiver", lambda: http_ok(f"{hook}/healthz"), 60)
         r = httpx.post(f"{hook}/v1/label-studio/webhook", json={"action": "ANNOTATION_CREATED"})
         assert r.status_code == 401, "no shared secret, no entry"
         r = httpx.post(
             f"{hook}/v1/label-studio/webhook",
             json={"action": "PROJECT_UPDATED"},
-            headers={SECRET_HEADER: s.webhook_secret.get_secret_value()},
+            headers={SECRET_HEADER: s.label_studio.webhook_secret.get_secret_value()},
         )
         assert r.status_code == 200 and r.json()["ignored"]
 
-        with EventProducer(s) as producer:
+        with EventProducer(s.kafka) as producer:
 
             def send(n: int, text: str) -> str:
                 event = make_event("chat", n, text, rng, run=f"loop{run}")
@@ -119,7 +115,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
                 return str(event["event_id"])
 
             def task_of(event_id: str) -> dict[str, Any] | None:
-                project = ls.find_project(s.label_studio_project)
+                project = ls.find_project(s.label_studio.project)
                 if project is None:
                     return None
                 for t in ls.tasks_after(project, 0):
@@ -164,7 +160,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
             out = eddy(s, "train")
             assert out.returncode == 0, out.stderr
             assert "PROMOTED" in out.stdout, out.stdout + out.stderr
-            reg = ModelRegistry(s.models_dir)
+            reg = ModelRegistry(s.stack.models_dir)
             assert reg.champion_version() == 2
             meta = reg.get(2).meta
             assert meta["parent"] == 1 and meta["labels_used"] == 2
@@ -173,7 +169,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
             assert store.used() == {e1, e2}
 
             # 4. the next event is predicted by v2, without restarting classify
-            time.sleep(s.model_poll_s + 1)
+            time.sleep(s.model.poll_s + 1)
             e3 = send(3, "where is my bag")
             recs = predictions.wait_for(lambda rs: any(p["event_id"] == e3 for p in rs), 90)
             p3 = next(p for p in recs if p["event_id"] == e3)

@@ -25,21 +25,19 @@ pytestmark = pytest.mark.e2e
 
 def _up_settings(tmp: Path, models_dir: Path) -> Settings:
     run = uuid.uuid4().hex[:6]
-    return Settings(
-        data_dir=tmp / "data",
-        registry_dir=models_dir,
-        kafka_bootstrap=f"127.0.0.1:{free_port()}",
-        redis_url=f"redis://127.0.0.1:{free_port()}/0",
-        label_studio_url=f"http://127.0.0.1:{free_port()}",
-        gateway_port=free_port(),
-        webhook_port=free_port(),
-        app_id=f"eddy-e2e-{run}",
-        partitions=2,
-        consumer_session_timeout_s=6.0,
-        consumer_heartbeat_s=2.0,
-        model_poll_s=1.0,
-        torch_threads=1,
-        startup_timeout_s=240,
+    return Settings().override(
+        stack={"data_dir": tmp / "data", "registry_dir": models_dir, "startup_timeout_s": 240},
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
+            "app_id": f"eddy-e2e-{run}",
+            "partitions": 2,
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
+        label_studio={"url": f"http://127.0.0.1:{free_port()}", "webhook_port": free_port()},
+        gateway={"port": free_port()},
+        model={"poll_s": 1.0, "torch_threads": 1},
     )
 
 
@@ -99,7 +97,7 @@ def _post(s: Settings, event_id: str) -> None:
         "sent_at": "2026-11-01T10:00:00Z",
     }
     r = httpx.post(
-        f"http://{s.gateway_host}:{s.gateway_port}/v1/channels/chat/events", json=ev, timeout=30
+        f"http://{s.gateway.host}:{s.gateway.port}/v1/channels/chat/events", json=ev, timeout=30
     )
     assert r.status_code == 202, r.text
 
@@ -107,7 +105,7 @@ def _post(s: Settings, event_id: str) -> None:
 def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     tmp_path: Path, settings: Settings, champion: int
 ) -> None:
-    s = _up_settings(tmp_path, settings.models_dir)
+    s = _up_settings(tmp_path, settings.stack.models_dir)
     first = Up(s, tmp_path / "up1.log")
     try:
         out = first.wait_for("Eddy is up", 300)
@@ -123,7 +121,7 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
             assert f"[ready] {part}" in out
         run = uuid.uuid4().hex[:6]
         _post(s, f"{run}-a")
-        reader = TopicReader(s, Topics.from_settings(s).predictions)
+        reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).predictions)
         try:
             preds = reader.wait_for(lambda rs: any(r["event_id"] == f"{run}-a" for r in rs), 120)
         finally:
@@ -148,8 +146,8 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
         "gateway",
     ):
         assert f"stopped {name}" in out
-    assert (s.data_dir / "redis" / "appendonly.aof").exists() or any(
-        (s.data_dir / "redis").glob("appendonlydir/*")
+    assert (s.stack.data_dir / "redis" / "appendonly.aof").exists() or any(
+        (s.stack.data_dir / "redis").glob("appendonlydir/*")
     )
 
     # Second run on the same data dir: Label Studio skips its first-run migrations, and Redis
@@ -161,7 +159,7 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
         assert ls_secs < 45
         _post(s, f"{run}-a")
         _post(s, f"{run}-b")
-        reader = TopicReader(s, Topics.from_settings(s).predictions)
+        reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).predictions)
         try:
             preds = reader.wait_for(lambda rs: any(r["event_id"] == f"{run}-b" for r in rs), 120)
             time.sleep(3)
@@ -179,14 +177,13 @@ def test_up_external_runs_only_eddy_processes(
     tmp_path: Path, settings: Settings, broker: str, redis_server: str, champion: int
 ) -> None:
     """--external: no servers of its own, workers + gateway against existing Kafka/Redis."""
-    s = settings.model_copy(
-        update={
-            "data_dir": tmp_path / "ext",
-            "gateway_port": free_port(),
+    s = settings.override(
+        stack={"data_dir": tmp_path / "ext", "registry_dir": settings.stack.models_dir},
+        gateway={"port": free_port()},
+        kafka={
             "app_id": f"eddy-ext-{uuid.uuid4().hex[:6]}",
             "topic_prefix": f"ext{uuid.uuid4().hex[:6]}.",
-            "registry_dir": settings.models_dir,
-        }
+        },
     )
     up = Up(s, tmp_path / "ext.log", "--external", "--no-label-studio")
     try:
@@ -199,8 +196,8 @@ def test_up_external_runs_only_eddy_processes(
 
 
 def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
-    s = _up_settings(tmp_path, settings.models_dir)
-    port = int(s.kafka_bootstrap.rsplit(":", 1)[1])
+    s = _up_settings(tmp_path, settings.stack.models_dir)
+    port = int(s.kafka.bootstrap.rsplit(":", 1)[1])
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", port))
         blocker.listen()
@@ -213,8 +210,8 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
 
 
 def test_missing_binary_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
-    s = _up_settings(tmp_path, settings.models_dir).model_copy(
-        update={"redis_bin": tmp_path / "no-such-redis"}
+    s = _up_settings(tmp_path, settings.stack.models_dir).override(
+        stack={"redis_bin": tmp_path / "no-such-redis"}
     )
     up = Up(s, tmp_path / "up.log", "--no-label-studio")
     assert up.proc.wait(60) == 1

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 def test_first_time_redelivery_and_duplicate(settings: Settings, redis_server: str) -> None:
     async def go() -> tuple[bool, bool, bool]:
         client = Redis.from_url(redis_server, decode_responses=True)
-        d = Deduper(client, settings.redis_prefix, 60)
+        d = Deduper(client, settings.redis.prefix, 60)
         item = uuid.uuid4().hex
         first = await d.first_time("s", item, "topic:0:5")
         redelivered = await d.first_time("s", item, "topic:0:5")

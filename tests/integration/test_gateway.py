@@ -23,12 +23,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture()
 def gw_settings(settings: Settings, broker: str) -> Settings:
-    return settings.model_copy(update={"gateway_token": None, "gateway_max_batch": 5})
+    return settings.override(gateway={"token": None, "max_batch": 5})
 
 
 @pytest.fixture()
 def client(gw_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_gateway(gw_settings)) as c:
+    with TestClient(create_gateway(gw_settings.gateway, gw_settings.kafka)) as c:
         yield c
 
 
@@ -45,7 +45,7 @@ def test_batch_accepted_and_written(client: TestClient, gw_settings: Settings) -
     assert r.json() == {"accepted": 3, "event_ids": [e["event_id"] for e in batch]}
     one = _events(run + "x", 1, "chat")[0]
     assert client.post("/v1/channels/chat/events", json=one).status_code == 202
-    reader = TopicReader(gw_settings, Topics.from_settings(gw_settings).channel("crm"))
+    reader = TopicReader(gw_settings.kafka, Topics.from_settings(gw_settings.kafka).channel("crm"))
     try:
         recs = reader.wait_for(
             lambda rs: sum(str(x["event_id"]).startswith(run + "-") for x in rs) >= 3, 30
@@ -69,7 +69,7 @@ def test_invalid_batch_is_rejected_whole_with_reasons(
     body = r.json()
     assert "nothing was accepted" in body["detail"]
     assert {(e["index"], e["path"]) for e in body["errors"]} == {(1, "$.status"), (2, "$.body")}
-    reader = TopicReader(gw_settings, Topics.from_settings(gw_settings).channel("crm"))
+    reader = TopicReader(gw_settings.kafka, Topics.from_settings(gw_settings.kafka).channel("crm"))
     try:
         recs = reader.wait_for(lambda rs: False, 3)
     finally:
@@ -90,8 +90,8 @@ def test_client_errors(client: TestClient) -> None:
 
 
 def test_bearer_token_required_when_configured(gw_settings: Settings) -> None:
-    s = gw_settings.model_copy(update={"gateway_token": SecretStr("s3cret")})
-    with TestClient(create_gateway(s)) as c:
+    s = gw_settings.override(gateway={"token": SecretStr("s3cret")})
+    with TestClient(create_gateway(s.gateway, s.kafka)) as c:
         ev = _events(f"a{uuid.uuid4().hex[:6]}", 1)[0]
         assert c.post("/v1/channels/crm/events", json=ev).status_code == 401
         ok = c.post("/v1/channels/crm/events", json=ev, headers={"Authorization": "Bearer s3cret"})
@@ -99,7 +99,7 @@ def test_bearer_token_required_when_configured(gw_settings: Settings) -> None:
 
 
 def test_producer_api_validates(gw_settings: Settings) -> None:
-    with EventProducer(gw_settings) as p, pytest.raises(InvalidEvent, match=r"\$\.text"):
+    with EventProducer(gw_settings.kafka) as p, pytest.raises(InvalidEvent, match=r"\$\.text"):
         ev = _events("v", 1, "chat")[0]
         del ev["text"]
         p.send("chat", ev)

@@ -45,15 +45,17 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     settings: Settings, redis_server: str, label_studio: str
 ) -> None:
     run = uuid.uuid4().hex[:6]
-    s = settings.model_copy(
-        update={"label_studio_project": f"Eddy bridge {run}", "redis_prefix": f"br{run}:"}
+    s = settings.override(
+        label_studio={"project": f"Eddy bridge {run}"}, redis={"prefix": f"br{run}:"}
     )
-    redis = Redis.from_url(s.redis_url, decode_responses=True)
-    client = LabelStudioClient(s)
-    project = ensure_project(s, client, redis, LABELS)
-    assert ensure_project(s, client, redis, LABELS) == project, "found again by title"
+    redis = Redis.from_url(s.redis.url, decode_responses=True)
+    client = LabelStudioClient(s.label_studio)
+    project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
+    assert ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS) == project, (
+        "found again by title"
+    )
     assert client.project_labels(project) == LABELS
-    submitter = TaskSubmitter(client, TaskIndex(redis, s.redis_prefix, project), project)
+    submitter = TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project)
 
     reviews = [_review(run, n) for n in range(5)]
     first = submitter.submit([*reviews, reviews[0]])
@@ -81,8 +83,8 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     assert pool.stats.overlapped >= 1
     assert pool.stats.answered == 7 + 2 * pool.stats.overlapped
 
-    store = LabelStore(redis, s.redis_prefix)
-    result = Reconciler(client, LabelSink(store), redis, s.redis_prefix, project, LABELS).run_once()
+    store = LabelStore(redis, s.redis.prefix)
+    result = Reconciler(client, LabelSink(store), redis, s.redis.prefix, project, LABELS).run_once()
     assert result.stored == pool.stats.answered
     for event_id, label in gold.items():
         ex = store.example(event_id)
@@ -95,7 +97,7 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     assert annotators == {str(u) for u in pool.user_ids}
     assert store.agreement()["events_with_several_votes"] == pool.stats.overlapped
     assert (
-        Reconciler(client, LabelSink(store), redis, s.redis_prefix, project, LABELS)
+        Reconciler(client, LabelSink(store), redis, s.redis.prefix, project, LABELS)
         .run_once()
         .stored
         == 0

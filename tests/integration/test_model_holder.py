@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
     tmp_path: Path, settings: Settings, champion: int
 ) -> None:
-    source = ModelRegistry(settings.models_dir).get(champion)
+    source = ModelRegistry(settings.stack.models_dir).get(champion)
     reg = ModelRegistry(tmp_path / "models")
 
     def copy_model(d: Path) -> None:
@@ -33,8 +33,8 @@ def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
     meta = {"labels": source.labels}
     v1 = reg.add(copy_model, meta).version
     reg.set_champion(v1)
-    s = settings.model_copy(update={"model_poll_s": 0.0})
-    holder = ModelHolder(s, reg, select_placement("cpu"), ThreadPoolExecutor(1))
+    s = settings.override(model={"poll_s": 0.0})
+    holder = ModelHolder(s.model, reg, select_placement("cpu"), ThreadPoolExecutor(1))
 
     async def scenario() -> list[int | None]:
         seen = [(await holder.wait_ready()).version]

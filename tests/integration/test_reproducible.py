@@ -16,7 +16,9 @@ def test_bootstrap_twice_gives_the_same_model(settings: Settings, tmp_path: Path
     probes = ["lost my bag again", "great crew, thanks", "flight delayed two hours"]
     outputs = []
     for i in range(2):
-        s = settings.model_copy(update={"registry_dir": tmp_path / f"r{i}", "train_epochs": 1})
+        s = settings.override(
+            stack={"registry_dir": tmp_path / f"r{i}"}, trainer={"bootstrap_epochs": 1}
+        )
         ref = bootstrap(s, Path("seed"), examples=data).ref
         clf = TextClassifier.load(ref.path, select_placement("cpu", "fp32"))
         outputs.append(clf.predict_proba(probes))

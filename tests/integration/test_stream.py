@@ -35,7 +35,7 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
     settings: Settings, workers: dict[str, Any]
 ) -> None:
     run = f"r{uuid.uuid4().hex[:6]}"
-    topics = Topics.from_settings(settings)
+    topics = Topics.from_settings(settings.kafka)
     tweets = [e.text for e in airline_tweets()[2000:3000]]
     events = spread(tweets, seed=11, run=run)
     rng = random.Random(42)
@@ -43,7 +43,7 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
     valid = [(ch, ev) for i, (ch, ev) in enumerate(events) if i not in malformed_idx]
     duplicates = rng.sample(valid, 30)
 
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.servers, linger_ms=5)
 
     bad_payloads: dict[bytes, str] = {}
     for i, (ch, ev) in enumerate(events):
@@ -67,7 +67,8 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
 
     assert len(bad_payloads) == 50
     readers = [
-        TopicReader(settings, t) for t in (topics.predictions, topics.deadletter, topics.review)
+        TopicReader(settings.kafka, t)
+        for t in (topics.predictions, topics.deadletter, topics.review)
     ]
     try:
         _check(settings, run, readers, valid_ids, bad_payloads)
@@ -83,7 +84,7 @@ def _check(
     valid_ids: set[str],
     bad_payloads: dict[bytes, str],
 ) -> None:
-    topics = Topics.from_settings(settings)
+    topics = Topics.from_settings(settings.kafka)
     preds_reader, dl_reader, review_reader = readers
     mine = _mine(run)
     preds = preds_reader.wait_for(
@@ -121,9 +122,9 @@ def _check(
 
     # Routing: exactly the uncertain predictions, once each.
     router = Router(
-        make_strategy(settings.routing_strategy),
-        settings.routing_threshold,
-        dict(settings.routing_thresholds),
+        make_strategy(settings.routing.strategy),
+        settings.routing.threshold,
+        dict(settings.routing.thresholds),
     )
     expected = {r["event_id"] for r in preds if router.route(r, "now") is not None}
     review_counts = Counter(r["event_id"] for r in reviews)
@@ -145,9 +146,9 @@ def _predict_one(settings: Settings, text: str) -> dict[str, Any]:
         "sent_at": "2026-11-01T10:00:00Z",
         "text": text,
     }
-    with EventProducer(settings) as p:
+    with EventProducer(settings.kafka) as p:
         p.send("chat", event)
-    reader = TopicReader(settings, Topics.from_settings(settings).predictions)
+    reader = TopicReader(settings.kafka, Topics.from_settings(settings.kafka).predictions)
     try:
         recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
     finally:
@@ -169,16 +170,16 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
 ) -> None:
     """A poisoned record on interactions.v1 or predictions.v1 is dead-lettered by classify
     or route with its reason; the workers keep running."""
-    topics = Topics.from_settings(settings)
+    topics = Topics.from_settings(settings.kafka)
     tag = uuid.uuid4().hex[:8].encode()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.servers)
     bad_interaction = b'{"event_id": "only-an-id-' + tag + b'"}'
     bad_prediction = b"not json " + tag
     producer.send(topics.interactions, value=bad_interaction)
     producer.send(topics.predictions, value=bad_prediction)
     producer.flush()
     producer.close()
-    reader = TopicReader(settings, topics.deadletter)
+    reader = TopicReader(settings.kafka, topics.deadletter)
     try:
         wanted = {bad_interaction: "classify", bad_prediction: "route"}
         recs = reader.wait_for(
@@ -203,7 +204,7 @@ def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str,
     from services.core.roles import ROLES
 
     _predict_one(settings, "hello")
-    port = settings.metrics_port + ROLES.index("classify")
+    port = settings.metrics.port + ROLES.index("classify")
     body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'eddy_events_total{outcome="ok",stage="classify"}' in body
     assert "eddy_inference_seconds_count" in body

@@ -33,6 +33,6 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert not {e.text for e in held} & {e.text for e in seed + stream}
     with pytest.raises(ValueError, match="needs more"):
         load_data(DemoOptions(dataset=data, seed_size=50, eval_size=50))
-    s = demo_settings(Settings(data_dir=tmp_path), "r1")
-    assert s.models_dir == tmp_path / "demo-runs" / "r1" / "models"
-    assert s.topic_prefix.startswith("demor1.") and s.label_studio_project.endswith("r1")
+    s = demo_settings(Settings().override(stack={"data_dir": tmp_path}), "r1")
+    assert s.stack.models_dir == tmp_path / "demo-runs" / "r1" / "models"
+    assert s.kafka.topic_prefix.startswith("demor1.") and s.label_studio.project.endswith("r1")

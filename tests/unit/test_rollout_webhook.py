@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.annotation.client import SECRET_HEADER
 from services.annotation.webhook import PATH, create_webhook_app
-from services.core.settings import Settings
+from services.core.settings import LabelStudioSettings
 from services.labels.records import AnnotationRecord
 from services.registry.rollout import change_champion, history, promote, rollback
 from services.registry.store import ModelRegistry, RegistryError
@@ -61,7 +61,7 @@ class MemorySink:
 
 
 def test_webhook_requires_secret_and_handles_actions() -> None:
-    s = Settings(webhook_secret="s3cret")  # type: ignore[arg-type]
+    s = LabelStudioSettings(webhook_secret="s3cret")  # type: ignore[arg-type]
     sink = MemorySink()
     app = create_webhook_app(s, lambda: sink)  # type: ignore[arg-type, return-value]
     with TestClient(app) as http:

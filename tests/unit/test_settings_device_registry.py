@@ -4,7 +4,7 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from services.core.settings import Settings
+from services.core.settings import Settings, env_names, unknown_variables
 from services.core.topics import Topics
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry, RegistryError
@@ -15,18 +15,54 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDDY_PARTITIONS", "8")
     monkeypatch.setenv("EDDY_LABELS", '["a", "b"]')
     s = Settings()
-    assert s.threshold_for("ads") == 0.7 and s.threshold_for("chat") == s.routing_threshold
-    assert s.partitions == 8 and s.labels == ["a", "b"]
+    r = s.routing
+    assert r.threshold_for("ads") == 0.7 and r.threshold_for("chat") == r.threshold
+    assert s.kafka.partitions == 8 and s.model.labels == ["a", "b"]
 
 
 def test_settings_reject_unknown_channel_threshold() -> None:
     with pytest.raises(ValidationError, match="unknown channel"):
-        Settings(routing_thresholds={"fax": 0.5})
+        Settings().override(routing={"thresholds": {"fax": 0.5}})
 
 
 def test_secrets_do_not_leak_in_repr() -> None:
-    s = Settings(label_studio_token="supersecret")  # type: ignore[arg-type]
+    s = Settings().override(label_studio={"token": "supersecret"})
     assert "supersecret" not in repr(s)
+    assert s.to_env()["EDDY_LABEL_STUDIO_TOKEN"] == "supersecret"  # children still get it
+
+
+def test_settings_round_trip_through_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings().override(
+        kafka={"partitions": 7}, trainer={"epochs": 2}, routing={"thresholds": {"ads": 0.3}}
+    )
+    for k, v in s.to_env().items():
+        monkeypatch.setenv(k, v)
+    assert Settings().to_env() == s.to_env()  # paths come back absolute
+
+
+def test_every_env_name_maps_to_one_field() -> None:
+    names = env_names()
+    assert len(names) == len(set(names.values()))
+    assert all(n.startswith("EDDY_") for n in names)
+    assert names["EDDY_KAFKA_BOOTSTRAP"] == "kafka.bootstrap"
+
+
+def test_unknown_and_renamed_variables_are_reported() -> None:
+    lines = unknown_variables(
+        {"EDDY_KAFKA_BOOTSRAP": "x", "EDDY_TRAIN_EPOCHS": "3", "EDDY_PARTITIONS": "2", "HOME": "/"}
+    )
+    assert lines == [
+        "EDDY_KAFKA_BOOTSRAP is not an Eddy setting (did you mean EDDY_KAFKA_BOOTSTRAP?); "
+        "it is ignored",
+        "EDDY_TRAIN_EPOCHS was renamed EDDY_BOOTSTRAP_EPOCHS; it is ignored",
+    ]
+
+
+def test_override_rejects_unknown_group_and_invalid_value() -> None:
+    with pytest.raises(ValueError, match="unknown settings group"):
+        Settings().override(kafk={"partitions": 2})
+    with pytest.raises(ValidationError):
+        Settings().override(kafka={"partitions": 0})
 
 
 def test_topics_prefix() -> None:
