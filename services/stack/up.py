@@ -78,70 +78,94 @@ class Stack:
             self._starting = False
 
     def _start(self) -> None:
-        s = self.settings
-        s.stack.logs_dir.mkdir(parents=True, exist_ok=True)
-        planned = self.preflight()
+        self.settings.stack.logs_dir.mkdir(parents=True, exist_ok=True)
+        self._start_servers(self.preflight())
+        self._create_topics()
+        env = self._child_env()
+        self._start_workers(env)
+        if self.settings.stack.with_label_studio:
+            self._start_label_side(env)
+        self._start_gateway(env)
+        self._wait_for_heartbeats()
+        self._announce_model()
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
+        child = servers.eddy_child(name, args, self.settings, env)
+        child.start()
+        self.children.append(child)
+        self.say(f"started {name} (pid {child.pid})")
+        return child
+
+    def _start_servers(self, planned: list[servers.Server]) -> None:
         for srv in planned:  # start all servers first: their boots overlap
             srv.child.start()
             self.children.append(srv.child)
             self.say(f"started {srv.child.name} (pid {srv.child.pid}) on {srv.address}")
         for srv in planned:
-            secs = srv.child.wait_ready(srv.probe, s.stack.startup_timeout_s)
+            secs = srv.child.wait_ready(srv.probe, self.settings.stack.startup_timeout_s)
             self.say(f"[ready] {srv.child.name} in {secs:.1f}s")
+
+    def _create_topics(self) -> None:
+        s = self.settings
         created = ensure_topics(
             s.kafka, Topics.from_settings(s.kafka).all(), timeout_s=s.stack.startup_timeout_s
         )
         self.say(f"[ready] topics ({len(created)} created, {s.kafka.partitions} partitions each)")
-        env = self._child_env()
+
+    def _start_workers(self, env: dict[str, str]) -> None:
         # With --external, EDDY_WITH_LABEL_STUDIO says whether an external one is there.
-        loop = s.stack.with_label_studio
         # Without Label Studio the stream still runs; the label side of the loop does not.
-        self.roles = list(ROLES if loop else STREAM_ROLES) + (["trainer"] if loop else [])
-        for role in ROLES if loop else STREAM_ROLES:
-            child = servers.eddy_child(f"worker-{role}", ["worker", "--role", role], s, env)
-            child.start()
-            self.children.append(child)
-            self.say(f"started {child.name} (pid {child.pid})")
-        if loop:
-            for name in ("webhook", "trainer"):
-                child = servers.eddy_child(name, [name], s, env)
-                child.start()
-                self.children.append(child)
-                self.say(f"started {name} (pid {child.pid})")
-            hook = f"http://{s.label_studio.webhook_host}:{s.label_studio.webhook_port}/healthz"
-            secs = self.children[-2].wait_ready(lambda: http_ok(hook), s.stack.startup_timeout_s)
-            self.say(f"[ready] webhook receiver on {s.label_studio.webhook_target} in {secs:.1f}s")
-        gateway = servers.eddy_child("gateway", ["gateway"], s, env)
-        gateway.start()
-        self.children.append(gateway)
-        self.say(f"started gateway (pid {gateway.pid})")
-        base = f"http://{s.gateway.host}:{s.gateway.port}"
-        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), s.stack.startup_timeout_s)
+        loop = self.settings.stack.with_label_studio
+        roles = ROLES if loop else STREAM_ROLES
+        self.roles = [*roles, "trainer"] if loop else list(roles)
+        for role in roles:
+            self._spawn(f"worker-{role}", ["worker", "--role", role], env)
+
+    def _start_label_side(self, env: dict[str, str]) -> None:
+        ls = self.settings.label_studio
+        webhook = self._spawn("webhook", ["webhook"], env)
+        self._spawn("trainer", ["trainer"], env)
+        hook = f"http://{ls.webhook_host}:{ls.webhook_port}/healthz"
+        secs = webhook.wait_ready(lambda: http_ok(hook), self.settings.stack.startup_timeout_s)
+        self.say(f"[ready] webhook receiver on {ls.webhook_target} in {secs:.1f}s")
+
+    def _start_gateway(self, env: dict[str, str]) -> None:
+        gw = self.settings.gateway
+        gateway = self._spawn("gateway", ["gateway"], env)
+        base = f"http://{gw.host}:{gw.port}"
+        timeout = self.settings.stack.startup_timeout_s
+        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), timeout)
         self.say(f"[ready] gateway on {base} in {secs:.1f}s")
+
+    def _wait_for_heartbeats(self) -> None:
+        stack = self.settings.stack
         start = time.monotonic()
         while True:
-            alive = workers_alive(s.redis)
+            alive = workers_alive(self.settings.redis)
             missing = [r for r in self.roles if r not in alive]
             for c in self.children:
                 if (c.name.startswith("worker-") or c.name == "trainer") and not c.alive():
                     raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
             if not missing:
                 break
-            if time.monotonic() - start > s.stack.startup_timeout_s:
+            if time.monotonic() - start > stack.startup_timeout_s:
                 raise StackError(
                     f"workers {missing} sent no heartbeat within "
-                    f"{s.stack.startup_timeout_s:.0f}s; see {s.stack.logs_dir}"
+                    f"{stack.startup_timeout_s:.0f}s; see {stack.logs_dir}"
                 )
             time.sleep(0.5)
         self.say(f"[ready] workers {', '.join(self.roles)} in {time.monotonic() - start:.1f}s")
-        champion = ModelRegistry(s.stack.models_dir).champion_version()
+
+    def _announce_model(self) -> None:
+        models = self.settings.stack.models_dir
+        champion = ModelRegistry(models).champion_version()
         if champion is None:
             self.say(
-                f"note: no champion model in {s.stack.models_dir}; classify holds events in "
+                f"note: no champion model in {models}; classify holds events in "
                 "Kafka until one exists (`eddy bootstrap --seed FILE`)"
             )
         else:
-            self.say(f"serving model v{champion} from {s.stack.models_dir}")
+            self.say(f"serving model v{champion} from {models}")
 
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.

@@ -67,3 +67,12 @@ def test_router_uses_per_channel_threshold() -> None:
     assert review["model_version"] == 3 and review["metadata"] == {"x": 1}
     assert router.route(_prediction(SPLIT, "ads"), "now") is None
     assert router.route(_prediction(SURE), "now") is None
+
+
+def test_one_strategy_per_settings_name() -> None:
+    from services.core.settings import STRATEGY_NAMES
+    from services.routing.strategies import FACTORIES
+
+    assert set(FACTORIES) == set(STRATEGY_NAMES)
+    for name in STRATEGY_NAMES:
+        assert make_strategy(name).score([0.5, 0.5], "e1") >= 0.0

