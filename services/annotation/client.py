@@ -15,6 +15,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from services.annotation.tasks import choice_result, labeling_config
+from services.core.errors import DependencyUnavailable
 from services.core.settings import LabelStudioSettings
 
 log = logging.getLogger("eddy.annotation.client")
@@ -23,7 +24,7 @@ WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELE
 SECRET_HEADER = "X-Eddy-Webhook-Secret"
 
 
-class LabelStudioUnavailable(RuntimeError):
+class LabelStudioUnavailable(DependencyUnavailable):
     """Label Studio cannot be reached or answered 5xx: worth retrying."""
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
+from services.core.errors import NoLabelSet
 from services.core.settings import LabelStudioSettings
 from services.registry.store import ModelRegistry
 
@@ -26,7 +27,7 @@ def label_set_for_project(
         return champ.labels
     if fallback:
         return list(fallback)
-    raise RuntimeError(
+    raise NoLabelSet(
         "no label set yet: set EDDY_LABELS or bootstrap a model (`eddy bootstrap --seed FILE`)"
     )
 

@@ -10,6 +10,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.reconcile import Reconciler
 from services.annotation.webhook import create_webhook_app
 from services.core import redis_sync
+from services.core.errors import NoLabelSet
 from services.core.settings import Settings
 from services.labels.sink import KafkaLabelFeed, LabelFeed, LabelSink
 from services.labels.store import LabelStore
@@ -33,7 +34,7 @@ def webhook_app(settings: Settings) -> FastAPI:
     def labels() -> list[str] | None:
         try:
             return label_set_for_project(settings.model.labels, settings.stack.models_dir)
-        except RuntimeError:  # no label set yet: the receiver stores what it gets
+        except NoLabelSet:  # the receiver stores what it gets
             return None
 
     return create_webhook_app(

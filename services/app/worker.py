@@ -45,6 +45,8 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
 
 
 def run_worker(settings: Settings, role: str) -> None:
+    # Faust creates its own state directory, but not the folder above it.
+    settings.stack.state_dir.mkdir(parents=True, exist_ok=True)
     ctx = build_worker_app(settings, role)
     metrics = settings.metrics
     if metrics.port:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import redis
 
 from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
+from services.core.errors import DependencyUnavailable
 from services.core.kafka import BrokerUnavailable
 from services.core.settings import Settings
 
@@ -30,5 +31,7 @@ def dependency_message(exc: BaseException, settings: Settings) -> str | None:
             "EDDY_LABEL_STUDIO_TOKEN."
         )
     if isinstance(exc, BrokerUnavailable):
+        return str(exc).replace("\n", " ")
+    if isinstance(exc, DependencyUnavailable):
         return str(exc).replace("\n", " ")
     return None

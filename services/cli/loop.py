@@ -53,6 +53,7 @@ def reconcile(data_dir: Path | None = DataDir) -> None:
     from services.annotation.client import LabelStudioRefused
     from services.app.wiring import label_sink, reconciler
     from services.core import redis_sync
+    from services.core.errors import NoLabelSet
 
     s = settings(data_dir)
     redis = redis_sync.connect(s.redis)
@@ -62,7 +63,7 @@ def reconcile(data_dir: Path | None = DataDir) -> None:
         if exc.auth:
             raise  # the entry point names the setting
         raise fail("reconcile failed", exc) from None
-    except RuntimeError as exc:  # no label set yet
+    except NoLabelSet as exc:
         raise fail("reconcile failed", exc) from None
     finally:
         redis.close()

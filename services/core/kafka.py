@@ -10,11 +10,12 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from services.core.errors import DependencyUnavailable
 from services.core.settings import KafkaSettings
 
 
-class BrokerUnavailable(RuntimeError):
-    pass
+class BrokerUnavailable(DependencyUnavailable):
+    """No Kafka broker answers at EDDY_KAFKA_BOOTSTRAP."""
 
 
 def ensure_topics(kafka: KafkaSettings, names: Iterable[str], timeout_s: float = 30.0) -> list[str]:

@@ -1,0 +1,136 @@
+"""What every `eddy` command promises a user: --version, --json on read commands, one line
+naming the URL and the setting when a dependency is down, a warning for an unknown EDDY_*
+variable, `train --dry-run`, `produce -`, and `status` failing when a role has no worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.simulator import make_event
+from services.labels.records import AnnotationRecord
+from services.labels.store import LabelStore
+from services.registry.store import ModelRegistry
+from tests.helpers import TopicReader
+
+pytestmark = pytest.mark.e2e
+
+
+def eddy(
+    s: Settings, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**os.environ, **s.to_env(), **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def error_lines(r: subprocess.CompletedProcess[str]) -> list[str]:
+    return [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+
+
+def test_version(settings: Settings) -> None:
+    r = eddy(settings, "--version")
+    assert r.returncode == 0 and r.stdout.startswith("eddy ")
+
+
+@pytest.mark.parametrize("command", [["train"], ["status"], ["train", "--dry-run"]])
+def test_redis_down_is_one_line_naming_url_and_setting(
+    settings: Settings, champion: int, command: list[str]
+) -> None:
+    s = settings.override(redis={"url": "redis://127.0.0.1:1/0"})
+    r = eddy(s, *command)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    [line] = error_lines(r)
+    assert "redis://127.0.0.1:1/0" in line and "EDDY_REDIS_URL" in line
+
+
+def test_label_studio_down_is_one_line_naming_url_and_setting(
+    settings: Settings, redis_server: str
+) -> None:
+    s = settings.override(
+        label_studio={"url": "http://127.0.0.1:1"}, model={"labels": ["neg", "pos"]}
+    )
+    r = eddy(s, "reconcile")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    [line] = error_lines(r)
+    assert "http://127.0.0.1:1" in line and "EDDY_LABEL_STUDIO_URL" in line
+
+
+def test_unknown_variable_is_reported(settings: Settings) -> None:
+    r = eddy(settings, "versions", "--json", env={"EDDY_PARTITONS": "3"})
+    assert r.returncode == 0
+    assert "EDDY_PARTITONS is not an Eddy setting (did you mean EDDY_PARTITIONS?)" in r.stderr
+    json.loads(r.stdout)  # stdout stays machine-readable
+
+
+def test_status_json_and_exit_code_follow_live_workers(
+    settings: Settings, workers: object
+) -> None:
+    stream_only = settings.override(stack={"with_label_studio": False})
+    r = eddy(stream_only, "status", "--json")
+    report = json.loads(r.stdout)
+    assert r.returncode == 0, report["missing_roles"]
+    assert {"normalize", "classify", "route"} <= set(report["workers"])
+    # With the label side expected, annotate and trainer have no live worker here.
+    r = eddy(settings.override(stack={"with_label_studio": True}), "status", "--json")
+    assert r.returncode == 1
+    assert set(json.loads(r.stdout)["missing_roles"]) == {"annotate", "trainer"}
+
+
+def test_train_dry_run_plans_without_training(
+    settings: Settings, redis_server: str, champion: int
+) -> None:
+    s = settings.override(redis={"prefix": f"dry{uuid.uuid4().hex[:6]}:"})
+    r = eddy(s, "train", "--dry-run", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["outcome"] == "skipped"
+    import redis
+
+    store = LabelStore(redis.Redis.from_url(s.redis.url, decode_responses=True), s.redis.prefix)
+    label = ModelRegistry(s.stack.models_dir).get(champion).labels[0]
+    for i in range(3):
+        store.upsert(
+            AnnotationRecord(
+                i + 1, i + 1, f"dry-{i}", "chat", "text", label, "submitted", "1",
+                "2026-01-01T00:00:00Z", "poll",
+            )
+        )  # fmt: skip
+    versions = ModelRegistry(s.stack.models_dir).versions()
+    r = eddy(s, "train", "--dry-run", "--force")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("would train: forced (3 new label(s))")
+    r = eddy(s, "train", "--dry-run")
+    assert "would not train: 3/" in r.stdout
+    assert ModelRegistry(s.stack.models_dir).versions() == versions, "nothing was trained"
+    assert store.used() == set(), "no label was consumed"
+
+
+def test_produce_reads_stdin(settings: Settings, broker: str) -> None:
+    s = settings.override(kafka={"topic_prefix": f"stdin{uuid.uuid4().hex[:6]}."})
+    from services.core.kafka import ensure_topics
+
+    ensure_topics(s.kafka, Topics.from_settings(s.kafka).all())
+    event = make_event("crm", 1, "my order never arrived", random.Random(3), "stdin")
+    r = eddy(s, "produce", "-", "--channel", "crm", stdin=json.dumps(event) + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "sent 1 event(s) to crm" in r.stderr
+    reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).channel("crm"))
+    try:
+        got = reader.wait_for(lambda recs: len(recs) >= 1, 30)
+    finally:
+        reader.close()
+    assert [g["event_id"] for g in got] == [event["event_id"]]
