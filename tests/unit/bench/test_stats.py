@@ -16,32 +16,3 @@ def test_percentile_nearest_rank() -> None:
 def test_latency_summary_keys() -> None:
     s = latency_summary([10.0, 20.0, 30.0])
     assert set(s) == {"p50", "p95", "p99", "max", "n"} and s["max"] == 30.0
-
-
-def test_report_renders_every_measure() -> None:
-    from rich.console import Console
-
-    from services.bench.report import render
-
-    result = {
-        "bare_model_eps": 50.0,
-        "stream_eps": 30.0,
-        "stream_to_bare_ratio": 0.6,
-        "latency_ms": {"p50": 300.0, "p95": 500.0, "p99": 600.0, "max": 700.0, "n": 200.0},
-        "latency_rate_eps": 15.0,
-        "latency_missing": 0,
-        "latency_stages_p50_ms": {"to_normalized": 20.0},
-        "events": 1000,
-        "batch_max_size": 32,
-        "batch_max_wait_ms": 50,
-        "model_version": 1,
-        "device": "cpu",
-        "precision": "fp32",
-        "torch_threads": 2,
-        "machine": {"cpus": 2, "platform": "linux", "torch": "2.13.0"},
-    }
-    console = Console(width=200, record=True)
-    console.print(render(result))
-    text = console.export_text()
-    for needle in ("50.0 events/s", "30.0 events/s", "0.60", "p99 600.0 ms", "to_normalized"):
-        assert needle in text

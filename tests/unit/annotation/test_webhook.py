@@ -1,0 +1,62 @@
+"""The webhook's HTTP contract with an in-memory sink (pure logic of the receiver; the real
+one is in tests/e2e/test_loop.py)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from services.annotation.client import SECRET_HEADER
+from services.annotation.webhook import PATH, create_webhook_app
+from services.core.settings import Settings
+from services.labels.records import AnnotationRecord
+
+
+class MemorySink:
+    def __init__(self) -> None:
+        self.recs: list[AnnotationRecord] = []
+        self.deleted: list[int] = []
+
+    def put(self, rec: AnnotationRecord) -> bool:
+        self.recs.append(rec)
+        return True
+
+    def delete(self, annotation_id: int, at: str, source: str) -> bool:
+        self.deleted.append(annotation_id)
+        return True
+
+
+def test_webhook_requires_secret_and_handles_actions() -> None:
+    s = Settings(webhook_secret="s3cret")  # type: ignore[arg-type]
+    sink = MemorySink()
+    app = create_webhook_app(s, lambda: sink)  # type: ignore[arg-type, return-value]
+    with TestClient(app) as http:
+        assert http.post(PATH, json={"action": "ANNOTATION_CREATED"}).status_code == 401
+        bad = http.post(PATH, json={}, headers={SECRET_HEADER: "wrong"})
+        assert bad.status_code == 401 and SECRET_HEADER in bad.json()["detail"]
+        ok = {SECRET_HEADER: "s3cret"}
+        assert http.post(PATH, content=b"{nope", headers=ok).status_code == 400
+        r = http.post(PATH, json={"action": "ANNOTATION_CREATED"}, headers=ok)
+        assert r.status_code == 422 and "annotation" in r.json()["detail"]
+        payload = {
+            "action": "ANNOTATION_UPDATED",
+            "annotation": {
+                "id": 3,
+                "task": 4,
+                "result": [],
+                "was_cancelled": True,
+                "updated_at": "2026-01-01T00:00:00Z",
+            },
+            "task": {"id": 4, "data": {"event_id": "e-4", "text": "t"}},
+        }
+        assert http.post(PATH, json=payload, headers=ok).json() == {
+            "action": "ANNOTATION_UPDATED",
+            "stored": 1,
+        }
+        assert sink.recs[0].status == "skipped" and sink.recs[0].source == "webhook"
+        r = http.post(
+            PATH, json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 3}]}, headers=ok
+        )
+        assert r.json()["deleted"] == 1 and sink.deleted == [3]
+        manual = {**payload, "task": {"id": 5, "data": {"text": "made by hand"}}}
+        r = http.post(PATH, json=manual, headers=ok)
+        assert r.status_code == 200 and r.json()["ignored"]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.core.settings import Settings
+from services.demo.run import DemoOptions, demo_settings, load_data
+
+
+def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
+    data = tmp_path / "intents.csv"
+    rows = ["text,label"] + [
+        f"message number {i},{['refund', 'delay', 'praise'][i % 3]}" for i in range(60)
+    ]
+    data.write_text("\n".join(rows) + "\n")
+    seed, held, stream = load_data(DemoOptions(dataset=data, seed_size=12, eval_size=18))
+    assert (len(seed), len(held), len(stream)) == (12, 18, 30)
+    assert {e.label for e in seed + held + stream} == {"refund", "delay", "praise"}
+    assert not {e.text for e in held} & {e.text for e in seed + stream}
+    with pytest.raises(ValueError, match="needs more"):
+        load_data(DemoOptions(dataset=data, seed_size=50, eval_size=50))
+    s = demo_settings(Settings(data_dir=tmp_path), "r1")
+    assert s.models_dir == tmp_path / "demo-runs" / "r1" / "models"
+    assert s.topic_prefix.startswith("demor1.") and s.label_studio_project.endswith("r1")
