@@ -1,5 +1,8 @@
 """Session fixtures: a real Tansu broker and a real Redis, started once per test session;
-tests isolate themselves with a topic prefix, Redis key prefix and unique event ids."""
+tests isolate themselves with a topic prefix, Redis key prefix and unique event ids.
+
+Every test is marked with its tier from its directory (tests/unit -> ``unit``, tests/integration
+-> ``integration``, tests/e2e -> ``e2e``), so ``pytest -m unit`` runs the fast tier alone."""
 
 from __future__ import annotations
 
@@ -24,6 +27,22 @@ from services.stack import servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
 from tests.helpers import free_port
+
+TESTS_DIR = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its tier directory unless it already carries a tier marker."""
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        try:
+            tier = item.path.resolve().relative_to(TESTS_DIR).parts[0]
+        except ValueError:
+            continue  # not under tests/
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def _free_port_run(n: int) -> int:
