@@ -138,7 +138,8 @@ def test_event_to_label_to_promotion_to_next_prediction(
             ex1 = wait("label 1 in Redis", lambda: store.example(e1), 30)
             assert ex1["label"] == "negative"
             ann1 = next(iter(store.task_annotation_ids(int(t1["id"]))))
-            assert store.annotation(ann1)["source"] == "webhook"  # type: ignore[index]
+            stored1 = store.annotation(ann1)
+            assert stored1 is not None and stored1["source"] == "webhook"
 
             # 2. webhook receiver down: the label arrives through reconciliation
             stop_eddy(procs.pop("webhook"))

@@ -157,8 +157,9 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     second = Up(s, tmp_path / "up2.log")
     try:
         out2 = second.wait_for("Eddy is up", 240)
-        ls_secs = float(re.search(r"\[ready\] label-studio in ([\d.]+)s", out2).group(1))  # type: ignore[union-attr]
-        assert ls_secs < 45
+        ready = re.search(r"\[ready\] label-studio in ([\d.]+)s", out2)
+        assert ready is not None, out2[-3000:]
+        assert float(ready.group(1)) < 45
         _post(s, f"{run}-a")
         _post(s, f"{run}-b")
         reader = TopicReader(s, Topics.from_settings(s).predictions)

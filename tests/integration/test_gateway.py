@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,7 +33,7 @@ def client(gw_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def _events(run: str, n: int, channel: str = "crm") -> list[dict[str, object]]:
+def _events(run: str, n: int, channel: str = "crm") -> list[dict[str, Any]]:
     rng = random.Random(0)
     return [make_event(channel, i, f"text {i}", rng, run) for i in range(n)]
 

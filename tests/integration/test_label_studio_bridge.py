@@ -87,11 +87,9 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     for event_id, label in gold.items():
         ex = store.example(event_id)
         assert ex is not None and ex["label"] == label and ex["agreement"] == 1.0
-    annotators = {
-        store.annotation(a)["annotator"]  # type: ignore[index]
-        for t in tasks
-        for a in store.task_annotation_ids(int(t["id"]))
-    }
+    stored = [store.annotation(a) for t in tasks for a in store.task_annotation_ids(int(t["id"]))]
+    assert None not in stored
+    annotators = {a["annotator"] for a in stored if a is not None}
     assert annotators == {str(u) for u in pool.user_ids}
     assert store.agreement()["events_with_several_votes"] == pool.stats.overlapped
     assert (

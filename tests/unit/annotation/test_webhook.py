@@ -9,10 +9,13 @@ from services.annotation.client import SECRET_HEADER
 from services.annotation.webhook import PATH, create_webhook_app
 from services.core.settings import Settings
 from services.labels.records import AnnotationRecord
+from services.labels.sink import LabelSink
 
 
-class MemorySink:
-    def __init__(self) -> None:
+class MemorySink(LabelSink):
+    """A LabelSink that keeps what it is given in memory instead of Redis."""
+
+    def __init__(self) -> None:  # no store: put and delete below never touch one
         self.recs: list[AnnotationRecord] = []
         self.deleted: list[int] = []
 
@@ -26,9 +29,9 @@ class MemorySink:
 
 
 def test_webhook_requires_secret_and_handles_actions() -> None:
-    s = Settings(webhook_secret="s3cret")  # type: ignore[arg-type]
+    s = Settings(webhook_secret="s3cret")
     sink = MemorySink()
-    app = create_webhook_app(s, lambda: sink)  # type: ignore[arg-type, return-value]
+    app = create_webhook_app(s, lambda: sink)
     with TestClient(app) as http:
         assert http.post(PATH, json={"action": "ANNOTATION_CREATED"}).status_code == 401
         bad = http.post(PATH, json={}, headers={SECRET_HEADER: "wrong"})

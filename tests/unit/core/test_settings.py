@@ -19,5 +19,5 @@ def test_settings_reject_unknown_channel_threshold() -> None:
 
 
 def test_secrets_do_not_leak_in_repr() -> None:
-    s = Settings(label_studio_token="supersecret")  # type: ignore[arg-type]
+    s = Settings(label_studio_token="supersecret")
     assert "supersecret" not in repr(s)

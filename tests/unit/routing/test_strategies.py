@@ -7,6 +7,7 @@ from services.routing.strategies import (
     LeastConfidence,
     Margin,
     RandomSample,
+    Strategy,
     make_strategy,
 )
 
@@ -16,8 +17,8 @@ SPLIT = [0.5, 0.49, 0.01]
 
 
 @pytest.mark.parametrize("strategy", [LeastConfidence(), Margin(), Entropy()])
-def test_uncertainty_orders_cases(strategy: object) -> None:
-    s = strategy.score  # type: ignore[attr-defined]
+def test_uncertainty_orders_cases(strategy: Strategy) -> None:
+    s = strategy.score
     assert s(UNIFORM, "a") == pytest.approx(1.0)
     assert s(SURE, "a") < 0.15
     assert 0.0 <= s(SURE, "a") < s(SPLIT, "a") <= 1.0
