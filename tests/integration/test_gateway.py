@@ -70,11 +70,18 @@ def test_invalid_batch_is_rejected_whole_with_reasons(
     body = r.json()
     assert "nothing was accepted" in body["detail"]
     assert {(e["index"], e["path"]) for e in body["errors"]} == {(1, "$.status"), (2, "$.body")}
+    # Then a valid batch with the same keys (account ids): each of its events lands in the same
+    # partition as the rejected event at its index, after it, had that one been written.
+    sentinels = _events(run + "s", 3)
+    assert [e["account_id"] for e in sentinels] == [e["account_id"] for e in batch]
+    assert client.post("/v1/channels/crm/events", json=sentinels).status_code == 202
+    sentinel_ids = {e["event_id"] for e in sentinels}
     reader = TopicReader(gw_settings, Topics.from_settings(gw_settings).channel("crm"))
     try:
-        recs = reader.wait_for(lambda rs: False, 3)
+        recs = reader.wait_for(lambda rs: sentinel_ids <= {x["event_id"] for x in rs}, 30)
     finally:
         reader.close()
+    assert sentinel_ids <= {x["event_id"] for x in recs}, "the valid batch after it is written"
     assert not [x for x in recs if str(x["event_id"]).startswith(run + "-")]
 
 
