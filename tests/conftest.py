@@ -135,10 +135,13 @@ def start_eddy(settings: Settings, name: str, *args: str) -> subprocess.Popen[by
     """An `eddy ...` sub-command as its own process, logging to DATA_DIR/logs/NAME.log."""
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    log = (settings.logs_dir / f"{name}.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    with (settings.logs_dir / f"{name}.log").open("ab") as log:  # the child keeps its own fd
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_eddy(proc: subprocess.Popen[bytes]) -> None:
@@ -172,13 +175,13 @@ def workers(
     logs.mkdir(parents=True, exist_ok=True)
     procs = {}
     for role in STREAM_ROLES:
-        log = (logs / f"worker-{role}.log").open("wb")
-        procs[role] = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", "--role", role],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (logs / f"worker-{role}.log").open("wb") as log:  # the child keeps its own fd
+            procs[role] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "worker", "--role", role],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     try:
         deadline = time.monotonic() + 120
         while not set(STREAM_ROLES) <= set(workers_alive(settings)):

@@ -1,4 +1,5 @@
-"""Shared test helpers: free ports, child env from settings, topic readers."""
+"""Shared test helpers: free ports, child env from settings, topic readers, closing a Label
+Studio client."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.annotation.client import LabelStudioClient
 from services.core.settings import Settings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "free_port"]
+__all__ = ["TopicReader", "close_label_studio", "free_port"]
+
+
+def close_label_studio(client: LabelStudioClient) -> None:
+    """Close the HTTP connections of a LabelStudioClient. It has no close() of its own, and
+    sockets left to the garbage collector raise ResourceWarning, an error in the test run."""
+    client.sdk._client_wrapper.httpx_client.httpx_client.close()
 
 
 class TopicReader:

@@ -37,7 +37,7 @@ from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import TopicReader
+from tests.helpers import TopicReader, close_label_studio
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -83,10 +83,14 @@ class StandInReceiver:
 
     def created(self, task_id: int) -> bool:
         """Label Studio has posted ANNOTATION_CREATED for this task."""
-        return any(
-            p.get("action") == "ANNOTATION_CREATED" and (p.get("task") or {}).get("id") == task_id
-            for p in list(self.payloads)
-        )
+        for p in list(self.payloads):
+            task, annotation = p.get("task") or {}, p.get("annotation") or {}
+            if p.get("action") == "ANNOTATION_CREATED" and task_id in (
+                task.get("id"),
+                annotation.get("task"),
+            ):
+                return True
+        return False
 
     def close(self) -> None:
         self.server.shutdown()
@@ -239,5 +243,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
     finally:
         predictions.close()
         models.close()
+        close_label_studio(ls)
+        store.r.close()
         for p in procs.values():
             stop_eddy(p)

@@ -47,13 +47,14 @@ class Up:
     def __init__(self, s: Settings, log: Path, *args: str) -> None:
         self.log = log
         env = {**os.environ, **s.to_env()}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "up", *args],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        with log.open("wb") as out:  # the child keeps its own fd
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "up", *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+import pytest
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
@@ -19,6 +20,7 @@ from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.labels.sink import LabelSink
 from services.labels.store import LabelStore
+from tests.helpers import close_label_studio
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -42,14 +44,16 @@ def _review(run: str, n: int) -> dict[str, Any]:
 
 
 def test_import_is_idempotent_and_annotators_reach_the_store(
-    settings: Settings, redis_server: str, label_studio: str
+    settings: Settings, redis_server: str, label_studio: str, request: pytest.FixtureRequest
 ) -> None:
     run = uuid.uuid4().hex[:6]
     s = settings.model_copy(
         update={"label_studio_project": f"Eddy bridge {run}", "redis_prefix": f"br{run}:"}
     )
     redis = Redis.from_url(s.redis_url, decode_responses=True)
+    request.addfinalizer(redis.close)
     client = LabelStudioClient(s)
+    request.addfinalizer(lambda: close_label_studio(client))
     project = ensure_project(s, client, redis, LABELS)
     assert ensure_project(s, client, redis, LABELS) == project, "found again by title"
     assert client.project_labels(project) == LABELS
