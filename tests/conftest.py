@@ -1,5 +1,8 @@
 """Session fixtures: a real Tansu broker and a real Redis, started once per test session;
-tests isolate themselves with a topic prefix, Redis key prefix and unique event ids."""
+tests isolate themselves with a topic prefix, Redis key prefix and unique event ids.
+
+Every test is marked with its tier from its directory (tests/unit -> ``unit``, tests/integration
+-> ``integration``, tests/e2e -> ``e2e``), so ``pytest -m unit`` runs the fast tier alone."""
 
 from __future__ import annotations
 
@@ -24,6 +27,22 @@ from services.stack import servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
 from tests.helpers import free_port
+
+TESTS_DIR = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its tier directory unless it already carries a tier marker."""
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        try:
+            tier = item.path.resolve().relative_to(TESTS_DIR).parts[0]
+        except ValueError:
+            continue  # not under tests/
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def _free_port_run(n: int) -> int:
@@ -121,10 +140,13 @@ def start_eddy(settings: Settings, name: str, *args: str) -> subprocess.Popen[by
     """An `eddy ...` sub-command as its own process, logging to DATA_DIR/logs/NAME.log."""
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
     settings.stack.logs_dir.mkdir(parents=True, exist_ok=True)
-    log = (settings.stack.logs_dir / f"{name}.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    with (settings.stack.logs_dir / f"{name}.log").open("ab") as log:  # the child keeps its own fd
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_eddy(proc: subprocess.Popen[bytes]) -> None:
@@ -158,13 +180,13 @@ def workers(
     logs.mkdir(parents=True, exist_ok=True)
     procs = {}
     for role in STREAM_ROLES:
-        log = (logs / f"worker-{role}.log").open("wb")
-        procs[role] = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", "--role", role],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (logs / f"worker-{role}.log").open("wb") as log:  # the child keeps its own fd
+            procs[role] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "worker", "--role", role],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     try:
         deadline = time.monotonic() + 120
         while not set(STREAM_ROLES) <= set(workers_alive(settings.redis)):

@@ -1,4 +1,5 @@
-"""Shared test helpers: free ports, child env from settings, topic readers."""
+"""Shared test helpers: free ports, child env from settings, topic readers, closing a Label
+Studio client."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "free_port"]
+__all__ = ["TopicReader", "close_label_studio", "free_port"]
+
+
+def close_label_studio(client: LabelStudioClient) -> None:
+    """Sockets left to the garbage collector raise ResourceWarning, an error in the test run."""
+    client.close()
 
 
 class TopicReader:

@@ -62,6 +62,10 @@ class LabelStudioClient:
             timeout=timeout_s,
         )
 
+    def close(self) -> None:
+        """Close the HTTP connections (the SDK offers no close of its own)."""
+        self.sdk._client_wrapper.httpx_client.httpx_client.close()
+
     # --- project --------------------------------------------------------------------------
     def find_project(self, title: str) -> int | None:
         found: list[Any] = _call("list projects", lambda: list(self.sdk.projects.list(title=title)))

@@ -77,9 +77,7 @@ def test_unknown_variable_is_reported(settings: Settings) -> None:
     json.loads(r.stdout)  # stdout stays machine-readable
 
 
-def test_status_json_and_exit_code_follow_live_workers(
-    settings: Settings, workers: object
-) -> None:
+def test_status_json_and_exit_code_follow_live_workers(settings: Settings, workers: object) -> None:
     stream_only = settings.override(stack={"with_label_studio": False})
     r = eddy(stream_only, "status", "--json")
     report = json.loads(r.stdout)

@@ -1,6 +1,7 @@
 """The whole loop on real servers: event -> Label Studio task -> annotation (API, as an
 annotator would) -> label in Redis via the webhook; a second label via reconciliation while
-the webhook receiver is down; `eddy train` promotes; the next event uses the new version.
+the webhook receiver is down (a stand-in sees Label Studio's failed delivery); `eddy train`
+promotes; the next event uses the new version.
 
 The gate is opened wide here (EDDY_GATE_TOLERANCE=1): this test is about the plumbing; the
 gate's judgement is tested in tests/integration/test_gate_rejects.py and tests/unit.
@@ -8,13 +9,16 @@ gate's judgement is tested in tests/integration/test_gate_rejects.py and tests/u
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +37,7 @@ from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import TopicReader
+from tests.helpers import TopicReader, close_label_studio
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -47,6 +51,51 @@ def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 90) -> T:
             return value
         time.sleep(0.5)
     pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+class StandInReceiver:
+    """Listens where Eddy's webhook receiver would while it is down: records what Label Studio
+    posts, stores nothing and answers 503 (a failed delivery, as to a receiver that is down)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        payloads = self.payloads
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    payload = None
+                if isinstance(payload, dict):
+                    payloads.append(payload)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def created(self, task_id: int) -> bool:
+        """Label Studio has posted ANNOTATION_CREATED for this task."""
+        for p in list(self.payloads):
+            task, annotation = p.get("task") or {}, p.get("annotation") or {}
+            if p.get("action") == "ANNOTATION_CREATED" and task_id in (
+                task.get("id"),
+                annotation.get("task"),
+            ):
+                return True
+        return False
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
 
 
 def eddy(s: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -134,15 +183,27 @@ def test_event_to_label_to_promotion_to_next_prediction(
             ex1 = wait("label 1 in Redis", lambda: store.example(e1), 30)
             assert ex1["label"] == "negative"
             ann1 = next(iter(store.task_annotation_ids(int(t1["id"]))))
-            assert store.annotation(ann1)["source"] == "webhook"  # type: ignore[index]
+            stored1 = store.annotation(ann1)
+            assert stored1 is not None and stored1["source"] == "webhook"
 
             # 2. webhook receiver down: the label arrives through reconciliation
             stop_eddy(procs.pop("webhook"))
-            e2 = send(2, "thanks, the crew was lovely and we landed early")
-            t2 = wait("task for event 2", lambda: task_of(e2), 120)
-            annotator = ls.ensure_user(f"e2e-{run}@eddy.invalid", "End", "ToEnd")
-            ls.annotate(int(t2["id"]), "positive", user_id=annotator)
-            time.sleep(2)
+            # A stand-in on the receiver's port tells when Label Studio has made (and failed)
+            # its one webhook delivery of annotation 2; only then is its absence from Redis
+            # meaningful.
+            stand_in = StandInReceiver(s.label_studio.webhook_host, s.label_studio.webhook_port)
+            try:
+                e2 = send(2, "thanks, the crew was lovely and we landed early")
+                t2 = wait("task for event 2", lambda: task_of(e2), 120)
+                annotator = ls.ensure_user(f"e2e-{run}@eddy.invalid", "End", "ToEnd")
+                ls.annotate(int(t2["id"]), "positive", user_id=annotator)
+                wait(
+                    "Label Studio's webhook for annotation 2",
+                    lambda: stand_in.created(int(t2["id"])),
+                    30,
+                )
+            finally:
+                stand_in.close()
             assert store.example(e2) is None, "nothing can have delivered it yet"
             out = eddy(s, "reconcile")
             assert out.returncode == 0, out.stderr
@@ -178,5 +239,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
     finally:
         predictions.close()
         models.close()
+        close_label_studio(ls)
+        store.r.close()
         for p in procs.values():
             stop_eddy(p)

@@ -60,6 +60,8 @@ def test_worse_challenger_is_rejected_and_champion_kept(
         )
     result = train_once(s, force=True)
     assert result.outcome == "rejected", result.reasons
+    assert result.challenger_metrics is not None and result.champion_metrics is not None
+    assert result.challenger_version is not None
     assert result.challenger_metrics["accuracy"] < result.champion_metrics["accuracy"]
     reg = ModelRegistry(s.stack.models_dir)
     assert reg.champion_version() == v1

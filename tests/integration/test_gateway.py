@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,7 +33,7 @@ def client(gw_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def _events(run: str, n: int, channel: str = "crm") -> list[dict[str, object]]:
+def _events(run: str, n: int, channel: str = "crm") -> list[dict[str, Any]]:
     rng = random.Random(0)
     return [make_event(channel, i, f"text {i}", rng, run) for i in range(n)]
 
@@ -69,11 +70,18 @@ def test_invalid_batch_is_rejected_whole_with_reasons(
     body = r.json()
     assert "nothing was accepted" in body["detail"]
     assert {(e["index"], e["path"]) for e in body["errors"]} == {(1, "$.status"), (2, "$.body")}
+    # Then a valid batch with the same keys (account ids): each of its events lands in the same
+    # partition as the rejected event at its index, after it, had that one been written.
+    sentinels = _events(run + "s", 3)
+    assert [e["account_id"] for e in sentinels] == [e["account_id"] for e in batch]
+    assert client.post("/v1/channels/crm/events", json=sentinels).status_code == 202
+    sentinel_ids = {e["event_id"] for e in sentinels}
     reader = TopicReader(gw_settings.kafka, Topics.from_settings(gw_settings.kafka).channel("crm"))
     try:
-        recs = reader.wait_for(lambda rs: False, 3)
+        recs = reader.wait_for(lambda rs: sentinel_ids <= {x["event_id"] for x in rs}, 30)
     finally:
         reader.close()
+    assert sentinel_ids <= {x["event_id"] for x in recs}, "the valid batch after it is written"
     assert not [x for x in recs if str(x["event_id"]).startswith(run + "-")]
 
 

@@ -11,7 +11,9 @@ from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
 
 
-def _rec(ann: int, task: int, label: str | None, at: str, status: str = "submitted"):
+def _rec(
+    ann: int, task: int, label: str | None, at: str, status: str = "submitted"
+) -> AnnotationRecord:
     return AnnotationRecord(ann, task, f"ev-{task}", "chat", "text", label, status, "1", at, "poll")
 
 
@@ -42,10 +44,12 @@ def test_idempotent_by_annotation_and_updated_at_with_majority_consensus(
     # An older version arriving late (webhook after poll) changes nothing.
     assert store.upsert(_rec(1, 10, "positive", t2))
     assert not store.upsert(_rec(1, 10, "neutral", t1))
-    assert store.annotation(1)["label"] == "positive"  # type: ignore[index]
+    ann = store.annotation(1)
+    assert ann is not None and ann["label"] == "positive"
     # A skip is not a vote; a deletion removes the vote.
     assert store.upsert(_rec(4, 11, None, t1, status="skipped"))
-    assert store.example("ev-11")["label"] is None  # type: ignore[index]
+    ex = store.example("ev-11")
+    assert ex is not None and ex["label"] is None
     assert store.delete(2, t2, "webhook") is not None
     assert store.delete(2, t2, "webhook") is None, "deleting twice is a no-op"
     ex = store.example("ev-10")

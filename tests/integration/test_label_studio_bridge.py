@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+import pytest
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
@@ -19,6 +20,7 @@ from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.labels.sink import LabelSink
 from services.labels.store import LabelStore
+from tests.helpers import close_label_studio
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -42,18 +44,19 @@ def _review(run: str, n: int) -> dict[str, Any]:
 
 
 def test_import_is_idempotent_and_annotators_reach_the_store(
-    settings: Settings, redis_server: str, label_studio: str
+    settings: Settings, redis_server: str, label_studio: str, request: pytest.FixtureRequest
 ) -> None:
     run = uuid.uuid4().hex[:6]
     s = settings.override(
         label_studio={"project": f"Eddy bridge {run}"}, redis={"prefix": f"br{run}:"}
     )
     redis = Redis.from_url(s.redis.url, decode_responses=True)
+    request.addfinalizer(redis.close)
     client = LabelStudioClient(s.label_studio)
+    request.addfinalizer(lambda: close_label_studio(client))
     project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
-    assert ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS) == project, (
-        "found again by title"
-    )
+    again = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
+    assert again == project, "found again by title"
     assert client.project_labels(project) == LABELS
     submitter = TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project)
 
@@ -63,8 +66,8 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     assert submitter.submit(reviews).created == 0
     # A crash after Label Studio stored a task but before Eddy recorded it:
     client.import_tasks(project, [task_for_review(_review(run, 5))])
-    again = submitter.submit([_review(run, 5), _review(run, 6)])
-    assert again.created == 1, "the task Label Studio already had is not imported twice"
+    resubmit = submitter.submit([_review(run, 5), _review(run, 6)])
+    assert resubmit.created == 1, "the task Label Studio already had is not imported twice"
     tasks = list(client.tasks_after(project, 0))
     assert sorted(t["data"]["event_id"] for t in tasks) == sorted(f"{run}-{n}" for n in range(7))
 
@@ -89,11 +92,9 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     for event_id, label in gold.items():
         ex = store.example(event_id)
         assert ex is not None and ex["label"] == label and ex["agreement"] == 1.0
-    annotators = {
-        store.annotation(a)["annotator"]  # type: ignore[index]
-        for t in tasks
-        for a in store.task_annotation_ids(int(t["id"]))
-    }
+    stored = [store.annotation(a) for t in tasks for a in store.task_annotation_ids(int(t["id"]))]
+    assert None not in stored
+    annotators = {a["annotator"] for a in stored if a is not None}
     assert annotators == {str(u) for u in pool.user_ids}
     assert store.agreement()["events_with_several_votes"] == pool.stats.overlapped
     assert (

@@ -37,7 +37,7 @@ def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
     holder = ModelHolder(s.model, reg, select_placement("cpu"), ThreadPoolExecutor(1))
 
     async def scenario() -> list[int | None]:
-        seen = [(await holder.wait_ready()).version]
+        seen: list[int | None] = [(await holder.wait_ready()).version]
         v2 = reg.add(broken, meta).version
         reg.set_champion(v2)
         seen.append(getattr(await holder.refresh(force=True), "version", None))

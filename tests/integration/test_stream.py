@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import time
 import uuid
 from collections import Counter
 from typing import Any
@@ -59,6 +58,16 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
         producer.send(
             topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
         )
+    # After each duplicate, a new event (a sentinel) with the duplicate's key: it takes the same
+    # partition of every topic, behind the duplicate, so once the sentinel's prediction is in,
+    # a prediction of the duplicate (had it not been dropped) would be in too.
+    sentinels = [
+        (ch, {**ev, "event_id": f"{run}s-{ch}-{i}"}) for i, (ch, ev) in enumerate(duplicates)
+    ]
+    for ch, ev in sentinels:
+        producer.send(
+            topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
+        )
     producer.flush()
     producer.close()
 
@@ -71,7 +80,9 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
         for t in (topics.predictions, topics.deadletter, topics.review)
     ]
     try:
-        _check(settings, run, readers, valid_ids, bad_payloads)
+        _check(
+            settings, run, readers, valid_ids, {ev["event_id"] for _, ev in sentinels}, bad_payloads
+        )
     finally:
         for reader in readers:
             reader.close()
@@ -82,14 +93,16 @@ def _check(
     run: str,
     readers: list[TopicReader],
     valid_ids: set[str],
+    sentinel_ids: set[str],
     bad_payloads: dict[bytes, str],
 ) -> None:
     topics = Topics.from_settings(settings.kafka)
     preds_reader, dl_reader, review_reader = readers
-    mine = _mine(run)
-    preds = preds_reader.wait_for(
-        lambda rs: len({r["event_id"] for r in rs if mine(r)}) >= len(valid_ids), 240
-    )
+    mine = _mine(run)  # the run's own events; the sentinels' ids start with f"{run}s-"
+    everything = valid_ids | sentinel_ids
+    # Every valid event and every sentinel predicted: the reader has then also read whatever the
+    # duplicates produced (they precede their sentinels in the same partitions).
+    all_preds = preds_reader.wait_for(lambda rs: everything <= {r["event_id"] for r in rs}, 240)
     dls = dl_reader.wait_for(
         lambda rs: (
             sum(1 for r in rs if base64.b64decode(r["original_b64"]) in bad_payloads)
@@ -97,9 +110,9 @@ def _check(
         ),
         60,
     )
-    time.sleep(5)  # anything duplicated would arrive by now
-    preds = [r for r in preds_reader.poll() if mine(r)]
-    reviews = [r for r in review_reader.wait_for(lambda rs: False, 5) if mine(r)]
+    predicted = {r["event_id"] for r in all_preds}
+    assert sentinel_ids <= predicted, "every sentinel is predicted (proof the duplicates passed)"
+    preds = [r for r in all_preds if mine(r)]
 
     counts = Counter(r["event_id"] for r in preds)
     assert set(counts) == valid_ids, "every valid unique event is predicted"
@@ -127,6 +140,17 @@ def _check(
         dict(settings.routing.thresholds),
     )
     expected = {r["event_id"] for r in preds if router.route(r, "now") is not None}
+    # Wait for every expected review and for the reviews of the routed sentinels (each follows
+    # its duplicate's partition), not for a fixed time.
+    routed_sentinels = {
+        r["event_id"]
+        for r in all_preds
+        if r["event_id"] in sentinel_ids and router.route(r, "now") is not None
+    }
+    wanted_reviews = expected | routed_sentinels
+    reviews = review_reader.wait_for(lambda rs: wanted_reviews <= {r["event_id"] for r in rs}, 60)
+    assert routed_sentinels <= {r["event_id"] for r in reviews}, "routed sentinels reviewed"
+    reviews = [r for r in reviews if mine(r)]
     review_counts = Counter(r["event_id"] for r in reviews)
     assert set(review_counts) == expected
     assert not review_counts or max(review_counts.values()) == 1

@@ -32,7 +32,8 @@ def test_labeling_config_is_xml_with_one_choice_per_label() -> None:
     root = ET.fromstring(labeling_config(["neg", 'we"ird', "pos"]))
     choices = [c.attrib["value"] for c in root.iter("Choice")]
     assert choices == ["neg", 'we"ird', "pos"]
-    assert root.find("Choices").attrib["choice"] == "single"  # type: ignore[union-attr]
+    choices_tag = root.find("Choices")
+    assert choices_tag is not None and choices_tag.attrib["choice"] == "single"
     with pytest.raises(ValueError):
         labeling_config([])
 

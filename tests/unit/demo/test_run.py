@@ -2,26 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.demo.report import plot_learning_curve
+import pytest
 
-
-def test_learning_curve_png_is_written(tmp_path: Path) -> None:
-    rows = [
-        {"version": 1, "status": "bootstrap", "labels_used": 0, "accuracy": 0.7, "macro_f1": 0.5},
-        {"version": 2, "status": "promoted", "labels_used": 60, "accuracy": 0.75, "macro_f1": 0.6},
-        {"version": 3, "status": "rejected", "labels_used": 120, "accuracy": 0.7, "macro_f1": 0.5},
-    ]
-    out = tmp_path / "curve.png"
-    plot_learning_curve(rows, out, "test")
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+from services.core.settings import Settings
+from services.demo.run import DemoOptions, demo_settings, load_data
 
 
 def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
-    import pytest
-
-    from services.core.settings import Settings
-    from services.demo.run import DemoOptions, demo_settings, load_data
-
     data = tmp_path / "intents.csv"
     rows = ["text,label"] + [
         f"message number {i},{['refund', 'delay', 'praise'][i % 3]}" for i in range(60)

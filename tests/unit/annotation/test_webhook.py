@@ -1,53 +1,21 @@
-"""Registry history / promote / rollback on a temp dir, and the webhook's HTTP contract with
-an in-memory sink (pure logic of the receiver; the real one is in tests/e2e/test_loop.py)."""
+"""The webhook's HTTP contract with an in-memory sink (pure logic of the receiver; the real
+one is in tests/e2e/test_loop.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
 from fastapi.testclient import TestClient
 
 from services.annotation.client import SECRET_HEADER
 from services.annotation.webhook import PATH, create_webhook_app
 from services.core.settings import LabelStudioSettings
 from services.labels.records import AnnotationRecord
-from services.registry.rollout import change_champion, history, promote, rollback
-from services.registry.store import ModelRegistry, RegistryError
+from services.labels.sink import LabelSink
 
 
-def _registry(tmp_path: Path, n: int) -> ModelRegistry:
-    reg = ModelRegistry(tmp_path / "models")
-    for _ in range(n):
-        reg.add(lambda d: (d / "weights").write_text("x"), {"labels": ["a", "b"]})
-    return reg
+class MemorySink(LabelSink):
+    """A LabelSink that keeps what it is given in memory instead of Redis."""
 
-
-def test_promote_and_rollback_follow_history(tmp_path: Path) -> None:
-    reg = _registry(tmp_path, 3)
-    events: list[dict[str, Any]] = []
-    change_champion(reg, 1, "bootstrapped", "seed", events.append)
-    promote(reg, 2, "gate passed", events.append)
-    promote(reg, 3, "gate passed", events.append)
-    assert reg.champion_version() == 3
-    ev = rollback(reg, publish=events.append)
-    assert (ev["type"], ev["version"], ev["previous_version"]) == ("rolled_back", 2, 3)
-    assert reg.champion_version() == 2
-    ev = rollback(reg, publish=events.append)
-    assert ev["version"] == 1
-    with pytest.raises(RegistryError, match="no earlier champion"):
-        rollback(reg)
-    with pytest.raises(RegistryError, match="already the champion"):
-        promote(reg, 1, "again")
-    with pytest.raises(RegistryError, match="not found"):
-        promote(reg, 9, "missing")
-    assert [e["type"] for e in history(reg)] == [e["type"] for e in events]
-    assert reg.get(1).meta["champion_since"]
-
-
-class MemorySink:
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # no store: put and delete below never touch one
         self.recs: list[AnnotationRecord] = []
         self.deleted: list[int] = []
 
@@ -61,9 +29,9 @@ class MemorySink:
 
 
 def test_webhook_requires_secret_and_handles_actions() -> None:
-    s = LabelStudioSettings(webhook_secret="s3cret")  # type: ignore[arg-type]
+    s = LabelStudioSettings(webhook_secret="s3cret")
     sink = MemorySink()
-    app = create_webhook_app(s, lambda: sink)  # type: ignore[arg-type, return-value]
+    app = create_webhook_app(s, lambda: sink)
     with TestClient(app) as http:
         assert http.post(PATH, json={"action": "ANNOTATION_CREATED"}).status_code == 401
         bad = http.post(PATH, json={}, headers={SECRET_HEADER: "wrong"})
