@@ -24,6 +24,7 @@ from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.registry.rollout import ModelEvents
+from services.training.evaluation import refresh
 from services.training.incremental import train_once
 
 log = logging.getLogger("eddy.trainer")
@@ -61,6 +62,14 @@ class TrainerJobs:
             self.counts[run.outcome] += 1
         else:
             log.info("no training: %s", run.trigger)
+        self.evaluate()
+
+    def evaluate(self) -> None:
+        """Every version on the (possibly grown) evaluation set; the champion's estimate."""
+        try:
+            refresh(self.settings, self.redis, say=log.info)
+        except Exception:
+            log.exception("evaluation failed")
 
     def heartbeat(self) -> None:
         key = f"{self.settings.redis.prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from services.cli import bench, demo, events, loop, models, stack, status  # noqa: F401
+from services.cli import bench, demo, events, loop, models, simulate, stack, status  # noqa: F401
 from services.cli.app import app, console
 
 

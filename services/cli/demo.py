@@ -70,17 +70,29 @@ def demo(
     except KeyboardInterrupt:
         console.print("interrupted; everything stopped")
         raise typer.Exit(130) from None
-    table = Table("version", "status", "held-out acc", "macro-F1", "labels", "champion")
+    table = Table(
+        "version", "recipe", "status", "held-out acc", "macro-F1", "eval-set acc", "labels",
+        "champion",
+    )  # fmt: skip
     for r in result["versions"]:
+        ev = r["eval_set"] or {}
         table.add_row(
             f"v{r['version']}",
+            str(r["recipe"] or "-"),
             str(r["status"]),
             f"{r['accuracy']:.3f}",
             f"{r['macro_f1']:.3f}",
+            f"{ev['accuracy']:.3f}" if ev else "-",
             str(r["labels_used"]),
             "yes" if r["champion"] else "",
         )
     out.print(table)
+    d = result["decisions"]
+    out.print(
+        f"gate decisions checked on the held-out set: {len(d['runs'])}, wrong by more than "
+        f"{d['margin']:.0%}: {d['wrong']}",
+        highlight=False,
+    )
     first, champ = result["versions"][0], next(r for r in result["versions"] if r["champion"])
     out.print(
         f"champion v{champ['version']}: held-out accuracy {champ['accuracy']:.3f} vs "

@@ -119,6 +119,37 @@ def train(
     else:
         out.print(
             f"v{run.challenger_version} {run.outcome.upper()} "
-            f"(champion was v{run.champion_version}): {'; '.join(run.reasons)}",
+            f"(champion was v{run.champion_version}, recipe {run.recipe}): "
+            f"{'; '.join(run.reasons)}",
+            highlight=False,
+        )
+
+
+@app.command()
+def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
+    """Score every version on the evaluation set (every audit label, plus the seed holdout
+    while audits are few) and the champion per channel; the trainer does this after each
+    run. `eddy versions` and `eddy status` show the result."""
+    from services.core import redis_sync
+    from services.training.evaluation import refresh
+
+    s = settings(data_dir)
+    redis = redis_sync.connect(s.redis)
+    try:
+        doc = refresh(s, redis, say=say)
+    finally:
+        redis.close()
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    out.print(
+        f"evaluation set: {doc['size']} examples ({doc['audit']} audit + {doc['seed']} seed); "
+        f"{len(doc['versions'])} version(s) scored",
+        highlight=False,
+    )
+    for channel, est in (doc.get("champion_estimate") or {}).items():
+        out.print(
+            f"champion v{doc['champion']} on {channel}: accuracy {est['estimate']:.3f} "
+            f"[{est['low']:.3f}, {est['high']:.3f}] (95% Wilson, n={est['n']})",
             highlight=False,
         )

@@ -41,31 +41,50 @@ def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], No
 def bootstrap(
     seed: Path = typer.Option(..., "--seed", help="CSV or JSONL with text and label columns."),
     data_dir: Path | None = DataDir,
-    epochs: int | None = typer.Option(None, help="Default EDDY_BOOTSTRAP_EPOCHS (3)."),
+    epochs: int | None = typer.Option(None, help="Default EDDY_BOOTSTRAP_EPOCHS (8)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace an existing champion, and make the model champion even if it is no use.",
+    ),
 ) -> None:
-    """Train model version 1 from a labelled seed file and make it the champion."""
+    """Train a model from a labelled seed file and make it the champion: only if no champion
+    exists yet, and only if it is useful (not one class for everything, better than the
+    majority class on the seed holdout), unless --force."""
     from services.training.bootstrap import bootstrap as run_bootstrap
     from services.training.examples import DatasetError
 
     s = settings(data_dir, trainer={"bootstrap_epochs": epochs})
     with training_progress(console, "training") as on_step:
         try:
-            result = run_bootstrap(s, seed, on_step)
+            result = run_bootstrap(s, seed, on_step, force=force)
         except (DatasetError, ValueError, RuntimeError) as exc:
             raise fail("bootstrap failed", exc) from None
     m = result.metrics
-    say(
-        f"model v{result.ref.version} is champion ({result.ref.path}); "
-        f"train {result.train_size}, holdout {result.holdout_size}"
-        + (f", holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}" if m else "")
-    )
+    scores = f", holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}" if m else ""
+    sizes = f"train {result.train_size}, holdout {result.holdout_size}{scores}"
+    for problem in result.problems:
+        console.print(f"[bold red]WARNING:[/bold red] {problem}", soft_wrap=True)
+    if not result.champion:
+        raise fail(
+            f"v{result.ref.version} is not champion",
+            f"the model is no use ({sizes}); give the seed more examples per class or change "
+            "EDDY_BOOTSTRAP_EPOCHS / EDDY_BOOTSTRAP_LR, or accept it with --force",
+        )
+    if m is None:
+        say("note: no seed holdout (too few examples per class): the model's use is unchecked")
+    say(f"model v{result.ref.version} is champion ({result.ref.path}); {sizes}")
 
 
-def version_rows(models_dir: Path) -> list[dict[str, Any]]:
+def version_rows(models_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One row per version, and the evaluation document their ``eval`` scores come from."""
     from services.registry.store import ModelRegistry
+    from services.training.evaluation import evaluation_of
 
     reg = ModelRegistry(models_dir)
     champ = reg.champion_version()
+    evaluation = evaluation_of(reg)
+    scores = evaluation.get("versions", {})
     rows = []
     for v in reg.versions():
         m = reg.get(v).meta
@@ -76,31 +95,57 @@ def version_rows(models_dir: Path) -> list[dict[str, Any]]:
                 "parent": m.get("parent"),
                 "kind": m.get("kind"),
                 "status": "champion" if v == champ else m.get("status", "-"),
+                "eval": scores.get(str(v)),
                 "accuracy": metrics.get("accuracy"),
                 "macro_f1": metrics.get("macro_f1"),
                 "labels_used": m.get("labels_used", 0),
+                "recipe": (m.get("recipe") or {}).get("name"),
                 "created_at": m.get("created_at"),
                 "decision": "; ".join(m.get("decision") or []),
+                "gate": m.get("gate"),
             }
         )
-    return rows
+    return rows, evaluation
 
 
 @app.command()
 def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
-    """List model versions with lineage, status, metrics and labels used."""
-    rows = version_rows(settings(data_dir).stack.models_dir)
+    """List model versions with lineage, status, labels used, and each version's score on
+    the one evaluation set they all share (audit labels; re-scored when it grows), besides
+    the gate's figures from its own run."""
+    rows, evaluation = version_rows(settings(data_dir).stack.models_dir)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table("version", "parent", "kind", "status", "accuracy", "macro-F1", "labels")
+    table = Table(
+        "version", "parent", "kind", "recipe", "status", "eval acc", "eval F1", "gate acc",
+        "labels",
+    )  # fmt: skip
+
+    def f3(x: Any) -> str:
+        return f"{x:.3f}" if isinstance(x, int | float) else "-"
+
     for r in rows:
+        ev = r["eval"] or {}
         table.add_row(
-            *(str(r[k]) for k in ("version", "parent", "kind", "status")),
-            *(f"{r[k]:.3f}" if r[k] is not None else "-" for k in ("accuracy", "macro_f1")),
+            *(str(r[k] if r[k] is not None else "-") for k in ("version", "parent", "kind")),
+            str(r["recipe"] or "-"),
+            str(r["status"]),
+            f3(ev.get("accuracy")),
+            f3(ev.get("macro_f1")),
+            f3(r["accuracy"]),
             str(r["labels_used"]),
         )
     out.print(table if rows else "no model versions yet")
+    if evaluation:
+        out.print(
+            f"evaluation set: {evaluation['size']} examples ({evaluation['audit']} audit + "
+            f"{evaluation['seed']} seed holdout), the same for every version; gate acc is each "
+            "run's own holdout",
+            highlight=False,
+        )
+    elif rows:
+        out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
 
 
 @app.command()

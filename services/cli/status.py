@@ -24,9 +24,12 @@ def status_report(s: Settings) -> dict[str, Any]:
     from services.labels.store import LabelStore
     from services.ops.heartbeats import workers_alive
     from services.registry.store import ModelRegistry
+    from services.training.evaluation import evaluation_of
     from services.training.runs import recent_runs
 
-    champ = ModelRegistry(s.stack.models_dir).champion()
+    registry = ModelRegistry(s.stack.models_dir)
+    champ = registry.champion()
+    evaluation = evaluation_of(registry)
     alive = workers_alive(s.redis)
     client = redis_sync.connect(s.redis)
     try:
@@ -41,6 +44,10 @@ def status_report(s: Settings) -> dict[str, Any]:
             "version": champ.version,
             "labels": champ.labels,
             "holdout_accuracy": (champ.meta.get("metrics") or {}).get("accuracy"),
+            "evaluation": (evaluation.get("versions") or {}).get(str(champ.version)),
+            "estimate": evaluation.get("champion_estimate")
+            if evaluation.get("champion") == champ.version
+            else None,
         },
         "workers": alive,
         "missing_roles": [r for r in expected_roles(s) if r not in alive],
@@ -59,10 +66,13 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         raise typer.Exit(1 if report["missing_roles"] else 0)
     champ = report["champion"]
     if champ:
-        out.print(
-            f"champion: v{champ['version']} labels={champ['labels']} "
-            f"holdout accuracy={champ['holdout_accuracy']}"
-        )
+        out.print(f"champion: v{champ['version']} labels={champ['labels']}", highlight=False)
+        for channel, est in (champ["estimate"] or {}).items():
+            out.print(
+                f"  accuracy on audited {channel} traffic: {est['estimate']:.3f} "
+                f"[{est['low']:.3f}, {est['high']:.3f}] (n={est['n']})",
+                highlight=False,
+            )
     else:
         out.print("champion: none (run `eddy bootstrap --seed FILE`)")
     alive = report["workers"]

@@ -12,51 +12,80 @@ from services.model.device import Placement
 from services.model.train import evaluate
 from services.registry.rollout import history
 from services.registry.store import ModelRegistry
+from services.training.evaluation import evaluation_of
 from services.training.examples import Example
 
 
 def version_rows(
-    registry: ModelRegistry, eval_set: list[Example], placement: Placement
+    registry: ModelRegistry, held_out: list[Example], placement: Placement
 ) -> list[dict[str, Any]]:
+    """Every version scored on the demo's held-out examples (which no model saw), beside its
+    score on the loop's own evaluation set (audit labels) and the gate's figures."""
     champion = registry.champion_version()
     promoted_at = {
         e["version"]: e["at"]
         for e in history(registry)
         if e["type"] in ("promoted", "bootstrapped")
     }
-    texts, gold = [e.text for e in eval_set], [e.label for e in eval_set]
+    evaluation = evaluation_of(registry)
+    texts, gold = [e.text for e in held_out], [e.label for e in held_out]
     rows: list[dict[str, Any]] = []
-    cumulative: dict[int, int] = {}
     for v in registry.versions():
         ref = registry.get(v)
         meta = ref.meta
         clf = TextClassifier.load(ref.path, placement, version=v)
         m = evaluate(clf, texts, gold)
-        new = int((meta.get("data") or {}).get("new", 0)) if meta.get("kind") != "bootstrap" else 0
-        parent = meta.get("parent")
-        cumulative[v] = new + (cumulative.get(parent, 0) if parent else 0)
+        bootstrap = meta.get("kind") == "bootstrap"
         rows.append(
             {
                 "version": v,
-                "parent": parent,
+                "parent": meta.get("parent"),
                 "kind": meta.get("kind"),
+                "recipe": (meta.get("recipe") or {}).get("name"),
                 "accuracy": m.accuracy,
                 "macro_f1": m.macro_f1,
-                "labels_used": cumulative[v],
-                "labels_in_run": int(meta.get("labels_used", 0)),
-                "seed_examples": (meta.get("data") or {}).get("train")
-                if meta.get("kind") == "bootstrap"
-                else None,
+                "eval_set": (evaluation.get("versions") or {}).get(str(v)),
+                "labels_used": 0 if bootstrap else int(meta.get("labels_used", 0)),
+                "seed_examples": (meta.get("data") or {}).get("train") if bootstrap else None,
                 "champion": v == champion,
-                "status": "bootstrap" if meta.get("kind") == "bootstrap" else meta.get("status"),
+                "status": "bootstrap" if bootstrap else meta.get("status"),
                 "promoted_at": promoted_at.get(v),
                 "decision": meta.get("decision"),
+                "gate": meta.get("gate"),
                 "gate_metrics": meta.get("metrics"),
                 "gate_champion_metrics": meta.get("champion_metrics"),
                 "train_s": (meta.get("timings") or {}).get("train_s"),
             }
         )
     return rows
+
+
+def decisions(rows: list[dict[str, Any]], margin: float = 0.02) -> dict[str, Any]:
+    """Every gate decision checked against the held-out set: a promotion of a challenger worse
+    than its champion by more than ``margin``, or a rejection of one better by more, is wrong."""
+    by_version = {r["version"]: r for r in rows}
+    out = []
+    for r in rows:
+        champ_v = (r.get("gate_champion_metrics") or {}).get("version")
+        if r["kind"] != "incremental" or champ_v not in by_version:
+            continue
+        diff = r["accuracy"] - by_version[champ_v]["accuracy"]
+        promoted = r["status"] == "promoted"
+        wrong = (promoted and diff < -margin) or (not promoted and diff > margin)
+        out.append(
+            {
+                "challenger": r["version"],
+                "champion": champ_v,
+                "decision": r["status"],
+                "held_out_diff": round(diff, 4),
+                "wrong": wrong,
+            }
+        )
+    return {
+        "margin": margin,
+        "runs": out,
+        "wrong": sum(d["wrong"] for d in out),
+    }
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:

@@ -18,6 +18,10 @@ from transformers import (
 from services.model.batching import length_sorted_chunks, restore_order
 from services.model.device import Placement
 
+# Weights live in fp32 whatever the checkpoint holds (transformers loads a half-precision
+# checkpoint as half): training needs fp32 master weights; inference autocasts on CUDA.
+FP32 = torch.float32
+
 
 @dataclass
 class TextClassifier:
@@ -45,13 +49,14 @@ class TextClassifier:
             model = AutoModelForSequenceClassification.from_pretrained(
                 str(path),
                 local_files_only=True,
+                dtype=FP32,
                 num_labels=len(labels),
                 id2label=dict(enumerate(labels)),
                 label2id={lab: i for i, lab in enumerate(labels)},
             )
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
-                str(path), local_files_only=True
+                str(path), local_files_only=True, dtype=FP32
             )
         id2label = model.config.id2label
         label_list = [str(id2label[i]) for i in range(len(id2label))]

@@ -103,9 +103,13 @@ def fine_tune(
     return TrainResult(step, len(texts), time.perf_counter() - start, loss_val)
 
 
+def predict_labels(clf: TextClassifier, texts: Sequence[str], chunk_size: int = 64) -> list[str]:
+    """The most probable label of each text."""
+    probs = clf.predict_proba(texts, chunk_size=chunk_size)
+    return [clf.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
+
+
 def evaluate(
     clf: TextClassifier, texts: Sequence[str], labels: Sequence[str], chunk_size: int = 64
 ) -> Metrics:
-    probs = clf.predict_proba(texts, chunk_size=chunk_size)
-    pred = [clf.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
-    return compute_metrics(list(labels), pred, clf.labels)
+    return compute_metrics(list(labels), predict_labels(clf, texts, chunk_size), clf.labels)

@@ -4,17 +4,18 @@ alive. Each process writes ``<prefix>workers:<role>:<host>:<pid>`` every 2 s wit
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import redis as redis_sync
 
 from services.core.settings import RedisSettings
 
 
-def workers_alive(redis: RedisSettings) -> dict[str, dict[str, object]]:
+def workers_alive(redis: RedisSettings) -> dict[str, dict[str, Any]]:
     """Latest heartbeat per worker role (from Redis)."""
     client = redis_sync.Redis.from_url(redis.url, decode_responses=True, socket_timeout=2)
     try:
-        out: dict[str, dict[str, object]] = {}
+        out: dict[str, dict[str, Any]] = {}
         for key in client.scan_iter(f"{redis.prefix}workers:*", count=100):
             raw = client.get(key)
             if raw:

@@ -108,6 +108,15 @@ class ModelRegistry:
         self.get(version)  # must exist
         self._atomic_write(self.root / "CHAMPION", f"{version}\n")
 
+    def read_json(self, name: str) -> dict[str, Any] | None:
+        """A registry-wide JSON document (e.g. the evaluation scores), or None."""
+        path = self.root / name
+        return dict(json.loads(path.read_text())) if path.is_file() else None
+
+    def write_json(self, name: str, doc: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._atomic_write(self.root / name, json.dumps(doc, indent=2, sort_keys=True))
+
     def _atomic_write(self, path: Path, text: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         with os.fdopen(fd, "w") as f:

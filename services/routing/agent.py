@@ -1,8 +1,10 @@
-"""The route agent: predictions.v1 -> review.v1 for the cases worth a human's time."""
+"""The route agent: predictions.v1 -> review.v1 for the cases worth a human's time, plus the
+audit sample (a uniformly random share of traffic, whatever the model's confidence)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -11,6 +13,8 @@ import faust
 from services.core.dedupe import Deduper
 from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
+from services.labels.audit import audit_hour_key, audit_key
+from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.runtime.context import WorkerContext
@@ -27,26 +31,52 @@ def register(ctx: WorkerContext) -> None:
         s.routing.threshold,
         dict(s.routing.thresholds),
     )
+    policy = AuditPolicy(s.routing.audit_share, s.routing.audit_floor_per_hour)
+    prefix = s.redis.prefix
+
+    async def audited_this_hour(channel: str) -> int:
+        if policy.floor_per_hour == 0:
+            return 0  # no floor: the share alone decides, no counter to read
+        raw = await ctx.redis().get(audit_hour_key(prefix, channel, hour_bucket(time.time())))
+        return int(raw or 0)
+
+    async def record_audit(event_id: str, channel: str) -> None:
+        # Before the review is sent: a label must never arrive for an audit event the trainer
+        # does not know is one.
+        r = ctx.redis()
+        await r.hset(audit_key(prefix), event_id, channel)
+        count_key = audit_hour_key(prefix, channel, hour_bucket(time.time()))
+        await r.incr(count_key)
+        await r.expire(count_key, 7200)
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
-        deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
+        deduper = Deduper(ctx.redis(), prefix, s.redis.dedupe_ttl_s)
         async for event in stream.events():
             pred = await ctx.decode(event, "prediction")
             if pred is None:
                 continue
-            review = router.route(pred, utc_now_iso())
+            event_id, channel = str(pred["event_id"]), str(pred["channel"])
+            if policy.sampled(event_id):
+                audit = True
+            elif policy.floor_per_hour:
+                count = await retry_forever(partial(audited_this_hour, channel), "audit count")
+                audit = policy.decide(event_id, count)
+            else:
+                audit = False
+            review = router.route(pred, utc_now_iso(), audit=audit)
             if review is None:
                 ctx.metrics.inc("confident")
                 continue
-            scope_id = f"{pred['channel']}:{pred['event_id']}"
             token = ctx.position(event).token()
             first = await retry_forever(
-                partial(deduper.first_time, "review", scope_id, token), "dedupe"
+                partial(deduper.first_time, "review", f"{channel}:{event_id}", token), "dedupe"
             )
             if not first:
                 ctx.metrics.inc("duplicate")
                 continue
+            if audit:
+                await retry_forever(partial(record_audit, event_id, channel), "audit record")
             await out.send(key=event.key, value=dumps(review))
-            ctx.metrics.inc("routed")
+            ctx.metrics.inc("audit" if audit else "routed")
 
     ctx.app.agent(source, name="route", concurrency=1)(route_agent)

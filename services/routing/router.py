@@ -18,12 +18,15 @@ class Router:
     def threshold_for(self, channel: str) -> float:
         return self.thresholds.get(channel, self.default_threshold)
 
-    def route(self, prediction: Mapping[str, Any], now: str) -> dict[str, Any] | None:
-        """The review request for ``prediction`` if it is worth a human's time, else None."""
+    def route(
+        self, prediction: Mapping[str, Any], now: str, audit: bool = False
+    ) -> dict[str, Any] | None:
+        """The review request for ``prediction`` if it is worth a human's time (or is an
+        audit sample, whatever its score), else None."""
         probs = [float(p) for p in prediction["probs"].values()]
         score = self.strategy.score(probs, str(prediction["event_id"]))
         threshold = self.threshold_for(str(prediction["channel"]))
-        if score < threshold:
+        if score < threshold and not audit:
             return None
         review = {
             k: prediction[k]
@@ -42,6 +45,10 @@ class Router:
             if k in prediction:
                 review[k] = prediction[k]
         review.update(
-            strategy=self.strategy.name, score=round(score, 6), threshold=threshold, routed_at=now
+            strategy=self.strategy.name,
+            score=round(score, 6),
+            threshold=threshold,
+            routed_at=now,
+            sample="audit" if audit else "routed",
         )
         return review

@@ -12,14 +12,27 @@ from services.ingest.redact import redact
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.metrics import Metrics
-from services.model.train import ProgressFn, TrainConfig, evaluate, fine_tune, seed_everything
+from services.model.metrics import Metrics, compute_metrics
+from services.model.train import (
+    ProgressFn,
+    TrainConfig,
+    TrainResult,
+    fine_tune,
+    predict_labels,
+    seed_everything,
+)
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example, label_set, read_examples, stratified_split
+from services.training.gate import majority_baseline
 from services.training.metadata import model_metadata
 
 SEED_HOLDOUT_FILE = "seed_holdout.jsonl"
+SEED_TRAIN_FILE = "seed_train.jsonl"
+
+
+class BootstrapRefused(RuntimeError):
+    """A champion exists: bootstrapping again would replace it."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,58 @@ class BootstrapResult:
     metrics: Metrics | None
     train_size: int
     holdout_size: int
+    problems: list[str]  # why the model is not useful (empty: it is)
+    champion: bool  # it became the champion
+
+
+@dataclass(frozen=True)
+class FromBase:
+    clf: TextClassifier
+    cfg: TrainConfig
+    result: TrainResult
+
+
+def train_from_base(
+    settings: Settings,
+    labels: list[str],
+    train: list[Example],
+    progress: ProgressFn | None = None,
+    version: int = 0,
+) -> FromBase:
+    """The base encoder with a new head, fine-tuned on ``train`` (bootstrap and rebuild)."""
+    t = settings.trainer
+    placement = select_placement(settings.model.device, settings.model.precision)
+    # The new classification head is initialised randomly at load: seed before it, or two
+    # runs on the same data differ.
+    seed_everything(t.seed)
+    clf = TextClassifier.load(
+        base_model_path(settings.model.base_model),
+        placement,
+        labels=labels,
+        max_length=settings.model.max_length,
+        version=version,
+    )
+    cfg = TrainConfig(
+        epochs=t.bootstrap_epochs, batch_size=t.batch_size, lr=t.bootstrap_lr, seed=t.seed
+    )
+    result = fine_tune(clf, [e.text for e in train], [e.label for e in train], cfg, progress)
+    return FromBase(clf, cfg, result)
+
+
+def usefulness_problems(gold: list[str], pred: list[str]) -> list[str]:
+    """Why a model is no use on its holdout: one class for everything, or no better than
+    always answering the majority class. Empty when it is useful (or nothing to judge on)."""
+    if not gold:
+        return []
+    out = []
+    predicted = set(pred)
+    if len(predicted) == 1:
+        out.append(f"it predicts one class ({next(iter(predicted))!r}) for every holdout example")
+    acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+    base = majority_baseline(gold)
+    if acc <= base:
+        out.append(f"holdout accuracy {acc:.3f} is no better than the majority class ({base:.3f})")
+    return out
 
 
 def bootstrap(
@@ -36,8 +101,19 @@ def bootstrap(
     progress: ProgressFn | None = None,
     examples: list[Example] | None = None,
     publish: Publish | None = None,
+    force: bool = False,
 ) -> BootstrapResult:
+    """Train v1 (or the next version) from the seed; it becomes champion only if useful (or
+    ``force``), and only if there is no champion yet (or ``force``)."""
     started = time.perf_counter()
+    models_dir = settings.stack.models_dir
+    registry = ModelRegistry(models_dir)
+    current = registry.champion_version()
+    if current is not None and not force:
+        raise BootstrapRefused(
+            f"{models_dir} already has a champion (v{current}); `eddy bootstrap --force` "
+            "trains a new one from the seed and makes it champion"
+        )
     raw = examples if examples is not None else read_examples(seed_file)
     # Train on the same redacted text the stream will serve.
     data = [Example(redact(e.text).text, e.label) for e in raw]
@@ -46,50 +122,52 @@ def bootstrap(
         raise ValueError(f"need at least 2 labels to train a classifier, found {labels}")
     t = settings.trainer
     train, hold = stratified_split(data, t.bootstrap_holdout_fraction, t.seed)
-    placement = select_placement(settings.model.device, settings.model.precision)
-    # The new classification head is initialised randomly at load: seed before it, or two
-    # bootstraps of the same data differ.
-    seed_everything(t.seed)
-    clf = TextClassifier.load(
-        base_model_path(settings.model.base_model),
-        placement,
-        labels=labels,
-        max_length=settings.model.max_length,
-        version=1,
-    )
-    cfg = TrainConfig(
-        epochs=t.bootstrap_epochs, batch_size=t.batch_size, lr=t.bootstrap_lr, seed=t.seed
-    )
-    result = fine_tune(clf, [e.text for e in train], [e.label for e in train], cfg, progress)
-    metrics = evaluate(clf, [e.text for e in hold], [e.label for e in hold]) if hold else None
+    fb = train_from_base(settings, labels, train, progress, version=1)
+    gold = [e.label for e in hold]
+    pred = predict_labels(fb.clf, [e.text for e in hold]) if hold else []
+    metrics = compute_metrics(gold, pred, labels) if hold else None
+    problems = usefulness_problems(gold, pred)
+    champion = force or not problems
     meta = model_metadata(
         kind="bootstrap",
         parent=None,
         labels=labels,
         train_labels=[e.label for e in train],
-        cfg=cfg,
-        result=result,
+        cfg=fb.cfg,
+        result=fb.result,
         metrics=metrics,
-        placement=placement,
+        placement=fb.clf.placement,
         max_length=settings.model.max_length,
         total_s=time.perf_counter() - started,
         data={"train": len(train), "holdout": len(hold)},
         seed_file=str(seed_file),
+        recipe={"name": "bootstrap", "reason": "from the base encoder on the seed"},
+        status="bootstrap" if champion else "rejected",
+        decision=problems or ["useful on the seed holdout"],
     )
-    models_dir = settings.stack.models_dir
-    registry = ModelRegistry(models_dir)
-    ref = registry.add(clf.save, meta)
-    change_champion(
-        registry, ref.version, "bootstrapped", f"bootstrap from {seed_file.name}", publish
-    )
-    # The seed holdout is kept for later champion/challenger comparisons.
-    with (models_dir / SEED_HOLDOUT_FILE).open("w", encoding="utf-8") as f:
-        for e in hold:
+    ref = registry.add(fb.clf.save, meta)
+    if champion:
+        change_champion(
+            registry, ref.version, "bootstrapped", f"bootstrap from {seed_file.name}", publish
+        )
+        # The seed is kept: its holdout joins the evaluation set while audit labels are few,
+        # and a rebuild trains on its training part again.
+        write_examples(models_dir / SEED_HOLDOUT_FILE, hold)
+        write_examples(models_dir / SEED_TRAIN_FILE, train)
+    return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion)
+
+
+def write_examples(path: Path, examples: list[Example]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for e in examples:
             f.write(json.dumps({"text": e.text, "label": e.label}) + "\n")
-    return BootstrapResult(ref, metrics, len(train), len(hold))
+
+
+def read_seed(models_dir: Path, name: str) -> list[Example]:
+    """Seed examples bootstrap kept (empty if there are none)."""
+    path = models_dir / name
+    return read_examples(path) if path.is_file() and path.stat().st_size else []
 
 
 def seed_holdout(models_dir: Path) -> list[Example]:
-    """The seed examples bootstrap kept out of training (empty if there are none)."""
-    path = models_dir / SEED_HOLDOUT_FILE
-    return read_examples(path) if path.is_file() and path.stat().st_size else []
+    return read_seed(models_dir, SEED_HOLDOUT_FILE)

@@ -1,37 +1,40 @@
 """Building a training run's data from the label store. Pure logic.
 
-- A fixed share of human labels, chosen by a hash of the event id, is holdout forever: the
-  same event is holdout in every run, so no model ever trains on what gates it.
-- New labels = labelled, not holdout, not used by an earlier run.
+- Audit labels (a uniformly random sample of traffic, see services.routing.audit) are never
+  trained on: they are the gate's holdout and the evaluation set.
+- New labels = routed labels not used by an earlier run.
 - Replay = a seeded sample of earlier labels, so fine-tuning on the new ones does not forget.
+- Oldest = the earliest labels the champion learned from: the gate checks they are not forgotten.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from services.labels.records import LabelledExample
 from services.training.examples import Example
 
 
-def in_holdout(event_id: str, percent: int) -> bool:
-    digest = hashlib.sha256(event_id.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < percent
-
-
 @dataclass(frozen=True)
 class RunData:
     new: list[LabelledExample]
     replay: list[LabelledExample]
-    holdout: list[LabelledExample]
+    audit: list[LabelledExample]
+    earlier: list[LabelledExample]
+    oldest: list[LabelledExample]
     skipped_unknown_label: int
 
     @property
     def train(self) -> list[Example]:
+        """What a warm run trains on: the new labels plus the replay sample."""
         return [Example(e.text, e.label) for e in [*self.new, *self.replay]]
+
+    @property
+    def every_label(self) -> list[Example]:
+        """What a rebuild trains on (with the seed): every routed label so far."""
+        return [Example(e.text, e.label) for e in [*self.earlier, *self.new]]
 
     @property
     def oldest_new(self) -> float | None:
@@ -42,15 +45,17 @@ def build_run_data(
     labelled: Sequence[LabelledExample],
     used: set[str],
     label_set: Sequence[str],
-    holdout_percent: int,
+    audit_ids: Collection[str],
     replay_size: int,
     seed: int,
+    forget_size: int = 100,
 ) -> RunData:
     known = set(label_set)
     usable = [e for e in labelled if e.label in known]
-    holdout = [e for e in usable if in_holdout(e.event_id, holdout_percent)]
-    trainable = [e for e in usable if not in_holdout(e.event_id, holdout_percent)]
+    audit = sorted((e for e in usable if e.event_id in audit_ids), key=lambda e: e.event_id)
+    trainable = [e for e in usable if e.event_id not in audit_ids]
     new = [e for e in trainable if e.event_id not in used]
     earlier = sorted((e for e in trainable if e.event_id in used), key=lambda e: e.event_id)
     replay = random.Random(seed).sample(earlier, min(replay_size, len(earlier)))
-    return RunData(new, replay, holdout, len(labelled) - len(usable))
+    oldest = sorted(earlier, key=lambda e: (e.first_resolved, e.event_id))[:forget_size]
+    return RunData(new, replay, audit, earlier, oldest, len(labelled) - len(usable))

@@ -1,33 +1,45 @@
-"""One training run, as named steps: plan (trigger and data) -> train -> evaluate and gate ->
-record. Blocking; runs in the trainer process (never in a worker or a webhook), one at a time
-under a Redis lock whose short TTL every training step renews."""
+"""One training run, as named steps: plan (trigger, data, recipe) -> train -> evaluate and gate
+-> record. Blocking; runs in the trainer process (never in a worker or a webhook), one at a time
+under a Redis lock whose short TTL every training step renews. ``run_once`` is the run itself,
+on any label source: the trainer gives it the Redis label store, `eddy simulate` an in-memory
+one, so both run the same code."""
 
 from __future__ import annotations
 
 import copy
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import torch
-from redis import Redis
 
 from services.core import redis_sync
 from services.core.records import utc_now_iso
 from services.core.settings import GateSettings, Settings
+from services.labels.audit import AuditSet
+from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.metrics import Metrics
-from services.model.train import ProgressFn, TrainConfig, TrainResult, evaluate, fine_tune
+from services.model.metrics import Metrics, compute_metrics
+from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune, predict_labels
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
-from services.training.bootstrap import seed_holdout
+from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout, train_from_base
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
-from services.training.gate import Decision, GateConfig, promote_if_better
+from services.training.gate import (
+    Decision,
+    Forgetting,
+    GateConfig,
+    majority_baseline,
+    promote_if_better,
+)
 from services.training.metadata import model_metadata
+from services.training.paired import compare
+from services.training.recipe import Recipe, choose_recipe
 from services.training.runs import RunRecord, save_run
 from services.training.triggers import Trigger, should_train
 
@@ -35,18 +47,25 @@ Say = Callable[[str], None]
 LOCK_TTL_S = 300
 
 
+class LabelSource(Protocol):
+    def labelled(self) -> list[LabelledExample]: ...
+    def used(self) -> set[str]: ...
+    def mark_used(self, event_ids: list[str]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What a run would train on and be judged on."""
+    """What a run would train on, how, and what it would be judged on."""
 
     champion: ModelRef
     data: RunData
     trigger: Trigger
-    seed_holdout: list[Example]
+    recipe: Recipe
+    seed_holdout: list[Example]  # joins the audit labels while they are few
 
     @property
     def holdout(self) -> list[Example]:
-        return [Example(e.text, e.label) for e in self.data.holdout] + self.seed_holdout
+        return [Example(e.text, e.label) for e in self.data.audit] + self.seed_holdout
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,7 @@ class Trained:
     challenger: TextClassifier
     cfg: TrainConfig
     result: TrainResult
+    examples: list[Example]
 
 
 @dataclass(frozen=True)
@@ -64,50 +84,102 @@ class Judgement:
     decision: Decision
 
 
-def plan_run(settings: Settings, store: LabelStore, force: bool) -> Plan:
-    """Step 1: the champion, the run's data (new, replay, holdout) and whether to train."""
-    champ = ModelRegistry(settings.stack.models_dir).champion()
+def plan_run(
+    settings: Settings, labels: LabelSource, audit_ids: Mapping[str, str], force: bool
+) -> Plan:
+    """Step 1: the champion, the run's data, whether to train, and with which recipe."""
+    models = settings.stack.models_dir
+    champ = ModelRegistry(models).champion()
     if champ is None:
         raise RuntimeError("no champion model: run `eddy bootstrap --seed FILE` first")
-    t = settings.trainer
+    t, g = settings.trainer, settings.gate
     data = build_run_data(
-        store.labelled(), store.used(), champ.labels, t.holdout_percent, t.replay_size, t.seed
+        labels.labelled(),
+        labels.used(),
+        champ.labels,
+        audit_ids,
+        t.replay_size,
+        t.seed,
+        g.forget_size,
     )
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
     trigger = should_train(len(data.new), age, t.min_new_labels, t.max_label_age_s, force)
-    return Plan(champ, data, trigger, seed_holdout(settings.stack.models_dir))
+    recipe = choose_recipe(t.recipe, len(data.new) + len(data.earlier), t.rebuild_below)
+    seed = seed_holdout(models) if len(data.audit) < t.eval_seed_until else []
+    return Plan(champ, data, trigger, recipe, seed)
 
 
 def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Trained:
-    """Step 2: fine-tune a copy of the champion on the new labels plus replay."""
+    """Step 2: warm (a copy of the champion on new + replay) or rebuild (the base encoder
+    on the seed and every label so far)."""
     if settings.trainer.threads:
         torch.set_num_threads(settings.trainer.threads)
     placement = select_placement(settings.model.device, settings.model.precision)
     ref = plan.champion
     max_len = int(ref.meta.get("max_length", settings.model.max_length))
     champion = TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_len)
+    if plan.recipe.name == "rebuild":
+        examples = read_seed(settings.stack.models_dir, SEED_TRAIN_FILE) + plan.data.every_label
+        fb = train_from_base(settings, champion.labels, examples, progress)
+        return Trained(champion, fb.clf, fb.cfg, fb.result, examples)
     # A copy of the loaded champion, not a second read of its weights from disk.
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
     t = settings.trainer
     cfg = TrainConfig(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, seed=t.seed)
-    train = plan.data.train
-    result = fine_tune(challenger, [e.text for e in train], [e.label for e in train], cfg, progress)
-    return Trained(champion, challenger, cfg, result)
+    examples = plan.data.train
+    texts, golds = [e.text for e in examples], [e.label for e in examples]
+    result = fine_tune(challenger, texts, golds, cfg, progress)
+    return Trained(champion, challenger, cfg, result, examples)
 
 
-def judge(trained: Trained, holdout: list[Example], gate: GateSettings) -> Judgement:
-    """Step 3: champion and challenger scored on the same holdout, in the same run."""
-    texts, labels = [e.text for e in holdout], [e.label for e in holdout]
-    champ_m = evaluate(trained.champion, texts, labels)
-    chall_m = evaluate(trained.challenger, texts, labels)
-    cfg = GateConfig(gate.tolerance, gate.class_tolerance, gate.min_support)
-    return Judgement(champ_m, chall_m, promote_if_better(champ_m, chall_m, cfg))
+def judge(trained: Trained, plan: Plan, gate: GateSettings) -> Judgement:
+    """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting."""
+    hold = plan.holdout
+    texts, gold = [e.text for e in hold], [e.label for e in hold]
+    labels = trained.champion.labels
+    champ_pred = predict_labels(trained.champion, texts) if hold else []
+    chall_pred = predict_labels(trained.challenger, texts) if hold else []
+    champ_m = compute_metrics(gold, champ_pred, labels)
+    chall_m = compute_metrics(gold, chall_pred, labels)
+    index = {lab: i for i, lab in enumerate(labels)}
+    paired = (
+        compare(
+            [index[g] for g in gold],
+            [index[p] for p in champ_pred],
+            [index[p] for p in chall_pred],
+            len(labels),
+            confidence=gate.confidence,
+        )
+        if hold
+        else None
+    )
+    oldest = plan.data.oldest
+    forgetting = None
+    if oldest:
+        o_texts, o_gold = [e.text for e in oldest], [e.label for e in oldest]
+        forgetting = Forgetting(
+            len(oldest),
+            compute_metrics(o_gold, predict_labels(trained.champion, o_texts), labels).accuracy,
+            compute_metrics(o_gold, predict_labels(trained.challenger, o_texts), labels).accuracy,
+        )
+    cfg = GateConfig(
+        gate.tolerance,
+        gate.class_tolerance,
+        gate.min_support,
+        gate.min_holdout,
+        gate.forget_tolerance,
+        gate.confidence,
+    )
+    decision = promote_if_better(
+        champ_m, chall_m, paired, cfg, baseline=majority_baseline(gold), forgetting=forgetting
+    )
+    return Judgement(champ_m, chall_m, decision)
 
 
 def record(
     settings: Settings,
-    store: LabelStore,
+    labels: LabelSource,
     plan: Plan,
     trained: Trained,
     judgement: Judgement,
@@ -115,17 +187,16 @@ def record(
     publish: Publish | None,
 ) -> ModelRef:
     """Step 4: store the challenger (promoted or not), consume the new labels, announce."""
-    decision, champ = judgement.decision, plan.champion
+    decision, champ, data = judgement.decision, plan.champion, plan.data
     run.champion_metrics = judgement.champion.as_dict()
     run.challenger_metrics = judgement.challenger.as_dict()
-    run.reasons = decision.reasons
+    run.reasons, run.gate = decision.reasons, decision.stats
     run.outcome = "promoted" if decision.promote else "rejected"
-    data, train = plan.data, plan.data.train
     meta = model_metadata(
         kind="incremental",
         parent=champ.version,
         labels=trained.champion.labels,
-        train_labels=[e.label for e in train],
+        train_labels=[e.label for e in trained.examples],
         cfg=trained.cfg,
         result=trained.result,
         metrics=judgement.challenger,
@@ -135,15 +206,18 @@ def record(
         data={
             "new": len(data.new),
             "replay": len(data.replay),
-            "holdout_human": len(data.holdout),
+            "trained_on": len(trained.examples),
+            "holdout_audit": len(data.audit),
             "holdout_seed": len(plan.seed_holdout),
             "new_event_ids": sorted(e.event_id for e in data.new),
         },
         status=run.outcome,
         decision=decision.reasons,
+        gate=decision.stats,
+        recipe={"name": plan.recipe.name, "reason": plan.recipe.reason},
         run_id=run.run_id,
         trigger=plan.trigger.reason,
-        labels_used=len(train),
+        labels_used=len(data.new) + len(data.earlier),
         champion_metrics={"version": champ.version, **judgement.champion.as_dict()},
     )
     registry = ModelRegistry(settings.stack.models_dir)
@@ -151,7 +225,7 @@ def record(
     run.challenger_version = ref.version
     # The new labels are consumed either way: a rejected run must not retrigger on them
     # forever; they stay available as replay for the next run.
-    store.mark_used([e.event_id for e in data.new])
+    labels.mark_used([e.event_id for e in data.new])
     metrics = judgement.challenger.as_dict()
     if decision.promote:
         change_champion(registry, ref.version, "promoted", decision.summary, publish, metrics)
@@ -172,8 +246,43 @@ def record(
 def describe(run: RunRecord, plan: Plan) -> None:
     run.champion_version = plan.champion.version
     run.trigger = plan.trigger.reason
+    run.recipe = plan.recipe.name
     run.new_labels, run.replay_labels = len(plan.data.new), len(plan.data.replay)
-    run.holdout = {"human": len(plan.data.holdout), "seed": len(plan.seed_holdout)}
+    run.holdout = {"audit": len(plan.data.audit), "seed": len(plan.seed_holdout)}
+
+
+def run_once(
+    settings: Settings,
+    labels: LabelSource,
+    audit_ids: Mapping[str, str],
+    run: RunRecord,
+    *,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+    say: Say = lambda _m: None,
+    publish: Publish | None = None,
+) -> RunRecord:
+    """Plan -> train -> judge -> record, on any label source (no lock: the caller's job)."""
+    started = time.perf_counter()
+    plan = plan_run(settings, labels, audit_ids, force)
+    describe(run, plan)
+    if not plan.trigger.fire:
+        return run
+    say(
+        f"training run {run.run_id}: {plan.trigger.reason}; {plan.recipe.name} on "
+        f"{run.new_labels} new + {len(plan.data.earlier)} earlier label(s); holdout "
+        f"{run.holdout['audit']} audit + {run.holdout['seed']} seed"
+    )
+    trained = train_challenger(plan, settings, progress or (lambda _i, _n, _l: None))
+    judgement = judge(trained, plan, settings.gate)
+    run.duration_s = round(time.perf_counter() - started, 2)
+    ref = record(settings, labels, plan, trained, judgement, run, publish)
+    say(f"run {run.run_id}: v{ref.version} {run.outcome}: {judgement.decision.summary}")
+    return run
+
+
+def new_run() -> RunRecord:
+    return RunRecord(uuid.uuid4().hex[:12], utc_now_iso(), "", "skipped")
 
 
 def train_once(
@@ -185,58 +294,36 @@ def train_once(
     say: Say = lambda _m: None,
     publish: Publish | None = None,
 ) -> RunRecord:
-    """Plan, and unless ``dry_run``, train, judge and record. Returns the run's record."""
+    """The trainer's run: the Redis label store and audit set, under the trainer lock."""
     redis = redis_sync.connect(settings.redis)
-    run = RunRecord(uuid.uuid4().hex[:12], utc_now_iso(), "", "skipped")
+    run = new_run()
     try:
         store = LabelStore(redis, settings.redis.prefix)
+        audit_ids = AuditSet(redis, settings.redis.prefix).members()
         if dry_run:
-            plan = plan_run(settings, store, force)
+            plan = plan_run(settings, store, audit_ids, force)
             describe(run, plan)
             run.outcome = "planned" if plan.trigger.fire else "skipped"
             return run
-        return _locked(settings, redis, store, run, force, progress, say, publish)
+        lock = redis.lock(f"{settings.redis.prefix}trainer:lock", timeout=LOCK_TTL_S)
+        if not lock.acquire(blocking=False):
+            run.outcome, run.trigger = "busy", "another training run is in progress"
+            return run
+
+        def step(i: int, total: int, loss: float) -> None:
+            lock.reacquire()  # a killed trainer frees the lock within the TTL
+            if progress:
+                progress(i, total, loss)
+
+        try:
+            run_once(
+                settings, store, audit_ids, run, force=force, progress=step, say=say,
+                publish=publish,
+            )  # fmt: skip
+            if run.outcome in ("promoted", "rejected"):
+                save_run(redis, settings.redis.prefix, run)
+            return run
+        finally:
+            lock.release()
     finally:
         redis.close()
-
-
-def _locked(
-    settings: Settings,
-    redis: Redis,
-    store: LabelStore,
-    run: RunRecord,
-    force: bool,
-    progress: ProgressFn | None,
-    say: Say,
-    publish: Publish | None,
-) -> RunRecord:
-    lock = redis.lock(f"{settings.redis.prefix}trainer:lock", timeout=LOCK_TTL_S)
-    if not lock.acquire(blocking=False):
-        run.outcome, run.trigger = "busy", "another training run is in progress"
-        return run
-
-    def step(i: int, total: int, loss: float) -> None:
-        lock.reacquire()  # a killed trainer frees the lock within the TTL
-        if progress:
-            progress(i, total, loss)
-
-    started = time.perf_counter()
-    try:
-        plan = plan_run(settings, store, force)
-        describe(run, plan)
-        if not plan.trigger.fire:
-            return run
-        say(
-            f"training run {run.run_id}: {plan.trigger.reason}; {run.new_labels} new + "
-            f"{run.replay_labels} replayed label(s); holdout {run.holdout['human']} human + "
-            f"{run.holdout['seed']} seed"
-        )
-        trained = train_challenger(plan, settings, step)
-        judgement = judge(trained, plan.holdout, settings.gate)
-        run.duration_s = round(time.perf_counter() - started, 2)
-        ref = record(settings, store, plan, trained, judgement, run, publish)
-        save_run(redis, settings.redis.prefix, run)
-        say(f"run {run.run_id}: v{ref.version} {run.outcome}: {judgement.decision.summary}")
-        return run
-    finally:
-        lock.release()

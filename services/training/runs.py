@@ -25,6 +25,8 @@ class RunRecord:
     champion_metrics: dict[str, Any] | None = None
     challenger_metrics: dict[str, Any] | None = None
     reasons: list[str] = field(default_factory=list)
+    recipe: str = ""
+    gate: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

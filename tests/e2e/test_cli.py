@@ -43,7 +43,8 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
         for e in seed_examples(40, seed=9):
             w.writerow([e.text, e.label])
     s = settings.override(stack={"data_dir": tmp_path / "d"})
-    r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
+    # --force: one epoch on 32 examples may well be no use; this test is about the plumbing.
+    r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1", "--force")
     assert r.returncode == 0, r.stderr
     assert "model v1 is champion" in r.stderr
     reg = ModelRegistry(s.stack.models_dir)
@@ -54,6 +55,29 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
     assert meta["data"]["train"] + meta["data"]["holdout"] == 40
     assert {"accuracy", "macro_f1"} <= set(meta["metrics"])
     assert (champ.path / "config.json").is_file() and (champ.path / "model.safetensors").is_file()
+
+
+def test_bootstrap_refuses_a_useless_model_and_an_existing_champion(
+    tmp_path: Path, settings: Settings
+) -> None:
+    seed = tmp_path / "seed.csv"
+    with seed.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        for i in range(40):  # no signal in the text: only the majority class can be learnt
+            w.writerow(["my flight was on tuesday", "negative" if i % 4 else "positive"])
+    s = settings.override(stack={"data_dir": tmp_path / "d"})
+    r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
+    assert r.returncode == 1
+    assert "WARNING" in r.stderr and "predicts one class" in r.stderr
+    assert "v1 is not champion" in r.stderr and "--force" in r.stderr
+    reg = ModelRegistry(s.stack.models_dir)
+    assert reg.champion_version() is None and reg.get(1).meta["status"] == "rejected"
+    assert eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1", "--force").returncode == 0
+    assert reg.champion_version() == 2
+    r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
+    assert r.returncode == 1 and "already has a champion (v2)" in r.stderr
+    assert reg.versions() == [1, 2], "a refused bootstrap trains nothing"
 
 
 def test_bootstrap_bad_seed_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:

@@ -124,10 +124,12 @@ def test_event_to_label_to_promotion_to_next_prediction(
         redis={"prefix": f"loop{run}:"},
         stack={"registry_dir": tmp_path / "models"},
         metrics={"port": 0},
-        routing={"threshold": 0.0},  # every prediction goes to review
+        # Every prediction goes to review, none as an audit: this test follows two labels.
+        routing={"threshold": 0.0, "audit_share": 0.0, "audit_floor_per_hour": 0},
         label_studio={"project": f"Eddy loop {run}", "batch_wait_ms": 200},
-        trainer={"holdout_percent": 0, "min_new_labels": 1},
-        gate={"tolerance": 1.0, "class_tolerance": 1.0},
+        trainer={"min_new_labels": 1, "recipe": "warm"},
+        # The plumbing is tested here; the gate's judgement in tests/unit/training.
+        gate={"tolerance": 1.0, "class_tolerance": 1.0, "min_holdout": 1},
     )
     shutil.copytree(
         settings.stack.models_dir, s.stack.models_dir

@@ -19,6 +19,7 @@ from services.core.topics import Topics
 from services.demo.airline import airline_tweets
 from services.demo.simulator import malform, spread
 from services.ingest.channels import ADAPTERS
+from services.routing.audit import AuditPolicy
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from tests.helpers import TopicReader
@@ -133,19 +134,24 @@ def _check(
             bad_payloads[base64.b64decode(r["original_b64"])]
         )
 
-    # Routing: exactly the uncertain predictions, once each.
+    # Routing: exactly the uncertain predictions and the audit sample, once each.
     router = Router(
         make_strategy(settings.routing.strategy),
         settings.routing.threshold,
         dict(settings.routing.thresholds),
     )
-    expected = {r["event_id"] for r in preds if router.route(r, "now") is not None}
+    policy = AuditPolicy(settings.routing.audit_share)  # no floor in the session settings
+
+    def reviewed(r: dict[str, Any]) -> bool:
+        return router.route(r, "now", audit=policy.sampled(r["event_id"])) is not None
+
+    expected = {r["event_id"] for r in preds if reviewed(r)}
+    audited = {r["event_id"] for r in preds if policy.sampled(r["event_id"])}
+    assert audited and audited <= expected
     # Wait for every expected review and for the reviews of the routed sentinels (each follows
     # its duplicate's partition), not for a fixed time.
     routed_sentinels = {
-        r["event_id"]
-        for r in all_preds
-        if r["event_id"] in sentinel_ids and router.route(r, "now") is not None
+        r["event_id"] for r in all_preds if r["event_id"] in sentinel_ids and reviewed(r)
     }
     wanted_reviews = expected | routed_sentinels
     reviews = review_reader.wait_for(lambda rs: wanted_reviews <= {r["event_id"] for r in rs}, 60)
@@ -155,7 +161,10 @@ def _check(
     assert set(review_counts) == expected
     assert not review_counts or max(review_counts.values()) == 1
     for r in reviews:
-        assert r["score"] >= r["threshold"]
+        if r["event_id"] in audited:
+            assert r["sample"] == "audit"
+        else:
+            assert r["sample"] == "routed" and r["score"] >= r["threshold"]
 
 
 def _predict_one(settings: Settings, text: str) -> dict[str, Any]:

@@ -37,13 +37,14 @@ from services.core.settings.learning import (
     TrainerSettings,
 )
 
-# Variables renamed when settings were grouped: the old name is reported with the new one.
+# Old variables: each is reported with what replaced it.
 RENAMED = {
-    "EDDY_TRAIN_EPOCHS": "EDDY_BOOTSTRAP_EPOCHS",
-    "EDDY_TRAIN_LR": "EDDY_BOOTSTRAP_LR",
-    "EDDY_HOLDOUT_FRACTION": "EDDY_BOOTSTRAP_HOLDOUT_FRACTION",
-    "EDDY_TRAIN_BATCH_SIZE": "EDDY_TRAINER_BATCH_SIZE",
-    "EDDY_TRAIN_SEED": "EDDY_TRAINER_SEED",
+    "EDDY_TRAIN_EPOCHS": "was renamed EDDY_BOOTSTRAP_EPOCHS",
+    "EDDY_TRAIN_LR": "was renamed EDDY_BOOTSTRAP_LR",
+    "EDDY_HOLDOUT_FRACTION": "was renamed EDDY_BOOTSTRAP_HOLDOUT_FRACTION",
+    "EDDY_TRAIN_BATCH_SIZE": "was renamed EDDY_TRAINER_BATCH_SIZE",
+    "EDDY_TRAIN_SEED": "was renamed EDDY_TRAINER_SEED",
+    "EDDY_LABEL_HOLDOUT_PERCENT": "is gone: the audit sample (EDDY_AUDIT_SHARE) is the holdout",
 }
 # EDDY_* variables that are not settings (read by tests or tools, never by Eddy's processes).
 NOT_SETTINGS = frozenset({"EDDY_TEST_LABEL_STUDIO_URL"})
@@ -128,7 +129,7 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
         if not upper.startswith("EDDY_") or upper in known or upper in NOT_SETTINGS:
             continue
         if upper in RENAMED:
-            out.append(f"{var} was renamed {RENAMED[upper]}; it is ignored")
+            out.append(f"{var} {RENAMED[upper]}; it is ignored")
             continue
         close = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
         hint = f" (did you mean {close[0]}?)" if close else ""

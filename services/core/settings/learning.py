@@ -57,6 +57,20 @@ class RoutingSettings(Group):
         description="Per-channel thresholds (JSON object), override the default.",
     )
     seed: int = env("EDDY_ROUTING_SEED", 0, description="Seed of the random strategy.")
+    audit_share: float = env(
+        "EDDY_AUDIT_SHARE",
+        0.08,
+        ge=0.0,
+        le=1.0,
+        description="Uniformly random share of all traffic (per channel, by event id) sent to "
+        "annotators as an audit: never trained on; the gate's holdout and the evaluation set.",
+    )
+    audit_floor_per_hour: int = env(
+        "EDDY_AUDIT_FLOOR_PER_HOUR",
+        2,
+        ge=0,
+        description="Audits per channel and hour whatever the share (quiet channels too).",
+    )
 
     @field_validator("thresholds")
     @classmethod
@@ -76,8 +90,15 @@ class RoutingSettings(Group):
 class TrainerSettings(Group):
     """Bootstrap (`eddy bootstrap`) and incremental runs (`eddy trainer` / `eddy train`)."""
 
-    bootstrap_epochs: int = env("EDDY_BOOTSTRAP_EPOCHS", 3, ge=1)
-    bootstrap_lr: float = env("EDDY_BOOTSTRAP_LR", 5e-5, gt=0)
+    bootstrap_epochs: int = env(
+        "EDDY_BOOTSTRAP_EPOCHS",
+        8,
+        ge=1,
+        description="Epochs from the base encoder (bootstrap and rebuild runs).",
+    )
+    bootstrap_lr: float = env(
+        "EDDY_BOOTSTRAP_LR", 2e-4, gt=0, description="Learning rate from the base encoder."
+    )
     bootstrap_holdout_fraction: float = env(
         "EDDY_BOOTSTRAP_HOLDOUT_FRACTION",
         0.2,
@@ -116,13 +137,25 @@ class TrainerSettings(Group):
         ge=0,
         description="Earlier labels replayed with the new ones (against forgetting).",
     )
-    holdout_percent: int = env(
-        "EDDY_LABEL_HOLDOUT_PERCENT",
-        20,
+    recipe: Literal["auto", "warm", "rebuild"] = env(
+        "EDDY_TRAINER_RECIPE",
+        "auto",
+        description="warm = fine-tune the champion on new labels + replay; rebuild = the base "
+        "encoder on every label so far (seed included); auto = rebuild below "
+        "EDDY_TRAINER_REBUILD_BELOW labels, warm after.",
+    )
+    rebuild_below: int = env(
+        "EDDY_TRAINER_REBUILD_BELOW",
+        200,
         ge=0,
-        le=90,
-        description="Share of human labels (by event-id hash) never trained on: they score "
-        "champion vs challenger.",
+        description="auto recipe: rebuild while fewer routed labels than this exist.",
+    )
+    eval_seed_until: int = env(
+        "EDDY_EVAL_SEED_UNTIL",
+        200,
+        ge=0,
+        description="The seed holdout joins the audit labels in the gate's holdout and the "
+        "evaluation set until there are this many audit labels.",
     )
 
 
@@ -132,8 +165,8 @@ class GateSettings(Group):
         0.01,
         ge=0.0,
         le=1.0,
-        description="Challenger may trail the champion by this much (accuracy and macro-F1) "
-        "and still be promoted.",
+        description="The challenger is refused when the confidence interval of its paired "
+        "difference to the champion (accuracy or macro-F1) lies wholly below -this.",
     )
     class_tolerance: float = env(
         "EDDY_GATE_CLASS_TOLERANCE",
@@ -147,4 +180,30 @@ class GateSettings(Group):
         20,
         ge=1,
         description="Holdout examples a class needs before it is gated on its own.",
+    )
+    min_holdout: int = env(
+        "EDDY_GATE_MIN_HOLDOUT",
+        30,
+        ge=1,
+        description="Below this many holdout examples nothing is promoted automatically.",
+    )
+    confidence: float = env(
+        "EDDY_GATE_CONFIDENCE",
+        0.9,
+        gt=0.5,
+        lt=1.0,
+        description="Two-sided confidence of the paired bootstrap interval.",
+    )
+    forget_size: int = env(
+        "EDDY_GATE_FORGET_SIZE",
+        100,
+        ge=0,
+        description="Oldest training labels both models are scored on (forgetting check).",
+    )
+    forget_tolerance: float = env(
+        "EDDY_GATE_FORGET_TOLERANCE",
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="How far the challenger's accuracy on those may trail the champion's.",
     )

@@ -1,45 +1,123 @@
-"""The promotion gate: equal or better overall and per well-supported class."""
+"""The promotion gate: a paired decision with the tolerance as a bound on the difference,
+a minimum holdout, floors no model may cross, per-class checks and a forgetting check."""
 
 from __future__ import annotations
 
+import random
+
 from services.model.metrics import Metrics, compute_metrics
-from services.training.gate import GateConfig, promote_if_better
+from services.training.gate import Forgetting, GateConfig, majority_baseline, promote_if_better
+from services.training.paired import PairedComparison, compare
+
+LABELS = ["neg", "pos"]
 
 
-def _metrics(gold: list[str], pred: list[str]) -> Metrics:
-    return compute_metrics(gold, pred, ["neg", "pos"])
-
-
-GOLD = ["neg"] * 30 + ["pos"] * 10
-
-
-def test_gate_promotes_equal_or_better() -> None:
-    champ = _metrics(GOLD, ["neg"] * 40)
-    better = _metrics(GOLD, ["neg"] * 30 + ["pos"] * 10)
-    d = promote_if_better(champ, better, GateConfig())
-    assert d.promote, d.reasons
-    assert promote_if_better(champ, champ, GateConfig()).promote
-
-
-def test_gate_rejects_worse_overall_and_per_class() -> None:
-    champ = _metrics(GOLD, ["neg"] * 30 + ["pos"] * 10)
-    worse = _metrics(GOLD, ["neg"] * 25 + ["pos"] * 5 + ["pos"] * 10)
-    d = promote_if_better(champ, worse, GateConfig(tolerance=0.01))
-    assert not d.promote and any("accuracy" in r for r in d.reasons)
-    # Within the overall tolerance but a well-supported class collapses -> rejected.
-    one_class = _metrics(GOLD, ["neg"] * 30 + ["neg"] * 3 + ["pos"] * 7)
-    d = promote_if_better(
-        champ, one_class, GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=5)
+def _judge(
+    gold: list[str],
+    champ: list[str],
+    chall: list[str],
+    cfg: GateConfig | None = None,
+    forgetting: Forgetting | None = None,
+) -> tuple[bool, list[str]]:
+    ix = {lab: i for i, lab in enumerate(LABELS)}
+    paired: PairedComparison = compare(
+        [ix[g] for g in gold], [ix[p] for p in champ], [ix[p] for p in chall], 2, seed=1
     )
-    assert not d.promote and any("class 'pos'" in r for r in d.reasons)
-    # The same class with too little support is not gated on its own.
-    assert promote_if_better(
-        champ, one_class, GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=20)
-    ).promote
+    d = promote_if_better(
+        _m(gold, champ),
+        _m(gold, chall),
+        paired,
+        cfg or GateConfig(),
+        baseline=majority_baseline(gold),
+        forgetting=forgetting,
+    )
+    return d.promote, d.reasons
+
+
+def _m(gold: list[str], pred: list[str]) -> Metrics:
+    return compute_metrics(gold, pred, LABELS)
+
+
+def _with_accuracy(gold: list[str], acc: float, seed: int) -> list[str]:
+    """Predictions right on a random ``acc`` share of ``gold``."""
+    rng = random.Random(seed)
+    wrong = set(rng.sample(range(len(gold)), round(len(gold) * (1 - acc))))
+    return [("pos" if g == "neg" else "neg") if i in wrong else g for i, g in enumerate(gold)]
+
+
+GOLD = ["neg"] * 600 + ["pos"] * 400
+
+
+def test_identical_models_are_promoted() -> None:
+    pred = _with_accuracy(GOLD, 0.8, 1)
+    promote, reasons = _judge(GOLD, pred, pred)
+    assert promote, reasons
+    assert "+0.000 [+0.000, +0.000]" in reasons[0]
+
+
+def test_worse_by_a_small_margin_on_a_large_set_is_rejected() -> None:
+    champ = _with_accuracy(GOLD, 0.84, 1)
+    # The challenger gets 40 more examples wrong than the champion (4 points) on 1,000.
+    chall = list(champ)
+    right = [i for i, (g, p) in enumerate(zip(GOLD, champ, strict=True)) if g == p]
+    for i in right[:40]:
+        chall[i] = "pos" if GOLD[i] == "neg" else "neg"
+    promote, reasons = _judge(GOLD, champ, chall, GateConfig(tolerance=0.01))
+    assert not promote
+    assert any(r.startswith("accuracy is worse: -0.040") for r in reasons), reasons
+
+
+def test_a_noisy_small_drop_is_not_a_reason_to_reject() -> None:
+    gold = GOLD[::10]  # 100 examples
+    champ = _with_accuracy(gold, 0.8, 2)
+    chall = list(champ)
+    wrong_once = next(i for i, (g, p) in enumerate(zip(gold, champ, strict=True)) if g == p)
+    chall[wrong_once] = "pos" if gold[wrong_once] == "neg" else "neg"
+    promote, reasons = _judge(gold, champ, chall)
+    assert promote, reasons
+
+
+def test_a_better_model_on_a_tiny_set_is_not_promoted_automatically() -> None:
+    gold = GOLD[::50]  # 20 examples
+    champ = _with_accuracy(gold, 0.6, 3)
+    promote, reasons = _judge(gold, champ, list(gold), GateConfig(min_holdout=30))
+    assert not promote
+    assert "below EDDY_GATE_MIN_HOLDOUT=30" in reasons[0] and "eddy promote" in reasons[0]
+
+
+def test_floors_majority_baseline_and_a_class_never_predicted() -> None:
+    champ = _with_accuracy(GOLD, 0.55, 4)
+    all_neg = ["neg"] * len(GOLD)  # = the majority baseline, 0.6: better than the champion
+    promote, reasons = _judge(GOLD, champ, all_neg)
+    assert not promote
+    assert any("no better than the majority-class baseline 0.600" in r for r in reasons)
+    assert any("class 'pos' is never predicted (support 400)" in r for r in reasons)
+
+
+def test_per_class_collapse_is_rejected_only_with_enough_support() -> None:
+    gold = ["neg"] * 90 + ["pos"] * 10
+    champ = list(gold)
+    chall = ["neg"] * 90 + ["pos"] * 5 + ["neg"] * 5  # pos F1 1.0 -> 0.67
+    cfg = GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=5)
+    promote, reasons = _judge(gold, champ, chall, cfg)
+    assert not promote and any("class 'pos' F1" in r for r in reasons)
+    promote, _ = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=20))
+    assert promote
+
+
+def test_forgetting_the_oldest_labels_is_rejected() -> None:
+    pred = _with_accuracy(GOLD, 0.8, 5)
+    forgot = Forgetting(100, champion_accuracy=0.95, challenger_accuracy=0.80)
+    promote, reasons = _judge(GOLD, pred, pred, forgetting=forgot)
+    assert not promote and any("forgets the oldest 100 labels" in r for r in reasons)
+    kept = Forgetting(100, champion_accuracy=0.95, challenger_accuracy=0.93)
+    assert _judge(GOLD, pred, pred, forgetting=kept)[0]
 
 
 def test_gate_refuses_empty_or_mismatched_holdouts() -> None:
-    empty = compute_metrics([], [], ["neg"])
-    champ = _metrics(GOLD, ["neg"] * 40)
-    assert not promote_if_better(empty, empty, GateConfig()).promote
-    assert not promote_if_better(champ, _metrics(GOLD[:10], ["neg"] * 10), GateConfig()).promote
+    empty = compute_metrics([], [], LABELS)
+    assert not promote_if_better(empty, empty, None, GateConfig()).promote
+    gold = GOLD[:40]
+    paired = compare([0] * 40, [0] * 40, [0] * 40, 2)
+    other = _m(gold[:10], gold[:10])
+    assert not promote_if_better(_m(gold, gold), other, paired, GateConfig()).promote

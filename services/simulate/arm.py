@@ -1,0 +1,139 @@
+"""One arm of `eddy simulate`: a strategy, a recipe and a seed, replaying the stream through
+the services' own router, audit policy, training run and gate."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from services.core.settings import Settings
+from services.model.classifier import TextClassifier
+from services.model.device import select_placement
+from services.model.train import evaluate
+from services.registry.store import ModelRegistry
+from services.routing.audit import AuditPolicy
+from services.routing.router import Router
+from services.routing.strategies import make_strategy
+from services.simulate.memory import MemoryLabels
+from services.training.examples import Example
+from services.training.incremental import new_run, run_once
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    strategy: str
+    recipe: str
+    seed: int
+
+
+@dataclass
+class ArmResult:
+    spec: ArmSpec
+    points: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.spec.strategy,
+            "recipe": self.spec.recipe,
+            "seed": self.spec.seed,
+            "points": self.points,
+            "runs": self.runs,
+        }
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    stream: list[Example]  # in arrival order for this seed
+    test: list[Example]
+    budget: int  # routed labels in all
+    step: int  # routed labels per training run
+    window: int  # events the router ranks per step (its priority window)
+    audit_share: float
+
+
+def _champion(s: Settings) -> TextClassifier:
+    ref = ModelRegistry(s.stack.models_dir).champion()
+    assert ref is not None
+    placement = select_placement(s.model.device, s.model.precision)
+    max_length = int(ref.meta.get("max_length", s.model.max_length))
+    return TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_length)
+
+
+def _point(clf: TextClassifier, test: list[Example], labels: int, audit: int) -> dict[str, Any]:
+    m = evaluate(clf, [e.text for e in test], [e.label for e in test])
+    return {
+        "labels": labels,
+        "audit_labels": audit,
+        "accuracy": m.accuracy,
+        "macro_f1": m.macro_f1,
+        "champion": clf.version,
+    }
+
+
+def run_arm(
+    base: Settings, spec: ArmSpec, data: StreamSpec, bootstrap_dir: Path, work: Path, say: Say
+) -> ArmResult:
+    """Replay ``data.stream`` from the seed's bootstrap model until ``data.budget`` routed
+    labels are spent; after each step of labels, one training run (the trainer's own)."""
+    models = work / f"{spec.strategy}-{spec.recipe}-{spec.seed}"
+    shutil.copytree(bootstrap_dir, models)
+    s = base.override(
+        stack={"registry_dir": models},
+        trainer={"recipe": spec.recipe, "seed": spec.seed, "min_new_labels": 1},
+    )
+    router = Router(make_strategy(spec.strategy, spec.seed), 0.0, {})
+    policy = AuditPolicy(data.audit_share)
+    labels, audit_ids = MemoryLabels(), dict[str, str]()
+    clf = _champion(s)
+    result = ArmResult(spec)
+    result.points.append(_point(clf, data.test, 0, 0))
+    routed, pos = 0, 0
+    while routed < data.budget and pos < len(data.stream):
+        window = data.stream[pos : pos + data.window]
+        ids = [f"s{spec.seed}-{pos + i}" for i in range(len(window))]
+        pos += len(window)
+        candidates = []
+        probs = clf.predict_proba([e.text for e in window])
+        for event_id, ex, p in zip(ids, window, probs, strict=True):
+            if policy.sampled(event_id):
+                labels.add(event_id, ex.text, ex.label)
+                audit_ids[event_id] = "chat"
+                continue
+            pred = {"event_id": event_id, "channel": "chat", "key": event_id, "text": ex.text,
+                    "label": "", "confidence": max(p), "model_version": clf.version,
+                    "probs": dict(zip(clf.labels, p, strict=True))}  # fmt: skip
+            review = router.route(pred, "now")
+            assert review is not None  # threshold 0: every prediction has a score
+            candidates.append((review["score"], event_id, ex))
+        # The budget keeps the most informative cases of the window, not the first ones.
+        take = min(data.step, data.budget - routed)
+        for _score, event_id, ex in sorted(candidates, key=lambda c: (-c[0], c[1]))[:take]:
+            labels.add(event_id, ex.text, ex.label)
+            routed += 1
+        run = run_once(s, labels, audit_ids, new_run(), force=True)
+        result.runs.append(
+            {"labels": routed, "outcome": run.outcome, "recipe": run.recipe,
+             "reasons": run.reasons, "challenger": run.challenger_version}
+        )  # fmt: skip
+        if run.outcome == "promoted":
+            clf = _champion(s)
+        result.points.append(_point(clf, data.test, routed, len(audit_ids)))
+        say(
+            f"  {spec.strategy}/{spec.recipe}/seed {spec.seed}: {routed} labels, "
+            f"{run.outcome} v{run.challenger_version}, accuracy "
+            f"{result.points[-1]['accuracy']:.3f}"
+        )
+    return result
+
+
+def shuffled(stream: list[Example], seed: int) -> list[Example]:
+    out = list(stream)
+    random.Random(seed).shuffle(out)
+    return out

@@ -1,0 +1,97 @@
+"""`eddy simulate`: a label-efficiency report. Replays a labelled file as a stream, in one
+process and without servers, through the router, audit policy, training run and gate the
+services run, for several strategies and recipes at the same label budget, over several seeds.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.core.settings import Settings
+from services.simulate.arm import ArmSpec, StreamSpec, run_arm, shuffled
+from services.simulate.summary import summarise
+from services.training.bootstrap import bootstrap
+from services.training.examples import Example
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SimulateOptions:
+    strategies: Sequence[str] = ("least_confidence", "margin", "random")
+    recipes: Sequence[str] = ("auto",)
+    seeds: int = 3
+    first_seed: int = 1
+    budget: int = 480
+    step: int = 60
+    window: int = 240
+    seed_size: int = 100
+    test_size: int = 1000
+    audit_share: float = 0.1
+
+
+def split(
+    data: list[Example], seed_size: int, test_size: int
+) -> tuple[list[Example], list[Example]]:
+    """(test, rest): the test set is a fixed share of the file, never streamed or seeded."""
+    shuffled_all = list(data)
+    random.Random(0).shuffle(shuffled_all)
+    test_size = min(test_size, len(shuffled_all) // 5)
+    if len(shuffled_all) - test_size < seed_size * 2:
+        raise ValueError(
+            f"{len(data)} examples are too few for a seed of {seed_size} and a test set"
+        )
+    return shuffled_all[:test_size], shuffled_all[test_size:]
+
+
+def simulate(
+    base: Settings, dataset: str, data: list[Example], opts: SimulateOptions, say: Say
+) -> dict[str, Any]:
+    started = time.monotonic()
+    test, rest = split(data, opts.seed_size, opts.test_size)
+    work = Path(tempfile.mkdtemp(prefix="eddy-simulate-"))
+    s = base.override(routing={"audit_share": opts.audit_share})
+    say(f"{dataset}: {len(test)} test examples (never streamed), {len(rest)} to seed and stream")
+    arms: list[dict[str, Any]] = []
+    for seed in range(opts.first_seed, opts.first_seed + opts.seeds):
+        order = shuffled(rest, seed)
+        seed_set, stream = order[: opts.seed_size], order[opts.seed_size :]
+        boot_dir = work / f"bootstrap-{seed}"
+        say(f"seed {seed}: bootstrap from {len(seed_set)} examples")
+        boot = bootstrap(
+            s.override(stack={"registry_dir": boot_dir}, trainer={"seed": seed}),
+            Path(dataset),
+            examples=seed_set,
+            force=True,  # a weak start is part of what is measured
+        )
+        for problem in boot.problems:
+            say(f"seed {seed}: warning: the bootstrap model is weak: {problem}")
+        spec = StreamSpec(stream, test, opts.budget, opts.step, opts.window, opts.audit_share)
+        for strategy in opts.strategies:
+            for recipe in opts.recipes:
+                arm = run_arm(s, ArmSpec(strategy, recipe, seed), spec, boot_dir, work, say)
+                arms.append(arm.as_dict())
+    return {
+        "dataset": dataset,
+        "test_size": len(test),
+        "options": {
+            "strategies": list(opts.strategies),
+            "recipes": list(opts.recipes),
+            "seeds": opts.seeds,
+            "first_seed": opts.first_seed,
+            "budget": opts.budget,
+            "step": opts.step,
+            "window": opts.window,
+            "seed_size": opts.seed_size,
+            "audit_share": opts.audit_share,
+        },
+        "arms": arms,
+        "summary": summarise(arms),
+        "duration_s": round(time.monotonic() - started, 1),
+    }

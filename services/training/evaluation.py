@@ -1,0 +1,145 @@
+"""The evaluation set every version is scored on, and the live estimate of the champion.
+
+The set is every audit label (a uniformly random sample of traffic, never trained on), plus
+the seed holdout while audit labels are few. Every version is scored on the same set, so
+their numbers compare; when the set grows, every version is scored again. The champion's
+accuracy per channel comes with a Wilson interval. Results live in the registry
+(``EVALUATION.json``), where `eddy versions`, `eddy status` and the demo read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from services.core.settings import Settings
+from services.labels.audit import AuditSet
+from services.labels.records import LabelledExample
+from services.labels.store import LabelStore
+from services.model.classifier import TextClassifier
+from services.model.device import Placement, select_placement
+from services.model.metrics import compute_metrics
+from services.model.train import predict_labels
+from services.registry.store import ModelRegistry
+from services.training.bootstrap import seed_holdout
+from services.training.examples import Example
+from services.training.paired import wilson
+
+EVAL_FILE = "EVALUATION.json"
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EvalExample:
+    text: str
+    label: str
+    channel: str | None
+    source: str  # audit | seed
+
+
+def evaluation_set(
+    labelled: Sequence[LabelledExample],
+    audit_ids: Mapping[str, str],
+    seed_holdout: Sequence[Example],
+    seed_until: int,
+) -> list[EvalExample]:
+    """Audit labels (with their channel), plus the seed holdout while audits are fewer than
+    ``seed_until``. Pure."""
+    audit = [
+        EvalExample(e.text, e.label, audit_ids[e.event_id], "audit")
+        for e in sorted(labelled, key=lambda e: e.event_id)
+        if e.event_id in audit_ids
+    ]
+    seed = [EvalExample(e.text, e.label, None, "seed") for e in seed_holdout]
+    return audit + (seed if len(audit) < seed_until else [])
+
+
+def fingerprint(examples: Sequence[EvalExample]) -> str:
+    h = hashlib.sha256()
+    for e in sorted((e.text, e.label) for e in examples):
+        h.update(f"{e[0]}\x1f{e[1]}\x1e".encode())
+    return h.hexdigest()[:16]
+
+
+def channel_estimates(
+    examples: Sequence[EvalExample], pred: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Accuracy with a 95% Wilson interval, per channel and overall, on audit examples."""
+    groups: dict[str, list[bool]] = {}
+    for e, p in zip(examples, pred, strict=True):
+        if e.source != "audit" or e.channel is None:
+            continue
+        groups.setdefault(e.channel, []).append(p == e.label)
+        groups.setdefault("all", []).append(p == e.label)
+    out = {}
+    for channel, hits in sorted(groups.items()):
+        iv = wilson(sum(hits), len(hits))
+        out[channel] = {"n": len(hits), **iv.as_dict()}
+    return out
+
+
+def rescore(
+    registry: ModelRegistry,
+    examples: Sequence[EvalExample],
+    placement: Placement,
+    max_length: int,
+    say: Say = lambda _m: None,
+) -> dict[str, Any]:
+    """Score every version not yet scored on this set (all of them when the set changed) and
+    the champion's per-channel estimate; store and return the document."""
+    fp = fingerprint(examples)
+    doc = registry.read_json(EVAL_FILE) or {}
+    scores: dict[str, Any] = doc.get("versions", {}) if doc.get("fingerprint") == fp else {}
+    champion = registry.champion_version()
+    missing = [v for v in registry.versions() if str(v) not in scores]
+    estimate_stale = doc.get("fingerprint") != fp or doc.get("champion") != champion
+    if examples and (missing or estimate_stale):
+        say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
+        texts, gold = [e.text for e in examples], [e.label for e in examples]
+        for v in sorted(set(missing) | ({champion} if champion is not None else set())):
+            ref = registry.get(v)
+            clf = TextClassifier.load(
+                ref.path,
+                placement,
+                version=v,
+                max_length=int(ref.meta.get("max_length", max_length)),
+            )
+            pred = predict_labels(clf, texts)
+            m = compute_metrics(gold, pred, clf.labels)
+            scores[str(v)] = {"accuracy": m.accuracy, "macro_f1": m.macro_f1, "n": m.n}
+            if v == champion:
+                doc["champion_estimate"] = channel_estimates(examples, pred)
+    doc.update(
+        fingerprint=fp,
+        size=len(examples),
+        audit=sum(e.source == "audit" for e in examples),
+        seed=sum(e.source == "seed" for e in examples),
+        versions=scores,
+        champion=champion,
+        scored_at=time.time(),
+    )
+    registry.write_json(EVAL_FILE, doc)
+    return doc
+
+
+def evaluation_of(registry: ModelRegistry) -> dict[str, Any]:
+    """What the last rescoring stored (empty before the first)."""
+    return registry.read_json(EVAL_FILE) or {}
+
+
+def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:
+    """Rebuild the evaluation set from the label store and re-score what changed."""
+    models = settings.stack.models_dir
+    examples = evaluation_set(
+        LabelStore(redis, settings.redis.prefix).labelled(),
+        AuditSet(redis, settings.redis.prefix).members(),
+        seed_holdout(models),
+        settings.trainer.eval_seed_until,
+    )
+    placement = select_placement(settings.model.device, settings.model.precision)
+    return rescore(ModelRegistry(models), examples, placement, settings.model.max_length, say)

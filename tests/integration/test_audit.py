@@ -1,0 +1,158 @@
+"""The audit sample on real servers: the route agent sends the configured share of traffic to
+Label Studio whatever the model's confidence; annotators' audit labels reach the label store,
+never reach training, and are the gate's holdout."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from kafka import KafkaProducer
+from redis import Redis
+
+from services.annotation.client import LabelStudioClient
+from services.app.wiring import label_sink, reconciler
+from services.core.kafka import ensure_topics
+from services.core.records import utc_now_iso
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.labels.audit import AuditSet
+from services.labels.records import AnnotationRecord
+from services.labels.store import LabelStore
+from services.ops.heartbeats import workers_alive
+from services.registry.store import ModelRegistry
+from services.routing.audit import AuditPolicy
+from services.training.incremental import train_once
+from tests.conftest import start_eddy, stop_eddy
+from tests.helpers import close_label_studio
+
+T = TypeVar("T")
+EVENTS = 120
+SHARE = 0.25
+
+
+def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 120) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _prediction(event_id: str, labels: list[str], n: int) -> dict[str, Any]:
+    # Very sure of every answer: only the audit can send these to annotators.
+    probs = {lab: (0.98 if i == n % len(labels) else 0.02 / (len(labels) - 1))
+             for i, lab in enumerate(labels)}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "channel": ("chat", "crm", "ads")[n % 3],
+        "key": f"acct-{n % 7}",
+        "text": f"test message number {n}",
+        "label": labels[n % len(labels)],
+        "probs": probs,
+        "confidence": 0.98,
+        "model_version": 1,
+        "predicted_at": utc_now_iso(),
+        "timings": {"batch_size": 1, "inference_ms": 1.0},
+    }
+
+
+def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
+    settings: Settings,
+    broker: str,
+    redis_server: str,
+    label_studio: str,
+    champion: int,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    s = settings.override(
+        kafka={"topic_prefix": f"audit{run}.", "app_id": f"eddy-audit-{run}"},
+        redis={"prefix": f"audit{run}:"},
+        stack={"registry_dir": tmp_path / "models"},
+        metrics={"port": 0},
+        routing={"threshold": 1.0, "audit_share": SHARE, "audit_floor_per_hour": 0},
+        label_studio={"project": f"Eddy audit {run}", "batch_wait_ms": 200},
+        trainer={"recipe": "warm", "epochs": 1},
+        gate={"min_holdout": 1},
+    )
+    shutil.copytree(settings.stack.models_dir, s.stack.models_dir)
+    labels = ModelRegistry(s.stack.models_dir).get(champion).labels
+    topics = Topics.from_settings(s.kafka)
+    ensure_topics(s.kafka, topics.all())
+    procs = {role: start_eddy(s, f"audit-{role}", "worker", "--role", role)
+             for role in ("route", "annotate")}  # fmt: skip
+    redis = Redis.from_url(s.redis.url, decode_responses=True)
+    request.addfinalizer(redis.close)
+    ls = LabelStudioClient(s.label_studio)
+    request.addfinalizer(lambda: close_label_studio(ls))
+    try:
+        wait("workers", lambda: {"route", "annotate"} <= set(workers_alive(s.redis)))
+        ids = [f"{run}-{n}" for n in range(EVENTS)]
+        producer = KafkaProducer(bootstrap_servers=s.kafka.servers)
+        for n, event_id in enumerate(ids):
+            record = _prediction(event_id, labels, n)
+            producer.send(topics.predictions, key=record["key"].encode(),
+                          value=json.dumps(record).encode())  # fmt: skip
+        producer.flush()
+        producer.close()
+        expected = {i for i in ids if AuditPolicy(SHARE).sampled(i)}
+        assert 0.15 * EVENTS < len(expected) < 0.35 * EVENTS
+
+        def route_done() -> bool:
+            counts = workers_alive(s.redis).get("route", {}).get("counts") or {}
+            return int(counts.get("audit", 0)) + int(counts.get("confident", 0)) >= EVENTS
+
+        wait("route to see every prediction", route_done)
+        assert set(AuditSet(redis, s.redis.prefix).members()) == expected
+        project = wait("the project", lambda: ls.find_project(s.label_studio.project))
+
+        def tasks() -> list[dict[str, Any]]:
+            return list(ls.tasks_after(project, 0))
+
+        def imported() -> list[dict[str, Any]] | None:
+            counts = workers_alive(s.redis).get("annotate", {}).get("counts") or {}
+            done = int(counts.get("tasks_created", 0)) >= len(expected)
+            return tasks() if done else None
+
+        got = wait("audit tasks in Label Studio", imported)
+        # The share, exactly: the route agent has seen all 120 and the annotate worker has
+        # imported what it sent; no confident event became a task.
+        assert {t["data"]["event_id"] for t in got} == expected
+        for t in got:  # an annotator cannot tell an audit from a routed case
+            assert "sample" not in t["data"] and "audit" not in json.dumps(t["data"])
+        truth = {i: labels[n % len(labels)] for n, i in enumerate(ids)}
+        for t in got:
+            ls.annotate(int(t["id"]), truth[t["data"]["event_id"]])
+        rec = reconciler(s, redis, label_sink(s, redis, with_feed=False))
+        request.addfinalizer(rec.client.close)
+        rec.run_once()
+    finally:
+        for p in procs.values():
+            stop_eddy(p)
+    store = LabelStore(redis, s.redis.prefix)
+    assert {e.event_id for e in store.labelled()} == expected
+    # Routed labels arrive for other events; only they may be trained on.
+    for n in range(30):
+        store.upsert(
+            AnnotationRecord(10_000 + n, 10_000 + n, f"{run}-routed-{n}", "chat",
+                             f"routed message {n}", labels[n % len(labels)], "submitted", "1",
+                             "2026-01-01T00:00:00Z", "poll")
+        )  # fmt: skip
+    result = train_once(s, force=True)
+    assert result.outcome in ("promoted", "rejected"), result.trigger
+    assert result.new_labels == 30, "audit labels are not new training labels"
+    assert result.holdout["audit"] == len(expected)
+    assert result.gate["paired"]["n"] == len(expected) + result.holdout["seed"]
+    meta = ModelRegistry(s.stack.models_dir).get(result.challenger_version or 0).meta
+    assert meta["data"]["trained_on"] == 30
+    assert not set(meta["data"]["new_event_ids"]) & expected, "an audit label was trained on"
