@@ -1,0 +1,43 @@
+"""Simulate summaries: mean curves over seeds, AUC, labels to match random."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.simulate.summary import auc, labels_to_reach, mean_curve, summarise
+
+
+def _arm(strategy: str, seed: int, accs: list[float]) -> dict[str, Any]:
+    points = [{"labels": 60 * i, "accuracy": a, "macro_f1": a - 0.1} for i, a in enumerate(accs)]
+    return {"strategy": strategy, "recipe": "auto", "seed": seed, "points": points}
+
+
+ARMS = [
+    _arm("random", 1, [0.70, 0.72, 0.74]),
+    _arm("random", 2, [0.70, 0.74, 0.76]),
+    _arm("margin", 1, [0.70, 0.76, 0.78]),
+    _arm("margin", 2, [0.70, 0.74, 0.80]),
+]
+
+
+def test_mean_curve_and_auc() -> None:
+    curve = mean_curve(ARMS[:2])
+    assert [p["labels"] for p in curve] == [0, 60, 120]
+    assert [round(p["mean"], 3) for p in curve] == [0.70, 0.73, 0.75]
+    assert auc(curve) == pytest.approx((0.70 + 0.73) / 4 + (0.73 + 0.75) / 4)
+    assert auc(curve[:1]) is None
+
+
+def test_labels_to_match_random_and_summary_keys() -> None:
+    curve = mean_curve(ARMS[2:])
+    assert labels_to_reach(curve, 0.75) == 60
+    assert labels_to_reach(curve, 0.95) is None
+    summary = summarise(ARMS)
+    assert set(summary) == {"margin", "random"}
+    assert summary["margin"]["labels_to_match_random"] == 60
+    assert summary["random"]["labels_to_match_random"] == 120
+    assert summary["margin"]["final_accuracy"] == 0.79 and summary["margin"]["seeds"] == 2
+    several = summarise([*ARMS, {**ARMS[0], "recipe": "warm"}])
+    assert "random@warm" in several and "margin@auto" in several

@@ -1,0 +1,52 @@
+"""The evaluation set: audit labels (with their channel), plus the seed holdout while audits
+are few; a fingerprint that changes when the set grows (then every version is re-scored);
+per-channel estimates with Wilson intervals."""
+
+from __future__ import annotations
+
+from services.labels.records import LabelledExample
+from services.training.evaluation import (
+    EvalExample,
+    channel_estimates,
+    evaluation_set,
+    fingerprint,
+)
+from services.training.examples import Example
+
+
+def _ex(i: int, label: str = "a") -> LabelledExample:
+    return LabelledExample(f"ev-{i}", i, f"text {i}", label, 1.0, 1, float(i))
+
+
+SEED = [Example("seed one", "a"), Example("seed two", "b")]
+
+
+def test_audit_labels_only_and_the_seed_while_audits_are_few() -> None:
+    labelled = [_ex(i) for i in range(10)]
+    audit = {"ev-1": "chat", "ev-4": "ads"}
+    few = evaluation_set(labelled, audit, SEED, seed_until=5)
+    assert [(e.text, e.channel, e.source) for e in few] == [
+        ("text 1", "chat", "audit"),
+        ("text 4", "ads", "audit"),
+        ("seed one", None, "seed"),
+        ("seed two", None, "seed"),
+    ]
+    enough = evaluation_set(labelled, audit, SEED, seed_until=2)
+    assert [e.source for e in enough] == ["audit", "audit"]
+
+
+def test_fingerprint_is_order_free_and_changes_when_the_set_grows() -> None:
+    a = [EvalExample("x", "a", "chat", "audit"), EvalExample("y", "b", "ads", "audit")]
+    assert fingerprint(a) == fingerprint(list(reversed(a)))
+    assert fingerprint(a) != fingerprint([*a, EvalExample("z", "a", "crm", "audit")])
+    assert fingerprint(a) != fingerprint([a[0], EvalExample("y", "a", "ads", "audit")])
+
+
+def test_channel_estimates_use_audit_examples_only() -> None:
+    examples = [EvalExample(f"t{i}", "a", "chat" if i < 8 else "ads", "audit") for i in range(10)]
+    examples.append(EvalExample("seed", "a", None, "seed"))
+    pred = ["a"] * 6 + ["b"] * 2 + ["a"] * 2 + ["b"]
+    est = channel_estimates(examples, pred)
+    assert est["chat"]["n"] == 8 and est["chat"]["estimate"] == 0.75
+    assert est["ads"]["estimate"] == 1.0 and est["all"]["n"] == 10
+    assert est["chat"]["low"] < 0.75 < est["chat"]["high"]
