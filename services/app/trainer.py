@@ -24,10 +24,13 @@ from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.registry.rollout import ModelEvents
-from services.training.evaluation import refresh
+from services.registry.store import ModelRegistry
+from services.training.evaluation import due, evaluation_of, refresh
 from services.training.incremental import train_once
 
 log = logging.getLogger("eddy.trainer")
+# Between training runs, re-score on the grown evaluation set at most this often.
+EVALUATE_EVERY_S = 600.0
 
 
 class TrainerJobs:
@@ -57,12 +60,15 @@ class TrainerJobs:
         except Exception:
             log.exception("training run failed")
             return
-        if run.outcome in ("promoted", "rejected"):
+        trained = run.outcome in ("promoted", "rejected")
+        if trained:
             self.counts["runs"] += 1
             self.counts[run.outcome] += 1
         else:
             log.info("no training: %s", run.trigger)
-        self.evaluate()
+        registry = ModelRegistry(self.settings.stack.models_dir)
+        if trained or due(evaluation_of(registry), time.time(), EVALUATE_EVERY_S):
+            self.evaluate()
 
     def evaluate(self) -> None:
         """Every version on the (possibly grown) evaluation set; the champion's estimate."""

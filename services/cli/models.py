@@ -131,8 +131,8 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             *(str(r[k] if r[k] is not None else "-") for k in ("version", "parent", "kind")),
             str(r["recipe"] or "-"),
             str(r["status"]),
-            f3(ev.get("accuracy")),
-            f3(ev.get("macro_f1")),
+            f3(ev.get("accuracy")) + ("*" if ev.get("stale") else ""),
+            f3(ev.get("macro_f1")) + ("*" if ev.get("stale") else ""),
             f3(r["accuracy"]),
             str(r["labels_used"]),
         )
@@ -140,8 +140,8 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     if evaluation:
         out.print(
             f"evaluation set: {evaluation['size']} examples ({evaluation['audit']} audit + "
-            f"{evaluation['seed']} seed holdout), the same for every version; gate acc is each "
-            "run's own holdout",
+            f"{evaluation['seed']} seed holdout), the same for every version (* = an old "
+            "version scored on an earlier, smaller set); gate acc is each run's own holdout",
             highlight=False,
         )
     elif rows:

@@ -89,14 +89,23 @@ def rescore(
     placement: Placement,
     max_length: int,
     say: Say = lambda _m: None,
+    keep: int = 20,
 ) -> dict[str, Any]:
-    """Score every version not yet scored on this set (all of them when the set changed) and
-    the champion's per-channel estimate; store and return the document."""
+    """Score every version not yet scored on this set (all of them when the set changed;
+    the newest ``keep`` and the champion, which bounds the cost as versions pile up) and the
+    champion's per-channel estimate; store and return the document."""
     fp = fingerprint(examples)
     doc = registry.read_json(EVAL_FILE) or {}
-    scores: dict[str, Any] = doc.get("versions", {}) if doc.get("fingerprint") == fp else {}
+    same_set = doc.get("fingerprint") == fp
+    scores: dict[str, Any] = dict(doc.get("versions", {}))
+    if not same_set:
+        # Scores on an older, smaller set no longer compare: kept only for versions too old
+        # to score again (marked stale, with the size they were scored on).
+        scores = {v: {**sc, "stale": True} for v, sc in scores.items()}
     champion = registry.champion_version()
-    missing = [v for v in registry.versions() if str(v) not in scores]
+    versions = registry.versions()
+    recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
+    missing = [v for v in versions if v in recent and scores.get(str(v), {"stale": 1}).get("stale")]
     estimate_stale = doc.get("fingerprint") != fp or doc.get("champion") != champion
     if examples and (missing or estimate_stale):
         say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
@@ -130,6 +139,12 @@ def rescore(
 def evaluation_of(registry: ModelRegistry) -> dict[str, Any]:
     """What the last rescoring stored (empty before the first)."""
     return registry.read_json(EVAL_FILE) or {}
+
+
+def due(doc: dict[str, Any], now: float, every_s: float) -> bool:
+    """Re-scoring between training runs is worth it only now and then (it costs versions x
+    set size predictions): at most every ``every_s`` seconds."""
+    return now - float(doc.get("scored_at", 0.0)) >= every_s
 
 
 def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:

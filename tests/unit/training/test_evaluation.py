@@ -8,6 +8,7 @@ from services.labels.records import LabelledExample
 from services.training.evaluation import (
     EvalExample,
     channel_estimates,
+    due,
     evaluation_set,
     fingerprint,
 )
@@ -50,3 +51,9 @@ def test_channel_estimates_use_audit_examples_only() -> None:
     assert est["chat"]["n"] == 8 and est["chat"]["estimate"] == 0.75
     assert est["ads"]["estimate"] == 1.0 and est["all"]["n"] == 10
     assert est["chat"]["low"] < 0.75 < est["chat"]["high"]
+
+
+def test_rescoring_between_runs_is_throttled() -> None:
+    assert due({}, now=1000.0, every_s=600)
+    assert not due({"scored_at": 700.0}, now=1000.0, every_s=600)
+    assert due({"scored_at": 300.0}, now=1000.0, every_s=600)
