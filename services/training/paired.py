@@ -140,3 +140,33 @@ def wilson(successes: int, n: int, z: float = 1.96) -> Interval:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def class_recall(
+    y_true: Sequence[int],
+    champion: Sequence[int],
+    challenger: Sequence[int],
+    labels: Sequence[str],
+    min_support: int,
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, Interval]:
+    """Challenger minus champion recall, paired, for each class with ``min_support`` examples:
+    the same comparison as ``compare``, on that class's examples only."""
+    out = {}
+    for c, label in enumerate(labels):
+        idx = [i for i, y in enumerate(y_true) if y == c]
+        if len(idx) < min_support:
+            continue
+        sub = compare(
+            [c] * len(idx),
+            [champion[i] for i in idx],
+            [challenger[i] for i in idx],
+            len(labels),
+            resamples=1000,
+            confidence=confidence,
+            seed=seed,
+        )
+        out[label] = sub.accuracy
+    return out

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
-from services.demo.run import DemoOptions, demo_settings, load_data
+from services.demo.options import DemoOptions, demo_settings, load_data
 
 
 def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:

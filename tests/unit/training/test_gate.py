@@ -7,7 +7,7 @@ import random
 
 from services.model.metrics import Metrics, compute_metrics
 from services.training.gate import Forgetting, GateConfig, majority_baseline, promote_if_better
-from services.training.paired import PairedComparison, compare
+from services.training.paired import PairedComparison, class_recall, compare
 
 LABELS = ["neg", "pos"]
 
@@ -23,13 +23,16 @@ def _judge(
     paired: PairedComparison = compare(
         [ix[g] for g in gold], [ix[p] for p in champ], [ix[p] for p in chall], 2, seed=1
     )
+    cfg = cfg or GateConfig()
+    y, a, b = [ix[g] for g in gold], [ix[p] for p in champ], [ix[p] for p in chall]
     d = promote_if_better(
         _m(gold, champ),
         _m(gold, chall),
         paired,
-        cfg or GateConfig(),
+        cfg,
         baseline=majority_baseline(gold),
         forgetting=forgetting,
+        class_recall=class_recall(y, a, b, LABELS, cfg.min_support, seed=1),
     )
     return d.promote, d.reasons
 
@@ -94,15 +97,21 @@ def test_floors_majority_baseline_and_a_class_never_predicted() -> None:
     assert any("class 'pos' is never predicted (support 400)" in r for r in reasons)
 
 
-def test_per_class_collapse_is_rejected_only_with_enough_support() -> None:
-    gold = ["neg"] * 90 + ["pos"] * 10
+def test_per_class_drop_is_judged_paired_and_only_with_enough_support() -> None:
+    gold = ["neg"] * 100 + ["pos"] * 100
     champ = list(gold)
-    chall = ["neg"] * 90 + ["pos"] * 5 + ["neg"] * 5  # pos F1 1.0 -> 0.67
-    cfg = GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=5)
+    chall = ["neg"] * 100 + ["pos"] * 70 + ["neg"] * 30  # pos recall 1.0 -> 0.7
+    cfg = GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=50)
     promote, reasons = _judge(gold, champ, chall, cfg)
-    assert not promote and any("class 'pos' F1" in r for r in reasons)
-    promote, _ = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=20))
+    assert not promote and any(r.startswith("class 'pos' recall is worse: -0.300") for r in reasons)
+    # A class below the support threshold is not judged on its own.
+    promote, _ = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=150))
     assert promote
+    # A dip of 2 of 40 is within chance: the interval reaches above -0.05.
+    gold = ["neg"] * 60 + ["pos"] * 40
+    dip = ["neg"] * 60 + ["pos"] * 38 + ["neg"] * 2
+    promote, reasons = _judge(gold, list(gold), dip, GateConfig(min_support=20))
+    assert promote, reasons
 
 
 def test_forgetting_the_oldest_labels_is_rejected() -> None:

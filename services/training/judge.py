@@ -1,0 +1,78 @@
+"""Step 3 of a training run: champion and challenger on the same holdout, compared pair by
+pair, with the floors and the forgetting check (see ``gate`` for the rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.core.settings import GateSettings
+from services.labels.records import LabelledExample
+from services.model.classifier import TextClassifier
+from services.model.metrics import Metrics, compute_metrics
+from services.model.train import predict_labels
+from services.training.examples import Example
+from services.training.gate import (
+    Decision,
+    Forgetting,
+    GateConfig,
+    majority_baseline,
+    promote_if_better,
+)
+from services.training.paired import class_recall, compare
+
+
+@dataclass(frozen=True)
+class Judgement:
+    champion: Metrics
+    challenger: Metrics
+    decision: Decision
+
+
+def judge(
+    champion: TextClassifier,
+    challenger: TextClassifier,
+    hold: list[Example],
+    oldest: list[LabelledExample],
+    gate: GateSettings,
+) -> Judgement:
+    """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting."""
+    texts, gold = [e.text for e in hold], [e.label for e in hold]
+    labels = champion.labels
+    champ_pred = predict_labels(champion, texts) if hold else []
+    chall_pred = predict_labels(challenger, texts) if hold else []
+    champ_m = compute_metrics(gold, champ_pred, labels)
+    chall_m = compute_metrics(gold, chall_pred, labels)
+    index = {lab: i for i, lab in enumerate(labels)}
+    y, a, b = (
+        [index[g] for g in gold],
+        [index[p] for p in champ_pred],
+        [index[p] for p in chall_pred],
+    )
+    paired = compare(y, a, b, len(labels), confidence=gate.confidence) if hold else None
+    per_class = class_recall(y, a, b, labels, gate.min_support, confidence=gate.confidence)
+    forgetting = None
+    if oldest:
+        o_texts, o_gold = [e.text for e in oldest], [e.label for e in oldest]
+        forgetting = Forgetting(
+            len(oldest),
+            compute_metrics(o_gold, predict_labels(champion, o_texts), labels).accuracy,
+            compute_metrics(o_gold, predict_labels(challenger, o_texts), labels).accuracy,
+        )
+    cfg = GateConfig(
+        gate.tolerance,
+        gate.class_tolerance,
+        gate.min_support,
+        gate.min_holdout,
+        gate.forget_tolerance,
+        gate.confidence,
+    )
+    decision = promote_if_better(
+        champ_m,
+        chall_m,
+        paired,
+        cfg,
+        baseline=majority_baseline(gold),
+        forgetting=forgetting,
+        class_recall=per_class,
+    )
+    return Judgement(champ_m, chall_m, decision)
