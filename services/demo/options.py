@@ -48,10 +48,10 @@ def demo_settings(base: Settings, run: str) -> Settings:
         trainer={
             "bootstrap_epochs": 8,
             "bootstrap_lr": 2e-4,
-            "min_new_labels": 60,
+            "min_new_labels": 50,
             "max_label_age_s": 90.0,
             "interval_s": 10.0,
-            "replay_size": 120,
+            "replay_size": 200,
             "threads": 1,
         },
         # The strategy eddy simulate measured best on the airline tweets (README § Training

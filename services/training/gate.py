@@ -6,7 +6,7 @@ tolerance (the upper end of the confidence interval of the difference lies below
 ``-tolerance``), not when one noisy number trails another. An offline replay of the loop found
 that rule (and even "always promote") wrong less often than a bare threshold; what it cannot
 see, the floors catch: too small a holdout, a model no better than the majority class, a
-well-supported class never predicted, a class whose recall drops (paired, per class),
+well-supported class never predicted, a class whose F1 drops (paired, per class),
 forgetting the oldest labels.
 """
 
@@ -23,7 +23,7 @@ from services.training.paired import Interval, PairedComparison
 
 @dataclass(frozen=True)
 class GateConfig:
-    tolerance: float = 0.01
+    tolerance: float = 0.0
     class_tolerance: float = 0.05
     min_support: int = 20
     min_holdout: int = 30
@@ -82,15 +82,15 @@ def _paired(paired: PairedComparison, cfg: GateConfig) -> list[str]:
     return out
 
 
-def _per_class(class_recall: Mapping[str, Interval], cfg: GateConfig) -> list[str]:
+def _per_class(class_f1: Mapping[str, Interval], cfg: GateConfig) -> list[str]:
     # Paired too: a class's F1 on a few dozen examples swings by more than the tolerance by
     # chance (a demo run rejected a challenger 5.7 points better on 1,000 held-out tweets for
-    # a 0.06 F1 dip on 31 examples); its recall difference with an interval does not.
+    # a 0.06 F1 dip on 31 examples); the interval of its paired difference does not.
     out = []
-    for label, iv in sorted(class_recall.items()):
+    for label, iv in sorted(class_f1.items()):
         if iv.high < -cfg.class_tolerance:
             out.append(
-                f"class {label!r} recall is worse: {iv.estimate:+.3f} [{iv.low:+.3f}, "
+                f"class {label!r} F1 is worse: {iv.estimate:+.3f} [{iv.low:+.3f}, "
                 f"{iv.high:+.3f}] lies below -{cfg.class_tolerance}"
             )
     return out
@@ -115,7 +115,7 @@ def promote_if_better(
     *,
     baseline: float = 0.0,
     forgetting: Forgetting | None = None,
-    class_recall: Mapping[str, Interval] | None = None,
+    class_f1: Mapping[str, Interval] | None = None,
 ) -> Decision:
     """The decision and every reason for it; ``stats`` holds the figures behind them."""
     if champion.n == 0 or challenger.n == 0 or paired is None:
@@ -128,8 +128,8 @@ def promote_if_better(
         "tolerance": cfg.tolerance,
         "min_holdout": cfg.min_holdout,
     }
-    if class_recall:
-        stats["class_recall_diff"] = {k: iv.as_dict() for k, iv in class_recall.items()}
+    if class_f1:
+        stats["class_f1_diff"] = {k: iv.as_dict() for k, iv in class_f1.items()}
     if forgetting is not None:
         stats["forgetting"] = {
             "n": forgetting.n,
@@ -148,7 +148,7 @@ def promote_if_better(
     failures = [
         *_floors(challenger, baseline, cfg),
         *_paired(paired, cfg),
-        *_per_class(class_recall or {}, cfg),
+        *_per_class(class_f1 or {}, cfg),
         *_forgetting(forgetting, cfg),
     ]
     if failures:

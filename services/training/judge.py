@@ -18,7 +18,7 @@ from services.training.gate import (
     majority_baseline,
     promote_if_better,
 )
-from services.training.paired import class_recall, compare
+from services.training.paired import class_f1, compare
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def judge(
         [index[p] for p in chall_pred],
     )
     paired = compare(y, a, b, len(labels), confidence=gate.confidence) if hold else None
-    per_class = class_recall(y, a, b, labels, gate.min_support, confidence=gate.confidence)
+    per_class = class_f1(y, a, b, labels, gate.min_support, confidence=gate.confidence)
     forgetting = None
     if oldest:
         o_texts, o_gold = [e.text for e in oldest], [e.label for e in oldest]
@@ -73,6 +73,6 @@ def judge(
         cfg,
         baseline=majority_baseline(gold),
         forgetting=forgetting,
-        class_recall=per_class,
+        class_f1=per_class,
     )
     return Judgement(champ_m, chall_m, decision)

@@ -142,31 +142,42 @@ def wilson(successes: int, n: int, z: float = 1.96) -> Interval:
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
 
 
-def class_recall(
+def _class_f1(y: IntArray, pred: IntArray, c: int) -> npt.NDArray[np.float64]:
+    tp = np.sum((pred == c) & (y == c), axis=-1)
+    denom = np.sum(pred == c, axis=-1) + np.sum(y == c, axis=-1)
+    return np.asarray(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0))
+
+
+def class_f1(
     y_true: Sequence[int],
     champion: Sequence[int],
     challenger: Sequence[int],
     labels: Sequence[str],
     min_support: int,
     *,
+    resamples: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> dict[str, Interval]:
-    """Challenger minus champion recall, paired, for each class with ``min_support`` examples:
-    the same comparison as ``compare``, on that class's examples only."""
+    """Challenger minus champion F1, paired (resampling all examples: F1 depends on every
+    prediction of the class), for each class with ``min_support`` examples."""
+    y = np.asarray(y_true, dtype=np.int64)
+    a = np.asarray(champion, dtype=np.int64)
+    b = np.asarray(challenger, dtype=np.int64)
+    if len(y) == 0:
+        return {}
+    idx = np.random.default_rng(seed).integers(0, len(y), size=(resamples, len(y)))
+    ys, as_, bs = y[idx], a[idx], b[idx]
+    tail = (1.0 - confidence) / 2.0 * 100.0
     out = {}
     for c, label in enumerate(labels):
-        idx = [i for i, y in enumerate(y_true) if y == c]
-        if len(idx) < min_support:
+        if int(np.sum(y == c)) < min_support:
             continue
-        sub = compare(
-            [c] * len(idx),
-            [champion[i] for i in idx],
-            [challenger[i] for i in idx],
-            len(labels),
-            resamples=1000,
-            confidence=confidence,
-            seed=seed,
+        diff = _class_f1(ys, bs, c) - _class_f1(ys, as_, c)
+        point = float(
+            _class_f1(y[None, :], b[None, :], c)[0] - _class_f1(y[None, :], a[None, :], c)[0]
         )
-        out[label] = sub.accuracy
+        out[label] = Interval(
+            point, float(np.percentile(diff, tail)), float(np.percentile(diff, 100.0 - tail))
+        )
     return out

@@ -162,7 +162,7 @@ class TrainerSettings(Group):
 class GateSettings(Group):
     tolerance: float = env(
         "EDDY_GATE_TOLERANCE",
-        0.01,
+        0.0,
         ge=0.0,
         le=1.0,
         description="The challenger is refused when the confidence interval of its paired "

@@ -7,7 +7,7 @@ import random
 
 from services.model.metrics import Metrics, compute_metrics
 from services.training.gate import Forgetting, GateConfig, majority_baseline, promote_if_better
-from services.training.paired import PairedComparison, class_recall, compare
+from services.training.paired import PairedComparison, class_f1, compare
 
 LABELS = ["neg", "pos"]
 
@@ -32,7 +32,7 @@ def _judge(
         cfg,
         baseline=majority_baseline(gold),
         forgetting=forgetting,
-        class_recall=class_recall(y, a, b, LABELS, cfg.min_support, seed=1),
+        class_f1=class_f1(y, a, b, LABELS, cfg.min_support, seed=1),
     )
     return d.promote, d.reasons
 
@@ -100,10 +100,10 @@ def test_floors_majority_baseline_and_a_class_never_predicted() -> None:
 def test_per_class_drop_is_judged_paired_and_only_with_enough_support() -> None:
     gold = ["neg"] * 100 + ["pos"] * 100
     champ = list(gold)
-    chall = ["neg"] * 100 + ["pos"] * 70 + ["neg"] * 30  # pos recall 1.0 -> 0.7
+    chall = ["neg"] * 100 + ["pos"] * 70 + ["neg"] * 30  # pos F1 1.0 -> 0.82
     cfg = GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=50)
     promote, reasons = _judge(gold, champ, chall, cfg)
-    assert not promote and any(r.startswith("class 'pos' recall is worse: -0.300") for r in reasons)
+    assert not promote and any(r.startswith("class 'pos' F1 is worse: -0.176") for r in reasons)
     # A class below the support threshold is not judged on its own.
     promote, _ = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=150))
     assert promote
