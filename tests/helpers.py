@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -14,7 +14,8 @@ from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "close_label_studio", "free_port"]
+__all__ = ["TopicReader", "close_label_studio", "free_port", "wait"]
+T = TypeVar("T")
 
 
 def close_label_studio(client: LabelStudioClient) -> None:
@@ -60,3 +61,14 @@ class TopicReader:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 90) -> T:
+    """Poll ``fn`` until it returns something truthy; fail the test after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")

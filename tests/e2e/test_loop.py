@@ -17,10 +17,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -37,20 +36,9 @@ from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import TopicReader, close_label_studio
+from tests.helpers import TopicReader, close_label_studio, wait
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
-
-
-def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 90) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 class StandInReceiver:

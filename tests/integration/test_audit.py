@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from kafka import KafkaProducer
@@ -30,21 +28,10 @@ from services.registry.store import ModelRegistry
 from services.routing.audit import AuditPolicy
 from services.training.incremental import train_once
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import close_label_studio
+from tests.helpers import close_label_studio, wait
 
-T = TypeVar("T")
 EVENTS = 120
 SHARE = 0.25
-
-
-def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 120) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _prediction(event_id: str, labels: list[str], n: int) -> dict[str, Any]:
