@@ -26,7 +26,7 @@ class GateConfig:
     tolerance: float = 0.0
     class_tolerance: float = 0.05
     min_support: int = 20
-    min_holdout: int = 30
+    min_holdout: int = 100
     forget_tolerance: float = 0.05
     confidence: float = 0.90
 

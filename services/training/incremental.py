@@ -89,9 +89,17 @@ def plan_run(
     )
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
-    trigger = should_train(len(data.new), age, t.min_new_labels, t.max_label_age_s, force)
-    recipe = choose_recipe(t.recipe, len(data.new) + len(data.earlier), t.rebuild_below)
     seed = seed_holdout(models) if len(data.audit) < t.eval_seed_until else []
+    trigger = should_train(
+        len(data.new),
+        age,
+        t.min_new_labels,
+        t.max_label_age_s,
+        force,
+        holdout=len(data.audit) + len(seed),
+        min_holdout=g.min_holdout,
+    )
+    recipe = choose_recipe(t.recipe, len(data.new) + len(data.earlier), t.rebuild_below)
     return Plan(champ, data, trigger, recipe, seed)
 
 
