@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,10 +16,12 @@ from services.core.records import (
     utc_now_iso,
 )
 from services.core.schemas import SchemaError
+from services.inference.finite import sanitize
 from services.inference.holder import ModelHolder
 from services.inference.predictions import to_prediction
 from services.model.device import select_placement
-from services.registry.store import ModelRegistry
+from services.registry.rollout import rollback_from
+from services.registry.store import ModelRegistry, RegistryError
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.classify")
@@ -38,6 +41,26 @@ def register(ctx: WorkerContext) -> None:
         select_placement(s.model.device, s.model.precision),
         executor,
     )
+
+    models_topic = ctx.raw_topic(ctx.topics.models)
+
+    async def non_finite(version: int, n: int) -> None:
+        """The champion serves NaN: its rows go to review as maximally uncertain, and it is
+        rolled back (once, whichever worker sees it first) and announced on models.v1."""
+        ctx.metrics.inc("non_finite", n)
+        log.error("model v%s produced %d non-finite prediction(s); rolling it back", version, n)
+        reason = f"automatic: v{version} produced non-finite probabilities"
+        loop = asyncio.get_running_loop()
+        try:
+            event = await loop.run_in_executor(
+                executor, rollback_from, holder.registry, version, reason, None
+            )
+        except RegistryError as exc:
+            log.error("cannot roll back v%s: %s", version, exc)
+            return
+        if event is not None:
+            await models_topic.send(key=b"champion", value=dumps(event))
+            await holder.refresh(force=True)
 
     async def classify_agent(stream: faust.StreamT[Any]) -> None:
         await holder.wait_ready()
@@ -62,6 +85,9 @@ def register(ctx: WorkerContext) -> None:
                     )
                 continue
             inference_ms = (time.perf_counter() - started) * 1000
+            probs, bad = sanitize(probs)
+            if any(bad):
+                await non_finite(clf.version, sum(bad))
             ctx.metrics.batch(len(batch), inference_ms / 1000)
             now = utc_now_iso()
             for (_ev, rec), p in zip(batch, probs, strict=True):

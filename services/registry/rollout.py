@@ -7,6 +7,7 @@ models.v1 event lets any other service react.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 from collections.abc import Callable
@@ -91,6 +92,22 @@ def rollback(
     registry: ModelRegistry, reason: str = "manual rollback", publish: Publish | None = None
 ) -> dict[str, Any]:
     return change_champion(registry, rollback_target(registry), "rolled_back", reason, publish)
+
+
+def rollback_from(
+    registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
+) -> dict[str, Any] | None:
+    """Roll back only if ``version`` is still the champion: several workers that see the same
+    broken model roll it back once, not once each (a file lock makes check-and-set atomic)."""
+    registry.root.mkdir(parents=True, exist_ok=True)
+    with (registry.root / ".rollback.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if registry.champion_version() != version:
+                return None
+            return rollback(registry, reason, publish)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class ModelEvents:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,12 @@ class Router:
         """The review request for ``prediction`` if it is worth a human's time (or is an
         audit sample, whatever its score), else None."""
         probs = [float(p) for p in prediction["probs"].values()]
-        score = self.strategy.score(probs, str(prediction["event_id"]))
+        # Probabilities that are not finite come from a broken model: the case is as uncertain
+        # as it gets and goes to a human (a NaN score once compared false and routed nothing).
+        finite = all(math.isfinite(p) for p in probs)
+        score = self.strategy.score(probs, str(prediction["event_id"])) if finite else 1.0
+        if not math.isfinite(score):
+            score = 1.0
         threshold = self.threshold_for(str(prediction["channel"]))
         if score < threshold and not audit:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from services.ingest.redact import redact
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
+from services.model.finite import weights_finite
 from services.model.metrics import Metrics, compute_metrics
 from services.model.train import (
     ProgressFn,
@@ -33,6 +35,10 @@ SEED_TRAIN_FILE = "seed_train.jsonl"
 
 class BootstrapRefused(RuntimeError):
     """A champion exists: bootstrapping again would replace it."""
+
+
+class BootstrapDiverged(ValueError):
+    """The run's loss or weights are not finite."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,12 @@ def bootstrap(
     t = settings.trainer
     train, hold = stratified_split(data, t.bootstrap_holdout_fraction, t.seed)
     fb = train_from_base(settings, labels, train, progress, version=1)
+    if not (math.isfinite(fb.result.final_loss) and weights_finite(fb.clf.model)):
+        # Never a champion, not even with --force: it would serve NaN to every event.
+        raise BootstrapDiverged(
+            f"training diverged (loss {fb.result.final_loss}, weights not finite); lower "
+            f"EDDY_BOOTSTRAP_LR (now {t.bootstrap_lr})"
+        )
     gold = [e.label for e in hold]
     pred = predict_labels(fb.clf, [e.text for e in hold]) if hold else []
     metrics = compute_metrics(gold, pred, labels) if hold else None

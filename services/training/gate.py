@@ -12,6 +12,7 @@ forgetting the oldest labels.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,26 @@ class Forgetting:
     n: int
     champion_accuracy: float
     challenger_accuracy: float
+
+
+@dataclass(frozen=True)
+class Finiteness:
+    """Whether the run produced numbers at all: a diverged run (say a learning rate of 1e30)
+    has NaN weights whose argmax can still tie a majority-class champion on accuracy."""
+
+    loss: float
+    weights: bool
+    probabilities: bool
+
+    def problems(self) -> list[str]:
+        out = []
+        if not math.isfinite(self.loss):
+            out.append(f"training loss is {self.loss}")
+        if not self.weights:
+            out.append("weights are not finite")
+        if not self.probabilities:
+            out.append("probabilities on the holdout are not finite")
+        return out
 
 
 @dataclass(frozen=True)
@@ -116,8 +137,11 @@ def promote_if_better(
     baseline: float = 0.0,
     forgetting: Forgetting | None = None,
     class_f1: Mapping[str, Interval] | None = None,
+    finite: Finiteness | None = None,
 ) -> Decision:
     """The decision and every reason for it; ``stats`` holds the figures behind them."""
+    if finite is not None and finite.problems():
+        return Decision(False, [f"not finite: {'; '.join(finite.problems())}"], {"finite": False})
     if champion.n == 0 or challenger.n == 0 or paired is None:
         return Decision(False, ["empty holdout: nothing to compare on"])
     if not champion.n == challenger.n == paired.n:

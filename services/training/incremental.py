@@ -224,7 +224,12 @@ def run_once(
     )
     trained = train_challenger(plan, settings, progress or (lambda _i, _n, _l: None))
     judgement = judge(
-        trained.champion, trained.challenger, plan.holdout, plan.data.oldest, settings.gate
+        trained.champion,
+        trained.challenger,
+        plan.holdout,
+        plan.data.oldest,
+        settings.gate,
+        final_loss=trained.result.final_loss if trained.result.steps else 0.0,
     )
     run.duration_s = round(time.perf_counter() - started, 2)
     ref = record(settings, labels, plan, trained, judgement, run, publish)

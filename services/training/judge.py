@@ -3,16 +3,19 @@ pair, with the floors and the forgetting check (see ``gate`` for the rule)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from services.core.settings import GateSettings
 from services.labels.records import LabelledExample
 from services.model.classifier import TextClassifier
+from services.model.finite import weights_finite
 from services.model.metrics import Metrics, compute_metrics
 from services.model.train import predict_labels
 from services.training.examples import Example
 from services.training.gate import (
     Decision,
+    Finiteness,
     Forgetting,
     GateConfig,
     majority_baseline,
@@ -34,12 +37,19 @@ def judge(
     hold: list[Example],
     oldest: list[LabelledExample],
     gate: GateSettings,
+    final_loss: float = 0.0,
 ) -> Judgement:
     """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting."""
     texts, gold = [e.text for e in hold], [e.label for e in hold]
     labels = champion.labels
     champ_pred = predict_labels(champion, texts) if hold else []
-    chall_pred = predict_labels(challenger, texts) if hold else []
+    chall_probs = challenger.predict_proba(texts, chunk_size=64) if hold else []
+    finite = Finiteness(
+        final_loss,
+        weights_finite(challenger.model),
+        all(math.isfinite(p) for row in chall_probs for p in row),
+    )
+    chall_pred = [labels[max(range(len(p)), key=p.__getitem__)] for p in chall_probs]
     champ_m = compute_metrics(gold, champ_pred, labels)
     chall_m = compute_metrics(gold, chall_pred, labels)
     index = {lab: i for i, lab in enumerate(labels)}
@@ -74,5 +84,6 @@ def judge(
         baseline=majority_baseline(gold),
         forgetting=forgetting,
         class_f1=per_class,
+        finite=finite,
     )
     return Judgement(champ_m, chall_m, decision)

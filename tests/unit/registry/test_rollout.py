@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.registry.rollout import change_champion, history, promote, rollback
+from services.registry.rollout import change_champion, history, promote, rollback, rollback_from
 from services.registry.store import ModelRegistry, RegistryError
 
 
@@ -38,3 +38,14 @@ def test_promote_and_rollback_follow_history(tmp_path: Path) -> None:
         promote(reg, 9, "missing")
     assert [e["type"] for e in history(reg)] == [e["type"] for e in events]
     assert reg.get(1).meta["champion_since"]
+
+
+def test_rollback_from_a_broken_version_happens_once(tmp_path: Path) -> None:
+    reg = _registry(tmp_path, 2)
+    change_champion(reg, 1, "bootstrapped", "seed")
+    promote(reg, 2, "gate passed")
+    # Two workers saw v2 serve NaN: the first rolls it back, the second finds v1 already.
+    first = rollback_from(reg, 2, "automatic: v2 produced non-finite probabilities")
+    assert first is not None and first["version"] == 1 and reg.champion_version() == 1
+    assert rollback_from(reg, 2, "again") is None
+    assert reg.champion_version() == 1

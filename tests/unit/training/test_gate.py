@@ -3,10 +3,19 @@ a minimum holdout, floors no model may cross, per-class checks and a forgetting 
 
 from __future__ import annotations
 
+import math
 import random
 
+import pytest
+
 from services.model.metrics import Metrics, compute_metrics
-from services.training.gate import Forgetting, GateConfig, majority_baseline, promote_if_better
+from services.training.gate import (
+    Finiteness,
+    Forgetting,
+    GateConfig,
+    majority_baseline,
+    promote_if_better,
+)
 from services.training.paired import PairedComparison, class_f1, compare
 
 LABELS = ["neg", "pos"]
@@ -130,3 +139,29 @@ def test_gate_refuses_empty_or_mismatched_holdouts() -> None:
     paired = compare([0] * 40, [0] * 40, [0] * 40, 2)
     other = _m(gold[:10], gold[:10])
     assert not promote_if_better(_m(gold, gold), other, paired, GateConfig()).promote
+
+
+@pytest.mark.parametrize(
+    ("finite", "says"),
+    [
+        (Finiteness(math.nan, True, True), "training loss is nan"),
+        (Finiteness(0.4, False, True), "weights are not finite"),
+        (Finiteness(0.4, True, False), "probabilities on the holdout are not finite"),
+    ],
+)
+def test_a_run_that_is_not_finite_is_rejected_whatever_it_scores(
+    finite: Finiteness, says: str
+) -> None:
+    # A NaN model's argmax answers one class: it can tie a majority-class champion.
+    pred = ["neg"] * len(GOLD)
+    ix = {lab: i for i, lab in enumerate(LABELS)}
+    y = [ix[g] for g in GOLD]
+    paired = compare(y, [ix[p] for p in pred], [ix[p] for p in pred], 2, seed=1)
+    d = promote_if_better(
+        _m(GOLD, pred), _m(GOLD, pred), paired, GateConfig(tolerance=1.0), finite=finite
+    )
+    assert not d.promote and d.reasons[0].startswith("not finite:") and says in d.reasons[0]
+    ok = promote_if_better(
+        _m(GOLD, pred), _m(GOLD, pred), paired, GateConfig(), finite=Finiteness(0.4, True, True)
+    )
+    assert "not finite" not in ok.summary
