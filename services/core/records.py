@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.core.schemas import SchemaError
+from services.core.strictjson import StrictJSONError, strict_loads
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,13 @@ class DecodeError(ValueError):
 
 
 def loads(data: bytes | None) -> dict[str, Any]:
+    """A JSON object, parsed strictly (see ``strictjson``): anything else is a DecodeError."""
     if data is None:
         raise DecodeError("empty message (no value)")
     try:
-        value = json.loads(data)
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise DecodeError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        value = strict_loads(data)
+    except StrictJSONError as exc:
+        raise DecodeError(str(exc)) from None
     if not isinstance(value, dict):
         raise DecodeError(f"expected a JSON object, got {type(value).__name__}")
     return value

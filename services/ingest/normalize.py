@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.core.records import DecodeError, SourcePosition, dead_letter, loads, utc_now_iso
+from services.core.redact import redact
 from services.core.schemas import SchemaError, validate
 from services.ingest.channels import ADAPTERS
-from services.ingest.redact import redact
 
 
 @dataclass(frozen=True)

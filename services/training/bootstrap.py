@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.core.redact import redact
 from services.core.settings import Settings
-from services.ingest.redact import redact
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement

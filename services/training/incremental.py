@@ -99,7 +99,12 @@ def plan_run(
         holdout=len(data.audit) + len(seed),
         min_holdout=g.min_holdout,
     )
-    recipe = choose_recipe(t.recipe, len(data.new) + len(data.earlier), t.rebuild_below)
+    recipe = choose_recipe(
+        t.recipe,
+        len(data.new) + len(data.earlier),
+        t.rebuild_below,
+        champion_labels=int(champ.meta.get("labels_used") or 0),
+    )
     return Plan(champ, data, trigger, recipe, seed)
 
 

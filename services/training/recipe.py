@@ -22,9 +22,12 @@ class Recipe:
     reason: str
 
 
-def choose_recipe(requested: str, routed_labels: int, rebuild_below: int) -> Recipe:
+def choose_recipe(
+    requested: str, routed_labels: int, rebuild_below: int, champion_labels: int | None = None
+) -> Recipe:
     """``requested`` is auto, warm or rebuild; ``routed_labels`` counts every trainable label
-    so far (new and earlier, audit excluded)."""
+    so far (new and earlier, audit excluded); ``champion_labels`` the routed labels the
+    champion learned from (0 for a bootstrap model)."""
     if requested == "warm":
         return Recipe("warm", "asked for warm (EDDY_TRAINER_RECIPE=warm)")
     if requested == "rebuild":
@@ -33,4 +36,12 @@ def choose_recipe(requested: str, routed_labels: int, rebuild_below: int) -> Rec
         raise ValueError(f"unknown recipe {requested!r}; choose auto, warm or rebuild")
     if routed_labels < rebuild_below:
         return Recipe("rebuild", f"{routed_labels} labels < {rebuild_below}: rebuild from base")
+    if champion_labels is not None and champion_labels < rebuild_below:
+        # Warm-starting a seed-only model on a first big batch (the trainer waited for its
+        # holdout) ended 2-3 points below a lineage that started with a rebuild.
+        return Recipe(
+            "rebuild",
+            f"the champion learned from {champion_labels} labels < {rebuild_below}: "
+            "rebuild from base on all of them",
+        )
     return Recipe("warm", f"{routed_labels} labels >= {rebuild_below}: warm start")

@@ -1,6 +1,6 @@
 import pytest
 
-from services.ingest.redact import redact
+from services.core.redact import redact
 
 
 @pytest.mark.parametrize(
