@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from services.core.redact import redact
 from services.core.schemas import SchemaError
 from services.core.strictjson import StrictJSONError, strict_loads
 
@@ -61,6 +62,15 @@ def loads(data: bytes | None) -> dict[str, Any]:
     return value
 
 
+EXCERPT_CHARS = 300
+MESSAGE_CHARS = 300
+MAX_ERRORS = 20
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def dead_letter(
     *,
     stage: str,
@@ -71,12 +81,26 @@ def dead_letter(
     key: bytes | None,
     failed_at: str | None = None,
 ) -> dict[str, Any]:
+    """A bounded dead letter: why, where from, and the original's size, SHA-256 and a short
+    redacted excerpt. Never the raw bytes: they may hold personal data, and a record over
+    the broker's size limit would fail to dead-letter too (and be lost)."""
+    raw = original or b""
+    text = raw[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
     return {
         "stage": stage,
         "reason": reason,
-        "errors": [e.as_dict() for e in errors],
+        "errors": [
+            {"path": e.path[:MESSAGE_CHARS], "message": e.message[:MESSAGE_CHARS]}
+            for e in errors[:MAX_ERRORS]
+        ],
+        "errors_total": len(errors),
         "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
-        "key_b64": base64.b64encode(key).decode() if key is not None else None,
-        "original_b64": base64.b64encode(original or b"").decode(),
+        "key_sha256": _digest(key) if key is not None else None,
+        "original": {
+            "bytes": len(raw),
+            "sha256": _digest(raw),
+            "excerpt": redact(text).text[:EXCERPT_CHARS],
+            "truncated": len(raw) > len(text.encode("utf-8")),
+        },
         "failed_at": failed_at or utc_now_iso(),
     }

@@ -9,9 +9,8 @@ from typing import Any
 import faust
 
 from services.core.dedupe import Deduper
-from services.core.records import dumps
 from services.core.retry import retry_forever
-from services.ingest.normalize import Rejected, normalize
+from services.ingest.normalize import Rejected, normalize_bounded
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.normalize")
@@ -21,13 +20,14 @@ def register(ctx: WorkerContext) -> None:
     source = ctx.raw_topic(*ctx.topics.channels)
     out = ctx.raw_topic(ctx.topics.interactions)
     s = ctx.settings
+    limit = s.kafka.max_record_bytes
 
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
         async for event in stream.events():
             pos = ctx.position(event)
             channel = ctx.topics.channel_of(pos.topic)
-            result = normalize(channel, event.value, event.key, pos)
+            result, value = normalize_bounded(channel, event.value, event.key, pos, limit)
             if isinstance(result, Rejected):
                 await ctx.send_dead_letter(result.dead_letter, event.key)
                 log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
@@ -39,7 +39,7 @@ def register(ctx: WorkerContext) -> None:
             if not first:
                 ctx.metrics.inc("duplicate")
                 continue
-            await out.send(key=result.key.encode(), value=dumps(result.interaction))
+            await out.send(key=result.key.encode(), value=value)
             ctx.metrics.inc("ok")
 
     ctx.app.agent(source, name="normalize", concurrency=1)(normalize_agent)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +13,9 @@ from fastapi.responses import JSONResponse
 from kafka.errors import KafkaError
 from starlette.concurrency import run_in_threadpool
 
+from services.core.records import dumps
 from services.core.settings import CHANNELS, GatewaySettings, KafkaSettings
+from services.core.strictjson import StrictJSONError, strict_loads
 from services.ingest.producer import EventProducer, check_event
 
 log = logging.getLogger("eddy.gateway")
@@ -25,6 +26,10 @@ def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None)
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status)
+
+
+def _too_big(n: int, limit: int) -> str:
+    return f"body of {n} bytes exceeds {limit} (EDDY_GATEWAY_MAX_BODY_BYTES)"
 
 
 def create_gateway(
@@ -64,18 +69,26 @@ def create_gateway(
                 return _error(401, "missing or wrong bearer token")
         if channel not in CHANNELS:
             return _error(404, f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
-        raw = await request.body()
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+            return _error(413, _too_big(int(declared), settings.max_body_bytes))
+        raw = bytearray()
+        async for chunk in request.stream():  # a lying or absent Content-Length is cut too
+            raw += chunk
+            if len(raw) > settings.max_body_bytes:
+                return _error(413, _too_big(len(raw), settings.max_body_bytes))
         try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _error(400, f"body is not valid JSON: {exc}")
+            body = strict_loads(bytes(raw))
+        except StrictJSONError as exc:
+            return _error(400, f"body is not acceptable JSON: {exc}")
         events = body if isinstance(body, list) else [body]
         if not events:
             return _error(422, "empty batch")
         if len(events) > settings.max_batch:
             return _error(
                 413,
-                f"batch of {len(events)} events exceeds the limit of {settings.max_batch}",
+                f"batch of {len(events)} events exceeds the limit of {settings.max_batch} "
+                "(EDDY_GATEWAY_MAX_BATCH)",
             )
         problems: list[dict[str, Any]] = []
         for i, event in enumerate(events):
@@ -87,7 +100,15 @@ def create_gateway(
                 422,
                 f"{len({p['index'] for p in problems})} of {len(events)} "
                 "events are invalid; nothing was accepted",
-                problems,
+                problems[:100],
+            )
+        sizes = [len(dumps(e)) for e in events]
+        big = [i for i, n in enumerate(sizes) if n > settings.max_event_bytes]
+        if big:
+            return _error(
+                413,
+                f"{len(big)} event(s) over {settings.max_event_bytes} bytes "
+                f"(EDDY_GATEWAY_MAX_EVENT_BYTES), first at index {big[0]}; nothing was accepted",
             )
         producer = state["producer"]
 

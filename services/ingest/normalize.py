@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.core.records import DecodeError, SourcePosition, dead_letter, loads, utc_now_iso
+from services.core.records import (
+    DecodeError,
+    SourcePosition,
+    dead_letter,
+    dumps,
+    loads,
+    utc_now_iso,
+)
 from services.core.redact import redact
 from services.core.schemas import SchemaError, validate
 from services.ingest.channels import ADAPTERS
@@ -27,6 +35,22 @@ class Normalized:
 @dataclass(frozen=True)
 class Rejected:
     dead_letter: dict[str, Any]
+
+
+# Events from before this many days ago or this far in the future are refused: a year 9999 or
+# 1970 timestamp is a producer bug, and it would corrupt lag figures and time windows.
+MAX_AGE_DAYS = 3650
+MAX_AHEAD = timedelta(days=1)
+
+
+def _implausible(occurred_at: str, now: str | None) -> str | None:
+    at = datetime.fromisoformat(occurred_at)
+    ref = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if at > ref + MAX_AHEAD:
+        return f"more than {MAX_AHEAD.days} day ahead of the receiving clock"
+    if at < ref - timedelta(days=MAX_AGE_DAYS):
+        return f"more than {MAX_AGE_DAYS} days in the past"
+    return None
 
 
 def normalize(
@@ -64,6 +88,9 @@ def normalize(
     if errors:
         return reject("schema_violation", errors)
     fields = adapter.to_canonical(event)
+    when = _implausible(fields.occurred_at, now)
+    if when:
+        return reject("implausible_timestamp", [SchemaError("$.occurred_at", when)])
     red = redact(fields.text)
     counts = dict(red.counts)
     metadata: dict[str, Any] = {}
@@ -92,3 +119,38 @@ def normalize(
         "source": source.as_dict(),
     }
     return Normalized(interaction)
+
+
+def normalize_bounded(
+    channel: str | None,
+    value: bytes | None,
+    key: bytes | None,
+    source: SourcePosition,
+    limit: int,
+    now: str | None = None,
+) -> tuple[Normalized | Rejected, bytes]:
+    """``normalize`` plus the interaction's bytes, whatever the record does: a poison record
+    that raised used to restart the agent past its offset, lost without a trace; one whose
+    interaction is over ``limit`` bytes would fail to send. Both become dead letters."""
+
+    def reject(reason: str, message: str) -> tuple[Rejected, bytes]:
+        dl = dead_letter(
+            stage="normalize",
+            reason=reason,
+            errors=[SchemaError("$", message)],
+            source=source,
+            original=value,
+            key=key,
+        )
+        return Rejected(dl), b""
+
+    try:
+        result = normalize(channel, value, key, source, now)
+        if isinstance(result, Rejected):
+            return result, b""
+        out = dumps(result.interaction)
+    except Exception as exc:
+        return reject("normalize_failed", f"{type(exc).__name__} while normalising")
+    if len(out) > limit:
+        return reject("too_large", f"interaction of {len(out)} bytes > {limit} bytes")
+    return result, out

@@ -89,6 +89,13 @@ class KafkaSettings(Group):
         description="Longest a worker's fetch waits for data. Faust's fixed 1500 ms adds "
         "hundreds of ms per hop on the local broker.",
     )
+    max_record_bytes: int = env(
+        "EDDY_MAX_RECORD_BYTES",
+        900_000,
+        ge=10_000,
+        description="Largest record Eddy writes to a topic; a bigger one is dead-lettered "
+        "(bounded) instead. Keep it under the broker's message.max.bytes (1 MB by default).",
+    )
 
     @property
     def servers(self) -> list[str]:
@@ -163,6 +170,18 @@ class GatewaySettings(Group):
         description="If set, the gateway requires `Authorization: Bearer <token>`.",
     )
     max_batch: int = env("EDDY_GATEWAY_MAX_BATCH", 1000, ge=1)
+    max_body_bytes: int = env(
+        "EDDY_GATEWAY_MAX_BODY_BYTES",
+        5_000_000,
+        ge=1_000,
+        description="Largest request body; a bigger one is answered 413 before it is parsed.",
+    )
+    max_event_bytes: int = env(
+        "EDDY_GATEWAY_MAX_EVENT_BYTES",
+        200_000,
+        ge=1_000,
+        description="Largest single event (encoded); a bigger one makes the batch a 413.",
+    )
 
 
 class MetricsSettings(Group):
