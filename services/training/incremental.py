@@ -1,8 +1,8 @@
 """One training run, as named steps: plan (trigger, data, recipe) -> train -> evaluate and gate
 -> record. Blocking; runs in the trainer process (never in a worker or a webhook), one at a time
-under a Redis lock whose short TTL every training step renews. ``run_once`` is the run itself,
-on any label source: the trainer gives it the Redis label store, `eddy simulate` an in-memory
-one, so both run the same code."""
+under a Redis lock with a short TTL that a thread renews while the run lives. ``run_once`` is
+the run itself, on any label source: the trainer gives it the Redis label store, `eddy
+simulate` an in-memory one, so both run the same code."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Protocol
 import torch
 
 from services.core import redis_sync
+from services.core.locks import held_lock
 from services.core.records import utc_now_iso
 from services.core.settings import Settings
 from services.labels.audit import AuditSet
@@ -36,7 +37,6 @@ from services.training.runs import RunRecord, save_run
 from services.training.triggers import Trigger, should_train
 
 Say = Callable[[str], None]
-LOCK_TTL_S = 300
 
 
 class LabelSource(Protocol):
@@ -266,25 +266,16 @@ def train_once(
             describe(run, plan)
             run.outcome = "planned" if plan.trigger.fire else "skipped"
             return run
-        lock = redis.lock(f"{settings.redis.prefix}trainer:lock", timeout=LOCK_TTL_S)
-        if not lock.acquire(blocking=False):
-            run.outcome, run.trigger = "busy", "another training run is in progress"
-            return run
-
-        def step(i: int, total: int, loss: float) -> None:
-            lock.reacquire()  # a killed trainer frees the lock within the TTL
-            if progress:
-                progress(i, total, loss)
-
-        try:
+        with held_lock(redis, f"{settings.redis.prefix}trainer:lock") as held:
+            if not held:
+                run.outcome, run.trigger = "busy", "another training run is in progress"
+                return run
             run_once(
-                settings, store, audit_ids, run, force=force, progress=step, say=say,
+                settings, store, audit_ids, run, force=force, progress=progress, say=say,
                 publish=publish,
             )  # fmt: skip
             if run.outcome in ("promoted", "rejected"):
                 save_run(redis, settings.redis.prefix, run)
             return run
-        finally:
-            lock.release()
     finally:
         redis.close()
