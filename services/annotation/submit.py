@@ -26,8 +26,15 @@ class SubmitResult:
     already: int
 
 
+def scoped(channel: str, event_id: str) -> str:
+    """The index key: channel and event id, as routing dedupes (event ids are unique per
+    channel only)."""
+    return f"{channel}:{event_id}"
+
+
 class TaskIndex:
-    """Redis: event id -> task id, task id -> event id, and the newest task id seen."""
+    """Redis: channel:event id -> task id, task id -> channel:event id, and the newest task id
+    seen. Only tasks Eddy created are in it: the webhook trusts no other."""
 
     def __init__(self, redis: Redis, prefix: str, project_id: int) -> None:
         self.r = redis
@@ -56,6 +63,11 @@ class TaskIndex:
         )
         pipe.execute()
 
+    def event_of(self, task_id: int) -> str | None:
+        """The channel:event id of a task Eddy created, else None."""
+        value = self.r.hget(self.p + "task_event", str(task_id))
+        return value.decode() if isinstance(value, bytes) else value
+
     def max_task(self) -> int:
         return int(self.r.get(self.p + "max_task") or 0)
 
@@ -70,9 +82,10 @@ class TaskSubmitter:
         """Index tasks Label Studio has but Eddy did not record (e.g. after a crash)."""
         pairs = []
         for t in self.client.tasks_after(self.project_id, self.index.max_task()):
-            event_id = (t.get("data") or {}).get("event_id")
-            if isinstance(event_id, str):
-                pairs.append((event_id, int(t["id"])))
+            data = t.get("data") or {}
+            event_id, channel = data.get("event_id"), data.get("channel")
+            if isinstance(event_id, str) and isinstance(channel, str):
+                pairs.append((scoped(channel, event_id), int(t["id"])))
         self.index.record(pairs)
         return len(pairs)
 
@@ -80,7 +93,7 @@ class TaskSubmitter:
         self.catch_up()
         unique: dict[str, dict[str, Any]] = {}
         for r in reviews:
-            unique.setdefault(r["event_id"], r)
+            unique.setdefault(scoped(r["channel"], r["event_id"]), r)
         known = self.index.known(list(unique))
         fresh = [r for e, r in unique.items() if e not in known]
         if not fresh:
@@ -88,7 +101,9 @@ class TaskSubmitter:
         ids = self.client.import_tasks(self.project_id, [task_for_review(r) for r in fresh])
         if len(ids) == len(fresh):
             # Label Studio returns ids in the order of the request.
-            self.index.record([(r["event_id"], t) for r, t in zip(fresh, ids, strict=True)])
+            self.index.record(
+                [(scoped(r["channel"], r["event_id"]), t) for r, t in zip(fresh, ids, strict=True)]
+            )
         else:  # unexpected answer: learn the truth from Label Studio itself
             self.catch_up()
         log.info("imported %d task(s) into project %d", len(fresh), self.project_id)

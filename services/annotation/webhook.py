@@ -30,13 +30,25 @@ UPSERT_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED"}
 DELETE_ACTIONS = {"ANNOTATIONS_DELETED"}
 
 
-def handle(sink: LabelSink, payload: dict[str, Any], labels: list[str] | None) -> dict[str, Any]:
-    """Apply one webhook payload. Pure of HTTP; returns what happened."""
+TaskCheck = Callable[[dict[str, Any]], bool]
+
+
+def handle(
+    sink: LabelSink,
+    payload: dict[str, Any],
+    labels: list[str] | None,
+    is_ours: TaskCheck = lambda _task: True,
+) -> dict[str, Any]:
+    """Apply one webhook payload. Pure of HTTP; returns what happened. ``is_ours`` says
+    whether a task is one Eddy created: a label for any other (a forged payload for a task
+    that does not exist, a task made by hand) is never stored, so never trained on."""
     action = payload.get("action")
     if action in UPSERT_ACTIONS:
         ann, task = payload.get("annotation"), payload.get("task")
         if not isinstance(ann, dict) or not isinstance(task, dict):
             raise ValueError("payload lacks annotation or task object (enable send_payload)")
+        if not is_ours(task):
+            raise NotOurTask(f"task {task.get('id')} is not a task Eddy created")
         rec = parse_annotation(ann, task, "webhook", labels)
         return {"action": action, "stored": int(sink.put(rec))}
     if action in DELETE_ACTIONS:
@@ -51,6 +63,7 @@ def create_webhook_app(
     settings: LabelStudioSettings,
     sink_factory: Callable[[], LabelSink],
     labels: Callable[[], list[str] | None] = lambda: None,
+    is_ours: TaskCheck = lambda _task: True,
 ) -> FastAPI:
     state: dict[str, LabelSink] = {}
     secret = settings.webhook_secret.get_secret_value().encode()
@@ -78,8 +91,9 @@ def create_webhook_app(
         if not isinstance(payload, dict):
             return JSONResponse({"detail": "body must be a JSON object"}, status_code=400)
         try:
-            result = await run_in_threadpool(handle, state["sink"], payload, labels())
+            result = await run_in_threadpool(handle, state["sink"], payload, labels(), is_ours)
         except NotOurTask as exc:
+            log.warning("ignored a webhook call: %s", exc)
             return JSONResponse({"detail": str(exc), "ignored": True}, status_code=200)
         except (ValueError, KeyError, TypeError) as exc:
             return JSONResponse({"detail": f"malformed payload: {exc}"}, status_code=422)

@@ -145,6 +145,20 @@ def test_event_to_label_to_promotion_to_next_prediction(
             headers={SECRET_HEADER: s.label_studio.webhook_secret.get_secret_value()},
         )
         assert r.status_code == 200 and r.json()["ignored"]
+        forged = {
+            "action": "ANNOTATION_CREATED",
+            "annotation": {"id": 990001, "task": 990001, "result": [], "was_cancelled": False,
+                           "updated_at": "2026-01-01T00:00:00Z"},
+            "task": {"id": 990001, "project": 1, "data": {"event_id": "forged", "channel": "chat",
+                                                          "text": "t"}},
+        }  # fmt: skip
+        r = httpx.post(
+            f"{hook}/v1/label-studio/webhook",
+            json=forged,
+            headers={SECRET_HEADER: s.label_studio.webhook_secret.get_secret_value()},
+        )
+        assert r.status_code == 200 and r.json()["ignored"], "a task Eddy never created"
+        assert store.annotation(990001) is None
 
         with EventProducer(s.kafka) as producer:
 

@@ -63,3 +63,22 @@ def test_webhook_requires_secret_and_handles_actions() -> None:
         manual = {**payload, "task": {"id": 5, "data": {"text": "made by hand"}}}
         r = http.post(PATH, json=manual, headers=ok)
         assert r.status_code == 200 and r.json()["ignored"]
+
+
+def test_a_label_for_a_task_eddy_did_not_create_is_never_stored() -> None:
+    s = LabelStudioSettings(webhook_secret="s3cret")
+    sink = MemorySink()
+    ours = {7}
+    app = create_webhook_app(s, lambda: sink, is_ours=lambda task: task.get("id") in ours)
+    ann = {"id": 1, "result": [], "was_cancelled": True, "updated_at": "2026-01-01T00:00:00Z"}
+    with TestClient(app) as http:
+        for task_id, stored in ((99, False), (7, True)):
+            payload = {
+                "action": "ANNOTATION_CREATED",
+                "annotation": {**ann, "task": task_id},
+                "task": {"id": task_id, "project": 1, "data": {"event_id": "e", "text": "t"}},
+            }
+            r = http.post(PATH, json=payload, headers={SECRET_HEADER: "s3cret"})
+            assert r.status_code == 200
+            assert r.json().get("ignored", False) is not stored
+    assert len(sink.recs) == 1
