@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,11 @@ def _ms_between(earlier: str, later: str) -> float | None:
     except ValueError:
         return None
     return round((b - a).total_seconds() * 1000, 3)
+
+
+def prediction_id(channel: str, event_id: str, version: int) -> str:
+    """Same event, same model version: same id, however often the event is redelivered."""
+    return hashlib.sha256(f"{channel}\x1f{event_id}\x1fv{version}".encode()).hexdigest()[:32]
 
 
 def to_prediction(
@@ -41,6 +47,7 @@ def to_prediction(
     if queue_ms is not None:
         timings["queue_ms"] = queue_ms
     pred: dict[str, Any] = {
+        "prediction_id": prediction_id(interaction["channel"], interaction["event_id"], version),
         "event_id": interaction["event_id"],
         "channel": interaction["channel"],
         "key": interaction["key"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,7 +51,13 @@ class Router:
         for k in ("occurred_at", "metadata"):
             if k in prediction:
                 review[k] = prediction[k]
+        pid = str(prediction.get("prediction_id") or "")
         review.update(
+            # The review id follows the prediction id (the same case routed again after a
+            # redelivery keeps it); a prediction without one gets an id from the event.
+            review_id=hashlib.sha256(
+                f"review\x1f{pid or prediction['channel']}\x1f{prediction['event_id']}".encode()
+            ).hexdigest()[:32],
             strategy=self.strategy.name,
             score=round(score, 6),
             threshold=threshold,

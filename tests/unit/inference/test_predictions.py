@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from services.core.schemas import validate
@@ -44,3 +46,27 @@ def test_label_count_mismatch_is_an_error() -> None:
             device="cpu",
             precision="fp32",
         )
+
+
+NOW = "2026-11-01T00:00:02Z"
+
+
+def test_prediction_and_review_ids_are_stable_per_event_and_version() -> None:
+    from services.routing.router import Router
+    from services.routing.strategies import Margin
+
+    def pred(version: int, channel: str = "chat", now: str = NOW) -> dict[str, Any]:
+        return to_prediction(
+            {**INTERACTION, "channel": channel}, [0.5, 0.5], ["a", "b"], version, now=now,
+            batch_size=1, inference_ms=1.0, device="cpu", precision="fp32",
+        )  # fmt: skip
+
+    first, again = pred(4), pred(4, now="2026-11-02T00:00:00Z")
+    assert first["prediction_id"] == again["prediction_id"], "a redelivery keeps the id"
+    assert pred(5)["prediction_id"] != first["prediction_id"], "a new version is a new prediction"
+    assert pred(4, "crm")["prediction_id"] != first["prediction_id"], "ids are per channel"
+    router = Router(Margin(), 0.0, {})
+    r1 = router.route(first, "2026-11-01T00:00:03Z")
+    r2 = router.route(again, "2026-11-02T00:00:03Z")
+    assert r1 is not None and r2 is not None and r1["review_id"] == r2["review_id"]
+    assert validate("review", r1) == []
