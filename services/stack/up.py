@@ -20,6 +20,7 @@ from services.registry.store import ModelRegistry
 from services.stack import servers
 from services.stack.probes import ensure_port_free, host_port, http_ok
 from services.stack.process import Child, StackError
+from services.stack.supervise import Backoff
 
 Say = Callable[[str], None]
 
@@ -177,15 +178,30 @@ class Stack:
         self.children.clear()
 
     def watch(self) -> int:
-        """Block until a signal or until a child dies; returns the exit code for `eddy up`."""
+        """Block until a signal; a child that dies is restarted with backoff (and said so)."""
+        backoff = Backoff()
+        now = time.monotonic()
+        for c in self.children:
+            backoff.started(c.name, now)
+        due: dict[str, float] = {}
         while not self._stop.wait(1.0):
+            now = time.monotonic()
             for c in self.children:
+                if c.name in due:
+                    if now >= due[c.name]:
+                        del due[c.name]
+                        c.start()
+                        backoff.started(c.name, now)
+                        self.say(f"restarted {c.name} (pid {c.pid})")
+                    continue
                 if not c.alive():
                     code = c.proc.returncode if c.proc else None
+                    delay, streak = backoff.crashed(c.name, now)
+                    due[c.name] = now + delay
                     self.say(
-                        f"{c.name} exited unexpectedly (code {code}); log {c.log_path}:\n{c.tail()}"
+                        f"{c.name} exited unexpectedly (code {code}, crash {streak} in a row); "
+                        f"restarting in {delay:.0f}s; log {c.log_path}:\n{c.tail()}"
                     )
-                    return 1
         return 0
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:

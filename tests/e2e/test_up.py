@@ -128,13 +128,27 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
         finally:
             reader.close()
         assert [r["model_version"] for r in preds if r["event_id"] == f"{run}-a"] == [champion]
+
+        # kill -9 of a worker: eddy up restarts it (it used to stop the whole stack), and an
+        # event accepted while it was down is predicted once it is back.
+        m = re.search(r"started worker-classify \(pid (\d+)\)", first.output())
+        assert m is not None
+        os.kill(int(m.group(1)), signal.SIGKILL)
+        first.wait_for("worker-classify exited unexpectedly", 30)
+        _post(s, f"{run}-k")
+        first.wait_for("restarted worker-classify", 30)
+        reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).predictions)
+        try:
+            reader.wait_for(lambda rs: any(r["event_id"] == f"{run}-k" for r in rs), 180)
+        finally:
+            reader.close()
     finally:
         code = first.interrupt()
     out = first.output()
     assert code == 0, out[-3000:]
     pids = first.pids()
-    # broker, redis, label studio, 4 workers, webhook receiver, trainer, gateway
-    assert len(pids) == 10
+    # broker, redis, label studio, 4 workers (one restarted), webhook receiver, trainer, gateway
+    assert len(pids) == 11
     assert all(_gone(p) for p in pids), "a child outlived eddy up"
     for name in (
         "broker",

@@ -1,0 +1,29 @@
+"""When to restart a crashed child of `eddy up`. Pure logic.
+
+A crashed worker used to take the whole stack down 4 s later (and with the in-memory broker,
+every accepted event with it). Now the child is restarted after a delay that doubles with each
+crash in a row (1, 2, 4 ... 60 s) and resets once it has stayed up for a minute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Backoff:
+    first_s: float = 1.0
+    max_s: float = 60.0
+    healthy_after_s: float = 60.0
+    _streak: dict[str, int] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def started(self, name: str, now: float) -> None:
+        self._started[name] = now
+
+    def crashed(self, name: str, now: float) -> tuple[float, int]:
+        """(delay before the restart, crashes in a row including this one)."""
+        up_for = now - self._started.get(name, now)
+        streak = 1 if up_for >= self.healthy_after_s else self._streak.get(name, 0) + 1
+        self._streak[name] = streak
+        return min(self.max_s, self.first_s * 2 ** (streak - 1)), streak

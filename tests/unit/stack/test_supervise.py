@@ -1,0 +1,18 @@
+from services.stack.supervise import Backoff
+
+
+def test_restart_delay_doubles_on_crashes_in_a_row_and_resets_when_healthy() -> None:
+    b = Backoff(first_s=1.0, max_s=8.0, healthy_after_s=60.0)
+    b.started("w", 0.0)
+    delays = []
+    now = 0.0
+    for _ in range(6):
+        now += 2.0
+        delay, _streak = b.crashed("w", now)
+        delays.append(delay)
+        now += delay
+        b.started("w", now)
+    assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    now += 120.0  # up for two minutes: the next crash starts over
+    assert b.crashed("w", now) == (1.0, 1)
+    assert b.crashed("other", now) == (1.0, 1), "each child has its own streak"
