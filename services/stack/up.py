@@ -13,7 +13,7 @@ from types import FrameType
 
 from services.core.kafka import ensure_topics
 from services.core.roles import ROLES, STREAM_ROLES
-from services.core.settings import Settings
+from services.core.settings import Settings, public_secrets
 from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
@@ -45,6 +45,12 @@ class Stack:
     def preflight(self) -> list[servers.Server]:
         """Resolve binaries and check ports before starting anything: fail early and clearly."""
         planned: list[servers.Server] = []
+        public = public_secrets(self.settings) if self.external else []
+        if public:
+            raise StackError(
+                f"--external needs real secrets; set {', '.join(public)} (missing, or the "
+                "public default from this repository)"
+            )
         if not self.external:
             planned.append(servers.broker(self.settings))
             planned.append(servers.redis(self.settings))

@@ -196,12 +196,16 @@ def test_up_external_runs_only_eddy_processes(
     """--external: no servers of its own, workers + gateway against existing Kafka/Redis."""
     s = settings.override(
         stack={"data_dir": tmp_path / "ext", "registry_dir": settings.stack.models_dir},
-        gateway={"port": free_port()},
+        gateway={"port": free_port(), "token": "ext-token-0123456789"},
         kafka={
             "app_id": f"eddy-ext-{uuid.uuid4().hex[:6]}",
             "topic_prefix": f"ext{uuid.uuid4().hex[:6]}.",
         },
     )
+    refused = Up(s.override(gateway={"token": None}), tmp_path / "ext0.log", "--external",
+                 "--no-label-studio")  # fmt: skip
+    assert refused.proc.wait(60) == 1
+    assert "--external needs real secrets; set EDDY_GATEWAY_TOKEN" in refused.output()
     up = Up(s, tmp_path / "ext.log", "--external", "--no-label-studio")
     try:
         out = up.wait_for("Eddy is up", 180)
