@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from redis import Redis
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 LOCK_TTL_S = 15.0
 
@@ -31,8 +31,10 @@ def held_lock(redis: Redis, key: str, ttl_s: float = LOCK_TTL_S) -> Iterator[boo
         while not stop.wait(ttl_s / 3):
             try:
                 lock.reacquire()
+            except LockNotOwnedError:
+                return  # expired and maybe taken by another: nothing left to renew
             except (LockError, RedisError):
-                return  # lost it (Redis restarted or down); the run finishes, the next re-locks
+                continue  # a hiccup: try again before the TTL runs out
 
     keeper = threading.Thread(target=renew, name=f"lock-renew:{key}", daemon=True)
     keeper.start()

@@ -85,7 +85,9 @@ def dead_letter(
     redacted excerpt. Never the raw bytes: they may hold personal data, and a record over
     the broker's size limit would fail to dead-letter too (and be lost)."""
     raw = original or b""
-    text = raw[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+    # Redact a longer stretch than is kept, so an address cut at the boundary is still seen.
+    head = raw[: EXCERPT_CHARS * 16]
+    text = head.decode("utf-8", errors="replace")[: EXCERPT_CHARS * 4]
     return {
         "stage": stage,
         "reason": reason,
@@ -100,7 +102,7 @@ def dead_letter(
             "bytes": len(raw),
             "sha256": _digest(raw),
             "excerpt": redact(text).text[:EXCERPT_CHARS],
-            "truncated": len(raw) > len(text.encode("utf-8")),
+            "truncated": len(raw) > len(head) or len(text) > EXCERPT_CHARS,
         },
         "failed_at": failed_at or utc_now_iso(),
     }

@@ -19,7 +19,9 @@ from services.core.schemas import SchemaError
 from services.inference.finite import sanitize
 from services.inference.holder import ModelHolder
 from services.inference.predictions import to_prediction
+from services.model.classifier import TextClassifier
 from services.model.device import select_placement
+from services.model.finite import weights_finite
 from services.registry.rollout import rollback_from
 from services.registry.store import ModelRegistry, RegistryError
 from services.runtime.context import WorkerContext
@@ -44,23 +46,28 @@ def register(ctx: WorkerContext) -> None:
 
     models_topic = ctx.raw_topic(ctx.topics.models)
 
-    async def non_finite(version: int, n: int) -> None:
-        """The champion serves NaN: its rows go to review as maximally uncertain, and it is
-        rolled back (once, whichever worker sees it first) and announced on models.v1."""
+    async def non_finite(clf: TextClassifier, n: int) -> None:
+        """Non-finite rows go to review as maximally uncertain. If the champion's weights
+        themselves are not finite it is broken for every event: it is rolled back (once,
+        whichever worker sees it first) and announced on models.v1. One odd input (an fp16
+        overflow) does not roll back a healthy model."""
         ctx.metrics.inc("non_finite", n)
-        log.error("model v%s produced %d non-finite prediction(s); rolling it back", version, n)
-        reason = f"automatic: v{version} produced non-finite probabilities"
         loop = asyncio.get_running_loop()
+        if await loop.run_in_executor(executor, weights_finite, clf.model):
+            log.warning("v%s: %d non-finite prediction(s), weights finite", clf.version, n)
+            return
+        log.error("model v%s has non-finite weights; rolling it back", clf.version)
+        reason = f"automatic: v{clf.version} has non-finite weights"
         try:
             event = await loop.run_in_executor(
-                executor, rollback_from, holder.registry, version, reason, None
+                executor, rollback_from, holder.registry, clf.version, reason, None
             )
         except RegistryError as exc:
-            log.error("cannot roll back v%s: %s", version, exc)
+            log.error("cannot roll back v%s: %s", clf.version, exc)
             return
         if event is not None:
             await models_topic.send(key=b"champion", value=dumps(event))
-            await holder.refresh(force=True)
+        await holder.refresh(force=True)  # another worker may have rolled it back already
 
     async def classify_agent(stream: faust.StreamT[Any]) -> None:
         await holder.wait_ready()
@@ -87,7 +94,7 @@ def register(ctx: WorkerContext) -> None:
             inference_ms = (time.perf_counter() - started) * 1000
             probs, bad = sanitize(probs)
             if any(bad):
-                await non_finite(clf.version, sum(bad))
+                await non_finite(clf, sum(bad))
             ctx.metrics.batch(len(batch), inference_ms / 1000)
             now = utc_now_iso()
             for (_ev, rec), p in zip(batch, probs, strict=True):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from services.core.records import utc_now_iso
@@ -35,6 +36,18 @@ def _record(registry: ModelRegistry, event: dict[str, Any]) -> None:
         f.write(json.dumps(event, sort_keys=True) + "\n")
 
 
+@contextmanager
+def _pointer_lock(registry: ModelRegistry) -> Iterator[None]:
+    """Serialises every change of the champion pointer across processes on this machine."""
+    registry.root.mkdir(parents=True, exist_ok=True)
+    with (registry.root / ".champion.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def change_champion(
     registry: ModelRegistry,
     version: int,
@@ -45,6 +58,18 @@ def change_champion(
 ) -> dict[str, Any]:
     """Point the champion at ``version`` and record + announce it. ``kind`` is the models.v1
     type: bootstrapped, promoted or rolled_back."""
+    with _pointer_lock(registry):
+        return _change(registry, version, kind, reason, publish, metrics)
+
+
+def _change(
+    registry: ModelRegistry,
+    version: int,
+    kind: str,
+    reason: str,
+    publish: Publish | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     previous = registry.champion_version()
     registry.get(version)  # must exist
     registry.set_champion(version)
@@ -98,16 +123,12 @@ def rollback_from(
     registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
 ) -> dict[str, Any] | None:
     """Roll back only if ``version`` is still the champion: several workers that see the same
-    broken model roll it back once, not once each (a file lock makes check-and-set atomic)."""
-    registry.root.mkdir(parents=True, exist_ok=True)
-    with (registry.root / ".rollback.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if registry.champion_version() != version:
-                return None
-            return rollback(registry, reason, publish)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    broken model roll it back once, not once each, and a promotion that lands meanwhile is
+    not undone (check, target and change under the pointer lock every change takes)."""
+    with _pointer_lock(registry):
+        if registry.champion_version() != version:
+            return None
+        return _change(registry, rollback_target(registry), "rolled_back", reason, publish)
 
 
 class ModelEvents:

@@ -26,4 +26,4 @@ class Backoff:
         up_for = now - self._started.get(name, now)
         streak = 1 if up_for >= self.healthy_after_s else self._streak.get(name, 0) + 1
         self._streak[name] = streak
-        return min(self.max_s, self.first_s * 2 ** (streak - 1)), streak
+        return min(self.max_s, self.first_s * 2 ** min(streak - 1, 30)), streak

@@ -23,6 +23,7 @@ from services.stack.process import Child, StackError
 from services.stack.supervise import Backoff
 
 Say = Callable[[str], None]
+SERVERS = ("broker", "redis", "label-studio")
 
 
 @dataclass
@@ -184,7 +185,8 @@ class Stack:
         self.children.clear()
 
     def watch(self) -> int:
-        """Block until a signal; a child that dies is restarted with backoff (and said so)."""
+        """Block until a signal; an Eddy process that dies is restarted with backoff (and said
+        so); a server that dies stops the stack (exit 1)."""
         backoff = Backoff()
         now = time.monotonic()
         for c in self.children:
@@ -202,6 +204,15 @@ class Stack:
                     continue
                 if not c.alive():
                     code = c.proc.returncode if c.proc else None
+                    if c.name in SERVERS:
+                        # The local broker keeps topics in memory and the others need their
+                        # readiness steps again: a restart in place would break the stream.
+                        self.say(
+                            f"{c.name} exited unexpectedly (code {code}); stopping everything; "
+                            f"log {c.log_path}:\n{c.tail()}"
+                        )
+                        return 1
+                    c.stop(timeout_s=5)  # reap it and anything it left in its process group
                     delay, streak = backoff.crashed(c.name, now)
                     due[c.name] = now + delay
                     self.say(
