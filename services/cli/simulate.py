@@ -38,6 +38,12 @@ def simulate(
     seed_size: int = typer.Option(100, min=10, help="Labelled examples to bootstrap from."),
     test_size: int = typer.Option(1000, min=10, help="Examples never streamed (at most 20%)."),
     audit_share: float = typer.Option(0.1, min=0.0, max=1.0, help="Audit share of the stream."),
+    min_holdout: int = typer.Option(
+        30,
+        min=1,
+        help="The gate's minimum holdout here (the services use EDDY_GATE_MIN_HOLDOUT, 100): "
+        "small, so that every step of a learning curve is judged.",
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write the figures as JSON."),
     png: Path | None = typer.Option(None, "--png", help="Write the learning curves as PNG."),
     data_dir: Path | None = DataDir,
@@ -64,6 +70,7 @@ def simulate(
         seed_size=seed_size,
         test_size=test_size,
         audit_share=audit_share,
+        min_holdout=min_holdout,
     )
     try:
         data = read_examples(dataset) if dataset else airline_tweets()

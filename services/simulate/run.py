@@ -34,6 +34,10 @@ class SimulateOptions:
     seed_size: int = 100
     test_size: int = 1000
     audit_share: float = 0.1
+    # Small: a learning curve needs every step judged; the services' own gate waits for
+    # EDDY_GATE_MIN_HOLDOUT (100) examples, which a 10% audit of 240-event windows reaches
+    # only after four steps.
+    min_holdout: int = 30
 
 
 def split(
@@ -56,7 +60,9 @@ def simulate(
     started = time.monotonic()
     test, rest = split(data, opts.seed_size, opts.test_size)
     work = Path(tempfile.mkdtemp(prefix="eddy-simulate-"))
-    s = base.override(routing={"audit_share": opts.audit_share})
+    s = base.override(
+        routing={"audit_share": opts.audit_share}, gate={"min_holdout": opts.min_holdout}
+    )
     say(f"{dataset}: {len(test)} test examples (never streamed), {len(rest)} to seed and stream")
     arms: list[dict[str, Any]] = []
     for seed in range(opts.first_seed, opts.first_seed + opts.seeds):
@@ -90,6 +96,7 @@ def simulate(
             "window": opts.window,
             "seed_size": opts.seed_size,
             "audit_share": opts.audit_share,
+            "min_holdout": opts.min_holdout,
         },
         "arms": arms,
         "summary": summarise(arms),

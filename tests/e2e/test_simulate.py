@@ -28,20 +28,20 @@ def test_simulate_small_run_writes_table_json_and_png(tmp_path: Path) -> None:
         "EDDY_DATA_DIR": str(tmp_path / "d"),
         "EDDY_BOOTSTRAP_EPOCHS": "2",
         "EDDY_TRAINER_EPOCHS": "1",
-        "EDDY_GATE_MIN_HOLDOUT": "5",
         "EDDY_TORCH_THREADS": "1",
     }
     r = subprocess.run(
         [sys.executable, "-m", "services.cli", "simulate", "--dataset", str(data),
          "--seeds", "1", "--budget", "20", "--step", "10", "--window", "40",
          "--seed-size", "40", "--test-size", "60", "--strategies", "margin,random",
-         "--recipe", "warm", "--json", str(out), "--png", str(png)],
+         "--recipe", "warm", "--min-holdout", "5", "--json", str(out), "--png", str(png)],
         env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     assert "labels to match random" in r.stdout.replace("\n", " ") or "match" in r.stdout
     result = json.loads(out.read_text())
     assert result["dataset"] == str(data) and result["test_size"] == 60
+    assert result["options"]["min_holdout"] == 5
     assert {(a["strategy"], a["seed"]) for a in result["arms"]} == {("margin", 1), ("random", 1)}
     for arm in result["arms"]:
         assert [p["labels"] for p in arm["points"]] == [0, 10, 20]
