@@ -29,7 +29,7 @@ from services.training.examples import Example
 from tests.helpers import free_port
 
 TESTS_DIR = Path(__file__).resolve().parent
-TIERS = ("unit", "fuzz", "integration", "e2e")
+TIERS = ("unit", "fuzz", "integration", "faults", "e2e")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -45,6 +45,10 @@ def create_app(settings: Settings, role: str) -> faust.App:
         broker_session_timeout=kafka.session_timeout_s,
         broker_heartbeat_interval=kafka.heartbeat_s,
         producer_linger_ms=5,
+        # Do not wait for the event in hand before stopping or rebalancing: while Label Studio
+        # was down the annotate agent held one for minutes and ignored SIGTERM. Its offset is
+        # not committed, so it is redelivered after the restart (and deduplicated).
+        stream_wait_empty=False,
     )
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
     return app
