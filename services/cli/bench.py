@@ -38,3 +38,26 @@ def bench(
     if json_path:
         json_path.write_text(json.dumps(result, indent=2))
         say(f"wrote {json_path}")
+
+
+@app.command("bench-redact")
+def bench_redact(
+    json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON."),
+) -> None:
+    """Time PII redaction on adversarial inputs (100 KB and 1 MB of each repeated pattern):
+    the time per MB should stay flat as inputs grow."""
+    from rich.table import Table
+
+    from services.bench.redact import adversarial
+
+    rows = adversarial()
+    table = Table("input", "chars", "seconds", "s per MB")
+    for r in rows:
+        table.add_row(
+            r["input"], f"{r['chars']:,}", f"{r['seconds']:.3f}",
+            f"{r['seconds'] / r['chars'] * 1e6:.2f}",
+        )  # fmt: skip
+    out.print(table)
+    if json_path:
+        json_path.write_text(json.dumps(rows, indent=2))
+        say(f"wrote {json_path}")

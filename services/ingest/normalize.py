@@ -53,6 +53,16 @@ def _implausible(occurred_at: str, now: str | None) -> str | None:
     return None
 
 
+# An id that is an e-mail address, a card or an IP address is personal data in every topic,
+# log line and Redis key it reaches; long digit runs stay allowed (numeric ids are common).
+_ID_PII = ("email", "card", "ip", "iban")
+
+
+def _pii_in_ids(*ids: str | None) -> str:
+    found = {k for i in ids if i for k in redact(i).counts if k in _ID_PII}
+    return ", ".join(sorted(found))
+
+
 def normalize(
     channel: str | None,
     value: bytes | None,
@@ -93,15 +103,26 @@ def normalize(
         return reject("implausible_timestamp", [SchemaError("$.occurred_at", when)])
     red = redact(fields.text)
     counts = dict(red.counts)
+    pii_ids = _pii_in_ids(fields.event_id, fields.key, fields.customer_id, fields.conversation_id)
+    if pii_ids:
+        return reject("pii_in_id", [SchemaError("$", f"an id holds {pii_ids}: use an opaque id")])
+
+    def scrub(value: str) -> str:
+        r = redact(value)
+        for kind, n in r.counts.items():
+            counts[kind] = counts.get(kind, 0) + n
+        return r.text
+
     metadata: dict[str, Any] = {}
     for k, v in fields.metadata.items():
-        # Free-form metadata can carry PII too; redact string values the same way.
+        # Free-form metadata can carry PII too: string values, numbers (a phone number sent as
+        # an integer) and the keys themselves are redacted the same way.
         if isinstance(v, str):
-            r = redact(v)
-            for kind, n in r.counts.items():
-                counts[kind] = counts.get(kind, 0) + n
-            v = r.text
-        metadata[k] = v
+            v = scrub(v)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            as_text = scrub(str(v))
+            v = v if as_text == str(v) else as_text
+        metadata[scrub(k)] = v
     if not red.text.strip():
         return reject("empty_text", [SchemaError("$.text", "is blank")])
     interaction: dict[str, Any] = {

@@ -72,3 +72,16 @@ def test_unknown_topic_and_empty_value() -> None:
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "unknown_channel"
     out = normalize("chat", None, None, POS)
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "invalid_json"
+
+
+def test_pii_in_ids_numeric_metadata_and_keys() -> None:
+    event = make_event("chat", 9, "hello", random.Random(0))
+    out = normalize("chat", json.dumps({**event, "customer_id": "4111111111111111"}).encode(),
+                    None, POS)  # fmt: skip
+    assert isinstance(out, Rejected) and out.dead_letter["reason"] == "pii_in_id"
+    assert "4111" not in json.dumps(out.dead_letter["errors"])
+    meta = {"phone": 447911123456, "4111111111111111": "x", "seats": 2, "vip": True}
+    ok = normalize("chat", json.dumps({**event, "metadata": meta}).encode(), None, POS)
+    assert isinstance(ok, Normalized)
+    m = ok.interaction["metadata"]
+    assert m["phone"] == "[ACCOUNT]" and "[CARD]" in m and m["seats"] == 2 and m["vip"] is True
