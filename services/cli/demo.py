@@ -33,6 +33,9 @@ def demo(
         0.2, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
     ),
     max_minutes: float = typer.Option(20.0, help="Stop replaying after this long."),
+    train_every: int = typer.Option(
+        100, min=1, help="New labels per training run (the last run needs half as many)."
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the report JSON here (default in the run's folder)."
     ),
@@ -62,6 +65,7 @@ def demo(
         error_rate=error_rate,
         overlap=overlap,
         max_minutes=max_minutes,
+        train_every=train_every,
         report=report,
         png=png,
     )

@@ -23,12 +23,13 @@ class DemoOptions:
     error_rate: float = 0.05
     overlap: float = 0.2
     max_minutes: float = 20.0
+    train_every: int = 100
     seed: int = 7
     report: Path | None = None
     png: Path | None = None
 
 
-def demo_settings(base: Settings, run: str) -> Settings:
+def demo_settings(base: Settings, run: str, train_every: int = 100) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
     root = base.stack.data_dir / "demo-runs" / run
@@ -48,7 +49,7 @@ def demo_settings(base: Settings, run: str) -> Settings:
         trainer={
             "bootstrap_epochs": 8,
             "bootstrap_lr": 2e-4,
-            "min_new_labels": 100,
+            "min_new_labels": train_every,
             "max_label_age_s": 90.0,
             "interval_s": 10.0,
             # A demo's few hundred labels cost seconds per epoch: every warm run replays all

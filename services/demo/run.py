@@ -63,7 +63,7 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     seed, held_out, stream = load_data(opts)
     events = spread([e.text for e in stream], seed=opts.seed, run=f"demo{run}")
     gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
-    return DemoRun(run, demo_settings(base, run), seed, held_out, events, gold)
+    return DemoRun(run, demo_settings(base, run, opts.train_every), seed, held_out, events, gold)
 
 
 def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:

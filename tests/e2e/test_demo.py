@@ -29,6 +29,7 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
         redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
         label_studio={"url": f"http://127.0.0.1:{free_port()}", "webhook_port": free_port()},
         gateway={"port": free_port()},
+        gate={"min_holdout": 5},  # a 45-event demo has a handful of audit labels
     )
     report = tmp_path / "report.json"
     proc = subprocess.run(
@@ -51,6 +52,8 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
             "0",
             "--overlap",
             "0.3",
+            "--train-every",
+            "4",
             "--report",
             str(report),
         ],

@@ -87,7 +87,7 @@ def test_invalid_batch_is_rejected_whole_with_reasons(
 
 def test_client_errors(client: TestClient) -> None:
     r = client.post("/v1/channels/crm/events", content=b"{nope")
-    assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
+    assert r.status_code == 400 and "not acceptable JSON" in r.json()["detail"]
     r = client.post("/v1/channels/fax/events", json={})
     assert r.status_code == 404 and "unknown channel" in r.json()["detail"]
     r = client.post("/v1/channels/crm/events", json=[])
