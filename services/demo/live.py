@@ -35,6 +35,10 @@ class Progress:
         self.snapshot = {
             "sent": self.sent,
             "predicted": counts.get("classify", {}).get("ok", 0),
+            # Events refused on the way: they will never be predicted (the demo must not wait).
+            "dead_lettered": sum(
+                n for c in counts.values() for k, n in c.items() if k.startswith("deadletter:")
+            ),
             "routed": counts.get("route", {}).get("routed", 0),
             "tasks": counts.get("annotate", {}).get("tasks_created", 0),
             "labels": self.store.counts()["labelled"],
@@ -51,6 +55,8 @@ class Progress:
         t = Table(title="eddy demo", show_header=False, min_width=48)
         t.add_row("events sent", f"{p.get('sent', 0)}/{self.total}")
         t.add_row("predicted", str(p.get("predicted", 0)))
+        if p.get("dead_lettered"):
+            t.add_row("dead-lettered", str(p["dead_lettered"]))
         t.add_row("routed to review", str(p.get("routed", 0)))
         t.add_row("Label Studio tasks", str(p.get("tasks", 0)))
         t.add_row("human labels", str(p.get("labels", 0)))

@@ -130,7 +130,8 @@ def watch(
     while time.monotonic() < deadline:
         snap = progress.refresh()
         live.update(progress.table())
-        done = snap["predicted"] >= progress.total and snap["tasks"] >= snap["routed"]
+        handled = snap["predicted"] + snap["dead_lettered"]
+        done = handled >= progress.total and snap["tasks"] >= snap["routed"]
         if sent.is_set() and done and pool.pending() == 0:
             return
         time.sleep(1.0)

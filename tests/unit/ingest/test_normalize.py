@@ -76,10 +76,12 @@ def test_unknown_topic_and_empty_value() -> None:
 
 def test_pii_in_ids_numeric_metadata_and_keys() -> None:
     event = make_event("chat", 9, "hello", random.Random(0))
-    out = normalize("chat", json.dumps({**event, "customer_id": "4111111111111111"}).encode(),
+    out = normalize("chat", json.dumps({**event, "customer_id": "10.1.2.3"}).encode(),
                     None, POS)  # fmt: skip
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "pii_in_id"
-    assert "4111" not in json.dumps(out.dead_letter["errors"])
+    assert "10.1.2.3" not in json.dumps(out.dead_letter["errors"])
+    timestamped = {**event, "event_id": "demo20261130-212528-19b9-chat-0"}  # Luhn-valid digits
+    assert isinstance(normalize("chat", json.dumps(timestamped).encode(), None, POS), Normalized)
     meta = {"phone": 447911123456, "4111111111111111": "x", "seats": 2, "vip": True}
     ok = normalize("chat", json.dumps({**event, "metadata": meta}).encode(), None, POS)
     assert isinstance(ok, Normalized)
