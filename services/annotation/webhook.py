@@ -73,7 +73,14 @@ def create_webhook_app(
         state["sink"] = await run_in_threadpool(sink_factory)
         yield
 
-    app = FastAPI(title="Eddy label webhook", lifespan=lifespan)
+    # A secret guards the one endpoint: no open /docs or /openapi.json beside it.
+    app = FastAPI(
+        title="Eddy label webhook",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -48,10 +48,16 @@ def create_gateway(
         finally:
             await run_in_threadpool(state["producer"].close)
 
+    # The API description is as open as the API: with a token, /docs, /redoc and
+    # /openapi.json are not served (they would map the API for anyone who can reach it).
+    closed = settings.token is not None
     app = FastAPI(
         title="Eddy ingest gateway",
         version="1",
         lifespan=lifespan,
+        docs_url=None if closed else "/docs",
+        redoc_url=None if closed else "/redoc",
+        openapi_url=None if closed else "/openapi.json",
         description="POST channel events (one object or a JSON array) to "
         "/v1/channels/{chat|crm|ads}/events.",
     )
