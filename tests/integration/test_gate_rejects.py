@@ -33,6 +33,7 @@ def test_worse_challenger_is_rejected_and_champion_kept(
         stack={"registry_dir": tmp_path / "models"},
         redis={"prefix": f"gate{run}:"},
         trainer={"lr": 1e-4, "epochs": 2, "recipe": "warm"},
+        gate={"min_holdout": 30},  # 60 examples: judged by the paired rule, not refused unseen
     )
     tweets = airline_tweets()
     random.Random(11).shuffle(tweets)
@@ -65,6 +66,7 @@ def test_worse_challenger_is_rejected_and_champion_kept(
         )
     result = train_once(s, force=True)
     assert result.outcome == "rejected", result.reasons
+    assert not any("EDDY_GATE_MIN_HOLDOUT" in r for r in result.reasons), result.reasons
     # The 40 audit labels were the gate's holdout (with the seed's 20), never trained on.
     assert result.holdout == {"audit": 40, "seed": 20} and result.new_labels == 120
     assert result.challenger_metrics is not None and result.champion_metrics is not None
