@@ -105,8 +105,12 @@ def fine_tune(
 
 def predict_labels(clf: TextClassifier, texts: Sequence[str], chunk_size: int = 64) -> list[str]:
     """The most probable label of each text."""
-    probs = clf.predict_proba(texts, chunk_size=chunk_size)
-    return [clf.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
+    return most_probable(clf.labels, clf.predict_proba(texts, chunk_size=chunk_size))
+
+
+def most_probable(labels: Sequence[str], probs: Sequence[Sequence[float]]) -> list[str]:
+    """The label with the highest probability in each row."""
+    return [labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
 
 
 def evaluate(

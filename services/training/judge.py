@@ -11,7 +11,7 @@ from services.labels.records import LabelledExample
 from services.model.classifier import TextClassifier
 from services.model.finite import weights_finite
 from services.model.metrics import Metrics, compute_metrics
-from services.model.train import predict_labels
+from services.model.train import most_probable, predict_labels
 from services.training.examples import Example
 from services.training.gate import (
     Decision,
@@ -49,7 +49,7 @@ def judge(
         weights_finite(challenger.model),
         all(math.isfinite(p) for row in chall_probs for p in row),
     )
-    chall_pred = [labels[max(range(len(p)), key=p.__getitem__)] for p in chall_probs]
+    chall_pred = most_probable(labels, chall_probs)
     champ_m = compute_metrics(gold, champ_pred, labels)
     chall_m = compute_metrics(gold, chall_pred, labels)
     index = {lab: i for i, lab in enumerate(labels)}
