@@ -69,7 +69,8 @@ def _port_free(port: int) -> bool:
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     run = uuid.uuid4().hex[:8]
     return Settings().override(
-        stack={"data_dir": tmp_path_factory.mktemp("eddy")},
+        # Topics in memory: tests make their own, and a session never restarts its broker.
+        stack={"data_dir": tmp_path_factory.mktemp("eddy"), "broker_storage": "memory://tansu/"},
         kafka={
             "bootstrap": f"127.0.0.1:{free_port()}",
             "topic_prefix": f"t{run}.",

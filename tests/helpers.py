@@ -4,17 +4,24 @@ Studio client."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from services.annotation.client import LabelStudioClient
-from services.core.settings import KafkaSettings
+from services.core.settings import KafkaSettings, Settings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "close_label_studio", "free_port", "wait"]
+__all__ = ["TopicReader", "Up", "close_label_studio", "free_port", "gone", "wait"]
 T = TypeVar("T")
 
 
@@ -72,3 +79,58 @@ def wait(what: str, fn: Callable[[], T | None], timeout_s: float = 90) -> T:
             return value
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+class Up:
+    """`eddy up` as a user runs it, in its own process, output to a log file."""
+
+    def __init__(self, s: Settings, log: Path, *args: str) -> None:
+        self.log = log
+        env = {**os.environ, **s.to_env()}
+        with log.open("wb") as out:  # the child keeps its own fd
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "up", *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout_s: float) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            out = self.output()
+            if text in out:
+                return out
+            if self.proc.poll() is not None:
+                pytest.fail(f"eddy up exited ({self.proc.returncode}):\n{out[-4000:]}")
+            time.sleep(0.5)
+        pytest.fail(f"no {text!r} after {timeout_s}s:\n{self.output()[-4000:]}")
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(90)
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in re.findall(r"\(pid (\d+)\)", self.output())]
+
+    def pid_of(self, name: str) -> int:
+        """The current pid of one child (its latest start or restart)."""
+        found = re.findall(rf"(?:started|restarted) {re.escape(name)} \(pid (\d+)\)", self.output())
+        assert found, f"{name} never started"
+        return int(found[-1])
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers kill(0) until its parent reaps it.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True

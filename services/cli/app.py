@@ -13,6 +13,7 @@ from rich.console import Console
 
 from services.core.logs import configure_logging
 from services.core.settings import Settings, load_settings, unknown_variables
+from services.stack import secrets
 
 app = typer.Typer(
     help="Eddy: classify every channel interaction, route doubtful ones to "
@@ -73,7 +74,13 @@ def settings(
         console.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(2) from None
     configure_logging(log_level or s.stack.log_level)
-    return s
+    # The embedded stack's generated secrets, for every command run against its data dir.
+    return secrets.apply(s, secrets.read(s.stack.data_dir))
+
+
+def with_generated_secrets(s: Settings) -> Settings:
+    """For commands that start the embedded stack: generate what the data dir lacks."""
+    return secrets.ensure(s, say)
 
 
 def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:

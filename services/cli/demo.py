@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from services.cli.app import DataDir, app, console, fail, out, settings
+from services.cli.app import DataDir, app, console, fail, out, settings, with_generated_secrets
 
 
 @app.command()
@@ -53,7 +53,7 @@ def demo(
     from services.training.examples import DatasetError
 
     # The live view is the output; details go to DATA_DIR/logs.
-    s = settings(data_dir, log_level="WARNING")
+    s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
     opts = DemoOptions(
         dataset=dataset,
         events=events,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, app, fail, say, settings
+from services.cli.app import DataDir, app, fail, say, settings, with_generated_secrets
 from services.core.roles import ROLES
 
 
@@ -28,6 +28,8 @@ def up(
     from services.stack.up import run_up
 
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
+    if not external:  # external servers come with their own secrets (checked in preflight)
+        s = with_generated_secrets(s)
     try:
         code = run_up(s, external, say)
     except (StackError, RuntimeError, OSError) as exc:

@@ -10,5 +10,9 @@ from services.core.settings import RedisSettings
 
 def connect(redis: RedisSettings) -> Redis:
     return Redis.from_url(
-        redis.url, decode_responses=True, socket_timeout=10, health_check_interval=30
+        redis.url,
+        decode_responses=True,
+        socket_timeout=10,
+        health_check_interval=30,
+        **redis.auth,
     )

@@ -13,7 +13,9 @@ from services.core.settings import RedisSettings
 
 def workers_alive(redis: RedisSettings) -> dict[str, dict[str, Any]]:
     """Latest heartbeat per worker role (from Redis)."""
-    client = redis_sync.Redis.from_url(redis.url, decode_responses=True, socket_timeout=2)
+    client = redis_sync.Redis.from_url(
+        redis.url, decode_responses=True, socket_timeout=2, **redis.auth
+    )
     try:
         out: dict[str, dict[str, Any]] = {}
         for key in client.scan_iter(f"{redis.prefix}workers:*", count=100):

@@ -84,6 +84,7 @@ class WorkerContext:
                 decode_responses=True,
                 socket_timeout=10,
                 health_check_interval=30,
+                password=self.settings.redis.auth.get("password"),
             )
         return self._redis
 

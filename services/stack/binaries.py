@@ -74,3 +74,22 @@ def label_studio(configured: Path | None) -> Path:
         "scripts/setup, set EDDY_LABEL_STUDIO_BIN, or start without it "
         "(EDDY_WITH_LABEL_STUDIO=false)"
     )
+
+
+def s3rver(configured: Path | None) -> Path:
+    if configured:
+        if not configured.is_file():
+            raise BinaryMissing(f"EDDY_S3_BIN={configured} does not exist")
+        return configured
+    # scripts/setup installs it with npm into .node/ beside Eddy's venv.
+    beside = Path(sys.prefix).parent / ".node" / "node_modules" / ".bin" / "s3rver"
+    if beside.exists():
+        return beside
+    found = shutil.which("s3rver")
+    if found:
+        return Path(found)
+    raise BinaryMissing(
+        f"the local S3 server is not installed (looked for {beside} and on PATH): run "
+        "scripts/setup, set EDDY_S3_BIN, or keep topics in memory "
+        "(EDDY_BROKER_STORAGE=memory://tansu/, lost on restart)"
+    )

@@ -47,8 +47,8 @@ def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:
         return True
 
 
-def redis_ping(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+def redis_ping(url: str, auth: dict[str, str] | None = None) -> bool:
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, **(auth or {}))
     try:
         return bool(client.ping())
     finally:

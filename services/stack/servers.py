@@ -7,11 +7,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from services.core.settings import Settings
 from services.stack import binaries
 from services.stack.probes import host_port, http_ok, redis_ping, tcp_open
 from services.stack.process import Child
+from services.stack.secrets import write_private
 
 
 @dataclass
@@ -39,8 +41,49 @@ def broker(settings: Settings) -> Server:
         "--storage-engine",
         settings.stack.broker_storage,
     ]
-    child = Child("broker", argv, settings.stack.logs_dir / "broker.log", env=_clean_env())
+    env = _clean_env()
+    if settings.stack.durable_broker:
+        env.update(s3_env(settings))
+    child = Child("broker", argv, settings.stack.logs_dir / "broker.log", env=env)
     return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_KAFKA_BOOTSTRAP")
+
+
+# s3rver accepts only its built-in key pair; it listens on 127.0.0.1 like everything else.
+S3RVER_KEY = "S3RVER"
+
+
+def s3_env(settings: Settings) -> dict[str, str]:
+    """How Tansu reaches its S3 storage (object_store's AWS_* variables). Keys set in the
+    environment win, for a real S3 service."""
+    return {
+        "AWS_ENDPOINT": settings.stack.s3_endpoint,
+        "AWS_ALLOW_HTTP": "true" if settings.stack.s3_endpoint.startswith("http:") else "false",
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", S3RVER_KEY),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", S3RVER_KEY),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }
+
+
+def s3(settings: Settings) -> Server:
+    """A local S3 server for the broker's topic data (durable across restarts)."""
+    host, port = host_port(settings.stack.s3_endpoint, 19500)
+    data = (settings.stack.data_dir / "s3").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    bucket = urlparse(settings.stack.broker_storage).hostname or "tansu"
+    argv = [
+        str(binaries.s3rver(settings.stack.s3_bin)),
+        "-d",
+        str(data),
+        "-a",
+        host,
+        "-p",
+        str(port),
+        "--silent",
+        "--configure-bucket",
+        bucket,
+    ]
+    child = Child("s3", argv, settings.stack.logs_dir / "s3.log", env=_clean_env())
+    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_S3_ENDPOINT")
 
 
 def redis(settings: Settings) -> Server:
@@ -66,8 +109,20 @@ def redis(settings: Settings) -> Server:
         "--daemonize",
         "no",
     ]
+    if settings.redis.password:
+        # From a 0600 config file, never argv: /proc/PID/cmdline is world-readable.
+        argv.insert(1, str(redis_config(data, settings.redis.password.get_secret_value())))
     child = Child("redis", argv, settings.stack.logs_dir / "redis.log", env=_clean_env())
-    return Server(child, lambda: redis_ping(settings.redis.url), f"{host}:{port}", "EDDY_REDIS_URL")
+    auth = settings.redis.auth
+    return Server(
+        child, lambda: redis_ping(settings.redis.url, auth), f"{host}:{port}", "EDDY_REDIS_URL"
+    )
+
+
+def redis_config(data: Path, password: str) -> Path:
+    path = data / "redis.conf"
+    write_private(path, f'requirepass "{password}"\n')
+    return path
 
 
 def label_studio(settings: Settings) -> Server:

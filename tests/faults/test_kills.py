@@ -1,0 +1,168 @@
+"""kill -9 of every child of `eddy up`, one after another, while events stream in through the
+gateway: every accepted event is still predicted and reaches Label Studio as exactly one
+task, and `eddy up` stops everything on SIGTERM afterwards.
+
+Topics may repeat a prediction or review after a kill (at-least-once delivery); each repeat
+carries the same stable id, and Eddy's sinks (Label Studio tasks here) hold no duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.annotation.client import LabelStudioClient
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.stack import secrets
+from tests.helpers import TopicReader, Up, close_label_studio, free_port, gone
+
+# In the order they are killed: each stage of the stream, then the servers under it.
+VICTIMS = (
+    "worker-normalize",
+    "worker-classify",
+    "worker-route",
+    "worker-annotate",
+    "broker",
+    "redis",
+    "gateway",
+    "s3",
+    "label-studio",
+    "webhook",
+    "trainer",
+)
+PER_BATCH = 20
+
+
+def _settings(tmp: Path, models_dir: Path) -> Settings:
+    run = uuid.uuid4().hex[:6]
+    return Settings().override(
+        stack={
+            "data_dir": tmp / "data",
+            "registry_dir": models_dir,
+            "startup_timeout_s": 240,
+            "s3_endpoint": f"http://127.0.0.1:{free_port()}",
+        },
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
+            "app_id": f"eddy-kill-{run}",
+            "partitions": 2,
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
+        label_studio={
+            "url": f"http://127.0.0.1:{free_port()}",
+            "webhook_port": free_port(),
+            "project": f"Eddy kills {run}",
+            "batch_wait_ms": 200,
+        },
+        gateway={"port": free_port()},
+        model={"poll_s": 1.0, "torch_threads": 1},
+        # Every event is routed, so every accepted event must become one task.
+        routing={"threshold": 0.0, "audit_floor_per_hour": 0},
+    )
+
+
+def _post(s: Settings, batch: list[dict[str, str]], token: str) -> None:
+    """Retry until accepted: the gateway itself is among the victims. A retry of a batch that
+    was accepted but whose answer was lost is deduplicated by event id downstream."""
+    url = f"http://{s.gateway.host}:{s.gateway.port}/v1/channels/chat/events"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            r = httpx.post(
+                url, json=batch, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
+            if r.status_code == 202:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the gateway never came back"
+        time.sleep(1.0)
+
+
+def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
+    tmp_path: Path, settings: Settings, champion: int
+) -> None:
+    s = _settings(tmp_path, settings.stack.models_dir)
+    up = Up(s, tmp_path / "up.log")
+    run = uuid.uuid4().hex[:6]
+    sent: list[str] = []
+    try:
+        up.wait_for("Eddy is up", 360)
+        token = secrets.read(s.stack.data_dir)["EDDY_GATEWAY_TOKEN"]
+        s = secrets.apply(s, secrets.read(s.stack.data_dir))
+        for n, victim in enumerate(VICTIMS):
+            batch = [
+                {
+                    "event_id": f"{run}-{n}-{i}",
+                    "conversation_id": f"c{i}",
+                    "customer_id": f"u{i}",
+                    "author_role": "customer",
+                    "text": f"my flight {n} {i} was delayed again, what now?",
+                    "sent_at": "2026-11-01T10:00:00Z",
+                }
+                for i in range(PER_BATCH)
+            ]
+            _post(s, batch, token)
+            sent += [e["event_id"] for e in batch]
+            pid = up.pid_of(victim)
+            signal_sent = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            up.wait_for(f"{victim} exited unexpectedly", 30)
+            assert time.monotonic() - signal_sent < 30
+            time.sleep(2.0)
+
+        topics = Topics.from_settings(s.kafka)
+        reader = TopicReader(s.kafka, topics.predictions)
+        try:
+            preds = reader.wait_for(lambda rs: set(sent) <= {r["event_id"] for r in rs}, 420)
+        finally:
+            reader.close()
+        predicted = Counter(r["event_id"] for r in preds if r["event_id"].startswith(run))
+        lost = [e for e in sent if e not in predicted]
+        assert not lost, f"{len(lost)} of {len(sent)} accepted events never predicted: {lost[:5]}"
+        for e in sent:
+            ids = {r["prediction_id"] for r in preds if r["event_id"] == e}
+            assert len(ids) == 1, f"{e}: a repeat under another id {ids}"
+
+        client = LabelStudioClient(s.label_studio)
+        try:
+            project = client.find_project(s.label_studio.project)
+            assert project is not None
+            deadline = time.monotonic() + 300
+            while True:
+                tasks = Counter(str(t["data"]["event_id"]) for t in client.tasks_after(project, 0))
+                if set(sent) <= set(tasks) or time.monotonic() > deadline:
+                    break
+                time.sleep(3)
+        finally:
+            close_label_studio(client)
+        missing = [e for e in sent if e not in tasks]
+        assert not missing, f"{len(missing)} routed events never became a task: {missing[:5]}"
+        dup = {e: c for e, c in tasks.items() if c > 1}
+        assert not dup, f"duplicated Label Studio tasks: {dup}"
+        repeats = sum(c - 1 for c in predicted.values())
+        print(f"{len(sent)} events, {len(VICTIMS)} kills: 0 lost, {repeats} repeated predictions")
+        assert "stopping everything" not in up.output()
+    finally:
+        stopping = time.monotonic()
+        up.proc.send_signal(signal.SIGTERM)
+        code = up.proc.wait(120)
+        took = time.monotonic() - stopping
+    out = up.output()
+    assert code == 0, out[-3000:]
+    assert all(gone(p) for p in up.pids()), "a child outlived eddy up"
+    # Each child is given 10 s before it is killed; all of them together stop well within.
+    assert took < 60, f"SIGTERM took {took:.0f}s"
+    stop_lines = out.split("received SIGTERM", 1)[-1]
+    if "(exit -9)" in stop_lines:
+        pytest.fail(f"a child ignored SIGTERM and had to be killed:\n{stop_lines[-3000:]}")

@@ -1,0 +1,48 @@
+"""How the embedded servers are started: secrets never on a command line; the broker's
+topics in S3 by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from services.core.settings import Settings
+from services.stack import servers
+
+
+def test_redis_password_goes_in_a_private_config_not_argv(tmp_path: Path) -> None:
+    s = Settings().override(
+        stack={"data_dir": tmp_path, "redis_bin": Path("/bin/true")},
+        redis={"password": SecretStr("p" * 48)},
+    )
+    srv = servers.redis(s)
+    assert not any("p" * 48 in a for a in srv.child.argv), "argv is world-readable in /proc"
+    conf = tmp_path / "redis" / "redis.conf"
+    assert srv.child.argv[1] == str(conf.resolve())
+    assert conf.stat().st_mode & 0o777 == 0o600 and "p" * 48 in conf.read_text()
+
+
+def test_broker_keeps_topics_in_the_local_s3_server_by_default(tmp_path: Path) -> None:
+    s = Settings().override(
+        stack={"data_dir": tmp_path, "broker_bin": Path("/bin/true"), "s3_bin": Path("/bin/true")}
+    )
+    assert s.stack.durable_broker
+    broker = servers.broker(s)
+    assert "s3://tansu/" in broker.child.argv
+    assert broker.child.env["AWS_ENDPOINT"] == "http://127.0.0.1:19500"
+    s3 = servers.s3(s)
+    assert s3.address == "127.0.0.1:19500"
+    assert s3.child.argv[s3.child.argv.index("--configure-bucket") + 1] == "tansu"
+
+
+def test_memory_storage_needs_no_s3(tmp_path: Path) -> None:
+    s = Settings().override(
+        stack={
+            "data_dir": tmp_path,
+            "broker_bin": Path("/bin/true"),
+            "broker_storage": "memory://tansu/",
+        }
+    )
+    assert not s.stack.durable_broker
+    assert "AWS_ENDPOINT" not in servers.broker(s).child.env
