@@ -82,24 +82,26 @@ def register(ctx: WorkerContext) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
             s.label_studio.batch_size, within=s.label_studio.batch_wait_ms / 1000
         ):
-            batch = await ctx.decode_batch(events, "review")
-            if not batch:
-                continue
-            result = await submit_with_retry([rec for _, rec in batch])
-            if result is None:
-                # Refused as a batch: find the culprits one by one, dead-letter only them.
-                result = SubmitResult(0, 0)
-                for ev, rec in batch:
-                    one = await submit_with_retry([rec])
-                    if one is None:
-                        await ctx.reject(
-                            ev, "label_studio_refused", [SchemaError("$", "task refused")]
-                        )
-                    else:
-                        result = SubmitResult(
-                            result.created + one.created, result.already + one.already
-                        )
-            ctx.metrics.inc("tasks_created", result.created)
-            ctx.metrics.inc("duplicate", result.already)
+            await annotate_batch(events)
+            await ctx.delivered()  # its dead letters, before the batch is acked
+
+    async def annotate_batch(events: Any) -> None:
+        batch = await ctx.decode_batch(events, "review")
+        if not batch:
+            return
+        result = await submit_with_retry([rec for _, rec in batch])
+        if result is None:
+            # Refused as a batch: find the culprits one by one, dead-letter only them.
+            result = SubmitResult(0, 0)
+            for ev, rec in batch:
+                one = await submit_with_retry([rec])
+                if one is None:
+                    await ctx.reject(ev, "label_studio_refused", [SchemaError("$", "task refused")])
+                else:
+                    result = SubmitResult(
+                        result.created + one.created, result.already + one.already
+                    )
+        ctx.metrics.inc("tasks_created", result.created)
+        ctx.metrics.inc("duplicate", result.already)
 
     ctx.app.agent(source, name="annotate", concurrency=1)(annotate_agent)

@@ -75,41 +75,46 @@ def register(ctx: WorkerContext) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
             s.model.batch_max_size, within=s.model.batch_max_wait_ms / 1000
         ):
-            batch = await ctx.decode_batch(events, "interaction")
-            if not batch:
-                continue
-            clf = await holder.refresh()
-            assert clf is not None  # wait_ready guarantees a model
-            ctx.model_version = clf.version
-            started = time.perf_counter()
-            try:
-                probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
-            except Exception as exc:  # a poisoned batch must not stop the stream
-                log.exception("inference failed for a batch of %d", len(batch))
-                for ev, _ in batch:
-                    await ctx.reject(
-                        ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")]
-                    )
-                continue
-            inference_ms = (time.perf_counter() - started) * 1000
-            probs, bad = sanitize(probs)
-            if any(bad):
-                await non_finite(clf, sum(bad))
-            ctx.metrics.batch(len(batch), inference_ms / 1000)
-            now = utc_now_iso()
-            for (_ev, rec), p in zip(batch, probs, strict=True):
-                pred = to_prediction(
-                    rec,
-                    p,
-                    clf.labels,
-                    clf.version,
-                    now=now,
-                    batch_size=len(batch),
-                    inference_ms=inference_ms,
-                    device=str(clf.placement.device),
-                    precision=clf.placement.precision,
+            await classify_batch(events)
+            # Before the batch is acked: its input offsets commit only after its outputs.
+            await ctx.delivered()
+
+    async def classify_batch(events: Any) -> None:
+        batch = await ctx.decode_batch(events, "interaction")
+        if not batch:
+            return
+        clf = await holder.refresh()
+        assert clf is not None  # wait_ready guarantees a model
+        ctx.model_version = clf.version
+        started = time.perf_counter()
+        try:
+            probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
+        except Exception as exc:  # a poisoned batch must not stop the stream
+            log.exception("inference failed for a batch of %d", len(batch))
+            for ev, _ in batch:
+                await ctx.reject(
+                    ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")]
                 )
-                await out.send(key=rec["key"].encode(), value=dumps(pred))
-            ctx.metrics.inc("ok", len(batch))
+            return
+        inference_ms = (time.perf_counter() - started) * 1000
+        probs, bad = sanitize(probs)
+        if any(bad):
+            await non_finite(clf, sum(bad))
+        ctx.metrics.batch(len(batch), inference_ms / 1000)
+        now = utc_now_iso()
+        for (_ev, rec), p in zip(batch, probs, strict=True):
+            pred = to_prediction(
+                rec,
+                p,
+                clf.labels,
+                clf.version,
+                now=now,
+                batch_size=len(batch),
+                inference_ms=inference_ms,
+                device=str(clf.placement.device),
+                precision=clf.placement.precision,
+            )
+            await ctx.outbox.send(out, rec["key"].encode(), dumps(pred))
+        ctx.metrics.inc("ok", len(batch))
 
     ctx.app.agent(source, name="classify", concurrency=1)(classify_agent)

@@ -12,6 +12,7 @@ from services.core.dedupe import Deduper
 from services.core.retry import retry_forever
 from services.ingest.normalize import Rejected, normalize_bounded
 from services.runtime.context import WorkerContext
+from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
 log = logging.getLogger("eddy.normalize")
 
@@ -22,24 +23,32 @@ def register(ctx: WorkerContext) -> None:
     s = ctx.settings
     limit = s.kafka.max_record_bytes
 
+    async def normalize_one(event: Any, deduper: Deduper) -> None:
+        pos = ctx.position(event)
+        channel = ctx.topics.channel_of(pos.topic)
+        result, value = normalize_bounded(channel, event.value, event.key, pos, limit)
+        if isinstance(result, Rejected):
+            await ctx.send_dead_letter(result.dead_letter, event.key)
+            log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
+            return
+        scope_id = f"{channel}:{result.event_id}"
+        first = await retry_forever(
+            partial(deduper.first_time, "normalize", scope_id, pos.token()), "dedupe"
+        )
+        if not first:
+            ctx.metrics.inc("duplicate")
+            return
+        await ctx.outbox.send(out, result.key.encode(), value)
+        ctx.metrics.inc("ok")
+
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
-        async for event in stream.events():
-            pos = ctx.position(event)
-            channel = ctx.topics.channel_of(pos.topic)
-            result, value = normalize_bounded(channel, event.value, event.key, pos, limit)
-            if isinstance(result, Rejected):
-                await ctx.send_dead_letter(result.dead_letter, event.key)
-                log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
-                continue
-            scope_id = f"{channel}:{result.event_id}"
-            first = await retry_forever(
-                partial(deduper.first_time, "normalize", scope_id, pos.token()), "dedupe"
-            )
-            if not first:
-                ctx.metrics.inc("duplicate")
-                continue
-            await out.send(key=result.key.encode(), value=value)
-            ctx.metrics.inc("ok")
+        async for events in stream.take_events(  # type: ignore[attr-defined]
+            STAGE_BATCH, within=STAGE_WAIT_S
+        ):
+            for event in events:
+                await normalize_one(event, deduper)
+            # Before the batch is acked: its input offsets commit only after its outputs.
+            await ctx.delivered()
 
     ctx.app.agent(source, name="normalize", concurrency=1)(normalize_agent)

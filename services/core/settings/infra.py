@@ -4,6 +4,7 @@ Label Studio, the gateway and the metrics endpoints."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 
@@ -90,6 +91,12 @@ class KafkaSettings(Group):
     )
     partitions: int = env("EDDY_PARTITIONS", 4, ge=1, description="Partitions of every topic.")
     replication_factor: int = env("EDDY_REPLICATION_FACTOR", 1, ge=1)
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = env(
+        "EDDY_PROCESSING_GUARANTEE",
+        "at_least_once",
+        description="exactly_once: Kafka transactions per worker (Apache Kafka only; the local "
+        "Tansu broker rejects transactional producers from Faust's client).",
+    )
     app_id: str = env(
         "EDDY_APP_ID", "eddy", description="Faust app id prefix; consumer group = APP_ID-ROLE."
     )
