@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 
 from services.core.settings.base import Group, env
 
@@ -220,6 +220,22 @@ class GatewaySettings(Group):
 
 class MetricsSettings(Group):
     host: str = env("EDDY_METRICS_HOST", "127.0.0.1", description="Address /metrics binds.")
+    allow_remote: bool = env(
+        "EDDY_METRICS_ALLOW_REMOTE",
+        False,
+        description="/metrics has no authentication: a host other than loopback is refused "
+        "unless this is true (inside a private network, e.g. a pod scraped by Prometheus).",
+    )
+
+    @model_validator(mode="after")
+    def _loopback_unless_allowed(self) -> MetricsSettings:
+        loopback = self.host in ("127.0.0.1", "::1", "localhost")
+        if not loopback and not self.allow_remote:
+            raise ValueError(
+                f"EDDY_METRICS_HOST={self.host} would serve /metrics, unauthenticated, beyond "
+                "this machine; set EDDY_METRICS_ALLOW_REMOTE=true if its network is private"
+            )
+        return self
     port: int = env(
         "EDDY_METRICS_PORT",
         0,
