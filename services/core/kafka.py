@@ -84,6 +84,10 @@ def make_producer(kafka: KafkaSettings, **overrides: object) -> KafkaProducer:
         "batch_size": 256 * 1024,
         "retries": 5,
         "max_in_flight_requests_per_connection": 1,  # keep per-key order across retries
+        # Not idempotent: a failed InitProducerId (the local broker's S3 storage down for a
+        # moment) left the producer failing every send for good. A retry's rare duplicate is
+        # dropped downstream by event id.
+        "enable_idempotence": False,
         "max_block_ms": 15_000,
     }
     config.update(overrides)

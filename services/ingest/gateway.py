@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,21 @@ def create_gateway(
 ) -> FastAPI:
     factory = producer_factory or (lambda: EventProducer(kafka))
     state: dict[str, EventProducer] = {}
+    renewing = asyncio.Lock()
+
+    async def renew(failed: EventProducer) -> None:
+        """A failed InitProducerId (the broker's storage was down) leaves kafka-python's
+        idempotent producer in a fatal state for good: the gateway answered 503 long after the
+        broker was back. After a failed write, the next request gets a fresh producer."""
+        async with renewing:
+            if state.get("producer") is not failed:
+                return  # another request renewed it already
+            try:
+                state["producer"] = await run_in_threadpool(factory)
+            except KafkaError as exc:  # the broker is still down: try again next time
+                log.error("could not renew the producer: %s", type(exc).__name__)
+                return
+        await run_in_threadpool(failed.close)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -128,6 +144,7 @@ def create_gateway(
             await run_in_threadpool(send_all)
         except KafkaError as exc:
             log.error("broker write failed: %s", type(exc).__name__)
+            await renew(producer)
             return _error(503, "event broker unavailable; retry later")
         ids = [str(e["event_id"]) for e in events]
         return JSONResponse({"accepted": len(ids), "event_ids": ids}, status_code=202)

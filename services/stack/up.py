@@ -189,7 +189,8 @@ class Stack:
         for child in reversed(self.children):
             if child.proc is None:
                 continue
-            code = child.stop()
+            # SIGTERM, then SIGKILL after 10 s: every child is expected to stop well within.
+            code = child.stop(timeout_s=10)
             self.say(f"stopped {child.name} (exit {code})")
         self.children.clear()
 

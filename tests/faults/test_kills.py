@@ -1,6 +1,7 @@
 """kill -9 of every child of `eddy up`, one after another, while events stream in through the
-gateway: every accepted event is still predicted and reaches Label Studio as exactly one
-task, and `eddy up` stops everything on SIGTERM afterwards.
+gateway and simulated annotators label the tasks: every accepted event is still predicted and
+reaches Label Studio as exactly one task, the label store holds exactly the annotations Label
+Studio holds, and `eddy up` stops everything on SIGTERM afterwards.
 
 Topics may repeat a prediction or review after a kill (at-least-once delivery); each repeat
 carries the same stable id, and Eddy's sinks (Label Studio tasks here) hold no duplicates.
@@ -19,8 +20,11 @@ import httpx
 import pytest
 
 from services.annotation.client import LabelStudioClient
+from services.core import redis_sync
 from services.core.settings import Settings
 from services.core.topics import Topics
+from services.demo.annotators import AnnotatorPool
+from services.labels.store import LabelStore
 from services.stack import secrets
 from tests.helpers import TopicReader, Up, close_label_studio, free_port, gone
 
@@ -65,6 +69,7 @@ def _settings(tmp: Path, models_dir: Path) -> Settings:
             "webhook_port": free_port(),
             "project": f"Eddy kills {run}",
             "batch_wait_ms": 200,
+            "reconcile_interval_s": 5.0,
         },
         gateway={"port": free_port()},
         model={"poll_s": 1.0, "torch_threads": 1},
@@ -98,10 +103,13 @@ def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
     up = Up(s, tmp_path / "up.log")
     run = uuid.uuid4().hex[:6]
     sent: list[str] = []
+    pool: AnnotatorPool | None = None
+    client: LabelStudioClient | None = None
     try:
         up.wait_for("Eddy is up", 360)
         token = secrets.read(s.stack.data_dir)["EDDY_GATEWAY_TOKEN"]
         s = secrets.apply(s, secrets.read(s.stack.data_dir))
+        client = LabelStudioClient(s.label_studio)
         for n, victim in enumerate(VICTIMS):
             batch = [
                 {
@@ -116,6 +124,8 @@ def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
             ]
             _post(s, batch, token)
             sent += [e["event_id"] for e in batch]
+            if pool is None:
+                pool = _annotators(client, s, run)
             pid = up.pid_of(victim)
             signal_sent = time.monotonic()
             os.kill(pid, signal.SIGKILL)
@@ -136,26 +146,49 @@ def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
             ids = {r["prediction_id"] for r in preds if r["event_id"] == e}
             assert len(ids) == 1, f"{e}: a repeat under another id {ids}"
 
-        client = LabelStudioClient(s.label_studio)
-        try:
-            project = client.find_project(s.label_studio.project)
-            assert project is not None
-            deadline = time.monotonic() + 300
-            while True:
-                tasks = Counter(str(t["data"]["event_id"]) for t in client.tasks_after(project, 0))
-                if set(sent) <= set(tasks) or time.monotonic() > deadline:
-                    break
-                time.sleep(3)
-        finally:
-            close_label_studio(client)
+        assert pool is not None
+        project = pool.project_id
+        deadline = time.monotonic() + 300
+        while True:
+            tasks = Counter(str(t["data"]["event_id"]) for t in client.tasks_after(project, 0))
+            if set(sent) <= set(tasks) or time.monotonic() > deadline:
+                break
+            time.sleep(3)
         missing = [e for e in sent if e not in tasks]
         assert not missing, f"{len(missing)} routed events never became a task: {missing[:5]}"
         dup = {e: c for e, c in tasks.items() if c > 1}
         assert not dup, f"duplicated Label Studio tasks: {dup}"
+
+        # The label store holds exactly what Label Studio holds: every annotation, once.
+        deadline = time.monotonic() + 300
+        while pool.pending() and time.monotonic() < deadline:
+            time.sleep(2)
+        assert pool.pending() == 0, "the annotators could not finish"
+        truth = {
+            int(t["id"]): {int(a["id"]) for a in client.get_task(int(t["id"]))["annotations"]}
+            for t in client.tasks_after(project, 0)
+        }
+        store = LabelStore(redis_sync.connect(s.redis), s.redis.prefix)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            stored = {tid: store.task_annotation_ids(tid) for tid in truth}
+            if stored == truth:
+                break
+            time.sleep(3)
+        assert stored == truth, "label store and Label Studio disagree"
+        labelled = sum(1 for e in sent if (ex := store.example(e)) and ex["label"])
+        assert labelled == len(sent)
         repeats = sum(c - 1 for c in predicted.values())
-        print(f"{len(sent)} events, {len(VICTIMS)} kills: 0 lost, {repeats} repeated predictions")
+        print(
+            f"{len(sent)} events, {len(VICTIMS)} kills: 0 lost, {repeats} repeated predictions, "
+            f"{len(tasks)} tasks, {sum(map(len, truth.values()))} annotations, all in the store"
+        )
         assert "stopping everything" not in up.output()
     finally:
+        if pool is not None:
+            pool.stop()
+        if client is not None:
+            close_label_studio(client)
         stopping = time.monotonic()
         up.proc.send_signal(signal.SIGTERM)
         code = up.proc.wait(120)
@@ -163,8 +196,26 @@ def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
     out = up.output()
     assert code == 0, out[-3000:]
     assert all(gone(p) for p in up.pids()), "a child outlived eddy up"
-    # Each child is given 10 s before it is killed; all of them together stop well within.
+    # Each child gets 10 s after SIGTERM before a SIGKILL (exit -9, refused below).
     assert took < 60, f"SIGTERM took {took:.0f}s"
     stop_lines = out.split("received SIGTERM", 1)[-1]
     if "(exit -9)" in stop_lines:
         pytest.fail(f"a child ignored SIGTERM and had to be killed:\n{stop_lines[-3000:]}")
+
+
+def _annotators(client: LabelStudioClient, s: Settings, run: str) -> AnnotatorPool:
+    """Two simulated annotators working through the queue while children are killed; a
+    quarter of the tasks get both."""
+    deadline = time.monotonic() + 120
+    while (project := client.find_project(s.label_studio.project)) is None:
+        assert time.monotonic() < deadline, "the annotate worker never made its project"
+        time.sleep(1)
+    labels = client.project_labels(project)
+
+    def gold(event_id: str) -> str | None:
+        return labels[sum(map(ord, event_id)) % len(labels)] if event_id.startswith(run) else None
+
+    pool = AnnotatorPool(client, project, gold, labels, size=2, error_rate=0.0, delay_s=0.05,
+                         overlap=0.25)  # fmt: skip
+    pool.start()
+    return pool

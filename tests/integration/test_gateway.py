@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from services.core.settings import Settings
@@ -111,3 +112,29 @@ def test_producer_api_validates(gw_settings: Settings) -> None:
         ev = _events("v", 1, "chat")[0]
         del ev["text"]
         p.send("chat", ev)
+
+
+class _FatalProducer(EventProducer):
+    """kafka-python's producer after a failed InitProducerId: every send fails, for good."""
+
+    def send(self, channel: str, event: Any) -> Any:
+        raise KafkaError("Unexpected error in InitProducerId")
+
+
+def test_a_producer_in_a_fatal_state_is_replaced(gw_settings: Settings) -> None:
+    kafka = gw_settings.kafka
+    made: list[EventProducer] = []
+
+    def factory() -> EventProducer:
+        p = _FatalProducer(kafka) if not made else EventProducer(kafka)
+        made.append(p)
+        return p
+
+    run = f"f{uuid.uuid4().hex[:6]}"
+    app = create_gateway(gw_settings.gateway, kafka, producer_factory=factory)
+    with TestClient(app) as c:
+        first = c.post("/v1/channels/crm/events", json=_events(run, 1))
+        assert first.status_code == 503 and "retry later" in first.json()["detail"]
+        again = c.post("/v1/channels/crm/events", json=_events(run, 1))
+        assert again.status_code == 202, "the retry got a fresh producer"
+    assert len(made) == 2

@@ -236,6 +236,7 @@ class MetricsSettings(Group):
                 "this machine; set EDDY_METRICS_ALLOW_REMOTE=true if its network is private"
             )
         return self
+
     port: int = env(
         "EDDY_METRICS_PORT",
         0,
