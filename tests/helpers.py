@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings, Settings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "Up", "close_label_studio", "free_port", "gone", "wait"]
+__all__ = ["TopicReader", "Up", "close_label_studio", "free_port", "gone", "up_settings", "wait"]
 T = TypeVar("T")
 
 
@@ -134,3 +135,32 @@ def gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
+    """Settings for an `eddy up` of a test's own: fresh ports, data dir and app id; short
+    group timeouts, so rejoins after a restart take seconds."""
+    run = uuid.uuid4().hex[:6]
+    return Settings().override(
+        stack={
+            "data_dir": tmp / "data",
+            "registry_dir": models_dir,
+            "startup_timeout_s": 240,
+            "s3_endpoint": f"http://127.0.0.1:{free_port()}",
+        },
+        kafka={
+            "bootstrap": f"127.0.0.1:{free_port()}",
+            "app_id": f"eddy-{name}-{run}",
+            "partitions": 2,
+            "session_timeout_s": 6.0,
+            "heartbeat_s": 2.0,
+        },
+        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
+        label_studio={
+            "url": f"http://127.0.0.1:{free_port()}",
+            "webhook_port": free_port(),
+            "project": f"Eddy {name} {run}",
+        },
+        gateway={"port": free_port()},
+        model={"poll_s": 1.0, "torch_threads": 1},
+    )

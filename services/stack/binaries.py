@@ -57,39 +57,43 @@ def redis_server(configured: Path | None) -> Path:
     return _executable(path)
 
 
-def label_studio(configured: Path | None) -> Path:
+def _beside_or_on_path(
+    configured: Path | None, setting: str, beside: Path, what: str, otherwise: str
+) -> Path:
+    """The configured executable, else the one scripts/setup put beside Eddy's venv, else
+    one on PATH; a one-line error naming the setting when there is none."""
     if configured:
         if not configured.is_file():
-            raise BinaryMissing(f"EDDY_LABEL_STUDIO_BIN={configured} does not exist")
+            raise BinaryMissing(f"{setting}={configured} does not exist")
         return configured
-    # scripts/setup puts the server in its own venv beside Eddy's (its pins clash with ours).
-    beside = Path(sys.prefix).parent / ".venv-ls" / "bin" / "label-studio"
-    if beside.is_file():
+    if beside.exists():
         return beside
-    found = shutil.which("label-studio")
+    found = shutil.which(beside.name)
     if found:
         return Path(found)
     raise BinaryMissing(
-        f"Label Studio is not installed (looked for {beside} and on PATH): run "
-        "scripts/setup, set EDDY_LABEL_STUDIO_BIN, or start without it "
-        "(EDDY_WITH_LABEL_STUDIO=false)"
+        f"{what} is not installed (looked for {beside} and on PATH): run "
+        f"scripts/setup, set {setting}, or {otherwise}"
+    )
+
+
+def label_studio(configured: Path | None) -> Path:
+    # In its own venv beside Eddy's: its pins clash with ours.
+    return _beside_or_on_path(
+        configured,
+        "EDDY_LABEL_STUDIO_BIN",
+        Path(sys.prefix).parent / ".venv-ls" / "bin" / "label-studio",
+        "Label Studio",
+        "start without it (EDDY_WITH_LABEL_STUDIO=false)",
     )
 
 
 def s3rver(configured: Path | None) -> Path:
-    if configured:
-        if not configured.is_file():
-            raise BinaryMissing(f"EDDY_S3_BIN={configured} does not exist")
-        return configured
-    # scripts/setup installs it with npm into .node/ beside Eddy's venv.
-    beside = Path(sys.prefix).parent / ".node" / "node_modules" / ".bin" / "s3rver"
-    if beside.exists():
-        return beside
-    found = shutil.which("s3rver")
-    if found:
-        return Path(found)
-    raise BinaryMissing(
-        f"the local S3 server is not installed (looked for {beside} and on PATH): run "
-        "scripts/setup, set EDDY_S3_BIN, or keep topics in memory "
-        "(EDDY_BROKER_STORAGE=memory://tansu/, lost on restart)"
+    # Installed with npm into .node/ beside Eddy's venv.
+    return _beside_or_on_path(
+        configured,
+        "EDDY_S3_BIN",
+        Path(sys.prefix).parent / ".node" / "node_modules" / ".bin" / "s3rver",
+        "the local S3 server",
+        "keep topics in memory (EDDY_BROKER_STORAGE=memory://tansu/, lost on restart)",
     )

@@ -17,32 +17,13 @@ from services.core.settings import Settings
 from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
 from services.stack import secrets
-from tests.helpers import TopicReader, Up, free_port, gone, wait
+from tests.helpers import TopicReader, Up, free_port, gone, up_settings, wait
 
 pytestmark = pytest.mark.e2e
 
 
 def _up_settings(tmp: Path, models_dir: Path) -> Settings:
-    run = uuid.uuid4().hex[:6]
-    return Settings().override(
-        stack={
-            "data_dir": tmp / "data",
-            "registry_dir": models_dir,
-            "startup_timeout_s": 240,
-            "s3_endpoint": f"http://127.0.0.1:{free_port()}",
-        },
-        kafka={
-            "bootstrap": f"127.0.0.1:{free_port()}",
-            "app_id": f"eddy-e2e-{run}",
-            "partitions": 2,
-            "session_timeout_s": 6.0,
-            "heartbeat_s": 2.0,
-        },
-        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
-        label_studio={"url": f"http://127.0.0.1:{free_port()}", "webhook_port": free_port()},
-        gateway={"port": free_port()},
-        model={"poll_s": 1.0, "torch_threads": 1},
-    )
+    return up_settings(tmp, models_dir, "e2e")
 
 
 def _event(event_id: str, conversation: str = "c1") -> dict[str, str]:

@@ -26,7 +26,7 @@ from services.core.topics import Topics
 from services.demo.annotators import AnnotatorPool
 from services.labels.store import LabelStore
 from services.stack import secrets
-from tests.helpers import TopicReader, Up, close_label_studio, free_port, gone
+from tests.helpers import TopicReader, Up, close_label_studio, gone, up_settings
 
 # In the order they are killed: each stage of the stream, then the servers under it. Not the
 # broker: Tansu 0.6's S3 engine loses records it acknowledged when it is killed -9 while
@@ -48,31 +48,8 @@ PER_BATCH = 20
 
 
 def _settings(tmp: Path, models_dir: Path) -> Settings:
-    run = uuid.uuid4().hex[:6]
-    return Settings().override(
-        stack={
-            "data_dir": tmp / "data",
-            "registry_dir": models_dir,
-            "startup_timeout_s": 240,
-            "s3_endpoint": f"http://127.0.0.1:{free_port()}",
-        },
-        kafka={
-            "bootstrap": f"127.0.0.1:{free_port()}",
-            "app_id": f"eddy-kill-{run}",
-            "partitions": 2,
-            "session_timeout_s": 6.0,
-            "heartbeat_s": 2.0,
-        },
-        redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
-        label_studio={
-            "url": f"http://127.0.0.1:{free_port()}",
-            "webhook_port": free_port(),
-            "project": f"Eddy kills {run}",
-            "batch_wait_ms": 200,
-            "reconcile_interval_s": 5.0,
-        },
-        gateway={"port": free_port()},
-        model={"poll_s": 1.0, "torch_threads": 1},
+    return up_settings(tmp, models_dir, "kills").override(
+        label_studio={"batch_wait_ms": 200, "reconcile_interval_s": 5.0},
         # Every event is routed, so every accepted event must become one task.
         routing={"threshold": 0.0, "audit_floor_per_hour": 0},
     )
