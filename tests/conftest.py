@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from services.core.kafka import ensure_topics
 from services.core.roles import STREAM_ROLES
@@ -78,6 +79,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "partitions": 3,
             "session_timeout_s": 6.0,
             "heartbeat_s": 2.0,
+            # Opted in, so the stream test checks that dead letters' raw bytes are kept, sealed.
+            "deadletter_keep_raw": True,
+            "deadletter_raw_key": Fernet.generate_key().decode(),
         },
         redis={"url": f"redis://127.0.0.1:{free_port()}/0", "prefix": f"t{run}:"},
         model={

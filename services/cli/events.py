@@ -92,3 +92,61 @@ def sample_events(
         for f in files.values():
             f.close()
     say(f"wrote {out / 'seed.csv'} and {', '.join(f'{c}.jsonl' for c in CHANNELS)} in {out}")
+
+
+@app.command("deadletter-raw")
+def deadletter_raw(
+    sha256: str = typer.Argument(..., help="original.sha256 of the dead letter."),
+    out: Path | None = typer.Option(None, help="Write the bytes here (0600); default stdout."),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Decrypt the raw bytes of one dead letter, kept only when EDDY_DEADLETTER_KEEP_RAW was
+    on when it was dead-lettered. Needs the EDDY_DEADLETTER_RAW_KEY it was sealed with."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from services.core.rawletters import RawKeyError, RawSealer
+    from services.core.topics import Topics
+
+    s = settings(data_dir)
+    if s.kafka.deadletter_raw_key is None:
+        raise fail("no key", "set EDDY_DEADLETTER_RAW_KEY (or --data-dir of `eddy up`)", 2)
+    try:
+        sealer = RawSealer(s.kafka.deadletter_raw_key.get_secret_value(), 0)
+    except RawKeyError as exc:
+        raise fail("bad key", exc, 2) from None
+    topic = Topics.from_settings(s.kafka).deadletter_raw
+    consumer = KafkaConsumer(bootstrap_servers=s.kafka.servers, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            raise fail("not found", f"topic {topic} does not exist: nothing was kept", 1)
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        found: bytes | None = None
+        while found is None and any(consumer.position(p) < ends[p] for p in parts):
+            for msgs in consumer.poll(timeout_ms=1000).values():
+                found = next((m.value for m in msgs if m.key == sha256.encode()), found)
+    finally:
+        consumer.close()
+    if found is None:
+        raise fail("not found", f"no raw bytes for {sha256} in {topic}", 1)
+    try:
+        raw = sealer.open(found)
+    except RawKeyError as exc:
+        raise fail("cannot decrypt", exc, 1) from None
+    if out is None:
+        sys.stdout.buffer.write(raw)
+    else:
+        _write_bytes(out, raw)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Raw bytes may hold personal data: readable by their owner only."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)

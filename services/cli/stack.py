@@ -47,7 +47,14 @@ def worker(
 
     if role not in ROLES:
         raise fail("unknown role", f"{role!r}; choose one of {', '.join(ROLES)}", 2)
-    run_worker(settings(data_dir), role)
+    from services.core.rawletters import RawKeyError, RawSealer
+
+    s = settings(data_dir)
+    try:
+        RawSealer.from_settings(s.kafka)
+    except RawKeyError as exc:
+        raise fail("configuration", exc, 2) from None
+    run_worker(s, role)
 
 
 @app.command()

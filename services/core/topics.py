@@ -42,6 +42,11 @@ class Topics:
     def deadletter(self) -> str:
         return f"{self.prefix}deadletter.v1"
 
+    @property
+    def deadletter_raw(self) -> str:
+        """Encrypted raw bytes of dead letters, only when an operator opts in."""
+        return f"{self.prefix}deadletter-raw.v1"
+
     def all(self) -> list[str]:
         return [
             *self.channels,
@@ -51,6 +56,7 @@ class Topics:
             self.labels,
             self.models,
             self.deadletter,
+            self.deadletter_raw,
         ]
 
     def channel_of(self, topic: str) -> str | None:

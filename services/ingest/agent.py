@@ -28,7 +28,7 @@ def register(ctx: WorkerContext) -> None:
         channel = ctx.topics.channel_of(pos.topic)
         result, value = normalize_bounded(channel, event.value, event.key, pos, limit)
         if isinstance(result, Rejected):
-            await ctx.send_dead_letter(result.dead_letter, event.key)
+            await ctx.send_dead_letter(result.dead_letter, event.key, event.value)
             log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
             return
         scope_id = f"{channel}:{result.event_id}"

@@ -12,6 +12,7 @@ from typing import Any
 import faust
 from redis.asyncio import Redis
 
+from services.core.rawletters import RawSealer
 from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
 from services.core.roles import ROLES
 from services.core.schemas import SchemaError, validate
@@ -69,6 +70,9 @@ class WorkerContext:
     model_version: int | None = None
     _redis: Redis | None = None
     _dlq: faust.TopicT | None = None
+    _raw_dlq: faust.TopicT | None = None
+    # Set when an operator opts in to keeping dead letters' raw bytes (encrypted).
+    sealer: RawSealer | None = None
     # Every send of the current batch; agents await outbox.delivered() before the next one.
     outbox: Outbox = field(default_factory=Outbox)
 
@@ -80,6 +84,7 @@ class WorkerContext:
             create_app(settings, role),
             Topics.from_settings(settings.kafka),
             StageMetrics(role),
+            sealer=RawSealer.from_settings(settings.kafka),
         )
 
     def redis(self) -> Redis:
@@ -110,9 +115,18 @@ class WorkerContext:
         ts = int(msg.timestamp * 1000) if msg.timestamp else None
         return SourcePosition(msg.topic, msg.partition, msg.offset, ts)
 
-    async def send_dead_letter(self, record: dict[str, Any], key: bytes | None) -> None:
+    async def send_dead_letter(
+        self, record: dict[str, Any], key: bytes | None, original: bytes | None
+    ) -> None:
         if self._dlq is None:
             self._dlq = self.raw_topic(self.topics.deadletter)
+        if self.sealer is not None and original:
+            sealed = self.sealer.seal(original)
+            record["original"]["raw_kept"] = sealed is not None
+            if sealed is not None:
+                if self._raw_dlq is None:
+                    self._raw_dlq = self.raw_topic(self.topics.deadletter_raw)
+                await self.outbox.send(self._raw_dlq, *sealed)
         await self.outbox.send(self._dlq, key, dumps(record))
         self.metrics.inc(f"deadletter:{record['reason']}")
 
@@ -134,6 +148,7 @@ class WorkerContext:
                 key=event.key,
             ),
             event.key,
+            event.value,
         )
 
     async def decode(self, event: Any, schema: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from services.core.settings import Settings
@@ -22,6 +23,7 @@ GENERATED: dict[str, tuple[str, str]] = {
     "EDDY_LABEL_STUDIO_PASSWORD": ("label_studio", "password"),
     "EDDY_LABEL_STUDIO_TOKEN": ("label_studio", "token"),
     "EDDY_REDIS_PASSWORD": ("redis", "password"),
+    "EDDY_DEADLETTER_RAW_KEY": ("kafka", "deadletter_raw_key"),
 }
 # Label Studio keeps the admin's password and token in its own database from its first start:
 # a data dir that has one from before generated secrets keeps the ones it was created with.
@@ -59,6 +61,8 @@ def read(data_dir: Path) -> dict[str, str]:
 
 
 def _new(name: str) -> str:
+    if name == "EDDY_DEADLETTER_RAW_KEY":
+        return Fernet.generate_key().decode()
     # Label Studio's legacy tokens are 40 hex characters; hex is also safe in redis.conf.
     return secrets.token_hex(20) if name == "EDDY_LABEL_STUDIO_TOKEN" else secrets.token_hex(24)
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.core.settings import Settings
 from services.core.topics import Topics
@@ -137,6 +140,7 @@ def _check(
         assert r["reason"] in {"invalid_json", "schema_violation"}
         assert r["errors"] and all(e["path"].startswith("$") for e in r["errors"])
         assert r["source"]["topic"] == topics.channel(bad_payloads[_orig(r, bad_payloads)])
+    _check_raw_kept(settings, mine_dl, bad_payloads)
 
     # Routing: exactly the uncertain predictions and the audit sample, once each.
     router = Router(
@@ -169,6 +173,37 @@ def _check(
             assert r["sample"] == "audit"
         else:
             assert r["sample"] == "routed" and r["score"] >= r["threshold"]
+
+
+def _check_raw_kept(
+    settings: Settings, dead_letters: list[dict[str, Any]], bad_payloads: dict[bytes, str]
+) -> None:
+    """The session opts in to keeping raw bytes: each dead letter's are in deadletter-raw.v1,
+    encrypted, and `eddy deadletter-raw` gives them back."""
+    assert settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key
+    assert all(r["original"]["raw_kept"] for r in dead_letters)
+    wanted = {r["original"]["sha256"] for r in dead_letters}
+    topic = Topics.from_settings(settings.kafka).deadletter_raw
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.servers, consumer_timeout_ms=2000)
+    parts = [TopicPartition(topic, p) for p in range(settings.kafka.partitions)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    kept = {m.key.decode(): m.value for m in consumer if m.key.decode() in wanted}
+    consumer.close()
+    assert set(kept) == wanted
+    sha, token = next(iter(kept.items()))
+    raw = next(b for b in bad_payloads if hashlib.sha256(b).hexdigest() == sha)
+    assert raw[:20] not in token, "encrypted at rest"
+    out = settings.stack.data_dir / f"raw-{sha[:8]}"
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "deadletter-raw", sha, "--out", str(out)],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert out.read_bytes() == raw
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def _predict_one(settings: Settings, text: str) -> dict[str, Any]:

@@ -173,6 +173,8 @@ def public_secrets(settings: Settings) -> list[str]:
     out = []
     if settings.gateway.token is None:
         out.append("EDDY_GATEWAY_TOKEN")
+    if settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key is None:
+        out.append("EDDY_DEADLETTER_RAW_KEY")
     if settings.stack.with_label_studio:
         ls, defaults = settings.label_studio, LabelStudioSettings.model_fields
         for field, name in (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from services.core.rawletters import RawSealer
 from services.core.settings import Settings, public_secrets
 from services.stack import secrets
 
@@ -26,6 +27,9 @@ def test_first_start_generates_every_secret_into_a_private_file(tmp_path: Path) 
     assert s.gateway.token is not None
     assert s.gateway.token.get_secret_value() == values["EDDY_GATEWAY_TOKEN"]
     assert s.redis.password is not None
+    assert s.kafka.deadletter_raw_key is not None
+    assert RawSealer(s.kafka.deadletter_raw_key.get_secret_value(), 10_000).seal(b"x")
+    assert public_secrets(s.override(kafka={"deadletter_keep_raw": True})) == []
     assert public_secrets(s) == [], "nothing public is left"
     assert "generated EDDY_GATEWAY_TOKEN" in said[0] and values["EDDY_GATEWAY_TOKEN"] not in said[0]
 
