@@ -19,8 +19,12 @@ def webhook(data_dir: Path | None = DataDir) -> None:
     import uvicorn
 
     from services.app.wiring import webhook_app
+    from services.core.settings import exposed_without_secret
 
     s = settings(data_dir)
+    refused = exposed_without_secret(s, "webhook")
+    if refused:
+        raise fail("refusing to start", refused, 2)
     uvicorn.run(
         webhook_app(s),
         host=s.label_studio.webhook_host,

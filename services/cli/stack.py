@@ -62,9 +62,13 @@ def gateway(data_dir: Path | None = DataDir) -> None:
     """Serve the HTTP ingest gateway on EDDY_GATEWAY_HOST:EDDY_GATEWAY_PORT."""
     import uvicorn
 
+    from services.core.settings import exposed_without_secret
     from services.ingest.gateway import create_gateway
 
     s = settings(data_dir)
+    refused = exposed_without_secret(s, "gateway")
+    if refused:
+        raise fail("refusing to start", refused, 2)
     uvicorn.run(
         create_gateway(s.gateway, s.kafka),
         host=s.gateway.host,

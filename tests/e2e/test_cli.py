@@ -150,3 +150,17 @@ def test_promote_rollback_versions_from_the_command_line(
         ("promoted", 2),
         ("rolled_back", 1),
     ]
+
+
+def test_servers_beyond_loopback_refuse_weak_secrets(settings: Settings) -> None:
+    """What compose and Kubernetes run: `eddy gateway` / `eddy webhook` on 0.0.0.0."""
+    s = settings.override(
+        gateway={"host": "0.0.0.0", "token": "change-me"},
+        label_studio={"webhook_host": "0.0.0.0"},  # with the repository's public secret
+    )
+    for command, secret in (("gateway", "EDDY_GATEWAY_TOKEN"), ("webhook", "EDDY_WEBHOOK_SECRET")):
+        done = eddy(s, command, timeout=60)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"{secret} is missing, the public default or under 16 characters" in (
+            done.stdout + done.stderr
+        )

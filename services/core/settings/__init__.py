@@ -22,6 +22,7 @@ from services.core.settings.base import (
     Group,
     StrategyName,
 )
+from services.core.settings.exposure import exposed_without_secret, public_secrets
 from services.core.settings.infra import (
     GatewaySettings,
     KafkaSettings,
@@ -162,27 +163,8 @@ __all__ = [
     "StrategyName",
     "TrainerSettings",
     "env_names",
+    "exposed_without_secret",
     "load_settings",
+    "public_secrets",
     "unknown_variables",
 ]
-
-
-def public_secrets(settings: Settings) -> list[str]:
-    """The secret settings that are missing or still hold the public default shipped in this
-    repository: fine on a laptop's 127.0.0.1, not against servers someone else can reach."""
-    out = []
-    if settings.gateway.token is None:
-        out.append("EDDY_GATEWAY_TOKEN")
-    if settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key is None:
-        out.append("EDDY_DEADLETTER_RAW_KEY")
-    if settings.stack.with_label_studio:
-        ls, defaults = settings.label_studio, LabelStudioSettings.model_fields
-        for field, name in (
-            ("password", "EDDY_LABEL_STUDIO_PASSWORD"),
-            ("token", "EDDY_LABEL_STUDIO_TOKEN"),
-            ("webhook_secret", "EDDY_WEBHOOK_SECRET"),
-        ):
-            default = defaults[field].default
-            if getattr(ls, field).get_secret_value() == default.get_secret_value():
-                out.append(name)
-    return out

@@ -1,0 +1,69 @@
+"""Which secrets are missing, public or weak: fine on a laptop's 127.0.0.1, not for a server
+someone else can reach. `eddy up --external` and every process that listens beyond loopback
+(the gateway and webhook in compose or Kubernetes) refuse to start on them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from services.core.settings.infra import GatewaySettings, LabelStudioSettings
+
+if TYPE_CHECKING:
+    from services.core.settings import Settings
+
+MIN_SECRET_CHARS = 16  # "change-me" and friends from example files are shorter
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _weak(value: SecretStr | None, default: SecretStr | None) -> bool:
+    if value is None:
+        return True
+    v = value.get_secret_value()
+    return len(v) < MIN_SECRET_CHARS or (default is not None and v == default.get_secret_value())
+
+
+def _default(cls: type[GatewaySettings | LabelStudioSettings], field: str) -> SecretStr | None:
+    default = cls.model_fields[field].default
+    return default if isinstance(default, SecretStr) else None
+
+
+def public_secrets(settings: Settings) -> list[str]:
+    """The secret settings that are missing, still the public default shipped in this
+    repository, or shorter than 16 characters."""
+    out = []
+    if _weak(settings.gateway.token, None):
+        out.append("EDDY_GATEWAY_TOKEN")
+    if settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key is None:
+        out.append("EDDY_DEADLETTER_RAW_KEY")
+    if settings.stack.with_label_studio:
+        for field, name in (
+            ("password", "EDDY_LABEL_STUDIO_PASSWORD"),
+            ("token", "EDDY_LABEL_STUDIO_TOKEN"),
+            ("webhook_secret", "EDDY_WEBHOOK_SECRET"),
+        ):
+            value = getattr(settings.label_studio, field)
+            if _weak(value, _default(LabelStudioSettings, field)):
+                out.append(name)
+    return out
+
+
+def exposed_without_secret(settings: Settings, server: str) -> str | None:
+    """Why ``server`` ("gateway" or "webhook") must not start, or None: it listens beyond
+    loopback and the secret that guards it is missing, public or weak."""
+    if server == "gateway":
+        host, setting = settings.gateway.host, "EDDY_GATEWAY_HOST"
+        weak, secret = _weak(settings.gateway.token, None), "EDDY_GATEWAY_TOKEN"
+    else:
+        host, setting = settings.label_studio.webhook_host, "EDDY_WEBHOOK_HOST"
+        weak = _weak(
+            settings.label_studio.webhook_secret, _default(LabelStudioSettings, "webhook_secret")
+        )
+        secret = "EDDY_WEBHOOK_SECRET"
+    if host in LOOPBACK or not weak:
+        return None
+    return (
+        f"{setting}={host} serves the {server} beyond this machine, and {secret} is missing, "
+        f"the public default or under {MIN_SECRET_CHARS} characters; set it to a strong secret"
+    )
