@@ -90,7 +90,16 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "poll_s": 1.0,
             "torch_threads": 1,
         },
-        routing={"threshold": 0.5, "audit_share": 0.1, "audit_floor_per_hour": 0},
+        # No labelling budget: these tests check the threshold's decisions exactly (the
+        # budget has its own tests).
+        routing={
+            "threshold": 0.5,
+            "audit_share": 0.1,
+            "audit_floor_per_hour": 0,
+            "budget_per_hour": 0,
+            "open_cap": 0,
+            "random_share": 0.0,
+        },
         metrics={"port": _free_port_run(4)},
         label_studio={
             # A developer may point tests at a running Label Studio (same admin token) to

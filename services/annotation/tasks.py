@@ -83,11 +83,12 @@ def parse_annotation(
     if not isinstance(event_id, str) or not event_id:
         raise NotOurTask(f"task {task.get('id')} has no data.event_id")
     label: str | None = None
+    origin: str | None = None
     status = "submitted"
     if annotation.get("was_cancelled"):
         status = "skipped"
     else:
-        label = _choice(annotation.get("result") or [])
+        label, origin = _choice(annotation.get("result") or [])
         if label is None or (labels is not None and label not in labels):
             status, label = "cancelled", None
     by = annotation.get("completed_by")
@@ -104,13 +105,16 @@ def parse_annotation(
         annotator=str(by) if by is not None else None,
         updated_at=str(annotation.get("updated_at") or annotation.get("created_at")),
         source=source,
+        origin=origin,
     )
 
 
-def _choice(result: list[dict[str, Any]]) -> str | None:
+def _choice(result: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """(the chosen label, its origin) of an annotation's result."""
     for item in result:
         if item.get("from_name") == FROM_NAME and item.get("type") == "choices":
             choices = (item.get("value") or {}).get("choices") or []
             if len(choices) == 1:
-                return str(choices[0])
-    return None
+                origin = item.get("origin")
+                return str(choices[0]), str(origin) if isinstance(origin, str) else None
+    return None, None

@@ -65,11 +65,16 @@ def demo_settings(base: Settings, run: str, train_every: int = 100) -> Settings:
         # recipe); a case goes to review when its score 1 - (p1 - p2) is at least 0.6, about
         # one event in eight (0.5 routed 18%); a 6% audit: routed and audit labels together
         # stay under 600 for 2,600 events.
+        # The demo compresses hours into minutes, so an hourly budget means nothing here:
+        # the threshold decides, as it did when these figures were measured.
         routing={
             "strategy": "margin",
             "threshold": 0.6,
             "audit_share": 0.06,
             "audit_floor_per_hour": 0,
+            "budget_per_hour": 0,
+            "open_cap": 0,
+            "random_share": 0.0,
         },
         model={"torch_threads": 1, "poll_s": 2.0},
     )

@@ -20,6 +20,9 @@ class AnnotationRecord:
     annotator: str | None
     updated_at: str
     source: str  # webhook | poll
+    # Label Studio's origin of the choice: "prediction" = the model's pre-annotation accepted
+    # unchanged (one click), "prediction-changed" or "manual" = the annotator's own answer.
+    origin: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,6 +41,8 @@ class AnnotationRecord:
         }
         if self.channel:
             out["channel"] = self.channel
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
 

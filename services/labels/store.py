@@ -9,6 +9,8 @@ changes anything. Keys (under ``<redis_prefix>labels:``):
 - ``examples``        hash  event id -> consensus example (text, label or null, agreement, votes)
 - ``first_resolved``  hash  event id -> epoch seconds the event first got a label
 - ``used``            set   event ids a training run has consumed
+
+An annotation also closes the event's entry in the open queue (``labels.queue``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from redis import Redis
 from redis.client import Pipeline
 
 from services.labels.consensus import consensus, is_newer
+from services.core.settings import CHANNELS
+from services.labels.queue import open_key
 from services.labels.records import AnnotationRecord, LabelledExample
 
 
@@ -28,6 +32,7 @@ class LabelStore:
     def __init__(self, client: Redis, prefix: str) -> None:
         self.r = client
         self.p = f"{prefix}labels:"
+        self.prefix = prefix
 
     # --- writes ---------------------------------------------------------------------------
     def upsert(self, rec: AnnotationRecord) -> bool:
@@ -48,6 +53,8 @@ class LabelStore:
             pipe.multi()
             pipe.hset(ann_key, str(rec.annotation_id), json.dumps(rec.as_dict()))
             pipe.sadd(task_key, str(rec.annotation_id))
+            for channel in [rec.channel] if rec.channel else CHANNELS:  # no longer waiting
+                pipe.zrem(open_key(self.prefix, channel), rec.event_id)
             self._write_example(pipe, rec, [*others, (rec.status, rec.label)])
             changed = True
 

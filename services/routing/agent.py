@@ -1,5 +1,6 @@
-"""The route agent: predictions.v1 -> review.v1 for the cases worth a human's time, plus the
-audit sample (a uniformly random share of traffic, whatever the model's confidence)."""
+"""The route agent: predictions.v1 -> review.v1 for the cases worth a human's time within the
+channel's labelling budget (routing.budget), a random share of it, and the audit sample (a
+uniformly random share of traffic, whatever the model's confidence, outside the budget)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from services.core.dedupe import Deduper
 from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
 from services.labels.audit import audit_hour_key, audit_key
+from services.labels.queue import budget_hour_key, open_key, random_key
 from services.routing.audit import AuditPolicy, hour_bucket
+from services.routing.budget import BudgetPolicy, PriorityWindow, admit
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.runtime.context import WorkerContext
@@ -33,6 +36,10 @@ def register(ctx: WorkerContext) -> None:
         dict(s.routing.thresholds),
     )
     policy = AuditPolicy(s.routing.audit_share, s.routing.audit_floor_per_hour)
+    budget = BudgetPolicy(
+        s.routing.budget_per_hour, s.routing.open_cap, s.routing.random_share, s.routing.window
+    )
+    windows: dict[str, PriorityWindow] = {}
     prefix = s.redis.prefix
 
     async def audited_this_hour(channel: str) -> int:
@@ -49,6 +56,36 @@ def register(ctx: WorkerContext) -> None:
         count_key = audit_hour_key(prefix, channel, hour_bucket(time.time()))
         await r.incr(count_key)
         await r.expire(count_key, 7200)
+
+    async def queue_counts(channel: str) -> tuple[int, int]:
+        """(tasks sent this hour, tasks open) for the channel, across every route replica."""
+        r = ctx.redis()
+        sent = await r.get(budget_hour_key(prefix, channel, hour_bucket(time.time())))
+        return int(sent or 0), int(await r.zcard(open_key(prefix, channel)))
+
+    async def record_sent(event_id: str, channel: str, score: float, sample: str) -> None:
+        r = ctx.redis()
+        await r.zadd(open_key(prefix, channel), {event_id: score})
+        if sample == "random":
+            await r.hset(random_key(prefix), event_id, channel)
+        if sample != "audit":
+            key = budget_hour_key(prefix, channel, hour_bucket(time.time()))
+            await r.incr(key)
+            await r.expire(key, 7200)
+
+    async def decide(event_id: str, channel: str, score: float) -> str | None:
+        """routed, random or None, within the channel's budget."""
+        window = windows.setdefault(channel, PriorityWindow(budget.window))
+        window.add(time.monotonic(), score)
+        threshold = router.threshold_for(channel)
+        wanted = admit(budget, window, event_id, score, threshold, 0, 0)
+        if wanted.sample is not None and (budget.per_hour or budget.open_cap):
+            # Only a case that would be sent costs the Redis round trip for the caps.
+            sent, open_now = await retry_forever(partial(queue_counts, channel), "queue counts")
+            wanted = admit(budget, window, event_id, score, threshold, sent, open_now)
+        if wanted.sample is None:
+            ctx.metrics.inc("confident" if wanted.reason == "below_threshold" else wanted.reason)
+        return wanted.sample
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), prefix, s.redis.dedupe_ttl_s)
@@ -72,9 +109,9 @@ def register(ctx: WorkerContext) -> None:
             audit = policy.decide(event_id, count)
         else:
             audit = False
-        review = router.route(pred, utc_now_iso(), audit=audit)
-        if review is None:
-            ctx.metrics.inc("confident")
+        score = router.score(pred)
+        sample = "audit" if audit else await decide(event_id, channel, score)
+        if sample is None:
             return
         token = ctx.position(event).token()
         first = await retry_forever(
@@ -85,7 +122,9 @@ def register(ctx: WorkerContext) -> None:
             return
         if audit:
             await retry_forever(partial(record_audit, event_id, channel), "audit record")
+        await retry_forever(partial(record_sent, event_id, channel, score, sample), "queue")
+        review = router.review(pred, score, utc_now_iso(), sample)
         await ctx.outbox.send(out, event.key, dumps(review))
-        ctx.metrics.inc("audit" if audit else "routed")
+        ctx.metrics.inc(sample)
 
     ctx.app.agent(source, name="route", concurrency=1)(route_agent)

@@ -20,21 +20,30 @@ class Router:
     def threshold_for(self, channel: str) -> float:
         return self.thresholds.get(channel, self.default_threshold)
 
-    def route(
-        self, prediction: Mapping[str, Any], now: str, audit: bool = False
-    ) -> dict[str, Any] | None:
-        """The review request for ``prediction`` if it is worth a human's time (or is an
-        audit sample, whatever its score), else None."""
+    def score(self, prediction: Mapping[str, Any]) -> float:
+        """How much ``prediction`` is worth a human's time, in [0, 1]."""
         probs = [float(p) for p in prediction["probs"].values()]
         # Probabilities that are not finite come from a broken model: the case is as uncertain
         # as it gets and goes to a human (a NaN score once compared false and routed nothing).
         finite = all(math.isfinite(p) for p in probs)
         score = self.strategy.score(probs, str(prediction["event_id"])) if finite else 1.0
-        if not math.isfinite(score):
-            score = 1.0
-        threshold = self.threshold_for(str(prediction["channel"]))
-        if score < threshold and not audit:
+        return score if math.isfinite(score) else 1.0
+
+    def route(
+        self, prediction: Mapping[str, Any], now: str, audit: bool = False
+    ) -> dict[str, Any] | None:
+        """The review request for ``prediction`` if it is over its channel's threshold (or is
+        an audit sample, whatever its score), else None. No budget: see routing.budget."""
+        score = self.score(prediction)
+        if score < self.threshold_for(str(prediction["channel"])) and not audit:
             return None
+        return self.review(prediction, score, now, "audit" if audit else "routed")
+
+    def review(
+        self, prediction: Mapping[str, Any], score: float, now: str, sample: str
+    ) -> dict[str, Any]:
+        """The review request; ``sample`` is routed, random or audit."""
+        threshold = self.threshold_for(str(prediction["channel"]))
         review = {
             k: prediction[k]
             for k in (
@@ -62,6 +71,6 @@ class Router:
             score=round(score, 6),
             threshold=threshold,
             routed_at=now,
-            sample="audit" if audit else "routed",
+            sample=sample,
         )
         return review

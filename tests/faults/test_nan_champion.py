@@ -50,7 +50,7 @@ def test_a_champion_that_turns_nan_is_rolled_back_live(
         stack={"registry_dir": tmp_path / "models"},
         kafka={"topic_prefix": f"{run}.", "app_id": f"eddy-{run}"},
         redis={"prefix": f"{run}:"},
-        routing={"threshold": 0.0, "audit_share": 0.0},  # only the NaN rows go to review
+        routing={"threshold": 0.0, "audit_share": 0.0},  # every case to review, NaN ones too
         model={"poll_s": 0.2},
     )
     reg = ModelRegistry(s.stack.models_dir)

@@ -43,7 +43,9 @@ class ModelSettings(Group):
 
 
 class RoutingSettings(Group):
-    strategy: StrategyName = env("EDDY_ROUTING_STRATEGY", "least_confidence")
+    # Margin: best of the strategies on the airline tweets in `eddy simulate` (README §
+    # Training recipe), in line with the literature's "breaking ties".
+    strategy: StrategyName = env("EDDY_ROUTING_STRATEGY", "margin")
     threshold: float = env(
         "EDDY_ROUTING_THRESHOLD",
         0.4,
@@ -70,6 +72,35 @@ class RoutingSettings(Group):
         2,
         ge=0,
         description="Audits per channel and hour whatever the share (quiet channels too).",
+    )
+
+    budget_per_hour: int = env(
+        "EDDY_ROUTING_BUDGET_PER_HOUR",
+        300,
+        ge=0,
+        description="Tasks per channel and hour annotators can take (0: no cap, the threshold "
+        "alone decides). The most uncertain cases within it are kept (a priority window).",
+    )
+    open_cap: int = env(
+        "EDDY_ROUTING_OPEN_CAP",
+        500,
+        ge=0,
+        description="Open (unlabelled) tasks per channel above which nothing more is routed "
+        "(0: no cap). Audit samples are not held back.",
+    )
+    random_share: float = env(
+        "EDDY_ROUTING_RANDOM_SHARE",
+        0.1,
+        ge=0.0,
+        lt=1.0,
+        description="Share of routed tasks drawn at random whatever their score (sample "
+        "'random'), so routing's gain over random stays measurable.",
+    )
+    window: int = env(
+        "EDDY_ROUTING_WINDOW",
+        500,
+        ge=10,
+        description="Recent scores per channel the priority window ranks a case against.",
     )
 
     @field_validator("thresholds")

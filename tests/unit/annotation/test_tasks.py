@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
 from services.annotation.tasks import (
     NotOurTask,
+    choice_result,
     labeling_config,
     parse_annotation,
     task_for_review,
@@ -86,3 +88,15 @@ def test_parse_submitted_skipped_and_out_of_set() -> None:
     assert empty.status == "cancelled"
     with pytest.raises(NotOurTask):
         parse_annotation(_ann(), {"id": 9, "data": {"text": "manual"}}, "poll")
+
+
+def test_origin_says_whether_the_pre_annotation_was_accepted_unchanged() -> None:
+    def with_origin(origin: str) -> dict[str, Any]:
+        return _ann(result=[{**choice_result("negative"), "origin": origin}])
+
+    accepted = parse_annotation(with_origin("prediction"), TASK, "webhook")
+    assert accepted.origin == "prediction"
+    assert accepted.label_event()["origin"] == "prediction"
+    changed = parse_annotation(with_origin("prediction-changed"), TASK, "webhook")
+    assert changed.origin == "prediction-changed"
+    assert parse_annotation(_ann(), TASK, "poll").origin is None

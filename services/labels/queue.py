@@ -1,0 +1,43 @@
+"""The review queue's bookkeeping in Redis, shared by every route replica and the label sink:
+the open tasks per channel (a sorted set, event id -> uncertainty score), tasks sent per
+channel and hour (the budget's counter), and which events were random picks (the random arm,
+trained on like routed labels and compared with them in reports)."""
+
+from __future__ import annotations
+
+from redis import Redis
+
+
+def open_key(prefix: str, channel: str) -> str:
+    return f"{prefix}queue:open:{channel}"
+
+
+def budget_hour_key(prefix: str, channel: str, hour: int) -> str:
+    return f"{prefix}queue:sent:{channel}:{hour}"
+
+
+def random_key(prefix: str) -> str:
+    return f"{prefix}queue:random"
+
+
+class ReviewQueue:
+    def __init__(self, client: Redis, prefix: str) -> None:
+        self.r = client
+        self.prefix = prefix
+
+    def open_count(self, channel: str) -> int:
+        return int(self.r.zcard(open_key(self.prefix, channel)))
+
+    def open_tasks(self, channel: str) -> list[tuple[str, float]]:
+        """(event id, score), most uncertain first."""
+        rows: list[tuple[str, float]] = self.r.zrevrange(  # type: ignore[assignment]
+            open_key(self.prefix, channel), 0, -1, withscores=True
+        )
+        return [(str(row[0]), float(row[1])) for row in rows]
+
+    def close(self, channel: str, event_id: str) -> None:
+        self.r.zrem(open_key(self.prefix, channel), event_id)
+
+    def random_picks(self) -> dict[str, str]:
+        """Event id -> channel of the random arm."""
+        return {str(k): str(v) for k, v in self.r.hgetall(random_key(self.prefix)).items()}
