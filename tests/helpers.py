@@ -162,6 +162,7 @@ def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
             "project": f"Eddy {name} {run}",
         },
         gateway={"port": free_port()},
+        annotation={"ml_backend_port": free_port()},
         model={"poll_s": 1.0, "torch_threads": 1},
         # No labelling budget: these tests count routed cases exactly.
         routing={"budget_per_hour": 0, "open_cap": 0, "random_share": 0.0},

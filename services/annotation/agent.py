@@ -20,6 +20,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync
 from services.core.schemas import SchemaError
+from services.registry.store import ModelRegistry
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.annotate")
@@ -45,6 +46,8 @@ class BlockingBridge:
                 self.redis,
                 self.settings.redis.prefix,
                 labels,
+                self.settings.annotation,
+                ModelRegistry(self.settings.stack.models_dir).champion_version(),
             )
             index = TaskIndex(self.redis, self.settings.redis.prefix, project)
             self.submitter = TaskSubmitter(self.client, index, project)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -74,12 +74,58 @@ class LabelStudioClient:
                 return int(p.id)
         return None
 
-    def create_project(self, title: str, labels: list[str]) -> int:
+    def add_prediction(
+        self, task_id: int, model_version: str, score: float, result: dict[str, Any]
+    ) -> None:
+        _call(
+            "create prediction",
+            lambda: self.sdk.predictions.create(
+                task=task_id, model_version=model_version, score=score, result=[result]
+            ),
+        )
+
+    def delete_prediction(self, prediction_id: int) -> None:
+        _call("delete prediction", lambda: self.sdk.predictions.delete(id=prediction_id))
+
+    def connect_ml_backend(self, project_id: int, url: str, password: str | None) -> str:
+        """Connect (once) the ML backend at ``url`` to the project; its state as Label Studio
+        reads it ("Connected" when its /health and /setup answered)."""
+        found: list[Any] = _call(
+            "list ML backends", lambda: list(self.sdk.ml.list(project=project_id))
+        )
+        auth: dict[str, Any] = (
+            {"auth_method": "BASIC_AUTH", "basic_auth_user": "eddy", "basic_auth_pass": password}
+            if password
+            else {"auth_method": "NONE"}
+        )
+        mine = next((b for b in found if str(b.url).rstrip("/") == url.rstrip("/")), None)
+        if mine is None:
+            mine = _call(
+                "connect ML backend",
+                lambda: self.sdk.ml.create(
+                    project=project_id, url=url, title="Eddy", is_interactive=True, **auth
+                ),
+            )
+        return str(getattr(mine, "readable_state", None) or getattr(mine, "state", ""))
+
+    def ml_backend_state(self, project_id: int) -> list[tuple[str, str]]:
+        """(url, readable state) of every ML backend of the project."""
+        found: list[Any] = _call(
+            "list ML backends", lambda: list(self.sdk.ml.list(project=project_id))
+        )
+        return [(str(b.url), str(getattr(b, "readable_state", None) or b.state)) for b in found]
+
+    def update_project(self, project_id: int, **fields: Any) -> None:
+        _call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
+
+    def create_project(
+        self, title: str, labels: list[str], definitions: Mapping[str, str] | None = None
+    ) -> int:
         p: Any = _call(
             "create project",
             lambda: self.sdk.projects.create(
                 title=title,
-                label_config=labeling_config(labels),
+                label_config=labeling_config(labels, definitions),
                 description="Interactions Eddy's model is unsure about. Pick the right label; "
                 "skip when none fits.",
                 show_skip_button=True,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
+from services.annotation.tasks import instructions_html
 from services.core.errors import NoLabelSet
-from services.core.settings import LabelStudioSettings
+from services.core.settings import AnnotationSettings, LabelStudioSettings
 from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.annotation.project")
@@ -32,12 +34,39 @@ def label_set_for_project(
     )
 
 
+def configure_project(
+    client: LabelStudioClient,
+    project_id: int,
+    annotation: AnnotationSettings,
+    labels: list[str],
+    champion: int | None,
+) -> None:
+    """What annotators see and in which order: the instructions and label definitions, the
+    overlap, and uncertainty sampling over the champion's predictions (Label Studio serves
+    the task whose current-version prediction has the lowest score first; a task's score is
+    1 - its routing score, so the least sure case comes first)."""
+    fields: dict[str, Any] = {
+        "expert_instruction": instructions_html(
+            annotation.instructions, labels, annotation.label_definitions
+        ),
+        "show_instruction": True,
+        "sampling": "Uncertainty sampling",
+        "maximum_annotations": annotation.overlap,
+        "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
+    }
+    if champion is not None:
+        fields["model_version"] = f"v{champion}"
+    client.update_project(project_id, **fields)
+
+
 def ensure_project(
     settings: LabelStudioSettings,
     client: LabelStudioClient,
     redis: Redis,
     redis_prefix: str,
     labels: list[str],
+    annotation: AnnotationSettings | None = None,
+    champion: int | None = None,
 ) -> int:
     """The project titled EDDY_LABEL_STUDIO_PROJECT, created from ``labels`` if missing, with
     Eddy's webhook registered. A Redis lock stops two processes creating it twice."""
@@ -47,7 +76,9 @@ def ensure_project(
         with redis.lock(f"{redis_prefix}ls:project-lock", timeout=60, blocking_timeout=90):
             project_id = client.find_project(title)
             if project_id is None:
-                project_id = client.create_project(title, labels)
+                project_id = client.create_project(
+                    title, labels, annotation.label_definitions if annotation else None
+                )
                 log.info("created Label Studio project %d with %d labels", project_id, len(labels))
     else:
         have = client.project_labels(project_id)
@@ -59,6 +90,8 @@ def ensure_project(
                 have,
                 labels,
             )
+    if annotation is not None:
+        configure_project(client, project_id, annotation, labels, champion)
     client.ensure_webhook(
         project_id, settings.webhook_target, settings.webhook_secret.get_secret_value()
     )

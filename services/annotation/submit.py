@@ -63,6 +63,11 @@ class TaskIndex:
         )
         pipe.execute()
 
+    def task_of(self, key: str) -> int | None:
+        """The task id of a channel:event id key, else None."""
+        value = self.r.hget(self.p + "event_task", key)
+        return int(value) if value is not None else None
+
     def event_of(self, task_id: int) -> str | None:
         """The channel:event id of a task Eddy created, else None."""
         value = self.r.hget(self.p + "task_event", str(task_id))

@@ -3,8 +3,9 @@ from the label set, review -> task (with the model's pre-annotation), annotation
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from services.labels.records import AnnotationRecord
 
@@ -12,11 +13,18 @@ FROM_NAME = "label"
 TO_NAME = "text"
 
 
-def labeling_config(labels: list[str]) -> str:
-    """One text, one single-choice question over the label set; metadata shown read-only."""
+def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = None) -> str:
+    """One text, one single-choice question over the label set (each choice with its
+    definition as a hint); metadata and the conversation's earlier turns shown read-only."""
     if not labels:
         raise ValueError("cannot build a labeling config from an empty label set")
-    choices = "\n".join(f"    <Choice value={quoteattr(lab)}/>" for lab in labels)
+    defs = definitions or {}
+    choices = "\n".join(
+        f"    <Choice value={quoteattr(lab)}"
+        + (f" hint={quoteattr(defs[lab])}" if defs.get(lab) else "")
+        + "/>"
+        for lab in labels
+    )
     return (
         "<View>\n"
         '  <Header value="Channel: $channel · model says $model_label ($model_confidence)"/>\n'
@@ -27,6 +35,16 @@ def labeling_config(labels: list[str]) -> str:
         '  <Text name="meta" value="$meta"/>\n'
         "</View>"
     )
+
+
+def instructions_html(text: str, labels: list[str], definitions: Mapping[str, str]) -> str:
+    """The project's instructions: the lead's text, then what each label means."""
+    items = "".join(
+        f"<li><b>{escape(lab)}</b>: {escape(definitions[lab])}</li>"
+        for lab in labels
+        if definitions.get(lab)
+    )
+    return f"<p>{escape(text)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
 def task_for_review(review: dict[str, Any]) -> dict[str, Any]:
@@ -46,11 +64,21 @@ def task_for_review(review: dict[str, Any]) -> dict[str, Any]:
         "predictions": [
             {
                 "model_version": f"v{review['model_version']}",
-                "score": float(review["confidence"]),
+                # Label Studio's uncertainty sampling serves the lowest score first: the
+                # certainty by the routing strategy puts the most uncertain case first.
+                "score": certainty(review),
                 "result": [choice_result(review["label"])],
             }
         ],
     }
+
+
+def certainty(review: Mapping[str, Any]) -> float:
+    """1 - the routing score (the model's confidence for a review without one)."""
+    score = review.get("score")
+    if isinstance(score, int | float):
+        return round(1.0 - float(score), 6)
+    return float(review["confidence"])
 
 
 def _scalar(v: object) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
+from services.app.requeue import requeue_after_promotion
 from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
@@ -64,11 +65,28 @@ class TrainerJobs:
         if trained:
             self.counts["runs"] += 1
             self.counts[run.outcome] += 1
+        if run.outcome == "promoted" and self.with_label_studio:
+            self.requeue()
         else:
             log.info("no training: %s", run.trigger)
         registry = ModelRegistry(self.settings.stack.models_dir)
         if trained or due(evaluation_of(registry), time.time(), EVALUATE_EVERY_S):
             self.evaluate()
+
+    def requeue(self) -> None:
+        """The open tasks re-scored by the new champion: least sure first, sure ones out."""
+        try:
+            if self._reconciler is None:
+                self.reconcile()
+            if self._reconciler is not None:
+                rec = self._reconciler
+                done = requeue_after_promotion(
+                    self.settings, rec.client, self.redis, rec.project_id
+                )
+                if done is not None:
+                    self.counts["withdrawn"] = self.counts.get("withdrawn", 0) + done.withdrawn
+        except Exception:  # the queue stays as it was; the next promotion tries again
+            log.exception("re-scoring open tasks failed")
 
     def evaluate(self) -> None:
         """Every version on the (possibly grown) evaluation set; the champion's estimate."""

@@ -34,6 +34,20 @@ def webhook(data_dir: Path | None = DataDir) -> None:
     )
 
 
+@app.command("ml-backend")
+def ml_backend(data_dir: Path | None = DataDir) -> None:
+    """Serve Eddy's champion as a Label Studio ML backend on EDDY_ML_BACKEND_HOST:PORT
+    (/health, /setup, /predict, /webhook) and connect it to Eddy's project."""
+    from services.app.ml_backend import serve_ml_backend
+    from services.core.settings import exposed_without_secret
+
+    s = settings(data_dir)
+    refused = exposed_without_secret(s, "ml-backend")
+    if refused:
+        raise fail("refusing to start", refused, 2)
+    serve_ml_backend(s)
+
+
 @app.command()
 def trainer(
     data_dir: Path | None = DataDir,

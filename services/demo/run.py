@@ -87,7 +87,9 @@ def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> A
     s = d.settings
     labels = ModelRegistry(s.stack.models_dir).get(1).labels
     client = LabelStudioClient(s.label_studio)
-    project = ensure_project(s.label_studio, client, redis, s.redis.prefix, labels)
+    project = ensure_project(
+        s.label_studio, client, redis, s.redis.prefix, labels, s.annotation, champion=1
+    )
     say(f"Label Studio project {project} at {s.label_studio.url}/projects/{project}")
     pool = AnnotatorPool(
         client,

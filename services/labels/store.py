@@ -22,8 +22,8 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
-from services.labels.consensus import consensus, is_newer
 from services.core.settings import CHANNELS
+from services.labels.consensus import consensus, is_newer
 from services.labels.queue import open_key
 from services.labels.records import AnnotationRecord, LabelledExample
 

@@ -146,6 +146,9 @@ def label_studio(settings: Settings) -> Server:
             "FRONTEND_SENTRY_DSN": "",
             # Webhooks go to Eddy on loopback, which SSRF protection would block.
             "SSRF_PROTECTION_ENABLED": "false",
+            # Eddy's ML backend is on loopback too; Label Studio refuses such backend URLs
+            # unless told (only here: in compose and Kubernetes it has a service name).
+            "ML_BLOCK_LOCAL_IP": "false",
             "PYTHONUNBUFFERED": "1",
         }
     )

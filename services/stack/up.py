@@ -74,6 +74,10 @@ class Stack:
                     "EDDY_WEBHOOK_PORT",
                 )
             )
+            a = self.settings.annotation
+            checks.append(
+                (f"{a.ml_backend_host}:{a.ml_backend_port}", "ml-backend", "EDDY_ML_BACKEND_PORT")
+            )
         for address, name, setting in checks:
             host, port = host_port(address, 0)
             ensure_port_free(host, port, name, setting)
@@ -142,9 +146,15 @@ class Stack:
         ls = self.settings.label_studio
         webhook = self._spawn("webhook", ["webhook"], env)
         self._spawn("trainer", ["trainer"], env)
+        ml = self._spawn("ml-backend", ["ml-backend"], env)
         hook = f"http://{ls.webhook_host}:{ls.webhook_port}/healthz"
         secs = webhook.wait_ready(lambda: http_ok(hook), self.settings.stack.startup_timeout_s)
         self.say(f"[ready] webhook receiver on {ls.webhook_target} in {secs:.1f}s")
+        target = self.settings.annotation.ml_backend_target
+        secs = ml.wait_ready(
+            lambda: http_ok(f"{target}/health"), self.settings.stack.startup_timeout_s
+        )
+        self.say(f"[ready] Label Studio ML backend at {target} in {secs:.1f}s")
 
     def _start_gateway(self, env: dict[str, str]) -> None:
         gw = self.settings.gateway

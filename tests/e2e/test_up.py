@@ -71,6 +71,7 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
             "webhook receiver",
             "gateway",
             "workers",
+            "Label Studio ML backend",
         ):
             assert f"[ready] {part}" in out
         # Secure by default: generated secrets, private to the owner; no token, no entry.
@@ -106,8 +107,9 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     out = first.output()
     assert code == 0, out[-3000:]
     pids = first.pids()
-    # s3, broker, redis, label studio, 4 workers (one restarted), webhook, trainer, gateway
-    assert len(pids) == 12
+    # s3, broker, redis, label studio, 4 workers (one restarted), webhook, ml-backend,
+    # trainer, gateway
+    assert len(pids) == 13
     assert all(gone(p) for p in pids), "a child outlived eddy up"
     for name in (
         "s3",

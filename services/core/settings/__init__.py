@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from services.core.settings.annotation import AnnotationSettings
 from services.core.settings.base import (
     CHANNELS,
     STRATEGY_NAMES,
@@ -62,6 +63,7 @@ GROUPS: dict[str, type[Group]] = {
     "gate": GateSettings,
     "gateway": GatewaySettings,
     "metrics": MetricsSettings,
+    "annotation": AnnotationSettings,
 }
 
 
@@ -80,6 +82,7 @@ class Settings(BaseModel):
     gate: GateSettings = Field(default_factory=GateSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    annotation: AnnotationSettings = Field(default_factory=AnnotationSettings)
 
     def override(self, **groups: Mapping[str, Any]) -> Settings:
         """A copy with some fields changed, by group: ``s.override(gate={"tolerance": 1})``.
@@ -148,6 +151,7 @@ __all__ = [
     "CHANNELS",
     "GROUPS",
     "STRATEGY_NAMES",
+    "AnnotationSettings",
     "Channel",
     "GateSettings",
     "GatewaySettings",

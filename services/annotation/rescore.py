@@ -1,0 +1,91 @@
+"""After a promotion: the open tasks re-scored by the new champion, so Label Studio keeps
+serving the least sure first, and the ones it is now sure about withdrawn.
+
+Label Studio's uncertainty sampling serves tasks that have a prediction of the project's
+model version, lowest score first; a task without one waits until those are done. So a kept
+task gets the new champion's prediction (its score 1 - the new routing score, the old ones
+deleted: they are the model's, not anyone's work) and a withdrawn task keeps its old one and
+leaves Eddy's open queue: deprioritised, never deleted, and a task someone already answered
+is never withdrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from services.annotation.client import LabelStudioClient
+from services.annotation.submit import TaskIndex, scoped
+from services.annotation.tasks import choice_result
+from services.core.settings import CHANNELS
+from services.labels.queue import ReviewQueue, open_key
+
+log = logging.getLogger("eddy.annotation.rescore")
+# texts -> (uncertainty score in [0, 1], predicted label) per text
+Scorer = Callable[[Sequence[str]], list[tuple[float, str]]]
+
+
+@dataclass(frozen=True)
+class Rescored:
+    kept: int
+    withdrawn: int
+    skipped: int  # answered already, or gone from Label Studio
+
+
+def withdrawn_key(prefix: str) -> str:
+    return f"{prefix}queue:withdrawn"
+
+
+def rescore_open_tasks(
+    client: LabelStudioClient,
+    redis: Redis,
+    prefix: str,
+    project_id: int,
+    version: int,
+    score: Scorer,
+    withdraw_below: Callable[[str], float],
+) -> Rescored:
+    queue, index = ReviewQueue(redis, prefix), TaskIndex(redis, prefix, project_id)
+    kept = withdrawn = skipped = 0
+    for channel in CHANNELS:
+        tasks: list[tuple[str, dict[str, Any]]] = []
+        for event_id, _ in queue.open_tasks(channel):
+            task_id = index.task_of(scoped(channel, event_id))
+            task = _task(client, task_id) if task_id is not None else None
+            if task is None or task.get("total_annotations") or task.get("annotations"):
+                skipped += 1
+                continue
+            tasks.append((event_id, task))
+        if not tasks:
+            continue
+        scores = score([str((t.get("data") or {}).get("text") or "") for _, t in tasks])
+        for (event_id, task), (uncertainty, label) in zip(tasks, scores, strict=True):
+            if uncertainty < withdraw_below(channel):
+                redis.zrem(open_key(prefix, channel), event_id)
+                redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))
+                withdrawn += 1
+                continue
+            for old in task.get("predictions") or []:
+                if isinstance(old, dict) and old.get("id") is not None:
+                    client.delete_prediction(int(old["id"]))
+            client.add_prediction(
+                int(task["id"]), f"v{version}", round(1.0 - uncertainty, 6), choice_result(label)
+            )
+            redis.zadd(open_key(prefix, channel), {event_id: uncertainty})
+            kept += 1
+    client.update_project(project_id, model_version=f"v{version}")
+    log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
+             withdrawn, skipped)  # fmt: skip
+    return Rescored(kept, withdrawn, skipped)
+
+
+def _task(client: LabelStudioClient, task_id: int) -> dict[str, Any] | None:
+    try:
+        return client.get_task(task_id)
+    except Exception as exc:  # deleted by hand in Label Studio: nothing to re-score
+        log.warning("task %d: %s", task_id, type(exc).__name__)
+        return None

@@ -1,0 +1,151 @@
+"""The review queue on a real Label Studio: the project shows its instructions and serves the
+least sure task first; after a promotion the open tasks are re-scored by the new champion,
+re-ordered, and the ones it is sure about withdrawn (never a task someone answered); the
+annotation's origin reaches the label store."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis import Redis
+
+from services.annotation.client import LabelStudioClient
+from services.annotation.project import ensure_project
+from services.annotation.rescore import withdrawn_key
+from services.annotation.submit import TaskIndex, TaskSubmitter
+from services.annotation.tasks import choice_result, parse_annotation
+from services.app.requeue import requeue_after_promotion
+from services.core.settings import Settings
+from services.labels.queue import ReviewQueue, open_key
+from services.labels.store import LabelStore
+from services.registry.rollout import change_champion
+from services.registry.store import ModelRegistry
+from tests.helpers import close_label_studio
+
+TEXTS = [
+    "@united thank you so much, the crew was wonderful and we landed early!",
+    "@united lost my bag again, third time this year, absolutely furious",
+    "@united flight UA 902 is it on time",
+    "@united ok",
+    "@united the seat was fine I guess but the food was cold",
+    "@united what is the baggage allowance for economy to london",
+]
+
+
+def _review(run: str, n: int, score: float, labels: list[str]) -> dict[str, Any]:
+    return {
+        "event_id": f"{run}-{n}",
+        "channel": "chat",
+        "key": "k",
+        "text": TEXTS[n],
+        "label": labels[0],
+        "probs": {lab: 1 / len(labels) for lab in labels},
+        "confidence": 0.4,
+        "model_version": 1,
+        "strategy": "margin",
+        "score": score,
+        "threshold": 0.0,
+        "routed_at": "2026-01-01T00:00:00Z",
+        "sample": "routed",
+    }
+
+
+def test_least_sure_first_kept_fresh_after_a_promotion(
+    settings: Settings,
+    redis_server: str,
+    label_studio: str,
+    champion: int,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    source = ModelRegistry(settings.stack.models_dir).get(champion)
+    s = settings.override(
+        label_studio={"project": f"Eddy queue {run}"},
+        redis={"prefix": f"q{run}:"},
+        stack={"registry_dir": tmp_path / "models"},
+        annotation={
+            "instructions": f"Label the customer's mood ({run}).",
+            "label_definitions": {"negative": "a complaint"},
+        },
+    )
+    reg = ModelRegistry(s.stack.models_dir)
+    for _ in range(2):
+        reg.add(lambda d: shutil.copytree(source.path, d, dirs_exist_ok=True), source.meta)
+    change_champion(reg, 1, "bootstrapped", "test")
+    labels = source.labels
+    redis = Redis.from_url(s.redis.url, decode_responses=True)
+    request.addfinalizer(redis.close)
+    client = LabelStudioClient(s.label_studio)
+    request.addfinalizer(lambda: close_label_studio(client))
+    project = ensure_project(
+        s.label_studio, client, redis, s.redis.prefix, labels, s.annotation, champion=1
+    )
+    raw = client.sdk.projects.get(id=project)
+    assert f"({run})" in str(raw.expert_instruction) and "a complaint" in str(
+        raw.expert_instruction
+    )
+    assert raw.show_instruction and raw.sampling == "Uncertainty sampling"
+    assert raw.model_version == "v1"
+
+    scores = [0.2, 0.9, 0.5, 0.7, 0.3, 0.6]  # routing scores under v1: event 1 least sure
+    reviews = [_review(run, n, sc, labels) for n, sc in enumerate(scores)]
+    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(reviews)
+    queue = ReviewQueue(redis, s.redis.prefix)
+    redis.zadd(open_key(s.redis.prefix, "chat"), {r["event_id"]: r["score"] for r in reviews})
+
+    headers = {"Authorization": f"Token {s.label_studio.token.get_secret_value()}"}
+
+    def next_event() -> str:
+        r = httpx.get(f"{s.label_studio.url}/api/projects/{project}/next", headers=headers)
+        r.raise_for_status()
+        return str(r.json()["data"]["event_id"])
+
+    assert next_event() == f"{run}-1", "the least sure task first"
+
+    # The annotator accepts the pre-annotation of that task unchanged (one click).
+    index = TaskIndex(redis, s.redis.prefix, project)
+    store = LabelStore(redis, s.redis.prefix)
+    for n in (1, 3):
+        tid = index.task_of(f"chat:{run}-{n}")
+        assert tid is not None
+        client.sdk.annotations.create(
+            id=tid, result=[{**choice_result(labels[0]), "origin": "prediction"}]
+        )
+        task = client.get_task(tid)
+        rec = parse_annotation(task["annotations"][0], task, "poll", labels)
+        assert rec.origin == "prediction"
+        store.upsert(rec)
+        stored = store.annotation(rec.annotation_id)
+        assert stored is not None and stored["origin"] == "prediction"
+    assert f"{run}-1" not in dict(queue.open_tasks("chat")), "a label closes the entry"
+    # Task 3 still wants a second annotator (overlap): open, but answered.
+    redis.zadd(open_key(s.redis.prefix, "chat"), {f"{run}-3": 0.7})
+
+    change_champion(reg, 2, "promoted", "test")
+    done = requeue_after_promotion(s.override(annotation={"withdraw_below": 0.0}), client,
+                                   redis, project)  # fmt: skip
+    assert done is not None and (done.kept, done.withdrawn, done.skipped) == (4, 0, 1)
+    assert client.sdk.projects.get(id=project).model_version == "v2"
+    rescored = {e: sc for e, sc in queue.open_tasks("chat") if e != f"{run}-3"}
+    cut = sorted(rescored.values())[len(rescored) // 2]
+    # Withdraw what v2 scores under the median of its own scores on these texts.
+    done = requeue_after_promotion(s.override(annotation={"withdraw_below": cut}), client,
+                                   redis, project)  # fmt: skip
+    assert done is not None and done.withdrawn >= 1 and done.skipped == 1
+    kept = {e: sc for e, sc in queue.open_tasks("chat") if e != f"{run}-3"}
+    assert kept and all(sc >= cut for sc in kept.values())
+    assert f"{run}-3" in dict(queue.open_tasks("chat")), "an answered task is never withdrawn"
+    gone = set(redis.hkeys(withdrawn_key(s.redis.prefix)))
+    assert gone and not gone & {f"chat:{e}" for e in kept}
+    for e in kept:
+        tid = index.task_of(f"chat:{e}")
+        assert tid is not None
+        versions = {p["model_version"] for p in client.get_task(tid)["predictions"]}
+        assert versions == {"v2"}, "re-scored: the old prediction is replaced"
+    assert next_event() == max(kept, key=kept.__getitem__), "the least sure under v2 first"
