@@ -20,6 +20,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync
 from services.core.schemas import SchemaError
+from services.labels.threads import context_before, thread_key
 from services.registry.store import ModelRegistry
 from services.runtime.context import WorkerContext
 
@@ -50,8 +51,16 @@ class BlockingBridge:
                 ModelRegistry(self.settings.stack.models_dir).champion_version(),
             )
             index = TaskIndex(self.redis, self.settings.redis.prefix, project)
-            self.submitter = TaskSubmitter(self.client, index, project)
+            self.submitter = TaskSubmitter(self.client, index, project, self.context_of)
         return self.submitter
+
+    def context_of(self, review: dict[str, Any]) -> str:
+        conversation = review.get("conversation_id")
+        if not conversation:
+            return "-"
+        key = thread_key(self.settings.redis.prefix, review["channel"], str(conversation))
+        turns = [t.decode() if isinstance(t, bytes) else t for t in self.redis.lrange(key, 0, -1)]
+        return context_before(turns, str(review["event_id"]))
 
     def submit(self, reviews: list[dict[str, Any]]) -> SubmitResult:
         return self._ready(list(reviews[0]["probs"])).submit(reviews)

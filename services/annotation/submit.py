@@ -9,6 +9,7 @@ the retry finds those tasks first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,10 +79,18 @@ class TaskIndex:
 
 
 class TaskSubmitter:
-    def __init__(self, client: LabelStudioClient, index: TaskIndex, project_id: int) -> None:
+    def __init__(
+        self,
+        client: LabelStudioClient,
+        index: TaskIndex,
+        project_id: int,
+        context_of: Callable[[dict[str, Any]], str] | None = None,
+    ) -> None:
         self.client = client
         self.index = index
         self.project_id = project_id
+        # The conversation's earlier turns for a review (labels.threads), when known.
+        self.context_of = context_of
 
     def catch_up(self) -> int:
         """Index tasks Label Studio has but Eddy did not record (e.g. after a crash)."""
@@ -103,7 +112,10 @@ class TaskSubmitter:
         fresh = [r for e, r in unique.items() if e not in known]
         if not fresh:
             return SubmitResult(0, len(reviews))
-        ids = self.client.import_tasks(self.project_id, [task_for_review(r) for r in fresh])
+        context = self.context_of or (lambda _r: "-")
+        ids = self.client.import_tasks(
+            self.project_id, [task_for_review(r, context(r)) for r in fresh]
+        )
         if len(ids) == len(fresh):
             # Label Studio returns ids in the order of the request.
             self.index.record(

@@ -28,6 +28,9 @@ def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = N
     return (
         "<View>\n"
         '  <Header value="Channel: $channel · model says $model_label ($model_confidence)"/>\n'
+        '  <Header value="Earlier in this conversation" size="6"/>\n'
+        '  <Text name="context" value="$context"/>\n'
+        '  <Header value="The message to label" size="6"/>\n'
         f'  <Text name="{TO_NAME}" value="$text"/>\n'
         f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInLine="true">\n'
         f"{choices}\n"
@@ -47,8 +50,9 @@ def instructions_html(text: str, labels: list[str], definitions: Mapping[str, st
     return f"<p>{escape(text)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
-def task_for_review(review: dict[str, Any]) -> dict[str, Any]:
-    """A Label Studio task for one review.v1 record. The text is already redacted."""
+def task_for_review(review: dict[str, Any], context: str = "-") -> dict[str, Any]:
+    """A Label Studio task for one review.v1 record, with the conversation's earlier turns.
+    Every text is already redacted."""
     meta = review.get("metadata") or {}
     meta_line = " · ".join(f"{k}: {v}" for k, v in sorted(meta.items()) if _scalar(v))
     return {
@@ -60,6 +64,7 @@ def task_for_review(review: dict[str, Any]) -> dict[str, Any]:
             "model_confidence": f"{review['confidence']:.2f}",
             "model_version": review["model_version"],
             "meta": meta_line or "-",
+            "context": context,
         },
         "predictions": [
             {

@@ -59,7 +59,7 @@ def to_prediction(
         "predicted_at": now,
         "timings": timings,
     }
-    for k in ("occurred_at", "received_at", "metadata"):
+    for k in ("occurred_at", "received_at", "conversation_id", "metadata"):
         if k in interaction:
             pred[k] = interaction[k]
     return pred

@@ -11,6 +11,7 @@ import faust
 from services.core.dedupe import Deduper
 from services.core.retry import retry_forever
 from services.ingest.normalize import Rejected, normalize_bounded
+from services.labels.threads import MAX_TURNS, THREAD_TTL_S, thread_key, turn
 from services.runtime.context import WorkerContext
 from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
@@ -39,7 +40,17 @@ def register(ctx: WorkerContext) -> None:
             ctx.metrics.inc("duplicate")
             return
         await ctx.outbox.send(out, result.key.encode(), value)
+        conversation = result.interaction.get("conversation_id")
+        if conversation:
+            await retry_forever(partial(remember_turn, result.interaction), "thread")
         ctx.metrics.inc("ok")
+
+    async def remember_turn(interaction: dict[str, Any]) -> None:
+        key = thread_key(s.redis.prefix, interaction["channel"], interaction["conversation_id"])
+        r = ctx.redis()
+        await r.rpush(key, turn(interaction))
+        await r.ltrim(key, -MAX_TURNS, -1)
+        await r.expire(key, THREAD_TTL_S)
 
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)

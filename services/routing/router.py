@@ -57,7 +57,7 @@ class Router:
                 "model_version",
             )
         }
-        for k in ("occurred_at", "metadata"):
+        for k in ("occurred_at", "conversation_id", "metadata"):
             if k in prediction:
                 review[k] = prediction[k]
         pid = str(prediction.get("prediction_id") or "")

@@ -51,7 +51,8 @@ def test_label_studio_retrieves_predictions_from_eddy(
 
         # A task a user imports by hand, then "Retrieve predictions" in the Data Manager.
         (task_id,) = client.import_tasks(
-            project, [{"data": {"text": "@united lost my bag, furious", "meta": "-"}}]
+            project,
+            [{"data": {"text": "@united lost my bag, furious", "meta": "-", "context": "-"}}],
         )
         headers = {"Authorization": f"Token {s.label_studio.token.get_secret_value()}"}
         r = httpx.post(

@@ -100,3 +100,13 @@ def test_origin_says_whether_the_pre_annotation_was_accepted_unchanged() -> None
     changed = parse_annotation(with_origin("prediction-changed"), TASK, "webhook")
     assert changed.origin == "prediction-changed"
     assert parse_annotation(_ann(), TASK, "poll").origin is None
+
+
+def test_definitions_become_hints_and_the_context_is_shown() -> None:
+    root = ET.fromstring(labeling_config(["neg", "pos"], {"neg": "a complaint"}))
+    hints = {c.attrib["value"]: c.attrib.get("hint") for c in root.iter("Choice")}
+    assert hints == {"neg": "a complaint", "pos": None}
+    assert {t.attrib["value"] for t in root.iter("Text")} >= {"$text", "$context"}
+    task = task_for_review(REVIEW, "customer: where is my bag")
+    assert task["data"]["context"] == "customer: where is my bag"
+    assert task_for_review(REVIEW)["data"]["context"] == "-"
