@@ -90,8 +90,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "poll_s": 1.0,
             "torch_threads": 1,
         },
-        # No labelling budget: these tests check the threshold's decisions exactly (the
-        # budget has its own tests).
+        # No labelling budget and no near-duplicate suppression: these tests check the
+        # threshold's decisions exactly (both have their own tests).
         routing={
             "threshold": 0.5,
             "audit_share": 0.1,
@@ -99,6 +99,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "budget_per_hour": 0,
             "open_cap": 0,
             "random_share": 0.0,
+            "near_duplicates": False,
         },
         metrics={"port": _free_port_run(4)},
         label_studio={

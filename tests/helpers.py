@@ -164,6 +164,12 @@ def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
         gateway={"port": free_port()},
         annotation={"ml_backend_port": free_port()},
         model={"poll_s": 1.0, "torch_threads": 1},
-        # No labelling budget: these tests count routed cases exactly.
-        routing={"budget_per_hour": 0, "open_cap": 0, "random_share": 0.0},
+        # No labelling budget, no near-duplicate suppression: these tests count routed cases
+        # exactly (their texts differ only in digits).
+        routing={
+            "budget_per_hour": 0,
+            "open_cap": 0,
+            "random_share": 0.0,
+            "near_duplicates": False,
+        },
     )

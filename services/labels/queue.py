@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from redis import Redis
 
+NEAR_DUP_TTL_S = 7 * 24 * 3600
+
 
 def open_key(prefix: str, channel: str) -> str:
     return f"{prefix}queue:open:{channel}"
@@ -18,6 +20,16 @@ def budget_hour_key(prefix: str, channel: str, hour: int) -> str:
 
 def random_key(prefix: str) -> str:
     return f"{prefix}queue:random"
+
+
+def neardup_key(prefix: str, channel: str, fingerprint: str) -> str:
+    """The representative event of a near-duplicate fingerprint (the one that got a task)."""
+    return f"{prefix}queue:near:{channel}:{fingerprint}"
+
+
+def members_key(prefix: str, channel: str, event_id: str) -> str:
+    """The near-duplicates a representative stands for: event id -> exact fingerprint."""
+    return f"{prefix}queue:members:{channel}:{event_id}"
 
 
 class ReviewQueue:

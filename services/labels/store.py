@@ -9,6 +9,9 @@ changes anything. Keys (under ``<redis_prefix>labels:``):
 - ``examples``        hash  event id -> consensus example (text, label or null, agreement, votes)
 - ``first_resolved``  hash  event id -> epoch seconds the event first got a label
 - ``used``            set   event ids a training run has consumed
+- ``propagated``      hash  event id -> {label, from, annotation}: a near-duplicate that got no
+                            task of its own, labelled by its representative's answer because
+                            the texts match exactly (shown, never trained on: it adds nothing)
 
 An annotation also closes the event's entry in the open queue (``labels.queue``).
 """
@@ -24,8 +27,8 @@ from redis.client import Pipeline
 
 from services.core.settings import CHANNELS
 from services.labels.consensus import consensus, is_newer
-from services.labels.queue import open_key
-from services.labels.records import AnnotationRecord, LabelledExample
+from services.labels.queue import members_key, open_key
+from services.labels.records import AnnotationRecord, LabelledExample, exact_fingerprint
 
 
 class LabelStore:
@@ -50,7 +53,18 @@ class LabelStore:
                 changed = False
                 return
             others = self._task_votes(pipe, task_key, exclude=rec.annotation_id)
+            members = (
+                pipe.hgetall(members_key(self.prefix, rec.channel, rec.event_id))
+                if (rec.channel and rec.label)
+                else {}
+            )
             pipe.multi()
+            exact = exact_fingerprint(rec.text)
+            for member, fingerprint in members.items():  # near-duplicates with the same text
+                if fingerprint == exact:
+                    pipe.hset(self.p + "propagated", member, json.dumps(
+                        {"label": rec.label, "from": rec.event_id, "annotation": rec.annotation_id}
+                    ))  # fmt: skip
             pipe.hset(ann_key, str(rec.annotation_id), json.dumps(rec.as_dict()))
             pipe.sadd(task_key, str(rec.annotation_id))
             for channel in [rec.channel] if rec.channel else CHANNELS:  # no longer waiting
@@ -139,6 +153,9 @@ class LabelStore:
             )
         out.sort(key=lambda x: (x.first_resolved, x.event_id))
         return out
+
+    def propagated(self) -> dict[str, dict[str, Any]]:
+        return {str(k): json.loads(v) for k, v in self.r.hgetall(self.p + "propagated").items()}
 
     def used(self) -> set[str]:
         return {str(e) for e in self.r.smembers(self.p + "used")}

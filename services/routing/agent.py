@@ -15,9 +15,18 @@ from services.core.dedupe import Deduper
 from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
 from services.labels.audit import audit_hour_key, audit_key
-from services.labels.queue import budget_hour_key, open_key, random_key
+from services.labels.queue import (
+    NEAR_DUP_TTL_S,
+    budget_hour_key,
+    members_key,
+    neardup_key,
+    open_key,
+    random_key,
+)
+from services.labels.records import exact_fingerprint
 from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.budget import BudgetPolicy, PriorityWindow, admit
+from services.routing.neardup import near_fingerprint
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.runtime.context import WorkerContext
@@ -73,6 +82,22 @@ def register(ctx: WorkerContext) -> None:
             await r.incr(key)
             await r.expire(key, 7200)
 
+    async def near_duplicate_of(event_id: str, channel: str, text: str) -> str | None:
+        """The event that already stands for this text in the queue (it got the task; this
+        one is remembered as its member), else None and this event stands for it."""
+        fingerprint = near_fingerprint(text)
+        if fingerprint is None:
+            return None
+        r, key = ctx.redis(), neardup_key(prefix, channel, fingerprint)
+        if await r.set(key, event_id, nx=True, ex=NEAR_DUP_TTL_S):
+            return None
+        got = await r.get(key)
+        first = got.decode() if isinstance(got, bytes) else got
+        if first is None or first == event_id:  # expired meanwhile, or a redelivery
+            return None
+        await r.hset(members_key(prefix, channel, first), event_id, exact_fingerprint(text))
+        return str(first)
+
     async def decide(event_id: str, channel: str, score: float) -> str | None:
         """routed, random or None, within the channel's budget."""
         window = windows.setdefault(channel, PriorityWindow(budget.window))
@@ -120,6 +145,13 @@ def register(ctx: WorkerContext) -> None:
         if not first:
             ctx.metrics.inc("duplicate")
             return
+        if not audit and s.routing.near_duplicates:
+            represented_by = await retry_forever(
+                partial(near_duplicate_of, event_id, channel, str(pred["text"])), "near dup"
+            )
+            if represented_by is not None:
+                ctx.metrics.inc("near_duplicate")
+                return
         if audit:
             await retry_forever(partial(record_audit, event_id, channel), "audit record")
         await retry_forever(partial(record_sent, event_id, channel, score, sample), "queue")

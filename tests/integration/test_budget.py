@@ -122,3 +122,72 @@ def test_a_burst_is_cut_to_the_budget_most_uncertain_first(
                          "submitted", "1", utc_now_iso(), "poll")
     )  # fmt: skip
     assert first["event_id"] not in {e for e, _ in queue.open_tasks("chat")}
+
+
+def test_near_duplicates_make_one_task_and_share_its_label_only_when_exact(
+    settings: Settings,
+    broker: str,
+    redis_server: str,
+    label_studio: str,
+    champion: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    s = settings.override(
+        kafka={"topic_prefix": f"near{run}.", "app_id": f"eddy-near-{run}"},
+        redis={"prefix": f"near{run}:"},
+        metrics={"port": 0},
+        routing={"threshold": 0.0, "audit_share": 0.0, "near_duplicates": True},
+        label_studio={"project": f"Eddy near {run}", "batch_wait_ms": 200},
+    )
+    topics = Topics.from_settings(s.kafka)
+    ensure_topics(s.kafka, topics.all())
+    procs = {role: start_eddy(s, f"near-{role}", "worker", "--role", role)
+             for role in ("route", "annotate")}  # fmt: skip
+    redis = Redis.from_url(s.redis.url, decode_responses=True)
+    request.addfinalizer(redis.close)
+    ls = LabelStudioClient(s.label_studio)
+    request.addfinalizer(lambda: close_label_studio(ls))
+    # Ten complaints, each three times: twice word for word, once with other punctuation,
+    # case and handle ("my flight 3 is late!!" x2, "@united MY FLIGHT 3 IS LATE?!").
+    texts = {}
+    for group in range(10):
+        words = f"my {'very ' * group}delayed flight is late"
+        texts[f"{run}-{group}-a"] = f"{words}!!"
+        texts[f"{run}-{group}-b"] = f"{words}!!"
+        texts[f"{run}-{group}-c"] = f"@united {words.upper()}?!"
+    try:
+        wait("workers", lambda: {"route", "annotate"} <= set(workers_alive(s.redis)))
+        producer = KafkaProducer(bootstrap_servers=s.kafka.servers, linger_ms=5)
+        for n, (event_id, text) in enumerate(texts.items()):
+            record = {**_prediction(event_id, n), "text": text, "key": f"g{n // 3}"}
+            producer.send(topics.predictions, key=record["key"].encode(),
+                          value=json.dumps(record).encode())  # fmt: skip
+        producer.flush()
+        producer.close()
+        project = wait("the project", lambda: ls.find_project(s.label_studio.project), 120)
+
+        def ten_tasks() -> list[dict[str, Any]] | None:
+            counts = workers_alive(s.redis).get("route", {}).get("counts") or {}
+            seen = int(counts.get("routed", 0)) + int(counts.get("near_duplicate", 0))
+            got = list(ls.tasks_after(project, 0))
+            return got if seen >= len(texts) and len(got) >= 10 else None
+
+        tasks = wait("one task per near-duplicate group", ten_tasks, 120)
+    finally:
+        for p in procs.values():
+            stop_eddy(p)
+    assert len(tasks) == 10
+    represented = {t["data"]["event_id"] for t in tasks}
+    assert all(e.endswith("-a") for e in represented), "the first of each group stands for it"
+    store = LabelStore(redis, s.redis.prefix)
+    for n, t in enumerate(tasks):
+        store.upsert(
+            AnnotationRecord(n + 1, int(t["id"]), t["data"]["event_id"], "chat",
+                             t["data"]["text"], "negative", "submitted", "1", utc_now_iso(),
+                             "poll")
+        )  # fmt: skip
+    propagated = store.propagated()
+    # Only the word-for-word copies get the label; the variants stay unlabelled.
+    assert set(propagated) == {e for e in texts if e.endswith("-b")}
+    assert all(p["label"] == "negative" for p in propagated.values())

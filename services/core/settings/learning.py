@@ -96,6 +96,13 @@ class RoutingSettings(Group):
         description="Share of routed tasks drawn at random whatever their score (sample "
         "'random'), so routing's gain over random stays measurable.",
     )
+    near_duplicates: bool = env(
+        "EDDY_ROUTING_NEAR_DUPLICATES",
+        True,
+        description="One task for near-duplicate texts of a channel (same words, ignoring "
+        "case, handles, links, digits and punctuation); its label is shown as propagated to "
+        "exact copies.",
+    )
     window: int = env(
         "EDDY_ROUTING_WINDOW",
         500,
