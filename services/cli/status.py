@@ -33,7 +33,9 @@ def status_report(s: Settings) -> dict[str, Any]:
     alive = workers_alive(s.redis)
     client = redis_sync.connect(s.redis)
     try:
-        labels = LabelStore(client, s.redis.prefix).counts()
+        store = LabelStore(client, s.redis.prefix)
+        labels = store.counts()
+        annotators = store.annotator_quality()
         runs = recent_runs(client, s.redis.prefix, 5)
     finally:
         client.close()
@@ -52,6 +54,7 @@ def status_report(s: Settings) -> dict[str, Any]:
         "workers": alive,
         "missing_roles": [r for r in expected_roles(s) if r not in alive],
         "labels": labels,
+        "annotators": annotators,
         "runs": runs,
     }
 
@@ -92,6 +95,12 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         f"labels: {c['labelled']} labelled event(s) from {c['annotations']} annotation(s); "
         f"{c['used']} used in training"
     )
+    if report["annotators"]:
+        at = Table("annotator", "answers", "one-click accepts", "agreement with the others")
+        for who, q in sorted(report["annotators"].items()):
+            agree = f"{q['agreement']:.2f} (n={q['compared']})" if q["compared"] else "-"
+            at.add_row(who, str(q["answers"]), str(q["one_click"]), agree)
+        out.print(at)
     runs = report["runs"]
     if runs:
         rt = Table("started", "outcome", "champion", "challenger", "new", "replay", "seconds")

@@ -46,3 +46,28 @@ def is_newer(incoming: str, stored: str | None) -> bool:
     if stored is None:
         return True
     return parse_ts(incoming) > parse_ts(stored)
+
+
+def annotator_quality(annotations: Iterable[dict[str, object]]) -> dict[str, dict[str, float]]:
+    """Per annotator: answers, one-click accepts of the pre-annotation (Label Studio origin
+    "prediction"), and agreement with the consensus on tasks that have one from two or more
+    votes (the others' votes decide: an annotator is not judged against themselves alone)."""
+    by_task: dict[object, list[dict[str, object]]] = {}
+    for a in annotations:
+        if a.get("status") == "submitted" and a.get("label"):
+            by_task.setdefault(a.get("task_id"), []).append(a)
+    out: dict[str, dict[str, float]] = {}
+    for votes in by_task.values():
+        for a in votes:
+            who = str(a.get("annotator") or "?")
+            q = out.setdefault(who, {"answers": 0, "one_click": 0, "compared": 0, "agree": 0})
+            q["answers"] += 1
+            q["one_click"] += a.get("origin") == "prediction"
+            others = consensus(("submitted", str(o["label"])) for o in votes if o is not a)
+            if others.resolved:
+                q["compared"] += 1
+                q["agree"] += others.label == a["label"]
+    for q in out.values():
+        if q["compared"]:  # absent when nobody else answered the same tasks
+            q["agreement"] = round(q["agree"] / q["compared"], 4)
+    return out

@@ -26,7 +26,7 @@ from redis import Redis
 from redis.client import Pipeline
 
 from services.core.settings import CHANNELS
-from services.labels.consensus import consensus, is_newer
+from services.labels.consensus import annotator_quality, consensus, is_newer
 from services.labels.queue import members_key, open_key
 from services.labels.records import AnnotationRecord, LabelledExample, exact_fingerprint
 
@@ -153,6 +153,10 @@ class LabelStore:
             )
         out.sort(key=lambda x: (x.first_resolved, x.event_id))
         return out
+
+    def annotator_quality(self) -> dict[str, dict[str, float]]:
+        """labels.consensus.annotator_quality over every stored annotation."""
+        return annotator_quality(json.loads(v) for v in self.r.hvals(self.p + "ann"))
 
     def propagated(self) -> dict[str, dict[str, Any]]:
         return {str(k): json.loads(v) for k, v in self.r.hgetall(self.p + "propagated").items()}
