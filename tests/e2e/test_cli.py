@@ -116,7 +116,7 @@ def test_topics_are_created_once(settings: Settings, broker: str) -> None:
 
     s = settings.override(kafka={"topic_prefix": f"x{uuid.uuid4().hex[:6]}."})
     first = eddy(s, "topics", timeout=60)
-    assert first.returncode == 0 and "9 topic(s) created" in first.stderr
+    assert first.returncode == 0 and "10 topic(s) created" in first.stderr
     again = eddy(s, "topics", timeout=60)
     assert again.returncode == 0 and "0 topic(s) created (all existed)" in again.stderr
 

@@ -52,6 +52,7 @@ def test_a_champion_that_turns_nan_is_rolled_back_live(
         redis={"prefix": f"{run}:"},
         routing={"threshold": 0.0, "audit_share": 0.0},  # every case to review, NaN ones too
         model={"poll_s": 0.2},
+        metrics={"port": 0},  # the session's stream workers hold its ports
     )
     reg = ModelRegistry(s.stack.models_dir)
     v1 = reg.add(lambda d: shutil.copytree(source.path, d, dirs_exist_ok=True), source.meta)
