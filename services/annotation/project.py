@@ -9,7 +9,7 @@ from typing import Any
 
 from redis import Redis
 
-from services.annotation.client import LabelStudioClient
+from services.annotation.client import LabelStudioClient, LabelStudioRefused
 from services.annotation.tasks import instructions_html
 from services.core.errors import NoLabelSet
 from services.core.settings import AnnotationSettings, LabelStudioSettings
@@ -54,9 +54,19 @@ def configure_project(
         "maximum_annotations": annotation.overlap,
         "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
     }
-    if champion is not None:
-        fields["model_version"] = f"v{champion}"
     client.update_project(project_id, **fields)
+    if champion is not None:
+        set_model_version(client, project_id, champion)
+
+
+def set_model_version(client: LabelStudioClient, project_id: int, version: int) -> bool:
+    """Point uncertainty sampling at ``version``'s predictions. Label Studio refuses a version
+    none of its tasks has a prediction of yet: False then (the first import sets it)."""
+    try:
+        client.update_project(project_id, model_version=f"v{version}")
+        return True
+    except LabelStudioRefused:
+        return False
 
 
 def ensure_project(

@@ -91,6 +91,7 @@ class TaskSubmitter:
         self.project_id = project_id
         # The conversation's earlier turns for a review (labels.threads), when known.
         self.context_of = context_of
+        self.model_version = 0  # the project's, as far as this submitter set it
 
     def catch_up(self) -> int:
         """Index tasks Label Studio has but Eddy did not record (e.g. after a crash)."""
@@ -123,5 +124,10 @@ class TaskSubmitter:
             )
         else:  # unexpected answer: learn the truth from Label Studio itself
             self.catch_up()
+        newest = max(int(r["model_version"]) for r in fresh)
+        if newest > self.model_version:
+            # The first tasks of a version: uncertainty sampling follows its predictions.
+            self.client.update_project(self.project_id, model_version=f"v{newest}")
+            self.model_version = newest
         log.info("imported %d task(s) into project %d", len(fresh), self.project_id)
         return SubmitResult(len(fresh), len(reviews) - len(fresh))

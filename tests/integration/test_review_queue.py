@@ -91,11 +91,11 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
         raw.expert_instruction
     )
     assert raw.show_instruction and raw.sampling == "Uncertainty sampling"
-    assert raw.model_version == "v1"
 
     scores = [0.2, 0.9, 0.5, 0.7, 0.3, 0.6]  # routing scores under v1: event 1 least sure
     reviews = [_review(run, n, sc, labels) for n, sc in enumerate(scores)]
     TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(reviews)
+    assert client.sdk.projects.get(id=project).model_version == "v1", "sampling follows v1"
     queue = ReviewQueue(redis, s.redis.prefix)
     redis.zadd(open_key(s.redis.prefix, "chat"), {r["event_id"]: r["score"] for r in reviews})
 
