@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -99,6 +100,30 @@ def demo(
         f"{d['margin']:.0%}: {d['wrong']}",
         highlight=False,
     )
+    channels = result.get("channels") or {}
+    ct = Table("channel", "labels", "routed", "random", "audit", "v1 wrong on routed / random",
+               "accuracy v1 -> champion")  # fmt: skip
+    for ch, c in channels.items():
+        if not isinstance(c, dict):
+            continue
+        arms = c["arms"]
+
+        def n(arm: str, arms: dict[str, Any] = arms) -> str:
+            return str(arms.get(arm, {}).get("labels", 0))
+
+        def wrong(arm: str, arms: dict[str, Any] = arms) -> str:
+            a = arms.get(arm)
+            return f"{a['v1_error_rate']:.0%}" if a else "-"
+
+        acc = (
+            f"{c['accuracy_v1']:.3f} -> {c['accuracy_champion']:.3f}"
+            if c["accuracy_v1"] is not None
+            else "-"
+        )
+        ct.add_row(ch, str(c["labels"]), n("routed"), n("random"), n("audit"),
+                   f"{wrong('routed')} / {wrong('random')}", acc)  # fmt: skip
+    if channels:
+        out.print(ct)
     first, champ = result["versions"][0], next(r for r in result["versions"] if r["champion"])
     out.print(
         f"champion v{champ['version']}: held-out accuracy {champ['accuracy']:.3f} vs "

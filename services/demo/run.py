@@ -29,6 +29,7 @@ from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
+from services.demo.arms import channel_report
 from services.demo.live import Progress
 from services.demo.options import DemoOptions, demo_settings, load_data
 from services.demo.report import decisions, plot_learning_curve, version_rows, write_report
@@ -188,12 +189,14 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             live.update(progress.table())
             # Read what lives in Redis now: the stack (and Redis) stops below.
             consensus = progress.store.agreement()
+            say("scoring the arms and channels ...")
+            channels = channel_report(s, redis, d.held_out)
     finally:
         signal.signal(signal.SIGTERM, previous)
         if pool:
             pool.stop()
         stack.stop()
-    return report(d, opts, pool, consensus, progress, started, say)
+    return report(d, opts, pool, consensus, channels, progress, started, say)
 
 
 def report(
@@ -201,6 +204,7 @@ def report(
     opts: DemoOptions,
     pool: AnnotatorPool,
     consensus: dict[str, Any],
+    channels: dict[str, Any],
     progress: Progress,
     started: float,
     say: Say,
@@ -236,6 +240,7 @@ def report(
         "evaluation_set": {
             k: evaluation.get(k) for k in ("size", "audit", "seed", "champion_estimate")
         },
+        "channels": channels,
     }
     report_path = opts.report or s.stack.models_dir.parent / "report.json"
     png_path = opts.png or report_path.with_suffix(".png")
