@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
+from services.annotation.project import set_model_version
 from services.annotation.submit import TaskIndex, scoped
 from services.annotation.tasks import choice_result
 from services.core.settings import CHANNELS
@@ -77,7 +78,8 @@ def rescore_open_tasks(
             )
             redis.zadd(open_key(prefix, channel), {event_id: uncertainty})
             kept += 1
-    client.update_project(project_id, model_version=f"v{version}")
+    if kept:  # Label Studio refuses a version it has no prediction of (new tasks set it)
+        set_model_version(client, project_id, version)
     log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
              withdrawn, skipped)  # fmt: skip
     return Rescored(kept, withdrawn, skipped)
