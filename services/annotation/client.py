@@ -115,6 +115,21 @@ class LabelStudioClient:
         )
         return [(str(b.url), str(getattr(b, "readable_state", None) or b.state)) for b in found]
 
+    def ensure_view(self, project_id: int, title: str, ordering: list[str]) -> None:
+        """A Data Manager tab with this title and ordering (created once)."""
+        views: list[Any] = _call(
+            "list views", lambda: list(self.sdk.views.list(project=project_id))
+        )
+        if any((getattr(v, "data", None) or {}).get("title") == title for v in views):
+            return
+        _call(
+            "create view",
+            lambda: self.sdk.views.create(
+                project=project_id,
+                data={"title": title, "ordering": ordering},  # type: ignore[arg-type]
+            ),
+        )
+
     def update_project(self, project_id: int, **fields: Any) -> None:
         _call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
 

@@ -16,6 +16,10 @@ from services.core.settings import AnnotationSettings, LabelStudioSettings
 from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.annotation.project")
+# The Data Manager tab annotators open: the Data Manager's own order (not Label Studio's
+# sampling) decides what "Label All Tasks" serves, so it sorts by the current version's
+# prediction score, lowest (least sure) first.
+LEAST_SURE_FIRST = "Least sure first"
 
 
 def label_set_for_project(
@@ -55,6 +59,7 @@ def configure_project(
         "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
     }
     client.update_project(project_id, **fields)
+    client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"])
     if champion is not None:
         set_model_version(client, project_id, champion)
 

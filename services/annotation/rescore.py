@@ -1,12 +1,13 @@
 """After a promotion: the open tasks re-scored by the new champion, so Label Studio keeps
 serving the least sure first, and the ones it is now sure about withdrawn.
 
-Label Studio's uncertainty sampling serves tasks that have a prediction of the project's
-model version, lowest score first; a task without one waits until those are done. So a kept
-task gets the new champion's prediction (its score 1 - the new routing score, the old ones
-deleted: they are the model's, not anyone's work) and a withdrawn task keeps its old one and
-leaves Eddy's open queue: deprioritised, never deleted, and a task someone already answered
-is never withdrawn.
+Label Studio orders the open tasks by their prediction of the project's model version,
+lowest score first (its uncertainty sampling, and the "Least sure first" Data Manager tab
+annotators open). So every open task gets the new champion's prediction, its score 1 - the
+new routing score (the old ones are deleted: they are the model's, not anyone's work), and
+the project moves to the new version. A task the new champion is sure about is withdrawn: it
+leaves Eddy's open queue and its confident prediction sorts it after every case still worth
+a human; deprioritised, never deleted. A task someone already answered is never touched.
 """
 
 from __future__ import annotations
@@ -65,20 +66,22 @@ def rescore_open_tasks(
             continue
         scores = score([str((t.get("data") or {}).get("text") or "") for _, t in tasks])
         for (event_id, task), (uncertainty, label) in zip(tasks, scores, strict=True):
+            for old in task.get("predictions") or []:
+                if isinstance(old, dict) and old.get("id") is not None:
+                    client.delete_prediction(int(old["id"]))
+            # Every open task gets the new champion's prediction: a withdrawn one's is sure,
+            # so it sorts after every case still worth a human (in either queue order).
+            client.add_prediction(
+                int(task["id"]), f"v{version}", round(1.0 - uncertainty, 6), choice_result(label)
+            )
             if uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
                 redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))
                 withdrawn += 1
                 continue
-            for old in task.get("predictions") or []:
-                if isinstance(old, dict) and old.get("id") is not None:
-                    client.delete_prediction(int(old["id"]))
-            client.add_prediction(
-                int(task["id"]), f"v{version}", round(1.0 - uncertainty, 6), choice_result(label)
-            )
             redis.zadd(open_key(prefix, channel), {event_id: uncertainty})
             kept += 1
-    if kept:  # Label Studio refuses a version it has no prediction of (new tasks set it)
+    if kept or withdrawn:  # Label Studio refuses a version it has no prediction of
         set_model_version(client, project_id, version)
     log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
              withdrawn, skipped)  # fmt: skip
