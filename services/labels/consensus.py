@@ -20,20 +20,36 @@ class Consensus:
         return self.label is not None
 
 
-def consensus(votes: Iterable[tuple[str, str | None]]) -> Consensus:
-    """Majority vote over ``(status, label)`` pairs; only submitted labels vote.
+# A one-click accept of the model's pre-annotation (Label Studio origin "prediction") on a
+# case Eddy routed because the model was unsure is weaker evidence than an answer someone
+# chose: it weighs half a vote, so an annotator who chose otherwise outweighs it.
+ONE_CLICK_WEIGHT = 0.5
+
+
+def consensus(
+    votes: Iterable[tuple[str, str | None] | tuple[str, str | None, str | None]],
+) -> Consensus:
+    """Weighted majority over ``(status, label[, origin])``; only submitted labels vote.
 
     Ties stay unresolved: a coin flip would train the model on a guess.
     """
-    counts = Counter(label for status, label in votes if status == "submitted" and label)
+    counts: Counter[str] = Counter()
+    weights: dict[str, float] = {}
+    for vote in votes:
+        status, label = vote[0], vote[1]
+        if status != "submitted" or not label:
+            continue
+        counts[label] += 1
+        one_click = len(vote) > 2 and vote[2] == "prediction"
+        weights[label] = weights.get(label, 0.0) + (ONE_CLICK_WEIGHT if one_click else 1.0)
     total = sum(counts.values())
     if not total:
         return Consensus(None, 0.0, {}, 0)
-    ranked = counts.most_common()
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
     top_label, top = ranked[0]
     if len(ranked) > 1 and ranked[1][1] == top:
         return Consensus(None, 0.0, dict(counts), total)
-    return Consensus(top_label, round(top / total, 4), dict(counts), total)
+    return Consensus(top_label, round(top / sum(weights.values()), 4), dict(counts), total)
 
 
 def parse_ts(value: str) -> datetime:

@@ -69,7 +69,7 @@ class LabelStore:
             pipe.sadd(task_key, str(rec.annotation_id))
             for channel in [rec.channel] if rec.channel else CHANNELS:  # no longer waiting
                 pipe.zrem(open_key(self.prefix, channel), rec.event_id)
-            self._write_example(pipe, rec, [*others, (rec.status, rec.label)])
+            self._write_example(pipe, rec, [*others, (rec.status, rec.label, rec.origin)])
             changed = True
 
         self.r.transaction(txn, ann_key, task_key)
@@ -90,7 +90,7 @@ class LabelStore:
 
     def _task_votes(
         self, pipe: Pipeline, task_key: str, exclude: int
-    ) -> list[tuple[str, str | None]]:
+    ) -> list[tuple[str, str | None, str | None]]:
         ids = [i for i in pipe.smembers(task_key) if i != str(exclude)]
         if not ids:
             return []
@@ -98,11 +98,14 @@ class LabelStore:
         for raw in pipe.hmget(self.p + "ann", ids):
             if raw:
                 a = json.loads(raw)
-                votes.append((a["status"], a["label"]))
+                votes.append((a["status"], a["label"], a.get("origin")))
         return votes
 
     def _write_example(
-        self, pipe: Pipeline, rec: AnnotationRecord, votes: list[tuple[str, str | None]]
+        self,
+        pipe: Pipeline,
+        rec: AnnotationRecord,
+        votes: list[tuple[str, str | None, str | None]],
     ) -> None:
         c = consensus(votes)
         example = {
