@@ -93,7 +93,8 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
         producer.flush()
         producer.close()
         expected = {i for i in ids if AuditPolicy(SHARE).sampled(i)}
-        assert 0.15 * EVENTS < len(expected) < 0.35 * EVENTS
+        # Binomial(120, 0.25): mean 30, sd 4.7; the run id is random, so allow 4 sd either way.
+        assert 0.09 * EVENTS < len(expected) < 0.41 * EVENTS
 
         def route_done() -> bool:
             counts = workers_alive(s.redis).get("route", {}).get("counts") or {}
