@@ -59,7 +59,7 @@ class BlockingBridge:
         if not conversation:
             return "-"
         key = thread_key(self.settings.redis.prefix, review["channel"], str(conversation))
-        turns = [t.decode() if isinstance(t, bytes) else t for t in self.redis.lrange(key, 0, -1)]
+        turns: list[str] = self.redis.lrange(key, 0, -1)  # type: ignore[assignment]
         return context_before(turns, str(review["event_id"]))
 
     def submit(self, reviews: list[dict[str, Any]]) -> SubmitResult:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 
 import httpx
@@ -60,21 +59,20 @@ def connect_when_ready(settings: Settings, stop: threading.Event) -> None:
     while not stop.wait(3.0):
         try:
             httpx.get(f"{a.ml_backend_target}/health", timeout=3).raise_for_status()
-            client = LabelStudioClient(ls)
+            client, redis = LabelStudioClient(ls), redis_sync.connect(settings.redis)
             try:
                 labels = label_set_for_project(settings.model.labels, settings.stack.models_dir)
-                redis = redis_sync.connect(settings.redis)
                 champion = ModelRegistry(settings.stack.models_dir).champion_version()
                 project = ensure_project(ls, client, redis, settings.redis.prefix, labels,
                                          a, champion)  # fmt: skip
                 state = client.connect_ml_backend(project, a.ml_backend_target, password)
             finally:
                 client.close()
+                redis.close()
             log.info("connected to Label Studio project %d (%s)", project, state)
             return
         except Exception as exc:  # not ready yet: Label Studio, Redis or a champion
             log.info("not connected yet: %s", type(exc).__name__)
-            time.sleep(2.0)
 
 
 def serve_ml_backend(settings: Settings) -> None:

@@ -106,6 +106,7 @@ def deadletter_raw(
 
     from services.core.rawletters import RawKeyError, RawSealer
     from services.core.topics import Topics
+    from services.stack.secrets import write_private
 
     s = settings(data_dir)
     if s.kafka.deadletter_raw_key is None:
@@ -138,15 +139,4 @@ def deadletter_raw(
     if out is None:
         sys.stdout.buffer.write(raw)
     else:
-        _write_bytes(out, raw)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Raw bytes may hold personal data: readable by their owner only."""
-    import os
-
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+        write_private(out, raw)  # raw bytes may hold personal data

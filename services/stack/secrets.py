@@ -31,7 +31,7 @@ GENERATED: dict[str, tuple[str, str]] = {
 LABEL_STUDIO_OWN = ("EDDY_LABEL_STUDIO_PASSWORD", "EDDY_LABEL_STUDIO_TOKEN")
 
 
-def write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str | bytes) -> None:
     """Write a file only its owner can read, atomically (never world-readable, not even for a
     moment)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, text.encode())
+        os.write(fd, text.encode() if isinstance(text, str) else text)
         os.fsync(fd)
     finally:
         os.close(fd)
