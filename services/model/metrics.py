@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -43,3 +44,24 @@ def compute_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[s
     acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / n if n else 0.0
     macro = sum(supported) / len(supported) if supported else 0.0
     return Metrics(round(acc, 4), round(macro, 4), n, per)
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    low: float
+    high: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> Interval:
+    """Wilson score interval of a proportion (the live accuracy estimate from audit labels)."""
+    if n == 0:
+        return Interval(float("nan"), 0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))

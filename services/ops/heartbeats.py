@@ -1,5 +1,6 @@
-"""Worker heartbeats: what `eddy up`, `eddy status`, the demo and tests read to know who is
-alive. Each process writes ``<prefix>workers:<role>:<host>:<pid>`` every 2 s with a 15 s TTL."""
+"""Worker heartbeats: what `eddy up`, `eddy status`, the console, the demo and tests read to
+know who is alive. Each process writes ``<prefix>workers:<role>:<host>:<pid>`` every 2 s with
+a 15 s TTL, so every replica of a role is seen on its own."""
 
 from __future__ import annotations
 
@@ -11,18 +12,29 @@ import redis as redis_sync
 from services.core.settings import RedisSettings
 
 
-def workers_alive(redis: RedisSettings) -> dict[str, dict[str, Any]]:
-    """Latest heartbeat per worker role (from Redis)."""
+def replicas(redis: RedisSettings) -> list[dict[str, Any]]:
+    """Every live replica's latest heartbeat, by role, host and pid."""
     client = redis_sync.Redis.from_url(
         redis.url, decode_responses=True, socket_timeout=2, **redis.auth
     )
     try:
-        out: dict[str, dict[str, Any]] = {}
+        out = []
         for key in client.scan_iter(f"{redis.prefix}workers:*", count=100):
             raw = client.get(key)
             if raw:
-                beat = json.loads(raw)
-                out.setdefault(str(beat["role"]), beat)
-        return out
+                out.append(json.loads(raw))
+        return sorted(out, key=lambda b: (str(b["role"]), str(b.get("host")), int(b["pid"])))
     finally:
         client.close()
+
+
+def by_role(beats: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for beat in beats:
+        out.setdefault(str(beat["role"]), []).append(beat)
+    return out
+
+
+def workers_alive(redis: RedisSettings) -> dict[str, dict[str, Any]]:
+    """One live heartbeat per worker role (`eddy up` waits for each role)."""
+    return {role: beats[0] for role, beats in by_role(replicas(redis)).items()}

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from services.model.metrics import Interval, wilson
+
 IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Interval:
-    estimate: float
-    low: float
-    high: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in asdict(self).items()}
+__all__ = ["Interval", "PairedComparison", "class_f1", "compare", "mcnemar_exact", "wilson"]
 
 
 @dataclass(frozen=True)
@@ -129,17 +122,6 @@ def compare(
         mcnemar_p=mcnemar_exact(only_a, only_b),
         confidence=confidence,
     )
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> Interval:
-    """Wilson score interval of a proportion (the live accuracy estimate from audit labels)."""
-    if n == 0:
-        return Interval(float("nan"), 0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _class_f1(y: IntArray, pred: IntArray, c: int) -> npt.NDArray[np.float64]:

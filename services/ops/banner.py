@@ -1,0 +1,65 @@
+"""What needs a person now: the console's red banner (and the alert rules in deploy/
+mirror each condition). Pure logic over the read model's snapshot parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+MIN_ROUTED_WINDOW = 50  # below this, a routed share says little
+
+
+def banner(
+    *,
+    champion: int | None,
+    missing_roles: Sequence[str],
+    stuck: Sequence[str],
+    cadence: Mapping[str, Any] | None,
+    label_studio_up: bool | None,
+    channels: Mapping[str, Mapping[str, Any]],
+    route_alarm_share: float,
+    errors: Mapping[str, str],
+) -> list[dict[str, str]]:
+    """Each alert: ``key`` (stable, the alert rule's name), ``message`` (one line)."""
+    out: list[dict[str, str]] = []
+
+    def add(key: str, message: str) -> None:
+        out.append({"key": key, "message": message})
+
+    if champion is None:
+        add(
+            "EddyNoChampion",
+            "No champion model: classify holds every event until one exists "
+            "(`eddy bootstrap --seed FILE`).",
+        )
+    if missing_roles:
+        add("EddyRoleDown", f"No live worker for: {', '.join(missing_roles)}.")
+    for group in stuck:
+        add(
+            "EddyConsumerStuck",
+            f"Consumer group {group}: lag is growing while it processes "
+            "nothing (a stuck or dead consumer).",
+        )
+    if cadence is not None:
+        if cadence.get("failing"):
+            failure = cadence.get("last_failure") or {}
+            add("EddyTrainerFailing", f"The trainer's last run failed: {failure.get('reason')}.")
+        if cadence.get("stale"):
+            add(
+                "EddyTrainerStale",
+                "The trainer has not checked for new labels in over "
+                f"{float(cadence.get('stale_after_s') or 0):.0f}s.",
+            )
+    if label_studio_up is False:
+        add("EddyLabelStudioDown", "Label Studio is unreachable: no new tasks, no labels.")
+    for channel, st in sorted(channels.items()):
+        share, n = st.get("routed_share"), int(st.get("window") or 0)
+        if share is not None and n >= MIN_ROUTED_WINDOW and share >= route_alarm_share:
+            add(
+                "EddyRoutingNearlyAll",
+                f"The model routes {share:.0%} of {channel} events to "
+                "people (EDDY_OPS_ROUTE_ALARM_SHARE): check the threshold and the model.",
+            )
+    for part, err in sorted(errors.items()):
+        add("EddyReadFailed", f"Could not read {part}: {err}")
+    return out

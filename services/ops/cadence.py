@@ -1,0 +1,59 @@
+"""The retraining cadence: the last run, the next check, the trigger's progress, the last
+failure, and whether the trainer has gone quiet. Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.ops.stream import epoch
+
+TRAINED = ("promoted", "rejected")
+
+
+def cadence(
+    runs: Sequence[Mapping[str, Any]],
+    trigger: Mapping[str, Any],
+    trainer_beat: Mapping[str, Any] | None,
+    interval_s: float,
+    stale_after_s: float,
+    now: float,
+) -> dict[str, Any]:
+    """``runs`` newest first (training.runs); ``trigger`` from the trainer's own planning
+    (new labels, needed, oldest age, reason); ``trainer_beat`` its heartbeat, which carries
+    its last check, next check and last failure."""
+    last = next((r for r in runs if r.get("outcome") in TRAINED), None)
+    last_at = epoch(last.get("started_at")) if last else None
+    beat = trainer_beat or {}
+    last_check = beat.get("last_check_at")
+    next_check = beat.get("next_check_at")
+    failure = beat.get("last_failure")
+    stale_limit = stale_after_s or 3 * interval_s
+    checked = float(last_check) if isinstance(last_check, int | float) else None
+    new, needed = int(trigger.get("new_labels") or 0), int(trigger.get("needed") or 0)
+    return {
+        "last_run": None
+        if last is None
+        else {
+            "started_at": last.get("started_at"),
+            "outcome": last.get("outcome"),
+            "challenger_version": last.get("challenger_version"),
+            "duration_s": last.get("duration_s"),
+            "new_labels": last.get("new_labels"),
+        },
+        "since_last_run_s": None if last_at is None else round(now - last_at, 1),
+        "last_check_s_ago": None if checked is None else round(now - checked, 1),
+        "next_check_in_s": None
+        if not isinstance(next_check, int | float)
+        else round(max(0.0, next_check - now), 1),
+        "interval_s": interval_s,
+        "trigger": {
+            **dict(trigger),
+            "progress": round(min(1.0, new / needed), 3) if needed else None,
+        },
+        "last_failure": failure,
+        "failing": isinstance(failure, dict)
+        and (last_at is None or float(failure.get("at", 0)) > last_at),
+        "stale": trainer_beat is None or checked is None or now - checked > stale_limit,
+        "stale_after_s": stale_limit,
+    }

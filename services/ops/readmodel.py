@@ -1,0 +1,232 @@
+"""The one read model behind the ops console, `eddy status --json` and the console's
+/metrics: workers per replica, consumer lag, the stream, labels, cadence, the model timeline,
+drift and the banner. ``sample()`` reads everything once; the console calls it on a timer and
+keeps a short history for its live charts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from collections import deque
+from typing import Any
+
+from services.core import redis_sync
+from services.core.roles import ROLES, STREAM_ROLES
+from services.core.settings import CHANNELS, Settings
+from services.core.topics import Topics
+from services.labels.queue import ReviewQueue
+from services.labels.store import LabelStore
+from services.ops import labelstats
+from services.ops.banner import banner
+from services.ops.cadence import cadence
+from services.ops.drift import METHOD, channel_drift
+from services.ops.facts import TrainingFacts
+from services.ops.heartbeats import by_role, replicas
+from services.ops.lag import LagSample, group_committed, group_lag, rate, stuck_groups
+from services.ops.offsets import OffsetReader, consumer_groups
+from services.ops.stream import StreamWindow
+from services.ops.tail import TopicTail
+from services.ops.timeline import champion_series, training_mix, version_entry
+from services.registry.rollout import history
+from services.registry.store import ModelRegistry
+
+log = logging.getLogger("eddy.ops")
+
+
+def expected_roles(s: Settings) -> list[str]:
+    """Roles `eddy up` runs with these settings: the label side only with Label Studio."""
+    return [*ROLES, "trainer"] if s.stack.with_label_studio else list(STREAM_ROLES)
+
+
+class ReadModel:
+    def __init__(self, settings: Settings, facts: TrainingFacts) -> None:
+        self.s = settings
+        self.facts = facts
+        c = settings.console
+        self.window = StreamWindow(c.window)
+        self.lag_history: deque[LagSample] = deque(maxlen=c.history)
+        self.series: deque[dict[str, Any]] = deque(maxlen=c.history)
+        self._ends: deque[tuple[float, dict[str, int]]] = deque(maxlen=c.history)
+        self._offsets: OffsetReader | None = None
+        self._tail: TopicTail | None = None
+        self.last: dict[str, Any] = {}
+
+    # --- parts ----------------------------------------------------------------------------
+    def _kafka(self, now: float) -> dict[str, Any]:
+        if self._offsets is None:
+            self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka))
+        if self._tail is None:
+            tail = TopicTail(self.s.kafka)
+            tail.start(backfill=2 * self.s.console.window)
+            self._tail = tail
+        rows = self._offsets.read()
+        for kind, rec in self._tail.poll():
+            self.window.add(kind, rec)
+        lag, committed = group_lag(rows), group_committed(rows)
+        self.lag_history.append(LagSample(now, lag, committed))
+        ends: dict[str, int] = {}
+        topics = Topics.from_settings(self.s.kafka)
+        for r in rows:
+            ch = topics.channel_of(r.topic)
+            if ch is not None and r.group.endswith("-normalize"):
+                ends[ch] = ends.get(ch, 0) + r.end
+        self._ends.append((now, ends))
+        span = [(t, e) for t, e in self._ends if now - t <= 60]
+        events = {ch: round(rate([(t, e.get(ch, 0)) for t, e in span]), 3) for ch in CHANNELS}
+        recent = [s for s in self.lag_history if now - s.at <= 120]
+        return {
+            "groups": {g: {"lag": lag[g], "committed": committed[g]} for g in sorted(lag)},
+            "partitions": [r.__dict__ | {"lag": r.lag} for r in rows],
+            "stuck": stuck_groups(recent),
+            "events_per_s": events,
+        }
+
+    def _labels(self, now: float) -> dict[str, Any]:
+        client = redis_sync.connect(self.s.redis)
+        try:
+            store = LabelStore(client, self.s.redis.prefix)
+            anns = [json.loads(v) for v in client.hvals(self.s.redis.prefix + "ann")]
+            examples = [json.loads(v) for v in client.hvals(self.s.redis.prefix + "examples")]
+            queue = ReviewQueue(client, self.s.redis.prefix)
+            backlog = {ch: queue.open_count(ch) for ch in CHANNELS}
+            return {
+                "counts": store.counts(),
+                "backlog": backlog,
+                "backlog_total": sum(backlog.values()),
+                "awaiting_consensus": labelstats.awaiting_consensus(examples),
+                "agreement": store.agreement(),
+                "annotators": store.annotator_quality(),
+                "inflow": labelstats.inflow(anns, now),
+            }
+        finally:
+            client.close()
+
+    def _label_studio_up(self) -> bool | None:
+        if not self.s.stack.with_label_studio:
+            return None
+        try:
+            with urllib.request.urlopen(f"{self.s.label_studio.url}/health", timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def _models(self) -> dict[str, Any]:
+        registry = ModelRegistry(self.s.stack.models_dir)
+        evaluation = self.facts.evaluation()
+        champ = registry.champion()
+        metas = []
+        for v in registry.versions():
+            try:
+                metas.append(registry.get(v).meta)
+            except Exception:  # a half-written or broken version: listed by others, not here
+                continue
+        return {
+            "champion": None if champ is None else champ.version,
+            "labels": [] if champ is None else champ.labels,
+            "training_mix": training_mix(None if champ is None else champ.meta),
+            "versions": [version_entry(m, evaluation) for m in metas],
+            "history": history(registry)[-200:],
+            "accuracy": champion_series(history(registry), evaluation),
+            "evaluation_size": evaluation.get("size"),
+            "estimate": evaluation.get("champion_estimate")
+            if champ is not None and evaluation.get("champion") == champ.version
+            else None,
+        }
+
+    def _drift(self, classes: list[str], mix: dict[str, float] | None) -> dict[str, Any]:
+        t = self.s.console.drift_threshold
+        channels = {}
+        for ch in sorted(self.window.predictions):
+            cur, prev = self.window.windows(ch)
+            channels[ch] = channel_drift(ch, cur, prev, mix, classes, t).as_dict()
+        return {
+            "method": METHOD,
+            "threshold": t,
+            "window": self.s.console.window,
+            "channels": channels,
+        }
+
+    # --- the whole ----------------------------------------------------------------------
+    def sample(self, with_stream: bool = True) -> dict[str, Any]:
+        now = time.time()
+        errors: dict[str, str] = {}
+
+        def part(name: str, fn: Any, *args: Any) -> Any:
+            try:
+                return fn(*args)
+            except Exception as exc:  # one unreachable part must not blank the console
+                errors[name] = f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("ops read of %s failed: %s", name, type(exc).__name__)
+                return None
+
+        kafka = part("kafka", self._kafka, now) if with_stream else None
+        beats = part("redis", replicas, self.s.redis) or []
+        roles = by_role(beats)
+        missing = [r for r in expected_roles(self.s) if r not in roles]
+        labels = part("labels", self._labels, now)
+        models = part("models", self._models) or {"champion": None, "labels": []}
+        runs = part("runs", self.facts.runs, 20) or []
+        trig = part("trigger", self.facts.trigger) or {}
+        trainer = next(iter(roles.get("trainer", [])), None)
+        cad = (
+            cadence(
+                runs, trig, trainer, self.s.trainer.interval_s, self.s.console.trainer_stale_s, now
+            )
+            if self.s.stack.with_label_studio
+            else None
+        )
+        ls_up = self._label_studio_up()
+        stream = {
+            "channels": self.window.channel_stats(now),
+            "latency": self.window.latency(),
+            "deadletters": self.window.deadletter_counts(),
+            "review_samples": dict(self.window.samples),
+            **(kafka or {}),
+        }
+        drift = self._drift(list(models.get("labels") or []), models.get("training_mix"))
+        snap = {
+            "generated_at": now,
+            "champion": models.get("champion"),
+            "workers": {
+                "replicas": beats,
+                "per_role": {r: len(b) for r, b in roles.items()},
+                "missing_roles": missing,
+            },
+            "models": models,
+            "cadence": cad,
+            "runs": runs,
+            "labels": labels,
+            "label_studio_up": ls_up,
+            "stream": stream,
+            "drift": drift,
+            "errors": errors,
+        }
+        snap["banner"] = banner(
+            champion=models.get("champion"),
+            missing_roles=missing,
+            stuck=(kafka or {}).get("stuck", []),
+            cadence=cad,
+            label_studio_up=ls_up,
+            channels=stream["channels"],
+            route_alarm_share=self.s.console.route_alarm_share,
+            errors=errors,
+        )
+        if kafka is not None:
+            self.series.append(
+                {
+                    "at": now,
+                    "lag": {g: v["lag"] for g, v in kafka["groups"].items()},
+                    "events_per_s": kafka["events_per_s"],
+                    "latency_p50_s": stream["latency"]["p50_s"],
+                    "latency_p99_s": stream["latency"]["p99_s"],
+                }
+            )
+        self.last = snap
+        return snap
+
+    def close(self) -> None:
+        for c in (self._offsets, self._tail):
+            if c is not None:
+                c.close()

@@ -1,0 +1,109 @@
+"""What the console and `eddy status` say about the stream, from the records on its topics:
+predictions per channel (rate, label mix, confidence, latency), the routed share, dead letters
+by reason. Pure logic: ``ops.tail`` feeds it decoded records."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from services.ops.drift import percentile
+
+RATE_SPAN_S = 60.0
+
+
+def epoch(iso: Any) -> float | None:
+    """Seconds since the epoch of an ISO-8601 timestamp (``Z`` or offset), or None."""
+    if not isinstance(iso, str) or not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class StreamWindow:
+    """Bounded memory: ``window`` predictions per channel twice over (current + previous
+    window for drift), the same number of routed event ids, and 2,000 latencies."""
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.predictions: dict[str, deque[tuple[float, str, float, str]]] = {}
+        self.routed: dict[str, deque[str]] = {}
+        self.samples: Counter[str] = Counter()  # review records by sample (routed/random/audit)
+        self.latency_s: deque[float] = deque(maxlen=2_000)
+        self.deadletters: Counter[tuple[str, str]] = Counter()
+        self.deadletter_times: deque[float] = deque(maxlen=10_000)
+        self.model_versions: Counter[int] = Counter()
+
+    def add(self, kind: str, rec: Mapping[str, Any]) -> None:
+        if kind == "prediction":
+            self._prediction(rec)
+        elif kind == "review":
+            channel = str(rec.get("channel", "?"))
+            sample = str(rec.get("sample") or "routed")
+            self.samples[sample] += 1
+            if sample == "routed":
+                q = self.routed.setdefault(channel, deque(maxlen=2 * self.window))
+                q.append(str(rec.get("event_id")))
+        elif kind == "deadletter":
+            self.deadletters[(str(rec.get("stage", "?")), str(rec.get("reason", "?")))] += 1
+            at = epoch(rec.get("failed_at"))
+            if at is not None:
+                self.deadletter_times.append(at)
+
+    def _prediction(self, rec: Mapping[str, Any]) -> None:
+        channel = str(rec.get("channel", "?"))
+        at = epoch(rec.get("predicted_at")) or 0.0
+        q = self.predictions.setdefault(channel, deque(maxlen=2 * self.window))
+        q.append(
+            (
+                at,
+                str(rec.get("label")),
+                float(rec.get("confidence") or 0.0),
+                str(rec.get("event_id")),
+            )
+        )
+        received = epoch(rec.get("received_at"))
+        if received is not None and at >= received:
+            self.latency_s.append(at - received)
+        if isinstance(rec.get("model_version"), int):
+            self.model_versions[int(rec["model_version"])] += 1
+
+    def windows(self, channel: str) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """(current, previous) windows of (label, confidence) for drift."""
+        q = list(self.predictions.get(channel, ()))
+        cur, prev = q[-self.window :], q[: max(0, len(q) - self.window)]
+        return [(lbl, c) for _, lbl, c, _ in cur], [(lbl, c) for _, lbl, c, _ in prev]
+
+    def channel_stats(self, now: float) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for channel, q in sorted(self.predictions.items()):
+            recent = list(q)[-self.window :]
+            routed = set(self.routed.get(channel, ()))
+            hits = sum(1 for _, _, _, eid in recent if eid in routed)
+            in_span = sum(1 for at, *_ in q if now - at <= RATE_SPAN_S)
+            out[channel] = {
+                "predictions_per_s": round(in_span / RATE_SPAN_S, 3),
+                "window": len(recent),
+                "routed": hits,
+                "routed_share": round(hits / len(recent), 4) if recent else None,
+            }
+        return out
+
+    def latency(self) -> dict[str, float | None]:
+        v = list(self.latency_s)
+        p50, p99 = percentile(v, 50), percentile(v, 99)
+        return {
+            "n": len(v),
+            "p50_s": None if p50 is None else round(p50, 4),
+            "p99_s": None if p99 is None else round(p99, 4),
+        }
+
+    def deadletter_counts(self) -> list[dict[str, Any]]:
+        return [
+            {"stage": stage, "reason": reason, "count": n}
+            for (stage, reason), n in sorted(self.deadletters.items())
+        ]

@@ -1,0 +1,68 @@
+"""Follows the predictions, review and dead-letter topics for the read model, with a plain
+consumer outside every group (it commits nothing and moves no worker's offsets)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.core.settings import KafkaSettings
+from services.core.topics import Topics
+
+
+class TopicTail:
+    """``start(backfill)`` begins ``backfill`` records before each partition's end (found
+    with a fetch: ListOffsets is wrong on the local broker); ``poll()`` then yields
+    (kind, record) for everything that arrived since, kind being prediction, review or
+    deadletter."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        t = Topics.from_settings(kafka)
+        self.kinds = {t.predictions: "prediction", t.review: "review", t.deadletter: "deadletter"}
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=kafka.servers,
+            client_id="eddy-ops-tail",
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=50,
+            request_timeout_ms=6_000,
+        )
+        self._started = False
+
+    def start(self, backfill: int, timeout_s: float = 5.0) -> None:
+        c = self._consumer
+        parts = [
+            TopicPartition(topic, p)
+            for topic in self.kinds
+            for p in sorted(c.partitions_for_topic(topic) or ())
+        ]
+        c.assign(parts)
+        for tp in parts:
+            c.seek(tp, 0)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and any(c.highwater(tp) is None for tp in parts):
+            c.poll(timeout_ms=100, max_records=1)
+        for tp in parts:
+            c.seek(tp, max(0, (c.highwater(tp) or 0) - backfill))
+        self._started = True
+
+    def poll(self, timeout_ms: int = 200, max_records: int = 20_000) -> Iterator[tuple[str, Any]]:
+        if not self._started:
+            return
+        for tp, msgs in self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records).items():
+            kind = self.kinds.get(tp.topic)
+            for m in msgs:
+                try:
+                    rec = json.loads(m.value)
+                except (TypeError, ValueError):
+                    continue  # not this read model's business: the workers dead-letter it
+                if kind and isinstance(rec, dict):
+                    yield kind, rec
+
+    def close(self) -> None:
+        self._consumer.close()
