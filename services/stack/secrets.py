@@ -25,6 +25,7 @@ GENERATED: dict[str, tuple[str, str]] = {
     "EDDY_REDIS_PASSWORD": ("redis", "password"),
     "EDDY_DEADLETTER_RAW_KEY": ("kafka", "deadletter_raw_key"),
     "EDDY_ML_BACKEND_PASSWORD": ("annotation", "ml_backend_password"),
+    "EDDY_CONSOLE_TOKEN": ("console", "token"),
 }
 # Label Studio keeps the admin's password and token in its own database from its first start:
 # a data dir that has one from before generated secrets keeps the ones it was created with.

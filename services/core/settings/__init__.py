@@ -38,6 +38,7 @@ from services.core.settings.learning import (
     RoutingSettings,
     TrainerSettings,
 )
+from services.core.settings.ops import ConsoleSettings
 
 # Old variables: each is reported with what replaced it.
 RENAMED = {
@@ -64,6 +65,7 @@ GROUPS: dict[str, type[Group]] = {
     "gateway": GatewaySettings,
     "metrics": MetricsSettings,
     "annotation": AnnotationSettings,
+    "console": ConsoleSettings,
 }
 
 
@@ -83,6 +85,7 @@ class Settings(BaseModel):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     annotation: AnnotationSettings = Field(default_factory=AnnotationSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     def override(self, **groups: Mapping[str, Any]) -> Settings:
         """A copy with some fields changed, by group: ``s.override(gate={"tolerance": 1})``.

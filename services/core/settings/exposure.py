@@ -50,11 +50,15 @@ def public_secrets(settings: Settings) -> list[str]:
 
 
 def exposed_without_secret(settings: Settings, server: str) -> str | None:
-    """Why ``server`` ("gateway", "webhook" or "ml-backend") must not start, or None: it
-    listens beyond loopback and the secret that guards it is missing, public or weak."""
+    """Why ``server`` ("gateway", "webhook", "ml-backend" or "console") must not start, or
+    None: it listens beyond loopback and the secret that guards it is missing, public or
+    weak."""
     if server == "gateway":
         host, setting = settings.gateway.host, "EDDY_GATEWAY_HOST"
         weak, secret = _weak(settings.gateway.token, None), "EDDY_GATEWAY_TOKEN"
+    elif server == "console":
+        host, setting = settings.console.host, "EDDY_CONSOLE_HOST"
+        weak, secret = _weak(settings.console.token, None), "EDDY_CONSOLE_TOKEN"
     elif server == "ml-backend":
         host, setting = settings.annotation.ml_backend_host, "EDDY_ML_BACKEND_HOST"
         weak = _weak(settings.annotation.ml_backend_password, None)
