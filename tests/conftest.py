@@ -27,7 +27,7 @@ from services.ops.heartbeats import workers_alive
 from services.stack import servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
-from tests.helpers import free_port
+from tests.helpers import free_port, free_port_run
 
 TESTS_DIR = Path(__file__).resolve().parent
 TIERS = ("unit", "fuzz", "integration", "faults", "e2e")
@@ -44,26 +44,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue  # not under tests/
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
-
-
-def _free_port_run(n: int) -> int:
-    """A base port with n free ports from it (the workers' metrics ports)."""
-    for _ in range(50):
-        base = free_port()
-        if base + n < 65535 and all(_port_free(base + i) for i in range(n)):
-            return base
-    raise RuntimeError("no run of free ports")
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +81,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "random_share": 0.0,
             "near_duplicates": False,
         },
-        metrics={"port": _free_port_run(4)},
+        # Every process's metrics port (EDDY_METRICS_PORT + 0..8) free for this session.
+        metrics={"port": free_port_run(9)},
         label_studio={
             # A developer may point tests at a running Label Studio (same admin token) to
             # skip its ~60 s boot; CI always starts a fresh one.

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,8 +23,35 @@ from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings, Settings
 from services.stack.probes import free_port
 
-__all__ = ["TopicReader", "Up", "close_label_studio", "free_port", "gone", "up_settings", "wait"]
+__all__ = [
+    "TopicReader",
+    "Up",
+    "close_label_studio",
+    "free_port",
+    "free_port_run",
+    "gone",
+    "up_settings",
+    "wait",
+]
 T = TypeVar("T")
+
+
+def free_port_run(n: int) -> int:
+    """A base port with n free ports from it (a base for EDDY_METRICS_PORT)."""
+    for _ in range(50):
+        base = free_port()
+        if base + n < 65535 and all(_port_free(base + i) for i in range(n)):
+            return base
+    raise RuntimeError("no run of free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def close_label_studio(client: LabelStudioClient) -> None:
@@ -163,6 +191,7 @@ def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
         },
         gateway={"port": free_port()},
         annotation={"ml_backend_port": free_port()},
+        metrics={"port": free_port_run(9)},
         model={"poll_s": 1.0, "torch_threads": 1},
         # No labelling budget, no near-duplicate suppression: these tests count routed cases
         # exactly (their texts differ only in digits).

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.annotation.client import SECRET_HEADER
 from services.annotation.tasks import NotOurTask, parse_annotation
+from services.annotation.webhook_metrics import WebhookMetrics
 from services.core.records import utc_now_iso
 from services.core.settings import LabelStudioSettings
 from services.labels.sink import LabelSink
@@ -59,11 +60,18 @@ def handle(
     return {"action": action, "ignored": True}
 
 
+def _outcome(result: dict[str, Any]) -> str:
+    if "stored" in result:
+        return "stored" if result["stored"] else "unchanged"
+    return "deleted" if "deleted" in result else "ignored"
+
+
 def create_webhook_app(
     settings: LabelStudioSettings,
     sink_factory: Callable[[], LabelSink],
     labels: Callable[[], list[str] | None] = lambda: None,
     is_ours: TaskCheck = lambda _task: True,
+    metrics: WebhookMetrics | None = None,
 ) -> FastAPI:
     state: dict[str, LabelSink] = {}
     secret = settings.webhook_secret.get_secret_value().encode()
@@ -86,24 +94,39 @@ def create_webhook_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    def count(action: object, outcome: str, result: dict[str, Any] | None = None) -> None:
+        if metrics is None:
+            return
+        metrics.receipt(action, outcome)
+        if result:
+            metrics.labels.stored(int(result.get("stored", 0)))
+            metrics.labels.deleted(int(result.get("deleted", 0)))
+
     @app.post(PATH)
     async def receive(request: Request) -> JSONResponse:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, secret):
+            count(None, "unauthorized")
             return JSONResponse({"detail": f"missing or wrong {SECRET_HEADER}"}, status_code=401)
         try:
             payload = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
+            count(None, "malformed")
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
         if not isinstance(payload, dict):
+            count(None, "malformed")
             return JSONResponse({"detail": "body must be a JSON object"}, status_code=400)
+        action = payload.get("action")
         try:
             result = await run_in_threadpool(handle, state["sink"], payload, labels(), is_ours)
         except NotOurTask as exc:
             log.warning("ignored a webhook call: %s", exc)
+            count(action, "not_ours")
             return JSONResponse({"detail": str(exc), "ignored": True}, status_code=200)
         except (ValueError, KeyError, TypeError) as exc:
+            count(action, "malformed")
             return JSONResponse({"detail": f"malformed payload: {exc}"}, status_code=422)
+        count(action, _outcome(result), result)
         return JSONResponse(result)
 
     return app

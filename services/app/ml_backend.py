@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import httpx
 import uvicorn
+from prometheus_client import Counter
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.ml_backend import Predicted, create_ml_backend_app
@@ -18,6 +19,8 @@ from services.core.settings import Settings
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
+from services.runtime.metrics import process_registry
+from services.runtime.metrics_server import serve_metrics
 
 log = logging.getLogger("eddy.ml_backend")
 
@@ -79,7 +82,18 @@ def serve_ml_backend(settings: Settings) -> None:
     a = settings.annotation
     champion = Champion(settings)
     password = a.ml_backend_password.get_secret_value() if a.ml_backend_password else None
-    app = create_ml_backend_app(champion.predict, champion.version, password)
+    registry = process_registry()
+    predicted = Counter("eddy_ml_backend_predictions", "Texts pre-annotated for Label Studio",
+                        registry=registry)  # fmt: skip
+
+    def predict(texts: Sequence[str]) -> Predicted | None:
+        out = champion.predict(texts)
+        if out is not None:
+            predicted.inc(len(texts))
+        return out
+
+    serve_metrics(registry, "ml-backend", settings.metrics)
+    app = create_ml_backend_app(predict, champion.version, password)
     stop = threading.Event()
     if settings.stack.with_label_studio:
         threading.Thread(target=connect_when_ready, args=(settings, stop), daemon=True).start()

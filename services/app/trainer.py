@@ -21,11 +21,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
 from services.app.requeue import requeue_after_promotion
+from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.registry.rollout import ModelEvents
 from services.registry.store import ModelRegistry
+from services.runtime.metrics_server import serve_metrics
 from services.training.evaluation import due, evaluation_of, refresh
 from services.training.incremental import train_once
 
@@ -42,6 +44,7 @@ class TrainerJobs:
         self._reconciler: Reconciler | None = None
         self._events: ModelEvents | None = None
         self.counts: dict[str, Any] = {"runs": 0, "promoted": 0, "rejected": 0, "reconciled": 0}
+        self.metrics = TrainerMetrics(settings.trainer.interval_s, time.time())
 
     def reconcile(self) -> None:
         try:
@@ -50,17 +53,23 @@ class TrainerJobs:
                 self._reconciler = reconciler(self.settings, self.redis, sink)
             result = self._reconciler.run_once()
             self.counts["reconciled"] += result.stored + result.deleted
+            self.metrics.labels.stored(result.stored)
+            self.metrics.labels.deleted(result.deleted)
         except Exception as exc:  # Label Studio down: the next tick tries again
             log.warning("reconciliation failed: %s: %s", type(exc).__name__, exc)
 
     def train(self) -> None:
+        started = time.time()
+        self.metrics.checked(started)
         try:
             if self._events is None:
                 self._events = ModelEvents(self.settings.kafka)
             run = train_once(self.settings, say=log.info, publish=self._events.publish)
         except Exception:
             log.exception("training run failed")
+            self.metrics.failed(time.time())
             return
+        self.metrics.ran(run.outcome, started, time.time())
         trained = run.outcome in ("promoted", "rejected")
         if trained:
             self.counts["runs"] += 1
@@ -106,6 +115,7 @@ class TrainerJobs:
 
 def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
     jobs = TrainerJobs(settings, with_label_studio)
+    serve_metrics(jobs.metrics.registry, "trainer", settings.metrics)
     sched = BlockingScheduler(timezone="UTC")
     common: dict[str, Any] = {"max_instances": 1, "coalesce": True}
     now = datetime.now(UTC)

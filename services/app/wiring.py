@@ -12,6 +12,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.reconcile import Reconciler
 from services.annotation.submit import TaskIndex, scoped
 from services.annotation.webhook import create_webhook_app
+from services.annotation.webhook_metrics import WebhookMetrics
 from services.core import redis_sync
 from services.core.errors import NoLabelSet
 from services.core.settings import Settings
@@ -31,7 +32,7 @@ def reconciler(settings: Settings, redis: Redis, sink: LabelSink) -> Reconciler:
     return Reconciler(client, sink, redis, settings.redis.prefix, project, labels)
 
 
-def webhook_app(settings: Settings) -> FastAPI:
+def webhook_app(settings: Settings, metrics: WebhookMetrics | None = None) -> FastAPI:
     """The webhook receiver: labels go to the store (and labels.v1) as they arrive."""
 
     def labels() -> list[str] | None:
@@ -58,4 +59,5 @@ def webhook_app(settings: Settings) -> FastAPI:
         lambda: label_sink(settings, redis_sync.connect(settings.redis)),
         labels,
         is_ours,
+        metrics,
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 
 import faust
-from prometheus_client import start_http_server
 
-from services.core.roles import ROLES
 from services.core.settings import Settings
 from services.runtime.context import WorkerContext
+from services.runtime.metrics_server import serve_metrics
 
 log = logging.getLogger("eddy.worker")
 
@@ -48,10 +47,6 @@ def run_worker(settings: Settings, role: str) -> None:
     # Faust creates its own state directory, but not the folder above it.
     settings.stack.state_dir.mkdir(parents=True, exist_ok=True)
     ctx = build_worker_app(settings, role)
-    metrics = settings.metrics
-    if metrics.port:
-        port = metrics.port + ROLES.index(role)
-        start_http_server(port, addr=metrics.host, registry=ctx.metrics.registry)
-        log.info("metrics on http://%s:%d/metrics", metrics.host, port)
+    serve_metrics(ctx.metrics.registry, role, settings.metrics)
     worker = faust.Worker(ctx.app, loglevel=settings.stack.log_level.lower())
     worker.execute_from_commandline()

@@ -137,6 +137,7 @@ def bench_settings(settings: Settings, tmp: Path, run: str) -> Settings:
         },
         redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
         gateway={"port": free_port()},
+        metrics={"port": 0},  # the bench measures speed; a running stack may hold the ports
     )
 
 

@@ -18,15 +18,19 @@ def webhook(data_dir: Path | None = DataDir) -> None:
     (annotation created / updated / deleted -> Redis label store)."""
     import uvicorn
 
+    from services.annotation.webhook_metrics import WebhookMetrics
     from services.app.wiring import webhook_app
     from services.core.settings import exposed_without_secret
+    from services.runtime.metrics_server import serve_metrics
 
     s = settings(data_dir)
     refused = exposed_without_secret(s, "webhook")
     if refused:
         raise fail("refusing to start", refused, 2)
+    metrics = WebhookMetrics()
+    serve_metrics(metrics.registry, "webhook", s.metrics)
     uvicorn.run(
-        webhook_app(s),
+        webhook_app(s, metrics),
         host=s.label_studio.webhook_host,
         port=s.label_studio.webhook_port,
         log_level=s.stack.log_level.lower(),

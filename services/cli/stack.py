@@ -64,13 +64,17 @@ def gateway(data_dir: Path | None = DataDir) -> None:
 
     from services.core.settings import exposed_without_secret
     from services.ingest.gateway import create_gateway
+    from services.ingest.gateway_metrics import GatewayMetrics
+    from services.runtime.metrics_server import serve_metrics
 
     s = settings(data_dir)
     refused = exposed_without_secret(s, "gateway")
     if refused:
         raise fail("refusing to start", refused, 2)
+    metrics = GatewayMetrics()
+    serve_metrics(metrics.registry, "gateway", s.metrics)
     uvicorn.run(
-        create_gateway(s.gateway, s.kafka),
+        create_gateway(s.gateway, s.kafka, metrics=metrics),
         host=s.gateway.host,
         port=s.gateway.port,
         log_level=s.stack.log_level.lower(),

@@ -18,7 +18,8 @@ from services.core.records import (
 from services.core.schemas import SchemaError
 from services.inference.finite import sanitize
 from services.inference.holder import ModelHolder
-from services.inference.predictions import to_prediction
+from services.inference.metrics import InferenceMetrics
+from services.inference.predictions import produced_at, to_prediction
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.finite import weights_finite
@@ -45,6 +46,7 @@ def register(ctx: WorkerContext) -> None:
     )
 
     models_topic = ctx.raw_topic(ctx.topics.models)
+    metrics = InferenceMetrics(ctx.metrics.registry)
 
     async def non_finite(clf: TextClassifier, n: int) -> None:
         """Non-finite rows go to review as maximally uncertain. If the champion's weights
@@ -72,6 +74,8 @@ def register(ctx: WorkerContext) -> None:
     async def classify_agent(stream: faust.StreamT[Any]) -> None:
         await holder.wait_ready()
         ctx.model_version = holder.version
+        if holder.version is not None:
+            metrics.serving(holder.version)
         async for events in stream.take_events(  # type: ignore[attr-defined]
             s.model.batch_max_size, within=s.model.batch_max_wait_ms / 1000
         ):
@@ -86,6 +90,7 @@ def register(ctx: WorkerContext) -> None:
         clf = await holder.refresh()
         assert clf is not None  # wait_ready guarantees a model
         ctx.model_version = clf.version
+        metrics.serving(clf.version)
         started = time.perf_counter()
         try:
             probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
@@ -100,8 +105,8 @@ def register(ctx: WorkerContext) -> None:
         probs, bad = sanitize(probs)
         if any(bad):
             await non_finite(clf, sum(bad))
-        ctx.metrics.batch(len(batch), inference_ms / 1000)
-        now = utc_now_iso()
+        metrics.batch(len(batch), inference_ms / 1000)
+        now, wall = utc_now_iso(), time.time()
         for (_ev, rec), p in zip(batch, probs, strict=True):
             pred = to_prediction(
                 rec,
@@ -115,6 +120,13 @@ def register(ctx: WorkerContext) -> None:
                 precision=clf.placement.precision,
             )
             await ctx.outbox.send(out, rec["key"].encode(), dumps(pred))
+            produced = produced_at(rec)
+            metrics.prediction(
+                pred["channel"],
+                pred["label"],
+                pred["confidence"],
+                None if produced is None else wall - produced,
+            )
         ctx.metrics.inc("ok", len(batch))
 
     ctx.app.agent(source, name="classify", concurrency=1)(classify_agent)

@@ -17,6 +17,19 @@ def _ms_between(earlier: str, later: str) -> float | None:
     return round((b - a).total_seconds() * 1000, 3)
 
 
+def produced_at(interaction: Mapping[str, Any]) -> float | None:
+    """When the event was produced (epoch seconds): the Kafka timestamp of its raw channel
+    record, else when normalize received it; None if the record carries neither."""
+    source = interaction.get("source")
+    ts = source.get("timestamp_ms") if isinstance(source, Mapping) else None
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
+        return ts / 1000
+    try:
+        return datetime.fromisoformat(str(interaction.get("received_at", ""))).timestamp()
+    except ValueError:
+        return None
+
+
 def prediction_id(channel: str, event_id: str, version: int) -> str:
     """Same event, same model version: same id, however often the event is redelivered."""
     return hashlib.sha256(f"{channel}\x1f{event_id}\x1fv{version}".encode()).hexdigest()[:32]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from services.core.records import dumps
 from services.core.settings import CHANNELS, GatewaySettings, KafkaSettings
 from services.core.strictjson import StrictJSONError, strict_loads
+from services.ingest.gateway_metrics import GatewayMetrics
 from services.ingest.producer import EventProducer, check_event
 
 log = logging.getLogger("eddy.gateway")
@@ -37,6 +39,7 @@ def create_gateway(
     settings: GatewaySettings,
     kafka: KafkaSettings,
     producer_factory: Callable[[], EventProducer] | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
     factory = producer_factory or (lambda: EventProducer(kafka))
     state: dict[str, EventProducer] = {}
@@ -85,6 +88,16 @@ def create_gateway(
 
     @app.post("/v1/channels/{channel}/events", status_code=202)
     async def ingest(channel: str, request: Request) -> JSONResponse:
+        started, status = time.perf_counter(), 500  # 500 if accept() raises
+        try:
+            response = await accept(channel, request)
+            status = response.status_code
+            return response
+        finally:
+            if metrics is not None:
+                metrics.request(status, time.perf_counter() - started)
+
+    async def accept(channel: str, request: Request) -> JSONResponse:
         if token is not None:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
@@ -147,6 +160,8 @@ def create_gateway(
             await renew(producer)
             return _error(503, "event broker unavailable; retry later")
         ids = [str(e["event_id"]) for e in events]
+        if metrics is not None:
+            metrics.accepted(channel, len(ids))
         return JSONResponse({"accepted": len(ids), "event_ids": ids}, status_code=202)
 
     return app

@@ -26,6 +26,7 @@ from services.labels.queue import (
 from services.labels.records import exact_fingerprint
 from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.budget import BudgetPolicy, PriorityWindow, admit
+from services.routing.metrics import RouteMetrics
 from services.routing.neardup import near_fingerprint
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
@@ -50,6 +51,11 @@ def register(ctx: WorkerContext) -> None:
     )
     windows: dict[str, PriorityWindow] = {}
     prefix = s.redis.prefix
+    metrics = RouteMetrics(ctx.metrics.registry)
+
+    def decided(channel: str, decision: str) -> None:
+        ctx.metrics.inc(decision)  # the heartbeat's counts and eddy_events_total
+        metrics.decided(channel, decision)
 
     async def audited_this_hour(channel: str) -> int:
         if policy.floor_per_hour == 0:
@@ -109,7 +115,7 @@ def register(ctx: WorkerContext) -> None:
             sent, open_now = await retry_forever(partial(queue_counts, channel), "queue counts")
             wanted = admit(budget, window, event_id, score, threshold, sent, open_now)
         if wanted.sample is None:
-            ctx.metrics.inc("confident" if wanted.reason == "below_threshold" else wanted.reason)
+            decided(channel, "confident" if wanted.reason == "below_threshold" else wanted.reason)
         return wanted.sample
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
@@ -143,20 +149,20 @@ def register(ctx: WorkerContext) -> None:
             partial(deduper.first_time, "review", f"{channel}:{event_id}", token), "dedupe"
         )
         if not first:
-            ctx.metrics.inc("duplicate")
+            decided(channel, "duplicate")
             return
         if not audit and s.routing.near_duplicates:
             represented_by = await retry_forever(
                 partial(near_duplicate_of, event_id, channel, str(pred["text"])), "near dup"
             )
             if represented_by is not None:
-                ctx.metrics.inc("near_duplicate")
+                decided(channel, "near_duplicate")
                 return
         if audit:
             await retry_forever(partial(record_audit, event_id, channel), "audit record")
         await retry_forever(partial(record_sent, event_id, channel, score, sample), "queue")
         review = router.review(pred, score, utc_now_iso(), sample)
         await ctx.outbox.send(out, event.key, dumps(review))
-        ctx.metrics.inc(sample)
+        decided(channel, sample)
 
     ctx.app.agent(source, name="route", concurrency=1)(route_agent)

@@ -128,7 +128,7 @@ class WorkerContext:
                     self._raw_dlq = self.raw_topic(self.topics.deadletter_raw)
                 await self.outbox.send(self._raw_dlq, *sealed)
         await self.outbox.send(self._dlq, key, dumps(record))
-        self.metrics.inc(f"deadletter:{record['reason']}")
+        self.metrics.deadletter(str(record["reason"]))
 
     async def delivered(self) -> None:
         """Wait until the broker has everything this batch sent (see runtime.outbox)."""

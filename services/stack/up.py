@@ -14,6 +14,7 @@ from types import FrameType
 from services.core.kafka import ensure_topics
 from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings, public_secrets
+from services.core.settings.infra import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
@@ -78,10 +79,21 @@ class Stack:
             checks.append(
                 (f"{a.ml_backend_host}:{a.ml_backend_port}", "ml-backend", "EDDY_ML_BACKEND_PORT")
             )
+        metrics = self.settings.metrics
+        for process in self._processes():
+            port = metrics.port_for(process)
+            if port is not None:
+                checks.append((f"{metrics.host}:{port}", f"{process} metrics", "EDDY_METRICS_PORT"))
         for address, name, setting in checks:
             host, port = host_port(address, 0)
             ensure_port_free(host, port, name, setting)
         return planned
+
+    def _processes(self) -> list[str]:
+        """Eddy's own processes this stack starts (each has a /metrics port)."""
+        if not self.settings.stack.with_label_studio:
+            return [*STREAM_ROLES, "gateway"]
+        return [*ROLES, "trainer", "webhook", "ml-backend", "gateway"]
 
     def start(self) -> None:
         self._starting = True
@@ -106,7 +118,9 @@ class Stack:
         child = servers.eddy_child(name, args, self.settings, env)
         child.start()
         self.children.append(child)
-        self.say(f"started {name} (pid {child.pid})")
+        process = name.removeprefix("worker-")
+        url = self.settings.metrics.url_for(process) if process in METRICS_OFFSETS else None
+        self.say(f"started {name} (pid {child.pid})" + (f", metrics {url}" if url else ""))
         return child
 
     def _start_servers(self, planned: list[servers.Server]) -> None:

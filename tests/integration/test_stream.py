@@ -273,4 +273,4 @@ def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str,
     port = settings.metrics.port + ROLES.index("classify")
     body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'eddy_events_total{outcome="ok",stage="classify"}' in body
-    assert "eddy_inference_seconds_count" in body
+    assert "eddy_inference_duration_seconds_count" in body

@@ -232,6 +232,21 @@ class GatewaySettings(Group):
     )
 
 
+# Offsets from EDDY_METRICS_PORT, fixed per process so that a scrape config written once
+# stays right: one port per process, the same on every host.
+METRICS_OFFSETS = {
+    "normalize": 0,
+    "classify": 1,
+    "route": 2,
+    "annotate": 3,
+    "trainer": 4,
+    "gateway": 5,
+    "webhook": 6,
+    "ml-backend": 7,
+    "console": 8,
+}
+
+
 class MetricsSettings(Group):
     host: str = env("EDDY_METRICS_HOST", "127.0.0.1", description="Address /metrics binds.")
     allow_remote: bool = env(
@@ -253,8 +268,26 @@ class MetricsSettings(Group):
 
     port: int = env(
         "EDDY_METRICS_PORT",
-        0,
+        18010,
         ge=0,
-        description="Prometheus /metrics for workers: normalize on this port, classify on +1, "
-        "route on +2, annotate on +3. 0 = off.",
+        le=65535 - max(METRICS_OFFSETS.values()),
+        description="Base port of every process's Prometheus /metrics: normalize on this "
+        "port, classify +1, route +2, annotate +3, trainer +4, gateway +5, webhook +6, "
+        "ml-backend +7, console +8. 0 = off.",
     )
+
+    def port_for(self, process: str) -> int | None:
+        """The /metrics port of ``process`` (a worker role, "trainer", "gateway", ...), or
+        None when metrics are off."""
+        if process not in METRICS_OFFSETS:
+            raise ValueError(f"no metrics port for {process!r}; known: {sorted(METRICS_OFFSETS)}")
+        return self.port + METRICS_OFFSETS[process] if self.port else None
+
+    def url_for(self, process: str) -> str | None:
+        port = self.port_for(process)
+        if port is None:
+            return None
+        # A wildcard bind is reachable on loopback; that is the address to print locally.
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}/metrics"

@@ -1,0 +1,66 @@
+"""What the trainer process exports: runs by outcome, when the last run ended and how long
+it took, when the trigger was last checked and a run last failed (the stale and failing
+alerts), and the labels its poll of Label Studio stored."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from services.labels.metrics import LabelInflow
+from services.runtime.metrics import process_registry
+
+# skipped: the trigger did not fire; busy: another run held the lock; failed: it raised.
+OUTCOMES = ("promoted", "rejected", "skipped", "busy", "failed")
+TRAINED = ("promoted", "rejected")
+
+
+class TrainerMetrics:
+    def __init__(
+        self, interval_s: float, started_at: float, registry: CollectorRegistry | None = None
+    ) -> None:
+        self.registry = r = registry or process_registry()
+        self._runs = Counter(
+            "eddy_trainer_runs", "Trigger checks by outcome", ["outcome"], registry=r
+        )
+        for outcome in OUTCOMES:  # every series from the start: increase() needs a zero
+            self._runs.labels(outcome)
+
+        def gauge(name: str, text: str) -> Gauge:
+            return Gauge(name, text, registry=r)
+
+        self._last_run = gauge(
+            "eddy_trainer_last_run_timestamp_seconds",
+            "When the last training run (promoted or rejected) ended",
+        )
+        self._duration = gauge(
+            "eddy_trainer_last_run_duration_seconds", "How long the last training run took"
+        )
+        self._last_check = gauge(
+            "eddy_trainer_last_check_timestamp_seconds", "When the trigger was last checked"
+        )
+        self._last_failure = gauge(
+            "eddy_trainer_last_failure_timestamp_seconds",
+            "When a training run last failed (0: not since the trainer started)",
+        )
+        interval = gauge(
+            "eddy_trainer_check_interval_seconds",
+            "How often the trigger is checked (EDDY_TRAINER_INTERVAL_S)",
+        )
+        interval.set(interval_s)
+        # The first check comes one interval after the start: until then, the start counts
+        # as one, so a trainer that just started is not reported stale.
+        self._last_check.set(started_at)
+        self.labels = LabelInflow(r, "poll")
+
+    def checked(self, at: float) -> None:
+        self._last_check.set(at)
+
+    def ran(self, outcome: str, started: float, ended: float) -> None:
+        self._runs.labels(outcome).inc()
+        if outcome in TRAINED:
+            self._last_run.set(ended)
+            self._duration.set(ended - started)
+
+    def failed(self, at: float) -> None:
+        self._runs.labels("failed").inc()
+        self._last_failure.set(at)
