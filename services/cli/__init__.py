@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import sys
 
-from services.cli import bench, demo, events, loop, models, simulate, stack, status  # noqa: F401
+from services.cli import (  # noqa: F401
+    bench,
+    demo,
+    events,
+    loop,
+    models,
+    opsconsole,
+    simulate,
+    stack,
+    status,
+)
 from services.cli.app import app, console
 
 

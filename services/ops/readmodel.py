@@ -221,6 +221,11 @@ class ReadModel:
                     "events_per_s": kafka["events_per_s"],
                     "latency_p50_s": stream["latency"]["p50_s"],
                     "latency_p99_s": stream["latency"]["p99_s"],
+                    "drift": {
+                        ch: d["vs_previous"]
+                        for ch, d in drift["channels"].items()
+                        if d["vs_previous"] is not None
+                    },
                 }
             )
         self.last = snap

@@ -79,6 +79,8 @@ class Stack:
             checks.append(
                 (f"{a.ml_backend_host}:{a.ml_backend_port}", "ml-backend", "EDDY_ML_BACKEND_PORT")
             )
+        c = self.settings.console
+        checks.append((f"{c.host}:{c.port}", "ops console", "EDDY_CONSOLE_PORT"))
         metrics = self.settings.metrics
         for process in self._processes():
             port = metrics.port_for(process)
@@ -92,8 +94,8 @@ class Stack:
     def _processes(self) -> list[str]:
         """Eddy's own processes this stack starts (each has a /metrics port)."""
         if not self.settings.stack.with_label_studio:
-            return [*STREAM_ROLES, "gateway"]
-        return [*ROLES, "trainer", "webhook", "ml-backend", "gateway"]
+            return [*STREAM_ROLES, "gateway", "console"]
+        return [*ROLES, "trainer", "webhook", "ml-backend", "gateway", "console"]
 
     def start(self) -> None:
         self._starting = True
@@ -111,6 +113,7 @@ class Stack:
         if self.settings.stack.with_label_studio:
             self._start_label_side(env)
         self._start_gateway(env)
+        self._start_console(env)
         self._wait_for_heartbeats()
         self._announce_model()
 
@@ -177,6 +180,19 @@ class Stack:
         timeout = self.settings.stack.startup_timeout_s
         secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), timeout)
         self.say(f"[ready] gateway on {base} in {secs:.1f}s")
+
+    def _start_console(self, env: dict[str, str]) -> None:
+        c = self.settings.console
+        console = self._spawn("console", ["console"], env)
+        host = "127.0.0.1" if c.host in ("0.0.0.0", "::", "") else c.host
+        base = f"http://{host}:{c.port}"
+        secs = console.wait_ready(
+            lambda: http_ok(f"{base}/healthz"), self.settings.stack.startup_timeout_s
+        )
+        self.say(
+            f"[ready] ops console on {base}/ in {secs:.1f}s (sign in with EDDY_CONSOLE_TOKEN "
+            f"from {self.settings.stack.data_dir / 'secrets.env'})"
+        )
 
     def _wait_for_heartbeats(self) -> None:
         stack = self.settings.stack

@@ -48,9 +48,9 @@ def test_lag_is_log_end_minus_committed_per_partition(settings: Settings, broker
         )
         committer.commit({TopicPartition(chat, 0): OffsetAndMetadata(15, "", -1)})
         committer.close()
-        rows = {r.partition: r for r in reader.read() if r.topic == chat}
-        assert (rows[0].committed, rows[0].lag) == (15, 5)
-        assert rows[1].lag == 20
+        by_part = {r.partition: r for r in reader.read() if r.topic == chat}
+        assert (by_part[0].committed, rows[0].lag) == (15, 5)
+        assert by_part[1].lag == 20
         assert group_lag(reader.read())[normalize] == 25
 
         # More records: the reader sees the new ends on its next read.
@@ -59,7 +59,7 @@ def test_lag_is_log_end_minus_committed_per_partition(settings: Settings, broker
             producer.send(chat, b"{}", partition=1)
         producer.flush()
         producer.close()
-        rows = {r.partition: r for r in reader.read() if r.topic == chat}
-        assert (rows[1].end, rows[1].lag) == (27, 27)
+        by_part = {r.partition: r for r in reader.read() if r.topic == chat}
+        assert (by_part[1].end, by_part[1].lag) == (27, 27)
     finally:
         reader.close()

@@ -35,6 +35,8 @@ def public_secrets(settings: Settings) -> list[str]:
     out = []
     if _weak(settings.gateway.token, None):
         out.append("EDDY_GATEWAY_TOKEN")
+    if _weak(settings.console.token, None):
+        out.append("EDDY_CONSOLE_TOKEN")
     if settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key is None:
         out.append("EDDY_DEADLETTER_RAW_KEY")
     if settings.stack.with_label_studio:

@@ -32,5 +32,14 @@ def test_the_webhook_beyond_loopback_refuses_the_repositorys_default() -> None:
 
 def test_external_lists_every_weak_secret() -> None:
     s = Settings().override(label_studio={"token": "change-me", "password": STRONG})
-    assert public_secrets(s) == ["EDDY_GATEWAY_TOKEN", "EDDY_LABEL_STUDIO_TOKEN",
-                                 "EDDY_WEBHOOK_SECRET"]  # fmt: skip
+    assert public_secrets(s) == ["EDDY_GATEWAY_TOKEN", "EDDY_CONSOLE_TOKEN",
+                                 "EDDY_LABEL_STUDIO_TOKEN", "EDDY_WEBHOOK_SECRET"]  # fmt: skip
+
+
+def test_the_console_beyond_loopback_needs_a_strong_token() -> None:
+    for token in (None, "short"):
+        s = Settings().override(console={"host": "0.0.0.0", "token": token})
+        why = exposed_without_secret(s, "console")
+        assert why and "EDDY_CONSOLE_TOKEN" in why and "EDDY_CONSOLE_HOST=0.0.0.0" in why
+    s = Settings().override(console={"host": "0.0.0.0", "token": STRONG})
+    assert exposed_without_secret(s, "console") is None

@@ -1,0 +1,103 @@
+"""The read model's pure parts: the stream window, cadence, the model timeline, the banner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.ops.banner import banner
+from services.ops.cadence import cadence
+from services.ops.stream import StreamWindow, epoch
+from services.ops.timeline import champion_series, scored, training_mix
+
+NOW = epoch("2026-12-01T10:00:00Z") or 0.0
+
+
+def _pred(i: int, channel: str, label: str, at: str, received: str) -> dict[str, object]:
+    return {"event_id": f"e{i}", "channel": channel, "label": label, "confidence": 0.7,
+            "model_version": 2, "predicted_at": at, "received_at": received}  # fmt: skip
+
+
+def test_stream_window_rates_routed_share_latency_and_dead_letters() -> None:
+    w = StreamWindow(window=10)
+    for i in range(20):
+        w.add("prediction", _pred(i, "chat", "negative", "2026-12-01T09:59:30Z",
+                                  "2026-12-01T09:59:29.5Z"))  # fmt: skip
+    for i in range(15, 20):
+        w.add("review", {"event_id": f"e{i}", "channel": "chat", "sample": "routed"})
+    w.add("review", {"event_id": "e19", "channel": "chat", "sample": "audit"})
+    w.add("deadletter", {"stage": "normalize", "reason": "invalid_json", "failed_at": "x"})
+    w.add("deadletter", {"stage": "normalize", "reason": "invalid_json"})
+    stats = w.channel_stats(NOW)["chat"]
+    assert stats["window"] == 10 and stats["routed"] == 5 and stats["routed_share"] == 0.5
+    assert stats["predictions_per_s"] == round(20 / 60, 3)
+    assert w.latency() == {"n": 20, "p50_s": 0.5, "p99_s": 0.5}
+    assert w.deadletter_counts() == [{"stage": "normalize", "reason": "invalid_json", "count": 2}]
+    cur, prev = w.windows("chat")
+    assert len(cur) == 10 and len(prev) == 10
+    assert w.samples == {"routed": 5, "audit": 1}
+
+
+def test_cadence_progress_failure_and_staleness() -> None:
+    runs: list[dict[str, Any]] = [{"outcome": "skipped", "started_at": "2026-12-01T09:59:00Z"},
+            {"outcome": "promoted", "started_at": "2026-12-01T09:00:00Z", "challenger_version": 3,
+             "duration_s": 200, "new_labels": 120}]  # fmt: skip
+    trig = {"new_labels": 30, "needed": 120, "reason": "30/120 new label(s)"}
+    beat = {"last_check_at": NOW - 20, "next_check_at": NOW + 40}
+    c = cadence(runs, trig, beat, 60.0, 0.0, NOW)
+    assert c["last_run"]["challenger_version"] == 3 and c["since_last_run_s"] == 3600.0
+    assert c["trigger"]["progress"] == 0.25 and c["next_check_in_s"] == 40.0
+    assert not c["stale"] and not c["failing"]
+    failed = {**beat, "last_failure": {"at": NOW - 10, "reason": "RuntimeError: boom"}}
+    assert cadence(runs, trig, failed, 60.0, 0.0, NOW)["failing"]
+    old = {"last_check_at": NOW - 500}
+    assert cadence(runs, trig, old, 60.0, 0.0, NOW)["stale"]  # 3 x 60 s
+    assert not cadence(runs, trig, old, 60.0, 600.0, NOW)["stale"]
+    assert cadence([], trig, None, 60.0, 0.0, NOW)["stale"]
+
+
+def test_timeline_scores_with_wilson_interval_and_champion_series() -> None:
+    evaluation = {"versions": {"1": {"accuracy": 0.7, "n": 400}, "2": {"accuracy": 0.8, "n": 400}}}
+    s = scored(evaluation, 2)
+    assert s and s["low"] < 0.8 < s["high"] and round(s["high"] - s["low"], 2) == 0.08
+    assert scored(evaluation, 3) is None
+    history = [
+        {"type": "bootstrapped", "version": 1, "at": "a"},
+        {"type": "promoted", "version": 2, "previous_version": 1, "at": "b"},
+        {"type": "rolled_back", "version": 1, "previous_version": 2, "at": "c"},
+    ]
+    series = champion_series(history, evaluation)
+    assert [p["version"] for p in series] == [1, 2, 1]
+    assert series[1]["accuracy"] == 0.8
+    mix = training_mix({"data": {"train_per_label": {"a": 3, "b": 1}}})
+    assert mix == {"a": 0.75, "b": 0.25}
+    assert training_mix({}) is None
+
+
+def test_banner_names_each_condition() -> None:
+    quiet = banner(champion=1, missing_roles=[], stuck=[], cadence={"failing": False,
+                   "stale": False}, label_studio_up=True, channels={}, route_alarm_share=0.9,
+                   errors={})  # fmt: skip
+    assert quiet == []
+    loud = banner(
+        champion=None,
+        missing_roles=["classify"],
+        stuck=["eddy-route"],
+        cadence={
+            "failing": True,
+            "last_failure": {"reason": "x"},
+            "stale": True,
+            "stale_after_s": 180,
+        },
+        label_studio_up=False,
+        channels={
+            "chat": {"routed_share": 0.95, "window": 200},
+            "ads": {"routed_share": 0.95, "window": 10},
+        },
+        route_alarm_share=0.9,
+        errors={"kafka": "NoBrokersAvailable"},
+    )
+    keys = [b["key"] for b in loud]
+    assert keys == ["EddyNoChampion", "EddyRoleDown", "EddyConsumerStuck", "EddyTrainerFailing",
+                    "EddyTrainerStale", "EddyLabelStudioDown", "EddyRoutingNearlyAll",
+                    "EddyReadFailed"]  # fmt: skip
+    assert "chat" in loud[6]["message"]
