@@ -1,0 +1,149 @@
+"""Every process's metrics as the process registers them, checked by promtool, and the
+deploy/ monitoring files (alert rules, their tests, the scrape config and the Grafana
+dashboard) checked against those names and by promtool."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry, generate_latest
+
+from services.annotation.webhook_metrics import WebhookMetrics
+from services.app.trainer_metrics import TrainerMetrics
+from services.inference.metrics import InferenceMetrics
+from services.ingest.gateway_metrics import GatewayMetrics
+from services.routing.metrics import RouteMetrics
+from services.runtime.metrics import StageMetrics
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+# Exported by the ops console's read model (services/ops), not built here.
+READ_MODEL = {
+    "eddy_consumer_lag_records", "eddy_workers_live", "eddy_champion_version",
+    "eddy_champion_evaluation_accuracy_ratio", "eddy_champion_evaluation_accuracy_low_ratio",
+    "eddy_champion_evaluation_accuracy_high_ratio", "eddy_label_backlog_tasks",
+    "eddy_labels_awaiting_consensus", "eddy_label_agreement_ratio", "eddy_label_studio_up",
+    "eddy_trigger_new_labels", "eddy_trigger_new_labels_needed", "eddy_drift_js_divergence",
+}  # fmt: skip
+
+
+def promtool(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    if shutil.which("promtool") is None:
+        pytest.fail("promtool is missing: scripts/setup installs Debian's prometheus package")
+    return subprocess.run(["promtool", *args], input=stdin, capture_output=True, timeout=60)
+
+
+def registries() -> dict[str, CollectorRegistry]:
+    """Each process's registry, built as the process builds it, after some traffic."""
+    out: dict[str, CollectorRegistry] = {}
+    for role in ("normalize", "annotate"):
+        stage = StageMetrics(role)
+        stage.inc("ok", 3)
+        stage.deadletter("invalid_json")
+        out[role] = stage.registry
+    classify = StageMetrics("classify")
+    inference = InferenceMetrics(classify.registry)
+    inference.serving(1)
+    inference.serving(2)
+    inference.batch(4, 0.05)
+    inference.prediction("chat", "complaint", 0.93, 0.4)
+    classify.inc("ok")
+    out["classify"] = classify.registry
+    route = StageMetrics("route")
+    RouteMetrics(route.registry).decided("chat", "routed")
+    out["route"] = route.registry
+    gateway = GatewayMetrics()
+    gateway.request(202, 0.01)
+    gateway.accepted("chat", 2)
+    out["gateway"] = gateway.registry
+    webhook = WebhookMetrics()
+    webhook.receipt("ANNOTATION_CREATED", "stored")
+    webhook.receipt("made-up", "ignored")
+    out["webhook"] = webhook.registry
+    trainer = TrainerMetrics(60.0, 1000.0)
+    trainer.ran("promoted", 1000.0, 1100.0)
+    trainer.failed(1200.0)
+    out["trainer"] = trainer.registry
+    return out
+
+
+def names(registry: CollectorRegistry) -> set[str]:
+    return {s.name for family in registry.collect() for s in family.samples}
+
+
+def test_every_process_exposition_passes_promtool_and_keeps_one_dimension_per_label() -> None:
+    for process, registry in registries().items():
+        text = generate_latest(registry)
+        check = promtool("check", "metrics", stdin=text)
+        assert (check.returncode, check.stdout + check.stderr) == (0, b""), process
+        assert b'eddy_build_info{version="' in text, process
+        assert b"deadletter:" not in text, process  # the reason is a label of its own
+    got = {p: names(r) for p, r in registries().items()}
+    classify = generate_latest(registries()["classify"]).decode()
+    assert 'eddy_model_info{version="2"} 1.0' in classify and 'version="1"' not in classify
+    assert {s for s in got["classify"] if "route" in s or "gateway" in s} == set()
+    assert not any("inference" in s or "prediction" in s for s in got["normalize"])
+    assert not any("_bucket" in s for p in ("normalize", "route", "annotate") for s in got[p])
+
+
+def test_the_webhook_counts_a_strangers_action_as_other() -> None:
+    text = generate_latest(registries()["webhook"]).decode()
+    assert 'eddy_webhook_receipts_total{action="other",outcome="ignored"} 1.0' in text
+    assert 'eddy_labels_stored_total{source="webhook"} 0.0' in text
+
+
+def _exprs() -> dict[str, str]:
+    rules = yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text())
+    out = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"]}
+    dashboard = json.loads((DEPLOY / "grafana/eddy-dashboard.json").read_text())
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            out[f"panel {panel['id']} {target['refId']}"] = target["expr"]
+    return out
+
+
+def test_alerts_and_dashboard_use_only_metrics_that_exist() -> None:
+    known = READ_MODEL | {"up"} | {n for r in registries().values() for n in names(r)}
+    for where, expr in _exprs().items():
+        used = set(re.findall(r"\beddy_[a-z0-9_]+", expr))
+        assert used <= known, f"{where}: {sorted(used - known)}"
+
+
+def test_promtool_checks_the_rules_their_tests_the_config_and_the_dashboard_queries(
+    tmp_path: Path,
+) -> None:
+    for args in (
+        ("check", "rules", str(DEPLOY / "prometheus/alerts.yml")),
+        ("test", "rules", str(DEPLOY / "prometheus/alerts_test.yml")),
+        ("check", "config", str(DEPLOY / "prometheus/prometheus.yml")),
+    ):
+        run = promtool(*args)
+        assert run.returncode == 0, (args, run.stdout + run.stderr)
+    # promtool parses PromQL only in rules: each dashboard query as a recording rule.
+    records = [
+        {"record": f"dashboard:query_{i}", "expr": expr.replace("$channel", ".*")}
+        for i, (where, expr) in enumerate(_exprs().items())
+        if where.startswith("panel")
+    ]
+    rules = tmp_path / "dashboard.yml"
+    rules.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": records}]}))
+    run = promtool("check", "rules", str(rules))
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_dashboard_takes_its_datasource_from_a_variable() -> None:
+    dashboard = json.loads((DEPLOY / "grafana/eddy-dashboard.json").read_text())
+    (ds,) = [v for v in dashboard["templating"]["list"] if v["type"] == "datasource"]
+    assert ds["name"] == "DS_PROMETHEUS" and ds["query"] == "prometheus"
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        if panel["type"] != "row":
+            assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}", panel["title"]
+    titles = {p["title"] for p in dashboard["panels"] if p["type"] == "row"}
+    assert titles == {"Model", "Cadence", "Labels", "Stream", "Drift"}
