@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +27,9 @@ from services.stack.probes import free_port
 __all__ = [
     "TopicReader",
     "Up",
+    "artifacts_dir",
     "close_label_studio",
+    "copy_models",
     "free_port",
     "free_port_run",
     "gone",
@@ -52,6 +55,33 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def artifacts_dir() -> Path:
+    """Where tests keep what a person may want to look at afterwards (screenshots): outside
+    pytest's tmp dirs, which are removed when a test passes. EDDY_TEST_ARTIFACTS overrides."""
+    default = Path(__file__).resolve().parent.parent / ".test-artifacts"
+    out = Path(os.environ.get("EDDY_TEST_ARTIFACTS") or default)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _link_weights(src: str, dst: str) -> None:
+    # Weights are written once and never changed in place (the registry writes a new
+    # version); a hard link saves ~90 MB of disk per copy. Everything else is copied,
+    # as the registry appends to its history and rewrites its pointer.
+    if src.endswith(".safetensors"):
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another filesystem: copy
+    shutil.copy2(src, dst)
+
+
+def copy_models(src: Path, dst: Path) -> None:
+    """A registry directory (or one version's) copied for a test, weights hard-linked."""
+    shutil.copytree(src, dst, copy_function=_link_weights, dirs_exist_ok=True)
 
 
 def close_label_studio(client: LabelStudioClient) -> None:

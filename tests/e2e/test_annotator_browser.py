@@ -1,11 +1,10 @@
 """An annotator in a real headless Chromium (Debian's, driven by Playwright): they log in to
 Label Studio, open Eddy's project, see the instructions and then the least sure task first,
 with the conversation's earlier turns, and label it; the project's Model page shows Eddy's
-ML backend connected. Screenshots are kept in DATA_DIR/screenshots."""
+ML backend connected. Screenshots are kept in .test-artifacts/annotator/."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from services.annotation.submit import TaskIndex, TaskSubmitter
 from services.core.settings import Settings
 from services.registry.store import ModelRegistry
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import close_label_studio, free_port, wait
+from tests.helpers import artifacts_dir, close_label_studio, copy_models, free_port, wait
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,7 +79,7 @@ def test_an_annotator_sees_instructions_and_the_least_sure_task_first(
         },
     )
     reg = ModelRegistry(s.stack.models_dir)
-    reg.add(lambda d: shutil.copytree(source.path, d, dirs_exist_ok=True), source.meta)
+    reg.add(lambda d: copy_models(source.path, d), source.meta)
     reg.set_champion(1)
     redis = Redis.from_url(s.redis.url, decode_responses=True)
     request.addfinalizer(redis.close)
@@ -104,7 +103,7 @@ def test_an_annotator_sees_instructions_and_the_least_sure_task_first(
         _review(run, 2, "what time is boarding", 0.5),
     ])  # fmt: skip
     backend = start_eddy(s, f"browser-ml-{run}", "ml-backend")
-    shots = s.stack.data_dir / "screenshots"
+    shots = artifacts_dir() / "annotator"
     shots.mkdir(parents=True, exist_ok=True)
     url = s.label_studio.url
     try:

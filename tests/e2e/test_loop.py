@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -36,7 +35,7 @@ from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import TopicReader, close_label_studio, wait
+from tests.helpers import TopicReader, close_label_studio, copy_models, wait
 
 pytestmark = pytest.mark.e2e
 
@@ -119,9 +118,7 @@ def test_event_to_label_to_promotion_to_next_prediction(
         # The plumbing is tested here; the gate's judgement in tests/unit/training.
         gate={"tolerance": 1.0, "class_tolerance": 1.0, "min_holdout": 1},
     )
-    shutil.copytree(
-        settings.stack.models_dir, s.stack.models_dir
-    )  # v1 from the session's bootstrap
+    copy_models(settings.stack.models_dir, s.stack.models_dir)  # v1 from the session's bootstrap
     ensure_topics(s.kafka, Topics.from_settings(s.kafka).all())
     procs = {
         role: start_eddy(s, f"loop-{role}", "worker", "--role", role)

@@ -28,7 +28,7 @@ from services.ops.heartbeats import workers_alive
 from services.registry.rollout import change_champion, history
 from services.registry.store import ModelRegistry
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import TopicReader, wait
+from tests.helpers import TopicReader, copy_models, wait
 
 
 def _nan_copy(source: Path) -> Any:
@@ -55,7 +55,7 @@ def test_a_champion_that_turns_nan_is_rolled_back_live(
         metrics={"port": 0},  # the session's stream workers hold its ports
     )
     reg = ModelRegistry(s.stack.models_dir)
-    v1 = reg.add(lambda d: shutil.copytree(source.path, d, dirs_exist_ok=True), source.meta)
+    v1 = reg.add(lambda d: copy_models(source.path, d), source.meta)
     change_champion(reg, v1.version, "bootstrapped", "test")
     topics = Topics.from_settings(s.kafka)
     ensure_topics(s.kafka, topics.all())

@@ -5,7 +5,6 @@ never reach training, and are the gate's holdout."""
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from services.registry.store import ModelRegistry
 from services.routing.audit import AuditPolicy
 from services.training.incremental import train_once
 from tests.conftest import start_eddy, stop_eddy
-from tests.helpers import close_label_studio, wait
+from tests.helpers import close_label_studio, copy_models, wait
 
 EVENTS = 120
 SHARE = 0.25
@@ -72,7 +71,7 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
         trainer={"recipe": "warm", "epochs": 1},
         gate={"min_holdout": 1},
     )
-    shutil.copytree(settings.stack.models_dir, s.stack.models_dir)
+    copy_models(settings.stack.models_dir, s.stack.models_dir)
     labels = ModelRegistry(s.stack.models_dir).get(champion).labels
     topics = Topics.from_settings(s.kafka)
     ensure_topics(s.kafka, topics.all())

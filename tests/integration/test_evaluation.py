@@ -3,7 +3,6 @@ all of them again when the set grows; nothing is re-scored when nothing changed.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from services.core.settings import Settings
@@ -11,6 +10,7 @@ from services.model.device import select_placement
 from services.registry.store import ModelRegistry
 from services.training.evaluation import EvalExample, rescore
 from tests.conftest import seed_examples
+from tests.helpers import copy_models
 
 
 def test_every_version_rescored_on_the_same_grown_set(
@@ -20,7 +20,7 @@ def test_every_version_rescored_on_the_same_grown_set(
     reg = ModelRegistry(tmp_path / "models")
     for _ in range(2):  # two versions (the same weights twice is enough to compare)
         ref = source.get(champion)
-        reg.add(lambda d, p=ref.path: shutil.copytree(p, d, dirs_exist_ok=True), ref.meta)
+        reg.add(lambda d, p=ref.path: copy_models(p, d), ref.meta)
     reg.set_champion(2)
     data = seed_examples(60, seed=21)
     channels = ("chat", "crm", "ads")

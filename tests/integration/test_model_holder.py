@@ -4,7 +4,6 @@ pointer, and a broken version never stops it."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from services.core.settings import Settings
 from services.inference.holder import ModelHolder
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
+from tests.helpers import copy_models
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
     reg = ModelRegistry(tmp_path / "models")
 
     def copy_model(d: Path) -> None:
-        shutil.copytree(source.path, d, dirs_exist_ok=True)
+        copy_models(source.path, d)
 
     def broken(d: Path) -> None:
         (d / "config.json").write_text("{ not a config")

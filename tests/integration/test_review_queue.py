@@ -5,7 +5,6 @@ annotation's origin reaches the label store."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from services.labels.queue import ReviewQueue, open_key
 from services.labels.store import LabelStore
 from services.registry.rollout import change_champion
 from services.registry.store import ModelRegistry
-from tests.helpers import close_label_studio
+from tests.helpers import close_label_studio, copy_models
 
 TEXTS = [
     "@united thank you so much, the crew was wonderful and we landed early!",
@@ -76,7 +75,7 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     )
     reg = ModelRegistry(s.stack.models_dir)
     for _ in range(2):
-        reg.add(lambda d: shutil.copytree(source.path, d, dirs_exist_ok=True), source.meta)
+        reg.add(lambda d: copy_models(source.path, d), source.meta)
     change_champion(reg, 1, "bootstrapped", "test")
     labels = source.labels
     redis = Redis.from_url(s.redis.url, decode_responses=True)

@@ -50,7 +50,7 @@ RENAMED = {
     "EDDY_LABEL_HOLDOUT_PERCENT": "is gone: the audit sample (EDDY_AUDIT_SHARE) is the holdout",
 }
 # EDDY_* variables that are not settings (read by tests or tools, never by Eddy's processes).
-NOT_SETTINGS = frozenset({"EDDY_TEST_LABEL_STUDIO_URL"})
+NOT_SETTINGS = frozenset({"EDDY_TEST_LABEL_STUDIO_URL", "EDDY_TEST_ARTIFACTS"})
 
 
 GROUPS: dict[str, type[Group]] = {
