@@ -45,6 +45,13 @@ class TrainerJobs:
         self._events: ModelEvents | None = None
         self.counts: dict[str, Any] = {"runs": 0, "promoted": 0, "rejected": 0, "reconciled": 0}
         self.metrics = TrainerMetrics(settings.trainer.interval_s, time.time())
+        # The cadence the ops read model shows: the first check comes one interval in.
+        self.cadence: dict[str, Any] = {
+            "started_at": time.time(),
+            "last_check_at": None,
+            "next_check_at": time.time() + settings.trainer.interval_s,
+            "last_failure": None,
+        }
 
     def reconcile(self) -> None:
         try:
@@ -61,13 +68,18 @@ class TrainerJobs:
     def train(self) -> None:
         started = time.time()
         self.metrics.checked(started)
+        self.cadence["last_check_at"] = started
+        self.cadence["next_check_at"] = started + self.settings.trainer.interval_s
         try:
             if self._events is None:
                 self._events = ModelEvents(self.settings.kafka)
             run = train_once(self.settings, say=log.info, publish=self._events.publish)
-        except Exception:
+        except Exception as exc:
             log.exception("training run failed")
             self.metrics.failed(time.time())
+            # The type and the first line only: enough to act on, no customer text.
+            why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self.cadence["last_failure"] = {"at": time.time(), "reason": why[:200]}
             return
         self.metrics.ran(run.outcome, started, time.time())
         trained = run.outcome in ("promoted", "rejected")
@@ -106,7 +118,14 @@ class TrainerJobs:
 
     def heartbeat(self) -> None:
         key = f"{self.settings.redis.prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"
-        value = {"role": "trainer", "pid": os.getpid(), "at": time.time(), "counts": self.counts}
+        value = {
+            "role": "trainer",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "at": time.time(),
+            "counts": self.counts,
+            **self.cadence,
+        }
         try:
             self.redis.set(key, json.dumps(value), ex=15)
         except Exception as exc:

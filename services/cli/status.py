@@ -1,4 +1,5 @@
-"""`eddy status`: the champion, live workers per replica, the label store, recent runs."""
+"""`eddy status`: the ops read model in a terminal: the champion, live workers per replica,
+consumer lag, labels and backlog, the last training runs, and what needs a person."""
 
 from __future__ import annotations
 
@@ -10,111 +11,121 @@ import typer
 from rich.table import Table
 
 from services.cli.app import DataDir, JsonFlag, app, out, settings
-from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings
 
 
-def expected_roles(s: Settings) -> list[str]:
-    """Roles `eddy up` runs with these settings: the label side only with Label Studio."""
-    return [*ROLES, "trainer"] if s.stack.with_label_studio else list(STREAM_ROLES)
-
-
 def status_report(s: Settings) -> dict[str, Any]:
-    from services.core import redis_sync
-    from services.labels.store import LabelStore
-    from services.ops.heartbeats import workers_alive
+    """The read model's snapshot (the console's and /metrics' source), plus the champion's
+    card and the replicas grouped by role."""
+    from services.app.opsfacts import TrainerFacts
+    from services.ops.heartbeats import by_role
+    from services.ops.readmodel import ReadModel
     from services.registry.store import ModelRegistry
-    from services.training.evaluation import evaluation_of
-    from services.training.runs import recent_runs
 
-    registry = ModelRegistry(s.stack.models_dir)
-    champ = registry.champion()
-    evaluation = evaluation_of(registry)
-    alive = workers_alive(s.redis)
-    client = redis_sync.connect(s.redis)
+    model = ReadModel(s, TrainerFacts(s))
     try:
-        store = LabelStore(client, s.redis.prefix)
-        labels = store.counts()
-        annotators = store.annotator_quality()
-        runs = recent_runs(client, s.redis.prefix, 5)
+        snap = model.sample()
     finally:
-        client.close()
-    return {
-        "champion": None
-        if champ is None
-        else {
+        model.close()
+    champ = ModelRegistry(s.stack.models_dir).champion()
+    models = snap["models"]
+    card = None
+    if champ is not None:
+        versions: list[dict[str, Any]] = models.get("versions", [])
+        entry = next((v for v in versions if v["version"] == champ.version), {})
+        card = {
             "version": champ.version,
             "labels": champ.labels,
             "holdout_accuracy": (champ.meta.get("metrics") or {}).get("accuracy"),
-            "evaluation": (evaluation.get("versions") or {}).get(str(champ.version)),
-            "estimate": evaluation.get("champion_estimate")
-            if evaluation.get("champion") == champ.version
-            else None,
-        },
-        "workers": alive,
-        "missing_roles": [r for r in expected_roles(s) if r not in alive],
-        "labels": labels,
-        "annotators": annotators,
-        "runs": runs,
+            "evaluation": entry.get("evaluation"),
+            "estimate": models.get("estimate"),
+        }
+    return {
+        **snap,
+        "champion": card,
+        "workers": by_role(snap["workers"]["replicas"]),
+        "missing_roles": snap["workers"]["missing_roles"],
     }
 
 
 @app.command()
 def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
-    """Show the champion model, live workers and their counters, the label store and the
-    last training runs. Exits 1 when a role has no live worker."""
+    """Show the champion model, live workers (each replica), consumer lag, labels and the
+    backlog, the last training runs and anything that needs a person (the console's
+    banner). Exits 1 when a role has no live worker. --json prints the ops read model."""
     report = status_report(settings(data_dir))
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         raise typer.Exit(1 if report["missing_roles"] else 0)
+    _print(report)
+    raise typer.Exit(1 if report["missing_roles"] else 0)
+
+
+def _print(report: dict[str, Any]) -> None:
+    for alert in report["banner"]:
+        out.print(f"[red]! {alert['message']}[/red]", highlight=False)
     champ = report["champion"]
     if champ:
         out.print(f"champion: v{champ['version']} labels={champ['labels']}", highlight=False)
+        ev = champ["evaluation"]
+        if ev:
+            out.print(
+                f"  common evaluation set: accuracy {ev['accuracy']:.3f} "
+                f"[{ev['low']:.3f}, {ev['high']:.3f}] (n={ev['n']})",
+                highlight=False,
+            )
         for channel, est in (champ["estimate"] or {}).items():
             out.print(
                 f"  accuracy on audited {channel} traffic: {est['estimate']:.3f} "
                 f"[{est['low']:.3f}, {est['high']:.3f}] (n={est['n']})",
                 highlight=False,
             )
-    else:
-        out.print("champion: none (run `eddy bootstrap --seed FILE`)")
-    alive = report["workers"]
-    table = Table("role", "pid", "model", "counts")
-    for role, beat in sorted(alive.items()):
-        table.add_row(
-            role,
-            str(beat.get("pid")),
-            str(beat.get("model_version", "-")),
-            json.dumps(beat.get("counts", {})),
-        )
-    out.print(table if alive else "workers: none alive")
-    if report["missing_roles"]:
-        out.print(f"[red]no live worker for: {', '.join(report['missing_roles'])}[/red]")
-    c = report["labels"]
-    out.print(
-        f"labels: {c['labelled']} labelled event(s) from {c['annotations']} annotation(s); "
-        f"{c['used']} used in training"
-    )
-    if report["annotators"]:
-        at = Table("annotator", "answers", "one-click accepts", "agreement with the others")
-        for who, q in sorted(report["annotators"].items()):
-            agree = f"{q['agreement']:.2f} (n={q['compared']})" if q["compared"] else "-"
-            at.add_row(who, str(q["answers"]), str(q["one_click"]), agree)
-        out.print(at)
-    runs = report["runs"]
-    if runs:
-        rt = Table("started", "outcome", "champion", "challenger", "new", "replay", "seconds")
-        for r in runs:
-            rt.add_row(
-                str(r["started_at"]),
-                str(r["outcome"]),
-                f"v{r['champion_version']}",
-                f"v{r['challenger_version']}",
-                str(r["new_labels"]),
-                str(r["replay_labels"]),
-                str(r["duration_s"]),
+    table = Table("role", "host", "pid", "model", "counts")
+    for role, beats in sorted(report["workers"].items()):
+        for beat in beats:
+            table.add_row(
+                role,
+                str(beat.get("host", "-")),
+                str(beat.get("pid")),
+                str(beat.get("model_version", "-")),
+                json.dumps(beat.get("counts", {})),
             )
-        out.print(rt)
-    else:
+    out.print(table if report["workers"] else "workers: none alive")
+    groups = (report["stream"] or {}).get("groups") or {}
+    if groups:
+        lag = ", ".join(f"{g}: {v['lag']}" for g, v in groups.items())
+        out.print(f"consumer lag: {lag}", highlight=False)
+    labels = report["labels"]
+    if labels:
+        c = labels["counts"]
+        out.print(
+            f"labels: {c['labelled']} labelled event(s) from {c['annotations']} annotation(s); "
+            f"{c['used']} used in training; backlog {labels['backlog_total']} open task(s); "
+            f"{labels['awaiting_consensus']} waiting for consensus"
+        )
+        if labels["annotators"]:
+            at = Table("annotator", "answers", "one-click accepts", "agreement with the others")
+            for who, q in sorted(labels["annotators"].items()):
+                agree = f"{q['agreement']:.2f} (n={q['compared']})" if q["compared"] else "-"
+                at.add_row(who, str(q["answers"]), str(q["one_click"]), agree)
+            out.print(at)
+    _runs(report["runs"])
+
+
+def _runs(runs: list[dict[str, Any]]) -> None:
+    trained = [r for r in runs if r["outcome"] in ("promoted", "rejected")][:5]
+    if not trained:
         out.print("training runs: none yet")
-    raise typer.Exit(1 if report["missing_roles"] else 0)
+        return
+    rt = Table("started", "outcome", "champion", "challenger", "new", "replay", "seconds")
+    for r in trained:
+        rt.add_row(
+            str(r["started_at"]),
+            str(r["outcome"]),
+            f"v{r['champion_version']}",
+            f"v{r['challenger_version']}",
+            str(r["new_labels"]),
+            str(r["replay_labels"]),
+            str(r["duration_s"]),
+        )
+    out.print(rt)

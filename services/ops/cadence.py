@@ -30,6 +30,8 @@ def cadence(
     failure = beat.get("last_failure")
     stale_limit = stale_after_s or 3 * interval_s
     checked = float(last_check) if isinstance(last_check, int | float) else None
+    # Before its first check, a trainer is as fresh as its start.
+    alive_since = checked if checked is not None else beat.get("started_at")
     new, needed = int(trigger.get("new_labels") or 0), int(trigger.get("needed") or 0)
     return {
         "last_run": None
@@ -54,6 +56,6 @@ def cadence(
         "last_failure": failure,
         "failing": isinstance(failure, dict)
         and (last_at is None or float(failure.get("at", 0)) > last_at),
-        "stale": trainer_beat is None or checked is None or now - checked > stale_limit,
+        "stale": not isinstance(alive_since, int | float) or now - alive_since > stale_limit,
         "stale_after_s": stale_limit,
     }

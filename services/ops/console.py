@@ -62,6 +62,10 @@ def create_console(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/favicon.ico", response_model=None)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/", response_model=None)
     def index(request: Request) -> Response:
         if not authed(request):

@@ -19,7 +19,7 @@ from services.core.topics import Topics
 from services.ops.lag import PartitionLag
 
 
-def consumer_groups(kafka: KafkaSettings) -> dict[str, list[str]]:
+def consumer_groups(kafka: KafkaSettings, roles: Sequence[str] = ROLES) -> dict[str, list[str]]:
     """Each worker role's consumer group -> the topics it reads (see runtime.context)."""
     t = Topics.from_settings(kafka)
     sources = {
@@ -28,7 +28,7 @@ def consumer_groups(kafka: KafkaSettings) -> dict[str, list[str]]:
         "route": [t.predictions],
         "annotate": [t.review],
     }
-    return {f"{kafka.app_id}-{role}": sources[role] for role in ROLES}
+    return {f"{kafka.app_id}-{role}": sources[role] for role in roles if role in sources}
 
 
 class OffsetReader:

@@ -56,7 +56,8 @@ class ReadModel:
     # --- parts ----------------------------------------------------------------------------
     def _kafka(self, now: float) -> dict[str, Any]:
         if self._offsets is None:
-            self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka))
+            roles = expected_roles(self.s)
+            self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka, roles))
         if self._tail is None:
             tail = TopicTail(self.s.kafka)
             tail.start(backfill=2 * self.s.console.window)

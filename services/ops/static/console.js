@@ -84,7 +84,9 @@ function renderModels(s) {
   const pts = { paths: () => null, points: { show: true, size: 9 } };
   if (xs.length) plot("chart-versions", "Versions (common-set accuracy; holdout where not scored)", kinds,
     [xs].concat(kinds.map((k) => versions.map((v) => ((v.status || v.kind) === k ? acc(v) : null)))),
-    { series: { bootstrap: pts, promoted: pts, rejected: pts } });
+    { series: { bootstrap: pts, promoted: pts, rejected: pts },
+      opts: { scales: { x: { time: true, range: (u, lo, hi) => [lo - 1800, hi + 1800] },
+        y: { range: [0, 1] } } } });
   const series = (m.accuracy || []).filter((p) => p.accuracy !== undefined);
   if (series.length) {
     const now = s.generated_at;
@@ -92,7 +94,7 @@ function renderModels(s) {
     const x = pts2.map((p) => (p.at ? epoch(p.at) : now));
     plot("chart-accuracy", "Champion accuracy on the common evaluation set (95% CI)", ["accuracy", "low", "high"],
       [x, pts2.map((p) => p.accuracy), pts2.map((p) => p.low), pts2.map((p) => p.high)],
-      { series: { accuracy: { paths: uPlot.paths.stepped({ align: 1 }) },
+      { opts: { scales: { x: { time: true }, y: { range: [0, 1] } } }, series: { accuracy: { paths: uPlot.paths.stepped({ align: 1 }) },
         low: { stroke: "#90a4ae", dash: [4, 4], paths: uPlot.paths.stepped({ align: 1 }) },
         high: { stroke: "#90a4ae", dash: [4, 4], paths: uPlot.paths.stepped({ align: 1 }) } } });
   }

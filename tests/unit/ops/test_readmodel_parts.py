@@ -53,6 +53,8 @@ def test_cadence_progress_failure_and_staleness() -> None:
     assert cadence(runs, trig, old, 60.0, 0.0, NOW)["stale"]  # 3 x 60 s
     assert not cadence(runs, trig, old, 60.0, 600.0, NOW)["stale"]
     assert cadence([], trig, None, 60.0, 0.0, NOW)["stale"]
+    assert not cadence([], trig, {"started_at": NOW - 30}, 60.0, 0.0, NOW)["stale"]
+    assert cadence([], trig, {"started_at": NOW - 300}, 60.0, 0.0, NOW)["stale"]
 
 
 def test_timeline_scores_with_wilson_interval_and_champion_series() -> None:
