@@ -18,18 +18,13 @@ from services.annotation.webhook_metrics import WebhookMetrics
 from services.app.trainer_metrics import TrainerMetrics
 from services.inference.metrics import InferenceMetrics
 from services.ingest.gateway_metrics import GatewayMetrics
+from services.ops.collector import ReadModelCollector
 from services.routing.metrics import RouteMetrics
 from services.runtime.metrics import StageMetrics
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-# Exported by the ops console's read model (services/ops), not built here.
-READ_MODEL = {
-    "eddy_consumer_lag_records", "eddy_workers_live", "eddy_champion_version",
-    "eddy_champion_evaluation_accuracy_ratio", "eddy_champion_evaluation_accuracy_low_ratio",
-    "eddy_champion_evaluation_accuracy_high_ratio", "eddy_label_backlog_tasks",
-    "eddy_labels_awaiting_consensus", "eddy_label_agreement_ratio", "eddy_label_studio_up",
-    "eddy_trigger_new_labels", "eddy_trigger_new_labels_needed", "eddy_drift_js_divergence",
-}  # fmt: skip
+# Exported by the ops console's read model (from its latest sample; any sample names them all).
+READ_MODEL = {f.name for f in ReadModelCollector(lambda: {"champion": None}).collect()}
 
 
 def promtool(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

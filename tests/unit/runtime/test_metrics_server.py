@@ -60,3 +60,23 @@ def test_a_free_port_serves_the_registry() -> None:
     assert url == f"http://127.0.0.1:{base}/metrics"
     body = httpx.get(url, timeout=5).text
     assert 'eddy_build_info{version="' in body and "process_cpu_seconds_total" in body
+
+
+def test_eddy_up_refuses_a_taken_metrics_port_before_starting_anything() -> None:
+    from services.core.settings import Settings
+    from services.stack.probes import PortInUse
+    from services.stack.up import Stack
+    from tests.helpers import free_port
+
+    base = free_port_run(9)
+    s = Settings().override(
+        stack={"with_label_studio": False},
+        gateway={"port": free_port(), "token": "a-strong-gateway-token-0123456789"},
+        console={"port": free_port(), "token": "a-strong-console-token-0123456789"},
+        metrics={"port": base},
+    )
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base + 2))
+        holder.listen()
+        with pytest.raises(PortInUse, match=rf"port {base + 2} .*route metrics.*EDDY_METRICS_PORT"):
+            Stack(s, external=True, say=lambda _m: None).preflight()
