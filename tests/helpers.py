@@ -221,6 +221,7 @@ def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
         },
         gateway={"port": free_port()},
         annotation={"ml_backend_port": free_port()},
+        console={"port": free_port()},
         metrics={"port": free_port_run(9)},
         model={"poll_s": 1.0, "torch_threads": 1},
         # No labelling budget, no near-duplicate suppression: these tests count routed cases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -75,4 +75,13 @@ def to_prediction(
     for k in ("occurred_at", "received_at", "conversation_id", "metadata"):
         if k in interaction:
             pred[k] = interaction[k]
+    source = interaction.get("source")
+    ts = source.get("timestamp_ms") if isinstance(source, Mapping) else None
+    if isinstance(ts, int) and not isinstance(ts, bool) and ts > 0:
+        # The ops console's produce-to-prediction latency starts here.
+        pred["produced_at"] = (
+            datetime.fromtimestamp(ts / 1000, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
     return pred

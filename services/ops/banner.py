@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-MIN_ROUTED_WINDOW = 50  # below this, a routed share says little
+MIN_DECISIONS = 50  # below this, a share says little (the alert's minimum too)
 
 
 def banner(
@@ -33,7 +33,7 @@ def banner(
             "(`eddy bootstrap --seed FILE`).",
         )
     if missing_roles:
-        add("EddyRoleDown", f"No live worker for: {', '.join(missing_roles)}.")
+        add("EddyRoleWithoutWorker", f"No live worker for: {', '.join(missing_roles)}.")
     for group in stuck:
         add(
             "EddyConsumerStuck",
@@ -51,14 +51,15 @@ def banner(
                 f"{float(cadence.get('stale_after_s') or 0):.0f}s.",
             )
     if label_studio_up is False:
-        add("EddyLabelStudioDown", "Label Studio is unreachable: no new tasks, no labels.")
+        add("EddyLabelStudioUnreachable", "Label Studio is unreachable: no new tasks, no labels.")
     for channel, st in sorted(channels.items()):
-        share, n = st.get("routed_share"), int(st.get("window") or 0)
-        if share is not None and n >= MIN_ROUTED_WINDOW and share >= route_alarm_share:
+        share, n = st.get("unsure_share"), int(st.get("decisions") or 0)
+        if share is not None and n >= MIN_DECISIONS and share >= route_alarm_share:
             add(
-                "EddyRoutingNearlyAll",
-                f"The model routes {share:.0%} of {channel} events to "
-                "people (EDDY_OPS_ROUTE_ALARM_SHARE): check the threshold and the model.",
+                "EddyModelRoutesNearlyEverything",
+                f"The model is unsure of {share:.0%} of "
+                f"{channel} events (EDDY_OPS_ROUTE_ALARM_SHARE): the labelling budget goes to "
+                "whatever comes first; check the champion and the channel's traffic.",
             )
     for part, err in sorted(errors.items()):
         add("EddyReadFailed", f"Could not read {part}: {err}")

@@ -26,13 +26,14 @@ from services.ops.facts import TrainingFacts
 from services.ops.heartbeats import by_role, replicas
 from services.ops.lag import LagSample, group_committed, group_lag, rate, stuck_groups
 from services.ops.offsets import OffsetReader, consumer_groups
-from services.ops.stream import StreamWindow
+from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
 from services.registry.rollout import history
 from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.ops")
+UNSURE_SPAN_S = 900.0  # the alert's 15 minutes
 
 
 def expected_roles(s: Settings) -> list[str]:
@@ -49,6 +50,7 @@ class ReadModel:
         self.lag_history: deque[LagSample] = deque(maxlen=c.history)
         self.series: deque[dict[str, Any]] = deque(maxlen=c.history)
         self._ends: deque[tuple[float, dict[str, int]]] = deque(maxlen=c.history)
+        self._decisions: deque[tuple[float, dict[str, dict[str, int]]]] = deque(maxlen=c.history)
         self._offsets: OffsetReader | None = None
         self._tail: TopicTail | None = None
         self.last: dict[str, Any] = {}
@@ -149,6 +151,25 @@ class ReadModel:
             "channels": channels,
         }
 
+    def _unsure(self, now: float, beats: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Per channel, the share of routing decisions the model was unsure of over the last
+        15 minutes (since the console started, if later), summed over route replicas."""
+        total: dict[str, dict[str, int]] = {}
+        for beat in beats:
+            if beat.get("role") == "route":
+                for ch, counts in (beat.get("decisions") or {}).items():
+                    row = total.setdefault(ch, {})
+                    for d, v in counts.items():
+                        row[d] = row.get(d, 0) + int(v)
+        self._decisions.append((now, total))
+        base = next((d for t, d in self._decisions if now - t <= UNSURE_SPAN_S), total)
+        recent = decisions_since(base if base is not total else {}, total)
+        out = {}
+        for ch, counts in sorted(recent.items()):
+            share, n = unsure_share(counts)
+            out[ch] = {"unsure_share": share, "decisions": n}
+        return out
+
     # --- the whole ----------------------------------------------------------------------
     def sample(self, with_stream: bool = True) -> dict[str, Any]:
         now = time.time()
@@ -179,8 +200,12 @@ class ReadModel:
             else None
         )
         ls_up = self._label_studio_up()
+        unsure = self._unsure(now, beats)
+        stats = self.window.channel_stats(now)
+        for ch, u in unsure.items():
+            stats.setdefault(ch, {}).update(u)
         stream = {
-            "channels": self.window.channel_stats(now),
+            "channels": stats,
             "latency": self.window.latency(),
             "deadletters": self.window.deadletter_counts(),
             "review_samples": dict(self.window.samples),

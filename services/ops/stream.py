@@ -66,7 +66,9 @@ class StreamWindow:
                 str(rec.get("event_id")),
             )
         )
-        received = epoch(rec.get("received_at"))
+        # Produce -> prediction where the record says when it was produced (older records:
+        # from normalize's receipt).
+        received = epoch(rec.get("produced_at")) or epoch(rec.get("received_at"))
         if received is not None and at >= received:
             self.latency_s.append(at - received)
         if isinstance(rec.get("model_version"), int):
@@ -107,3 +109,26 @@ class StreamWindow:
             {"stage": stage, "reason": reason, "count": n}
             for (stage, reason), n in sorted(self.deadletters.items())
         ]
+
+
+def unsure_share(decisions: Mapping[str, int]) -> tuple[float | None, int]:
+    """(share, n): of a channel's routing decisions other than audit picks, the share the
+    model was unsure of (everything but ``confident``), as the alert
+    EddyModelRoutesNearlyEverything computes it."""
+    n = sum(v for d, v in decisions.items() if d != "audit")
+    unsure = sum(v for d, v in decisions.items() if d not in ("audit", "confident"))
+    return (round(unsure / n, 4) if n else None), n
+
+
+def decisions_since(
+    before: Mapping[str, Mapping[str, int]], now: Mapping[str, Mapping[str, int]]
+) -> dict[str, dict[str, int]]:
+    """Per channel and decision, what was counted between two samples of the route workers'
+    cumulative counts; a count that went down (a restarted worker) counts from zero."""
+    out: dict[str, dict[str, int]] = {}
+    for channel, counts in now.items():
+        old = before.get(channel, {})
+        out[channel] = {
+            d: (v - old.get(d, 0) if v >= old.get(d, 0) else v) for d, v in counts.items()
+        }
+    return out

@@ -56,6 +56,8 @@ def register(ctx: WorkerContext) -> None:
     def decided(channel: str, decision: str) -> None:
         ctx.metrics.inc(decision)  # the heartbeat's counts and eddy_events_total
         metrics.decided(channel, decision)
+        per_channel = ctx.details.setdefault("decisions", {}).setdefault(channel, {})
+        per_channel[decision] = per_channel.get(decision, 0) + 1
 
     async def audited_this_hour(channel: str) -> int:
         if policy.floor_per_hour == 0:

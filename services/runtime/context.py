@@ -68,6 +68,8 @@ class WorkerContext:
     metrics: StageMetrics
     # Shown in the heartbeat (`eddy status`): the model a classify worker serves.
     model_version: int | None = None
+    # More for the heartbeat, by stage (route: its decisions per channel, for the console).
+    details: dict[str, Any] = field(default_factory=dict)
     _redis: Redis | None = None
     _dlq: faust.TopicT | None = None
     _raw_dlq: faust.TopicT | None = None
@@ -187,6 +189,7 @@ class WorkerContext:
                 "host": socket.gethostname(),
                 "at": time.time(),
                 "counts": self.metrics.snapshot(),
+                **self.details,
                 **({} if self.model_version is None else {"model_version": self.model_version}),
             }
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import free_port, free_port_run
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,9 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
         redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
         label_studio={"url": f"http://127.0.0.1:{free_port()}", "webhook_port": free_port()},
         gateway={"port": free_port()},
+        annotation={"ml_backend_port": free_port()},
+        console={"port": free_port()},
+        metrics={"port": free_port_run(9)},
         gate={"min_holdout": 5},  # a 45-event demo has a handful of audit labels
     )
     report = tmp_path / "report.json"

@@ -40,6 +40,8 @@ function plot(id, title, names, data, extra = {}) {
   } else {
     charts[id].chart.setData(data);
   }
+  // A single point (one version) would get a range of years: pin the x axis when asked.
+  if (extra.xrange) charts[id].chart.setScale("x", { min: extra.xrange[0], max: extra.xrange[1] });
 }
 
 function renderBanner(items) {
@@ -85,8 +87,8 @@ function renderModels(s) {
   if (xs.length) plot("chart-versions", "Versions (common-set accuracy; holdout where not scored)", kinds,
     [xs].concat(kinds.map((k) => versions.map((v) => ((v.status || v.kind) === k ? acc(v) : null)))),
     { series: { bootstrap: pts, promoted: pts, rejected: pts },
-      opts: { scales: { x: { time: true, range: (u, lo, hi) => [lo - 1800, hi + 1800] },
-        y: { range: [0, 1] } } } });
+      opts: { scales: { x: { time: true }, y: { range: [0, 1] } } },
+      xrange: [Math.min(...xs) - 600, Math.max(Math.max(...xs), s.generated_at) + 600] });
   const series = (m.accuracy || []).filter((p) => p.accuracy !== undefined);
   if (series.length) {
     const now = s.generated_at;
@@ -161,7 +163,7 @@ function renderStream(s) {
     plot("chart-lag", "Consumer lag per group (records)", gs.map((g) => g.split("-").pop()), [x].concat(gs.map((g) => ser.map((p) => p.lag[g] ?? null))));
     const cs = Array.from(new Set(ser.flatMap((p) => Object.keys(p.events_per_s)))).sort();
     plot("chart-events", "Events in per channel (events/s)", cs, [x].concat(cs.map((c) => ser.map((p) => p.events_per_s[c] ?? null))));
-    plot("chart-latency", "Prediction latency (received -> predicted), seconds", ["p50", "p99"], [x, ser.map((p) => p.latency_p50_s), ser.map((p) => p.latency_p99_s)]);
+    plot("chart-latency", "Produce -> prediction latency, seconds", ["p50", "p99"], [x, ser.map((p) => p.latency_p50_s), ser.map((p) => p.latency_p99_s)]);
   }
 }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.ops.banner import banner
 from services.ops.cadence import cadence
-from services.ops.stream import StreamWindow, epoch
+from services.ops.stream import StreamWindow, decisions_since, epoch, unsure_share
 from services.ops.timeline import champion_series, scored, training_mix
 
 NOW = epoch("2026-12-01T10:00:00Z") or 0.0
@@ -75,6 +75,20 @@ def test_timeline_scores_with_wilson_interval_and_champion_series() -> None:
     assert training_mix({}) is None
 
 
+def test_unsure_share_over_a_window_of_route_decisions() -> None:
+    before = {"chat": {"confident": 100, "routed": 10, "audit": 5}}
+    now = {"chat": {"confident": 110, "routed": 100, "audit": 9, "outranked": 80},
+           "ads": {"confident": 3}}  # fmt: skip
+    recent = decisions_since(before, now)
+    assert recent == {"chat": {"confident": 10, "routed": 90, "audit": 4, "outranked": 80},
+                      "ads": {"confident": 3}}  # fmt: skip
+    assert unsure_share(recent["chat"]) == (0.9444, 180)
+    assert unsure_share(recent["ads"]) == (0.0, 3)
+    assert unsure_share({"audit": 4}) == (None, 0)
+    # A restarted worker's counts start again from zero.
+    assert decisions_since(now, before)["chat"]["confident"] == 100
+
+
 def test_banner_names_each_condition() -> None:
     quiet = banner(champion=1, missing_roles=[], stuck=[], cadence={"failing": False,
                    "stale": False}, label_studio_up=True, channels={}, route_alarm_share=0.9,
@@ -92,14 +106,38 @@ def test_banner_names_each_condition() -> None:
         },
         label_studio_up=False,
         channels={
-            "chat": {"routed_share": 0.95, "window": 200},
-            "ads": {"routed_share": 0.95, "window": 10},
+            "chat": {"unsure_share": 0.95, "decisions": 200},
+            "ads": {"unsure_share": 0.95, "decisions": 10},
         },
         route_alarm_share=0.9,
         errors={"kafka": "NoBrokersAvailable"},
     )
     keys = [b["key"] for b in loud]
-    assert keys == ["EddyNoChampion", "EddyRoleDown", "EddyConsumerStuck", "EddyTrainerFailing",
-                    "EddyTrainerStale", "EddyLabelStudioDown", "EddyRoutingNearlyAll",
-                    "EddyReadFailed"]  # fmt: skip
+    assert keys == [
+        "EddyNoChampion",
+        "EddyRoleWithoutWorker",
+        "EddyConsumerStuck",
+        "EddyTrainerFailing",
+        "EddyTrainerStale",
+        "EddyLabelStudioUnreachable",
+        "EddyModelRoutesNearlyEverything",
+        "EddyReadFailed",
+    ]
     assert "chat" in loud[6]["message"]
+
+
+def test_every_banner_condition_has_its_alert_rule_of_the_same_name() -> None:
+    import inspect
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from services.ops import banner as banner_module
+
+    rules = Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "alerts.yml"
+    alerts = {r["alert"] for g in yaml.safe_load(rules.read_text())["groups"] for r in g["rules"]}
+    keys = set(re.findall(r'"(Eddy[A-Za-z]+)"', inspect.getsource(banner_module)))
+    # EddyReadFailed is the console's own: it could not read a part (Prometheus has `up`).
+    assert keys - {"EddyReadFailed"} <= alerts, keys - alerts
+    assert len(keys) == 8

@@ -1,0 +1,199 @@
+"""The ops console in a real headless Chromium (Debian's, driven by Playwright), on the
+embedded stack `eddy up` starts: sign in with the generated token; a burst of events (a few
+of them malformed) shows as consumer lag that rises and returns to 0, a label backlog and the
+dead-letter count; labels from Label Studio make the trainer promote v2, which the page shows;
+rolling back from the page makes v1 champion again, recorded like `eddy rollback`.
+Screenshots are kept in .test-artifacts/console/.
+
+The gate is opened wide (EDDY_GATE_TOLERANCE=1): this test is about what ops see, not about
+the gate's judgement (tests/unit/training, tests/integration/test_gate_rejects.py)."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.annotation.client import LabelStudioClient
+from services.core.settings import Settings
+from services.core.topics import Topics
+from services.demo.simulator import make_event
+from services.ingest.producer import EventProducer
+from services.registry.rollout import history
+from services.registry.store import ModelRegistry
+from services.stack import secrets
+from tests.e2e.test_annotator_browser import CHROMIUM, FLAGS
+from tests.helpers import (
+    TopicReader,
+    Up,
+    artifacts_dir,
+    close_label_studio,
+    copy_models,
+    free_port,
+    up_settings,
+    wait,
+)
+
+pytestmark = pytest.mark.e2e
+BURST = 400
+MALFORMED = 5
+
+
+def _burst(s: Settings, run: str) -> None:
+    rng = random.Random(3)
+    with EventProducer(s.kafka) as producer:
+        for i in range(BURST):
+            text = f"flight {i} was delayed and my bag is lost, what now? ({run})"
+            producer.send("chat", make_event("chat", i, text, rng, run=run))
+            if i % 100 == 0:
+                producer.flush()
+                time.sleep(0.5)  # a burst over a few seconds: the page samples every second
+        for i in range(MALFORMED):
+            producer.send_raw("chat", b'{"not": "an event"' + str(i).encode())
+        producer.flush()
+
+
+def _number(text: str) -> int:
+    found = re.match(r"\s*(\d+)", text)
+    return int(found.group(1)) if found else -1
+
+
+def test_ops_console_shows_the_loop_and_rolls_back(
+    settings: Settings, champion: int, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: scripts/setup installs it")
+    from playwright.sync_api import sync_playwright
+
+    run = uuid.uuid4().hex[:6]
+    models = tmp_path / "models"
+    copy_models(settings.stack.models_dir, models)  # v1 from the session's bootstrap
+    s = up_settings(tmp_path, models, "console").override(
+        # Every prediction goes to review; the open queue holds at most 12 per channel.
+        routing={
+            "threshold": 0.0,
+            "audit_share": 0.0,
+            "audit_floor_per_hour": 0,
+            "open_cap": 12,
+        },
+        trainer={"min_new_labels": 3, "interval_s": 5.0, "recipe": "warm"},
+        gate={"tolerance": 1.0, "class_tolerance": 1.0, "min_holdout": 1},
+        label_studio={"batch_wait_ms": 200},
+        console={"port": free_port(), "sample_s": 1.0},
+    )
+    shots = artifacts_dir() / "console"
+    shots.mkdir(parents=True, exist_ok=True)
+    up = Up(s, tmp_path / "up.log")
+    try:
+        out = up.wait_for("Eddy is up.", 420)
+        base = f"http://127.0.0.1:{s.console.port}"
+        assert f"[ready] ops console on {base}/" in out
+        token = re.search(
+            r"EDDY_CONSOLE_TOKEN=(\S+)", (s.stack.data_dir / "secrets.env").read_text()
+        )
+        assert token, "eddy up generates the console token"
+        # Without signing in: no data; an action needs the header as well as the token.
+        assert httpx.get(f"{base}/api/state").status_code == 401
+        bearer = {"Authorization": f"Bearer {token.group(1)}"}
+        r = httpx.post(f"{base}/api/rollback", json={"reason": "x"}, headers=bearer)
+        assert r.status_code == 403
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{base}/")
+            page.fill("input[name=token]", "wrong-token")
+            page.click("button[type=submit]")
+            page.locator("#login-error").wait_for(timeout=10_000)
+            page.fill("input[name=token]", token.group(1))
+            page.click("button[type=submit]")
+            page.wait_for_function(
+                "document.getElementById('champion').textContent === 'v1'", timeout=60_000
+            )
+
+            # A burst: lag rises while the workers catch up, then returns to 0.
+            sender = threading.Thread(target=_burst, args=(s, run))
+            sender.start()
+            seen: list[int] = []
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                seen.append(_number(page.inner_text("#lag-total")))
+                if not sender.is_alive() and max(seen) > 0 and seen[-1] == 0:
+                    break
+                page.wait_for_timeout(500)
+            sender.join(60)
+            assert max(seen) > 0, f"lag never showed above 0: {seen}"
+            assert seen[-1] == 0, f"lag did not return to 0: {seen[-20:]}"
+            page.wait_for_function(
+                f"document.getElementById('deadletters-total').textContent === '{MALFORMED}'",
+                timeout=60_000,
+            )
+            backlog = wait(
+                "a label backlog on the page",
+                lambda: _number(page.inner_text("#backlog-total")) > 0,
+                120,
+            )
+            assert backlog
+            page.screenshot(path=str(shots / f"{run}-after-burst.png"), full_page=True)
+
+            # Labels in Label Studio (as annotators would) -> the trainer promotes v2.
+            # eddy up generated Label Studio's token into the data dir, as for any command.
+            generated = secrets.apply(s, secrets.read(s.stack.data_dir))
+            ls = LabelStudioClient(generated.label_studio)
+            try:
+                project = wait("the project", lambda: ls.find_project(s.label_studio.project), 60)
+
+                def four_tasks() -> list[dict[str, object]] | None:
+                    found = list(ls.tasks_after(project, 0))
+                    return found[:4] if len(found) >= 4 else None
+
+                labels = ["negative", "negative", "neutral", "negative"]
+                for t, label in zip(wait("4 tasks", four_tasks, 120), labels, strict=True):
+                    ls.annotate(int(str(t["id"])), label)
+            finally:
+                close_label_studio(ls)
+            page.wait_for_function(
+                "document.getElementById('champion').textContent === 'v2'", timeout=420_000
+            )
+            row = page.locator('#versions tr[data-version="2"]')
+            assert "promoted" in row.inner_text()
+            page.wait_for_timeout(1500)  # one more refresh: charts with the new point
+            page.screenshot(path=str(shots / f"{run}-promoted.png"), full_page=True)
+
+            # Roll back from the page.
+            page.fill("#rollback-reason", f"console test {run}")
+            page.click("#rollback-btn")
+            page.wait_for_function(
+                "document.getElementById('action-result').textContent.includes('v2 -> v1')",
+                timeout=30_000,
+            )
+            page.wait_for_function(
+                "document.getElementById('champion').textContent === 'v1'", timeout=30_000
+            )
+            page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
+            assert not errors, errors
+            browser.close()
+
+        registry = ModelRegistry(models)
+        assert registry.champion_version() == 1
+        last = history(registry)[-1]
+        assert (last["type"], last["version"], last["previous_version"]) == ("rolled_back", 1, 2)
+        assert last["reason"] == f"console test {run}"
+        events = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
+        try:
+            got = events.wait_for(
+                lambda rs: any(r.get("reason") == f"console test {run}" for r in rs), 30
+            )
+        finally:
+            events.close()
+        assert any(r["type"] == "rolled_back" and r["version"] == 1 for r in got)
+    finally:
+        assert up.interrupt() == 0
