@@ -157,6 +157,14 @@ class LabelStore:
         out.sort(key=lambda x: (x.first_resolved, x.event_id))
         return out
 
+    def annotations(self) -> list[dict[str, Any]]:
+        """Every stored annotation (the latest version of each)."""
+        return [json.loads(v) for v in self.r.hvals(self.p + "ann")]
+
+    def examples(self) -> list[dict[str, Any]]:
+        """Every labelled event with its votes and consensus (resolved or not)."""
+        return [json.loads(v) for v in self.r.hvals(self.p + "examples")]
+
     def annotator_quality(self) -> dict[str, dict[str, float]]:
         """labels.consensus.annotator_quality over every stored annotation."""
         return annotator_quality(json.loads(v) for v in self.r.hvals(self.p + "ann"))

@@ -5,7 +5,6 @@ keeps a short history for its live charts."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import urllib.request
@@ -90,8 +89,7 @@ class ReadModel:
         client = redis_sync.connect(self.s.redis)
         try:
             store = LabelStore(client, self.s.redis.prefix)
-            anns = [json.loads(v) for v in client.hvals(self.s.redis.prefix + "ann")]
-            examples = [json.loads(v) for v in client.hvals(self.s.redis.prefix + "examples")]
+            anns, examples = store.annotations(), store.examples()
             queue = ReviewQueue(client, self.s.redis.prefix)
             backlog = {ch: queue.open_count(ch) for ch in CHANNELS}
             return {

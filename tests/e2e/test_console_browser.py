@@ -165,6 +165,9 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             )
             row = page.locator('#versions tr[data-version="2"]')
             assert "promoted" in row.inner_text()
+            # The four labels arrived within the hour (by webhook, or by the poll).
+            hour = page.inner_text("#inflow-hour")
+            assert sum(int(n) for n in re.findall(r"\d+", hour)) == 4, hour
             page.wait_for_timeout(1500)  # one more refresh: charts with the new point
             page.screenshot(path=str(shots / f"{run}-promoted.png"), full_page=True)
 
