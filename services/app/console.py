@@ -32,6 +32,7 @@ class Sampler:
         self.every_s = every_s
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._state: dict[str, Any] = {}
         self._thread = threading.Thread(target=self._loop, name="ops-sampler", daemon=True)
 
     def start(self) -> None:
@@ -40,7 +41,15 @@ class Sampler:
 
     def sample(self) -> dict[str, Any]:
         with self._lock:
-            return self.model.sample()
+            snap = self.model.sample()
+            # Built here, in the sampling thread: a request never iterates the history
+            # while a sample appends to it.
+            self._state = {
+                **snap,
+                "series": list(self.model.series),
+                "refresh_s": self.every_s,
+            }
+            return snap
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
@@ -50,11 +59,7 @@ class Sampler:
                 log.exception("sampling the read model failed")
 
     def state(self) -> dict[str, Any]:
-        return {
-            **self.model.last,
-            "series": list(self.model.series),
-            "refresh_s": self.every_s,
-        }
+        return self._state
 
     def stop(self) -> None:
         self._stop.set()

@@ -18,10 +18,18 @@ def status_report(s: Settings) -> dict[str, Any]:
     """The read model's snapshot (the console's and /metrics' source), plus the champion's
     card and the replicas grouped by role."""
     from services.app.opsfacts import TrainerFacts
+    from services.core import redis_sync
     from services.ops.heartbeats import by_role
     from services.ops.readmodel import ReadModel
     from services.registry.store import ModelRegistry
 
+    # Without Redis there is nothing to report: one line naming EDDY_REDIS_URL (the read
+    # model alone would carry on and list it among the parts it could not read).
+    client = redis_sync.connect(s.redis)
+    try:
+        client.ping()
+    finally:
+        client.close()
     model = ReadModel(s, TrainerFacts(s))
     try:
         snap = model.sample()

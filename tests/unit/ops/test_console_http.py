@@ -1,0 +1,68 @@
+"""The console's HTTP side: sign-in, what needs the token, what actions need besides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from services.ops.console import create_console
+
+TOKEN = "t" * 32
+
+
+def _app(calls: list[tuple[str, Any]]) -> TestClient:
+    def promote(version: int, reason: str) -> dict[str, Any]:
+        calls.append(("promote", (version, reason)))
+        if version == 9:
+            raise ValueError("v9 does not exist")
+        return {"type": "promoted", "version": version, "previous_version": 1, "reason": reason}
+
+    def rollback(reason: str) -> dict[str, Any]:
+        calls.append(("rollback", reason))
+        return {"type": "rolled_back", "version": 1, "previous_version": 2, "reason": reason}
+
+    app = create_console(TOKEN, lambda: {"champion": 2}, promote, rollback, secure_cookie=False)
+    return TestClient(app)
+
+
+def test_nothing_without_signing_in_and_the_page_after() -> None:
+    with _app([]) as http:
+        assert http.get("/healthz").status_code == 200
+        assert http.get("/api/state").status_code == 401
+        page = http.get("/")
+        assert page.status_code == 200 and "Console token" in page.text
+        r = http.post("/login", content="token=nope", follow_redirects=False)
+        assert r.status_code == 401 and "Wrong token" in r.text
+        r = http.post("/login", content=f"token={TOKEN}", follow_redirects=False)
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert http.get("/api/state").json() == {"champion": 2}
+        assert 'id="champion"' in http.get("/").text
+        http.post("/logout")
+        assert http.get("/api/state").status_code == 401
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        assert http.get("/api/state", headers=bearer).status_code == 200
+        assert http.get("/static/vendor/uPlot.iife.min.js").status_code == 200
+
+
+def test_actions_need_token_header_and_reason() -> None:
+    calls: list[tuple[str, Any]] = []
+    ok = {"Authorization": f"Bearer {TOKEN}", "x-eddy-console": "1"}
+    with _app(calls) as http:
+        assert http.post("/api/rollback", json={"reason": "r"}).status_code == 401
+        no_header = {"Authorization": f"Bearer {TOKEN}"}
+        assert (
+            http.post("/api/rollback", json={"reason": "r"}, headers=no_header).status_code == 403
+        )
+        assert http.post("/api/rollback", json={"reason": " "}, headers=ok).status_code == 400
+        assert http.post("/api/rollback", content=b"{", headers=ok).status_code == 400
+        r = http.post("/api/promote", json={"version": "2", "reason": "r"}, headers=ok)
+        assert r.status_code == 400 and "positive integer" in r.json()["detail"]
+        assert calls == []
+        r = http.post("/api/promote", json={"version": 9, "reason": "r"}, headers=ok)
+        assert r.status_code == 409 and "v9" in r.json()["detail"]
+        r = http.post("/api/rollback", json={"reason": " bad model "}, headers=ok)
+        assert r.status_code == 200 and r.json()["version"] == 1
+        assert calls == [("promote", (9, "r")), ("rollback", "bad model")]
