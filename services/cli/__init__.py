@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from services.cli import (  # noqa: F401
+    alive,
     bench,
     demo,
     events,
