@@ -47,6 +47,12 @@ def bootstrap(
         "--force",
         help="Replace an existing champion, and make the model champion even if it is no use.",
     ),
+    if_missing: bool = typer.Option(
+        False,
+        "--if-missing",
+        help="Do nothing (exit 0) when a champion exists: the bootstrap job of compose and "
+        "Kubernetes runs on every deploy.",
+    ),
 ) -> None:
     """Train a model from a labelled seed file and make it the champion: only if no champion
     exists yet, and only if it is useful (not one class for everything, better than the
@@ -55,6 +61,13 @@ def bootstrap(
     from services.training.examples import DatasetError
 
     s = settings(data_dir, trainer={"bootstrap_epochs": epochs})
+    if if_missing and not force:
+        from services.registry.store import ModelRegistry
+
+        current = ModelRegistry(s.stack.models_dir).champion_version()
+        if current is not None:
+            say(f"v{current} is champion already; nothing to bootstrap")
+            return
     with training_progress(console, "training") as on_step:
         try:
             result = run_bootstrap(s, seed, on_step, force=force)

@@ -78,6 +78,10 @@ def test_bootstrap_refuses_a_useless_model_and_an_existing_champion(
     r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1")
     assert r.returncode == 1 and "already has a champion (v2)" in r.stderr
     assert reg.versions() == [1, 2], "a refused bootstrap trains nothing"
+    # The deploy's bootstrap job runs on every rollout: a champion means nothing to do.
+    r = eddy(s, "bootstrap", "--seed", str(tmp_path / "absent.csv"), "--if-missing")
+    assert r.returncode == 0 and "v2 is champion already" in r.stderr, r.stderr
+    assert reg.versions() == [1, 2]
 
 
 def test_bootstrap_bad_seed_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
