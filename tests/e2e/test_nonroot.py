@@ -135,6 +135,11 @@ def _start(img: ImageLike, name: str, args: list[str]) -> subprocess.Popen[bytes
         )
 
 
+def _alive(img: ImageLike) -> int:
+    proc = _start(img, "alive", ["alive"])
+    return proc.wait(60)
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
@@ -150,6 +155,8 @@ def test_every_role_starts_as_non_root_in_a_read_only_workdir(image_like: ImageL
         "webhook": f"http://127.0.0.1:{s.label_studio.webhook_port}/healthz",
         "console": f"http://127.0.0.1:{s.console.port}/healthz",
     }
+    # The image's HEALTHCHECK says "not alive" while nothing of this host beats or answers.
+    assert _alive(img) == 1
     procs = {name: _start(img, name, args) for name, args in {**BEATING, **SERVING}.items()}
     try:
         waiting = set(procs)
@@ -165,6 +172,7 @@ def test_every_role_starts_as_non_root_in_a_read_only_workdir(image_like: ImageL
                     waiting.discard(name)
             time.sleep(0.5)
         assert not waiting, f"no heartbeat / health in 240 s from {sorted(waiting)}"
+        assert _alive(img) == 0, "the HEALTHCHECK (eddy alive) disagrees"
         # Each process ran as the uid (setpriv execs, so the pid is the role's own).
         for name, proc in procs.items():
             status = Path(f"/proc/{proc.pid}/status").read_text()
