@@ -72,6 +72,7 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
             "gateway",
             "workers",
             "Label Studio ML backend",
+            "ops console",
         ):
             assert f"[ready] {part}" in out
         # Secure by default: generated secrets, private to the owner; no token, no entry.
@@ -108,8 +109,8 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
     assert code == 0, out[-3000:]
     pids = first.pids()
     # s3, broker, redis, label studio, 4 workers (one restarted), webhook, ml-backend,
-    # trainer, gateway
-    assert len(pids) == 13
+    # trainer, gateway, ops console
+    assert len(pids) == 14
     assert all(gone(p) for p in pids), "a child outlived eddy up"
     for name in (
         "s3",
@@ -121,6 +122,7 @@ def test_up_serves_stops_cleanly_and_restarts_on_same_data(
         "webhook",
         "trainer",
         "gateway",
+        "console",
     ):
         assert f"stopped {name}" in out
     assert (s.stack.data_dir / "redis" / "appendonly.aof").exists() or any(
@@ -176,6 +178,7 @@ def test_up_external_runs_only_eddy_processes(
     s = settings.override(
         stack={"data_dir": tmp_path / "ext", "registry_dir": settings.stack.models_dir},
         gateway={"port": free_port(), "token": "ext-token-0123456789"},
+        console={"port": free_port(), "token": "ext-console-0123456789"},
         kafka={
             "app_id": f"eddy-ext-{uuid.uuid4().hex[:6]}",
             "topic_prefix": f"ext{uuid.uuid4().hex[:6]}.",
@@ -192,7 +195,8 @@ def test_up_external_runs_only_eddy_processes(
         assert f"serving model v{champion}" in out
     finally:
         assert up.interrupt() == 0
-    assert len(up.pids()) == 4 and all(gone(p) for p in up.pids())
+    # three workers, the gateway and the ops console
+    assert len(up.pids()) == 5 and all(gone(p) for p in up.pids())
 
 
 def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
