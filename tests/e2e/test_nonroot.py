@@ -73,6 +73,32 @@ class ImageLike:
     workdir: Path
     volume: Path
     logs: Path
+    python: str  # the venv's python as the uid can reach it
+    pythonpath: str | None  # the code, where the uid cannot reach the checkout itself
+
+
+AS_UID = ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups"]
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, symlinks=True, copy_function=os.link)
+
+
+def _reachable_code(base: Path, workdir: Path) -> tuple[str, str | None]:
+    """The checkout's venv and code as the uid can run them. CI clones into a directory only
+    root may enter: there, hard links of the venv and the code under `base` (same file system,
+    no copy of the venv's gigabytes) stand in for them."""
+    probe = "import sys, services; assert sys.prefix != sys.base_prefix"
+    cmd = [*AS_UID, sys.executable, "-c", probe]
+    if subprocess.run(cmd, cwd=workdir, capture_output=True).returncode == 0:
+        return sys.executable, None
+    try:
+        _link_tree(Path(sys.prefix), base / "venv")
+        for name in ("services", "schemas"):
+            _link_tree(REPO / name, base / "src" / name)
+    except OSError as exc:  # another file system: hard links impossible
+        pytest.skip(f"uid {UID} cannot reach the checkout, and linking it failed: {exc}")
+    return str(base / "venv" / "bin" / Path(sys.executable).name), str(base / "src")
 
 
 def _chown_tree(root: Path, uid: int) -> None:
@@ -102,6 +128,7 @@ def image_like(
         shutil.copytree(settings.stack.models_dir, env["EDDY_REGISTRY_DIR"])
         _chown_tree(volume, UID)
         workdir.chmod(0o555)
+        python, pythonpath = _reachable_code(base, workdir)
         s = settings.override(
             # Own consumer groups and heartbeat keys: other tests' workers may share the session.
             kafka={"app_id": f"{settings.kafka.app_id}-nonroot"},
@@ -111,7 +138,7 @@ def image_like(
             label_studio={"webhook_port": free_port()},
             console={"port": free_port(), "token": "nonroot-console-token-0123456789"},
         )
-        yield ImageLike(s, env, workdir, volume, logs)
+        yield ImageLike(s, env, workdir, volume, logs, python, pythonpath)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -123,10 +150,11 @@ def _start(img: ImageLike, name: str, args: list[str]) -> subprocess.Popen[bytes
     for key in ("EDDY_DATA_DIR", "EDDY_REGISTRY_DIR"):
         own.pop(key, None)
     env = {**os.environ, **own, **img.env}
-    cmd = ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups"]
+    if img.pythonpath:
+        env["PYTHONPATH"] = img.pythonpath
     with (img.logs / f"{name}.log").open("wb") as log:  # the child keeps its own fd
         return subprocess.Popen(
-            [*cmd, sys.executable, "-m", "services.cli", *args],
+            [*AS_UID, img.python, "-m", "services.cli", *args],
             cwd=img.workdir,
             env=env,
             stdout=log,
