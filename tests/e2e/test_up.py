@@ -17,7 +17,7 @@ from services.core.settings import Settings
 from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
 from services.stack import secrets
-from tests.helpers import TopicReader, Up, free_port, gone, up_settings, wait
+from tests.helpers import TopicReader, Up, free_port, free_port_run, gone, up_settings, wait
 
 pytestmark = pytest.mark.e2e
 
@@ -179,6 +179,8 @@ def test_up_external_runs_only_eddy_processes(
         stack={"data_dir": tmp_path / "ext", "registry_dir": settings.stack.models_dir},
         gateway={"port": free_port(), "token": "ext-token-0123456789"},
         console={"port": free_port(), "token": "ext-console-0123456789"},
+        # The session's workers hold its metrics ports: a stack of its own needs others.
+        metrics={"port": free_port_run(9)},
         kafka={
             "app_id": f"eddy-ext-{uuid.uuid4().hex[:6]}",
             "topic_prefix": f"ext{uuid.uuid4().hex[:6]}.",
