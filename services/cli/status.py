@@ -82,6 +82,12 @@ def _print(report: dict[str, Any]) -> None:
                 f"[{ev['low']:.3f}, {ev['high']:.3f}] (n={ev['n']})",
                 highlight=False,
             )
+        elif champ["holdout_accuracy"] is not None:
+            out.print(
+                f"  holdout accuracy {champ['holdout_accuracy']:.3f} (its own holdout; the "
+                "trainer has not scored the common evaluation set yet)",
+                highlight=False,
+            )
         for channel, est in (champ["estimate"] or {}).items():
             out.print(
                 f"  accuracy on audited {channel} traffic: {est['estimate']:.3f} "

@@ -59,13 +59,20 @@ class ReadModel:
         if self._offsets is None:
             roles = expected_roles(self.s)
             self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka, roles))
+        first = self._tail is None
         if self._tail is None:
             tail = TopicTail(self.s.kafka)
             tail.start(backfill=2 * self.s.console.window)
             self._tail = tail
         rows = self._offsets.read()
-        for kind, rec in self._tail.poll():
-            self.window.add(kind, rec)
+        # The first sample reads the whole backfill (a one-shot `eddy status` has no second);
+        # later ones take what arrived since.
+        deadline = time.monotonic() + (5.0 if first else 0.0)
+        while True:
+            for kind, rec in self._tail.poll():
+                self.window.add(kind, rec)
+            if self._tail.caught_up() or time.monotonic() >= deadline:
+                break
         lag, committed = group_lag(rows), group_committed(rows)
         self.lag_history.append(LagSample(now, lag, committed))
         ends: dict[str, int] = {}

@@ -33,6 +33,7 @@ class TopicTail:
             request_timeout_ms=6_000,
         )
         self._started = False
+        self._ends: dict[TopicPartition, int] = {}
 
     def start(self, backfill: int, timeout_s: float = 5.0) -> None:
         c = self._consumer
@@ -49,7 +50,12 @@ class TopicTail:
             c.poll(timeout_ms=100, max_records=1)
         for tp in parts:
             c.seek(tp, max(0, (c.highwater(tp) or 0) - backfill))
+        self._ends = {tp: c.highwater(tp) or 0 for tp in parts}
         self._started = True
+
+    def caught_up(self) -> bool:
+        """Whether the backfill is read: every partition at the end it had at ``start``."""
+        return all(self._consumer.position(tp) >= end for tp, end in self._ends.items())
 
     def poll(self, timeout_ms: int = 200, max_records: int = 20_000) -> Iterator[tuple[str, Any]]:
         if not self._started:

@@ -61,16 +61,21 @@ function renderModels(s) {
   const champ = s.champion;
   $("champion").textContent = champ ? `v${champ}` : "none";
   const last = (m.accuracy || []).filter((p) => p.version === champ).pop();
-  $("champion-accuracy").textContent = last && last.accuracy !== undefined
-    ? `accuracy ${num(last.accuracy)} [${num(last.low)}, ${num(last.high)}] on ${last.n} common examples` : "";
   const versions = m.versions || [];
+  const card = versions.find((v) => v.version === champ);
+  // Until the trainer first scores the common set (minutes after a start), the version's
+  // own holdout figure, said as such.
+  $("champion-accuracy").textContent = last && last.accuracy !== undefined
+    ? `accuracy ${num(last.accuracy)} [${num(last.low)}, ${num(last.high)}] on ${last.n} common examples`
+    : card && card.holdout ? `holdout accuracy ${num(card.holdout.accuracy)} (n=${card.holdout.n}; not yet scored on the common set)` : "";
   rows("versions", versions.slice().reverse(), (v) => {
     const ev = v.evaluation;
     const d = v.gate && v.gate.paired && v.gate.paired.accuracy_diff;
     const gate = d ? `Δacc ${num(d.estimate)} [${num(d.low)}, ${num(d.high)}] on ${v.gate.paired.n}; ` : "";
     return [
       `v${v.version}`, when(v.created_at), [v.status || v.kind || "-", v.status || ""],
-      ev ? `${num(ev.accuracy)} [${num(ev.low)}, ${num(ev.high)}] n=${ev.n}` : "-",
+      ev ? `${num(ev.accuracy)} [${num(ev.low)}, ${num(ev.high)}] n=${ev.n}`
+        : v.holdout ? `not scored yet (own holdout ${num(v.holdout.accuracy)}, n=${v.holdout.n})` : "-",
       v.labels_used ?? "-", gate + (v.reasons || []).join("; "),
     ];
   }, (v) => (v.version === champ ? "champion" : ""));
