@@ -31,6 +31,30 @@ def consumer_groups(kafka: KafkaSettings, roles: Sequence[str] = ROLES) -> dict[
     return {f"{kafka.app_id}-{role}": sources[role] for role in roles if role in sources}
 
 
+def fetch_ends(
+    consumer: KafkaConsumer, starts: Mapping[TopicPartition, int], timeout_s: float
+) -> dict[TopicPartition, int]:
+    """Each partition's log end, from the high watermark of a fetch at ``starts`` (the
+    records fetched are not needed). The consumer is left assigned to these partitions."""
+    parts = list(starts)
+    consumer.unsubscribe()  # a fresh assignment forgets the previous high watermarks
+    consumer.assign(parts)
+    for tp, offset in starts.items():
+        consumer.seek(tp, offset)
+    ends: dict[TopicPartition, int] = {}
+    deadline = time.monotonic() + timeout_s
+    while len(ends) < len(parts) and time.monotonic() < deadline:
+        consumer.poll(timeout_ms=100, max_records=10_000)
+        for tp in parts:
+            hw = consumer.highwater(tp)
+            if hw is not None and tp not in ends:
+                ends[tp] = hw
+    missing = [f"{tp.topic}[{tp.partition}]" for tp in parts if tp not in ends]
+    if missing:
+        raise KafkaError(f"no fetch answered within {timeout_s:.0f}s for {missing}")
+    return ends
+
+
 class OffsetReader:
     """Long-lived (the console keeps one) or one-shot (`eddy status`): call ``read()``."""
 
@@ -69,22 +93,7 @@ class OffsetReader:
     def log_ends(
         self, parts: Sequence[TopicPartition], timeout_s: float = 3.0
     ) -> dict[TopicPartition, int]:
-        c = self._consumer
-        c.unsubscribe()  # a fresh assignment forgets the previous high watermarks
-        c.assign(list(parts))
-        for tp in parts:
-            c.seek(tp, self._known.get(tp, 0))
-        ends: dict[TopicPartition, int] = {}
-        deadline = time.monotonic() + timeout_s
-        while len(ends) < len(parts) and time.monotonic() < deadline:
-            c.poll(timeout_ms=100, max_records=10_000)  # the records are not needed
-            for tp in parts:
-                hw = c.highwater(tp)
-                if hw is not None and tp not in ends:
-                    ends[tp] = hw
-        missing = [f"{tp.topic}[{tp.partition}]" for tp in parts if tp not in ends]
-        if missing:
-            raise KafkaError(f"no fetch answered within {timeout_s:.0f}s for {missing}")
+        ends = fetch_ends(self._consumer, {tp: self._known.get(tp, 0) for tp in parts}, timeout_s)
         self._known.update(ends)
         return ends
 

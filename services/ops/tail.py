@@ -4,7 +4,6 @@ consumer outside every group (it commits nothing and moves no worker's offsets).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.core.settings import KafkaSettings
 from services.core.topics import Topics
+from services.ops.offsets import fetch_ends
 
 
 class TopicTail:
@@ -42,15 +42,9 @@ class TopicTail:
             for topic in self.kinds
             for p in sorted(c.partitions_for_topic(topic) or ())
         ]
-        c.assign(parts)
-        for tp in parts:
-            c.seek(tp, 0)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and any(c.highwater(tp) is None for tp in parts):
-            c.poll(timeout_ms=100, max_records=1)
-        for tp in parts:
-            c.seek(tp, max(0, (c.highwater(tp) or 0) - backfill))
-        self._ends = {tp: c.highwater(tp) or 0 for tp in parts}
+        self._ends = fetch_ends(c, dict.fromkeys(parts, 0), timeout_s)
+        for tp, end in self._ends.items():
+            c.seek(tp, max(0, end - backfill))
         self._started = True
 
     def caught_up(self) -> bool:

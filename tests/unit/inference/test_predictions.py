@@ -16,9 +16,9 @@ INTERACTION = {
 }
 
 
-def test_prediction_record_is_schema_valid_and_names_version() -> None:
-    pred = to_prediction(
-        INTERACTION,
+def _predict(interaction: dict[str, Any]) -> dict[str, Any]:
+    return to_prediction(
+        interaction,
         [0.1, 0.7, 0.2],
         ["neg", "neu", "pos"],
         4,
@@ -28,6 +28,10 @@ def test_prediction_record_is_schema_valid_and_names_version() -> None:
         device="cpu",
         precision="fp32",
     )
+
+
+def test_prediction_record_is_schema_valid_and_names_version() -> None:
+    pred = _predict(INTERACTION)
     assert validate("prediction", pred) == []
     assert pred["label"] == "neu" and pred["confidence"] == 0.7 and pred["model_version"] == 4
     assert pred["timings"]["queue_ms"] == pytest.approx(250.0)
@@ -37,17 +41,7 @@ def test_prediction_record_is_schema_valid_and_names_version() -> None:
 def test_prediction_says_when_its_event_was_produced() -> None:
     source = {"topic": "channel.chat.v1", "partition": 0, "offset": 7,
               "timestamp_ms": 1_793_577_600_500}  # fmt: skip
-    pred = to_prediction(
-        {**INTERACTION, "source": source},
-        [0.1, 0.7, 0.2],
-        ["neg", "neu", "pos"],
-        4,
-        now="2026-11-01T00:00:01.250Z",
-        batch_size=8,
-        inference_ms=12.5,
-        device="cpu",
-        precision="fp32",
-    )
+    pred = _predict({**INTERACTION, "source": source})
     assert validate("prediction", pred) == []
     assert pred["produced_at"] == "2026-11-02T00:00:00.500Z"
 
