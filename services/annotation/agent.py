@@ -21,7 +21,7 @@ from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync
 from services.core.schemas import SchemaError
 from services.labels.threads import context_before, thread_key
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.annotate")
@@ -39,7 +39,7 @@ class BlockingBridge:
     def _ready(self, labels_seen: list[str]) -> TaskSubmitter:
         if self.submitter is None:
             labels = label_set_for_project(
-                self.settings.model.labels, self.settings.stack.models_dir, labels_seen
+                self.settings.model.labels, open_registry(self.settings.stack), labels_seen
             )
             project = ensure_project(
                 self.settings.label_studio,
@@ -48,7 +48,7 @@ class BlockingBridge:
                 self.settings.redis.prefix,
                 labels,
                 self.settings.annotation,
-                ModelRegistry(self.settings.stack.models_dir).champion_version(),
+                open_registry(self.settings.stack).champion_version(),
             )
             index = TaskIndex(self.redis, self.settings.redis.prefix, project)
             self.submitter = TaskSubmitter(self.client, index, project, self.context_of)

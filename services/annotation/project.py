@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -23,12 +22,12 @@ LEAST_SURE_FIRST = "Least sure first"
 
 
 def label_set_for_project(
-    configured: Sequence[str], models_dir: Path, fallback: list[str] | None = None
+    configured: Sequence[str], registry: ModelRegistry, fallback: list[str] | None = None
 ) -> list[str]:
     """EDDY_LABELS, else the champion's label set, else what the caller saw in the data."""
     if configured:
         return list(configured)
-    champ = ModelRegistry(models_dir).champion()
+    champ = registry.champion()
     if champ is not None:
         return champ.labels
     if fallback:

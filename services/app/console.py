@@ -17,7 +17,7 @@ from services.ops.collector import ReadModelCollector
 from services.ops.console import create_console
 from services.ops.readmodel import ReadModel
 from services.registry import rollout
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.runtime.metrics_server import serve_metrics
 
 log = logging.getLogger("eddy.console")
@@ -71,14 +71,13 @@ def build_console(settings: Settings, sampler: Sampler) -> FastAPI:
     token = settings.console.token
     if token is None:
         raise ValueError("the console needs a login token: set EDDY_CONSOLE_TOKEN")
-    models = settings.stack.models_dir
 
     def act(change: Any) -> dict[str, Any]:
         # The same registry functions, history record and models.v1 event as `eddy promote`
         # and `eddy rollback`.
         events = rollout.ModelEvents(settings.kafka)
         try:
-            event: dict[str, Any] = change(ModelRegistry(models), events.publish)
+            event: dict[str, Any] = change(open_registry(settings.stack), events.publish)
         finally:
             events.close()
         sampler.sample()  # the page shows the change on its next refresh

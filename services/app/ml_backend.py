@@ -18,7 +18,7 @@ from services.core import redis_sync
 from services.core.settings import Settings
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.runtime.metrics import process_registry
 from services.runtime.metrics_server import serve_metrics
 
@@ -30,7 +30,7 @@ class Champion:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.registry = ModelRegistry(settings.stack.models_dir)
+        self.registry = open_registry(settings.stack)
         self._clf: TextClassifier | None = None
         self._lock = threading.Lock()
 
@@ -64,8 +64,9 @@ def connect_when_ready(settings: Settings, stop: threading.Event) -> None:
             httpx.get(f"{a.ml_backend_target}/health", timeout=3).raise_for_status()
             client, redis = LabelStudioClient(ls), redis_sync.connect(settings.redis)
             try:
-                labels = label_set_for_project(settings.model.labels, settings.stack.models_dir)
-                champion = ModelRegistry(settings.stack.models_dir).champion_version()
+                registry = open_registry(settings.stack)
+                labels = label_set_for_project(settings.model.labels, registry)
+                champion = registry.champion_version()
                 project = ensure_project(ls, client, redis, settings.redis.prefix, labels,
                                          a, champion)  # fmt: skip
                 state = client.connect_ml_backend(project, a.ml_backend_target, password)

@@ -10,7 +10,7 @@ from services.core import redis_sync
 from services.core.settings import Settings
 from services.labels.audit import AuditSet
 from services.labels.store import LabelStore
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.training.evaluation import evaluation_of
 from services.training.incremental import plan_run
 from services.training.runs import recent_runs
@@ -21,7 +21,7 @@ class TrainerFacts:
         self.s = settings
 
     def evaluation(self) -> dict[str, Any]:
-        return evaluation_of(ModelRegistry(self.s.stack.models_dir))
+        return evaluation_of(open_registry(self.s.stack))
 
     def runs(self, n: int) -> list[dict[str, Any]]:
         client = redis_sync.connect(self.s.redis)
@@ -33,7 +33,7 @@ class TrainerFacts:
     def trigger(self) -> dict[str, Any]:
         t = self.s.trainer
         base: dict[str, Any] = {"needed": t.min_new_labels, "max_age_s": t.max_label_age_s}
-        if ModelRegistry(self.s.stack.models_dir).champion_version() is None:
+        if open_registry(self.s.stack).champion_version() is None:
             return {**base, "new_labels": 0, "fire": False, "reason": "no champion yet"}
         client = redis_sync.connect(self.s.redis)
         try:

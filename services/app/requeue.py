@@ -12,14 +12,14 @@ from services.annotation.rescore import Rescored, rescore_open_tasks
 from services.core.settings import Settings
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.routing.strategies import make_strategy
 
 
 def requeue_after_promotion(
     settings: Settings, client: LabelStudioClient, redis: Redis, project_id: int
 ) -> Rescored | None:
-    champ = ModelRegistry(settings.stack.models_dir).champion()
+    champ = open_registry(settings.stack).champion()
     if champ is None:
         return None
     clf = TextClassifier.load(

@@ -25,8 +25,8 @@ from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
+from services.registry.open import open_registry
 from services.registry.rollout import ModelEvents
-from services.registry.store import ModelRegistry
 from services.runtime.metrics_server import serve_metrics
 from services.training.evaluation import due, evaluation_of, refresh
 from services.training.incremental import train_once
@@ -90,7 +90,7 @@ class TrainerJobs:
             self.requeue()
         else:
             log.info("no training: %s", run.trigger)
-        registry = ModelRegistry(self.settings.stack.models_dir)
+        registry = open_registry(self.settings.stack)
         if trained or due(evaluation_of(registry), time.time(), EVALUATE_EVERY_S):
             self.evaluate()
 

@@ -18,6 +18,7 @@ from services.core.errors import NoLabelSet
 from services.core.settings import Settings
 from services.labels.sink import KafkaLabelFeed, LabelFeed, LabelSink
 from services.labels.store import LabelStore
+from services.registry.open import open_registry
 
 
 def label_sink(settings: Settings, redis: Redis, with_feed: bool = True) -> LabelSink:
@@ -27,7 +28,7 @@ def label_sink(settings: Settings, redis: Redis, with_feed: bool = True) -> Labe
 
 def reconciler(settings: Settings, redis: Redis, sink: LabelSink) -> Reconciler:
     client = LabelStudioClient(settings.label_studio)
-    labels = label_set_for_project(settings.model.labels, settings.stack.models_dir)
+    labels = label_set_for_project(settings.model.labels, open_registry(settings.stack))
     project = ensure_project(settings.label_studio, client, redis, settings.redis.prefix, labels)
     return Reconciler(client, sink, redis, settings.redis.prefix, project, labels)
 
@@ -37,7 +38,7 @@ def webhook_app(settings: Settings, metrics: WebhookMetrics | None = None) -> Fa
 
     def labels() -> list[str] | None:
         try:
-            return label_set_for_project(settings.model.labels, settings.stack.models_dir)
+            return label_set_for_project(settings.model.labels, open_registry(settings.stack))
         except NoLabelSet:  # the receiver stores what it gets
             return None
 

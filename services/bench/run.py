@@ -27,6 +27,7 @@ from services.demo.simulator import spread
 from services.ingest.channels import ADAPTERS
 from services.model.classifier import TextClassifier
 from services.model.device import Placement, select_placement
+from services.registry.open import open_registry
 from services.registry.store import ModelRef, ModelRegistry
 from services.stack.probes import free_port
 from services.stack.up import Stack
@@ -127,7 +128,13 @@ def bench_settings(settings: Settings, tmp: Path, run: str) -> Settings:
     if ModelRegistry(models).champion() is None:
         models = tmp / "models"
     return settings.override(
-        stack={"data_dir": tmp, "registry_dir": models, "with_label_studio": False},
+        # The bench reads and writes a local registry only, never a shared store.
+        stack={
+            "data_dir": tmp,
+            "registry_dir": models,
+            "with_label_studio": False,
+            "model_store": "",
+        },
         kafka={
             "bootstrap": f"127.0.0.1:{free_port()}",
             "topic_prefix": f"bench{run}.",
@@ -142,7 +149,7 @@ def bench_settings(settings: Settings, tmp: Path, run: str) -> Settings:
 
 
 def ensure_champion(s: Settings, say: Say) -> ModelRef:
-    registry = ModelRegistry(s.stack.models_dir)
+    registry = open_registry(s.stack)
     if registry.champion() is None:
         say("no champion model: training a small one (100 tweets, 1 epoch) for the bench")
         data = airline_tweets()

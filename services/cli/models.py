@@ -13,7 +13,7 @@ from rich.table import Table
 
 from services.cli.app import DataDir, JsonFlag, app, console, fail, out, say, settings
 from services.cli.progress import training_progress
-from services.core.settings import KafkaSettings
+from services.core.settings import KafkaSettings, StackSettings
 
 
 @contextmanager
@@ -62,9 +62,9 @@ def bootstrap(
 
     s = settings(data_dir, trainer={"bootstrap_epochs": epochs})
     if if_missing and not force:
-        from services.registry.store import ModelRegistry
+        from services.registry.open import open_registry
 
-        current = ModelRegistry(s.stack.models_dir).champion_version()
+        current = open_registry(s.stack).champion_version()
         if current is not None:
             say(f"v{current} is champion already; nothing to bootstrap")
             return
@@ -89,12 +89,12 @@ def bootstrap(
     say(f"model v{result.ref.version} is champion ({result.ref.path}); {sizes}")
 
 
-def version_rows(models_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One row per version, and the evaluation document their ``eval`` scores come from."""
-    from services.registry.store import ModelRegistry
+    from services.registry.open import open_registry
     from services.training.evaluation import evaluation_of
 
-    reg = ModelRegistry(models_dir)
+    reg = open_registry(stack)
     champ = reg.champion_version()
     evaluation = evaluation_of(reg)
     scores = evaluation.get("versions", {})
@@ -126,7 +126,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """List model versions with lineage, status, labels used, and each version's score on
     the one evaluation set they all share (audit labels; re-scored when it grows), besides
     the gate's figures from its own run."""
-    rows, evaluation = version_rows(settings(data_dir).stack.models_dir)
+    rows, evaluation = version_rows(settings(data_dir).stack)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -169,13 +169,14 @@ def promote(
 ) -> None:
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
     workers switch within EDDY_MODEL_POLL_S, without restart."""
+    from services.registry.open import open_registry
     from services.registry.rollout import promote as do_promote
-    from services.registry.store import ModelRegistry, RegistryError
+    from services.registry.store import RegistryError
 
     s = settings(data_dir)
     with model_events(s.kafka) as publish:
         try:
-            event = do_promote(ModelRegistry(s.stack.models_dir), version, reason, publish)
+            event = do_promote(open_registry(s.stack), version, reason, publish)
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")
@@ -187,13 +188,14 @@ def rollback(
     data_dir: Path | None = DataDir,
 ) -> None:
     """Make the previous champion the champion again."""
+    from services.registry.open import open_registry
     from services.registry.rollout import rollback as do_rollback
-    from services.registry.store import ModelRegistry, RegistryError
+    from services.registry.store import RegistryError
 
     s = settings(data_dir)
     with model_events(s.kafka) as publish:
         try:
-            event = do_rollback(ModelRegistry(s.stack.models_dir), reason, publish)
+            event = do_rollback(open_registry(s.stack), reason, publish)
         except RegistryError as exc:
             raise fail("rollback failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")

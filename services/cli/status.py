@@ -21,7 +21,7 @@ def status_report(s: Settings) -> dict[str, Any]:
     from services.core import redis_sync
     from services.ops.heartbeats import by_role
     from services.ops.readmodel import ReadModel
-    from services.registry.store import ModelRegistry
+    from services.registry.open import open_registry
 
     # Without Redis there is nothing to report: one line naming EDDY_REDIS_URL (the read
     # model alone would carry on and list it among the parts it could not read).
@@ -35,7 +35,7 @@ def status_report(s: Settings) -> dict[str, Any]:
         snap = model.sample()
     finally:
         model.close()
-    champ = ModelRegistry(s.stack.models_dir).champion()
+    champ = open_registry(s.stack).champion()
     models = snap["models"]
     card = None
     if champ is not None:

@@ -16,7 +16,7 @@ from services.labels.store import LabelStore
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import predict_labels
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.training.examples import Example
 
 
@@ -27,7 +27,7 @@ def _accuracy(pred: list[str], gold: list[str]) -> float | None:
 
 
 def channel_report(s: Settings, redis: Redis, held_out: list[Example]) -> dict[str, Any]:
-    registry = ModelRegistry(s.stack.models_dir)
+    registry = open_registry(s.stack)
     champion = registry.champion_version()
     placement = select_placement(s.model.device, s.model.precision)
 

@@ -10,7 +10,7 @@ from services.core import redis_sync
 from services.core.settings import Settings
 from services.labels.store import LabelStore
 from services.ops.heartbeats import workers_alive
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.training.runs import recent_runs
 
 
@@ -23,7 +23,7 @@ class Progress:
         self.sent = 0
         self.redis = redis_sync.connect(s.redis)
         self.store = LabelStore(self.redis, s.redis.prefix)
-        self.registry = ModelRegistry(s.stack.models_dir)
+        self.registry = open_registry(s.stack)
         self.snapshot: dict[str, Any] = {}
 
     def refresh(self) -> dict[str, Any]:

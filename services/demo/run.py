@@ -36,8 +36,8 @@ from services.demo.report import decisions, plot_learning_curve, version_rows, w
 from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
 from services.model.device import select_placement
+from services.registry.open import open_registry
 from services.registry.rollout import ModelEvents
-from services.registry.store import ModelRegistry
 from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.evaluation import evaluation_of, refresh
@@ -86,7 +86,7 @@ def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:
 
 def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> AnnotatorPool:
     s = d.settings
-    labels = ModelRegistry(s.stack.models_dir).get(1).labels
+    labels = open_registry(s.stack).get(1).labels
     client = LabelStudioClient(s.label_studio)
     project = ensure_project(
         s.label_studio, client, redis, s.redis.prefix, labels, s.annotation, champion=1
@@ -212,9 +212,9 @@ def report(
     """Score every version on the held-out examples; write the report JSON and the PNG."""
     s = d.settings
     say(f"scoring every version on {len(d.held_out)} held-out examples ...")
-    evaluation = evaluation_of(ModelRegistry(s.stack.models_dir))
+    evaluation = evaluation_of(open_registry(s.stack))
     rows = version_rows(
-        ModelRegistry(s.stack.models_dir),
+        open_registry(s.stack),
         d.held_out,
         select_placement(s.model.device, s.model.precision),
     )

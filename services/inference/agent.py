@@ -23,8 +23,9 @@ from services.inference.predictions import produced_at, to_prediction
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.finite import weights_finite
+from services.registry.open import open_registry
 from services.registry.rollout import rollback_from
-from services.registry.store import ModelRegistry, RegistryError
+from services.registry.store import RegistryError
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.classify")
@@ -40,7 +41,7 @@ def register(ctx: WorkerContext) -> None:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eddy-forward")
     holder = ModelHolder(
         s.model,
-        ModelRegistry(s.stack.models_dir),
+        open_registry(s.stack),
         select_placement(s.model.device, s.model.precision),
         executor,
     )

@@ -95,7 +95,7 @@ class ModelHolder:
             if not warned:
                 log.warning(
                     "no champion model in %s yet; waiting (run `eddy bootstrap --seed FILE`)",
-                    self.registry.root,
+                    self.registry.where,
                 )
                 warned = True
             await asyncio.sleep(self.settings.poll_s)

@@ -28,8 +28,8 @@ from services.ops.offsets import OffsetReader, consumer_groups
 from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
+from services.registry.open import open_registry
 from services.registry.rollout import history
-from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.ops")
 UNSURE_SPAN_S = 900.0  # the alert's 15 minutes
@@ -121,7 +121,7 @@ class ReadModel:
             return False
 
     def _models(self) -> dict[str, Any]:
-        registry = ModelRegistry(self.s.stack.models_dir)
+        registry = open_registry(self.s.stack)
         evaluation = self.facts.evaluation()
         champ = registry.champion()
         metas = []

@@ -1,17 +1,14 @@
 """Changing the champion: promote, roll back, and tell everyone (models.v1).
 
-The pointer file is the truth classify workers follow (they re-read it between batches);
-``HISTORY.jsonl`` records every change, so rollback knows where to go back to, and a
+The champion pointer is the truth classify workers follow (they re-read it between batches);
+the registry's history records every change, so rollback knows where to go back to, and a
 models.v1 event lets any other service react.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from services.core.records import utc_now_iso
@@ -19,33 +16,11 @@ from services.core.settings import KafkaSettings
 from services.registry.store import ModelRegistry, RegistryError
 
 log = logging.getLogger("eddy.registry")
-HISTORY_FILE = "HISTORY.jsonl"
 Publish = Callable[[dict[str, Any]], None]
 
 
 def history(registry: ModelRegistry) -> list[dict[str, Any]]:
-    path = registry.root / HISTORY_FILE
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _record(registry: ModelRegistry, event: dict[str, Any]) -> None:
-    registry.root.mkdir(parents=True, exist_ok=True)
-    with (registry.root / HISTORY_FILE).open("a", encoding="utf-8") as f:
-        f.write(json.dumps(event, sort_keys=True) + "\n")
-
-
-@contextmanager
-def _pointer_lock(registry: ModelRegistry) -> Iterator[None]:
-    """Serialises every change of the champion pointer across processes on this machine."""
-    registry.root.mkdir(parents=True, exist_ok=True)
-    with (registry.root / ".champion.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return registry.history()
 
 
 def change_champion(
@@ -58,7 +33,7 @@ def change_champion(
 ) -> dict[str, Any]:
     """Point the champion at ``version`` and record + announce it. ``kind`` is the models.v1
     type: bootstrapped, promoted or rolled_back."""
-    with _pointer_lock(registry):
+    with registry.pointer_lock():
         return _change(registry, version, kind, reason, publish, metrics)
 
 
@@ -82,7 +57,7 @@ def _change(
     }
     if metrics is not None:
         event["metrics"] = metrics
-    _record(registry, event)
+    registry.record(event)
     registry.update_meta(version, champion_since=event["at"])
     if publish:
         publish(event)
@@ -125,7 +100,7 @@ def rollback_from(
     """Roll back only if ``version`` is still the champion: several workers that see the same
     broken model roll it back once, not once each, and a promotion that lands meanwhile is
     not undone (check, target and change under the pointer lock every change takes)."""
-    with _pointer_lock(registry):
+    with registry.pointer_lock():
         if registry.champion_version() != version:
             return None
         return _change(registry, rollback_target(registry), "rolled_back", reason, publish)

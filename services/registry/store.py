@@ -4,21 +4,28 @@ Layout: ``<root>/v<N>/`` holds a Hugging Face ``save_pretrained`` directory plus
 (version, parent, label set, data counts, metrics, timings), so any HF tool can load it.
 ``<root>/CHAMPION`` names the version serving traffic. Writes go to a temp dir / file and are
 renamed into place, so a reader never sees half a model or half a pointer.
+
+This is the embedded default and what a ReadWriteMany volume shared by every pod holds;
+``services.registry.s3`` keeps the same layout in an S3-compatible object store.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 META_FILE = "eddy.json"
+HISTORY_FILE = "HISTORY.jsonl"
 
 
 class RegistryError(RuntimeError):
@@ -28,8 +35,17 @@ class RegistryError(RuntimeError):
 @dataclass(frozen=True)
 class ModelRef:
     version: int
-    path: Path
+    local: Path
     meta: dict[str, Any]
+    # A remote store fetches the weights into ``local`` on first use of ``path``: listing
+    # versions or reading their metadata never downloads a model.
+    fetch: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def path(self) -> Path:
+        if self.fetch is not None:
+            self.fetch()
+        return self.local
 
     @property
     def labels(self) -> list[str]:
@@ -39,6 +55,11 @@ class ModelRef:
 class ModelRegistry:
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @property
+    def where(self) -> str:
+        """Where the registry lives, for messages."""
+        return str(self.root)
 
     def _vdir(self, version: int) -> Path:
         return self.root / f"v{version}"
@@ -59,7 +80,7 @@ class ModelRegistry:
         if not meta_path.is_file():
             known = ", ".join(f"v{v}" for v in self.versions()) or "none"
             raise RegistryError(
-                f"model version {version} not found in {self.root} (known: {known})"
+                f"model version {version} not found in {self.where} (known: {known})"
             )
         return ModelRef(version, path, json.loads(meta_path.read_text()))
 
@@ -108,16 +129,46 @@ class ModelRegistry:
         self.get(version)  # must exist
         self._atomic_write(self.root / "CHAMPION", f"{version}\n")
 
-    def read_json(self, name: str) -> dict[str, Any] | None:
-        """A registry-wide JSON document (e.g. the evaluation scores), or None."""
+    def read_text(self, name: str) -> str | None:
+        """A registry-wide document (the seed split, the evaluation scores), or None."""
         path = self.root / name
-        return dict(json.loads(path.read_text())) if path.is_file() else None
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def write_text(self, name: str, text: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._atomic_write(self.root / name, text)
+
+    def read_json(self, name: str) -> dict[str, Any] | None:
+        text = self.read_text(name)
+        return dict(json.loads(text)) if text is not None else None
 
     def write_json(self, name: str, doc: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._atomic_write(self.root / name, json.dumps(doc, indent=2, sort_keys=True))
+        self.write_text(name, json.dumps(doc, indent=2, sort_keys=True))
 
-    def _atomic_write(self, path: Path, text: str) -> None:
+    def history(self) -> list[dict[str, Any]]:
+        """Every change of the champion, oldest first."""
+        text = self.read_text(HISTORY_FILE) or ""
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def record(self, event: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as f:
+            f.write(json.dumps(event, sort_keys=True) + "\n")
+
+    @contextmanager
+    def pointer_lock(self) -> Iterator[None]:
+        """Serialises every change of the champion pointer across processes sharing this
+        directory (on one machine, or on an NFS-backed RWX volume with lockd)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".champion.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _atomic_write(path: Path, text: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         with os.fdopen(fd, "w") as f:
             f.write(text)

@@ -14,7 +14,7 @@ from services.core.settings import Settings
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import evaluate
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.routing.audit import AuditPolicy
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
@@ -59,7 +59,7 @@ class StreamSpec:
 
 
 def _champion(s: Settings) -> TextClassifier:
-    ref = ModelRegistry(s.stack.models_dir).champion()
+    ref = open_registry(s.stack).champion()
     assert ref is not None
     placement = select_placement(s.model.device, s.model.precision)
     max_length = int(ref.meta.get("max_length", s.model.max_length))

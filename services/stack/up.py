@@ -17,7 +17,7 @@ from services.core.settings import Settings, public_secrets
 from services.core.settings.infra import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
-from services.registry.store import ModelRegistry
+from services.registry.open import open_registry
 from services.stack import servers
 from services.stack.probes import ensure_port_free, host_port, http_ok
 from services.stack.process import Child, StackError
@@ -214,15 +214,15 @@ class Stack:
         self.say(f"[ready] workers {', '.join(self.roles)} in {time.monotonic() - start:.1f}s")
 
     def _announce_model(self) -> None:
-        models = self.settings.stack.models_dir
-        champion = ModelRegistry(models).champion_version()
+        registry = open_registry(self.settings.stack)
+        champion = registry.champion_version()
         if champion is None:
             self.say(
-                f"note: no champion model in {models}; classify holds events in "
+                f"note: no champion model in {registry.where}; classify holds events in "
                 "Kafka until one exists (`eddy bootstrap --seed FILE`)"
             )
         else:
-            self.say(f"serving model v{champion} from {models}")
+            self.say(f"serving model v{champion} from {registry.where}")
 
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.

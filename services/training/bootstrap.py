@@ -23,6 +23,7 @@ from services.model.train import (
     predict_labels,
     seed_everything,
 )
+from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example, label_set, read_examples, stratified_split
@@ -112,12 +113,11 @@ def bootstrap(
     """Train v1 (or the next version) from the seed; it becomes champion only if useful (or
     ``force``), and only if there is no champion yet (or ``force``)."""
     started = time.perf_counter()
-    models_dir = settings.stack.models_dir
-    registry = ModelRegistry(models_dir)
+    registry = open_registry(settings.stack)
     current = registry.champion_version()
     if current is not None and not force:
         raise BootstrapRefused(
-            f"{models_dir} already has a champion (v{current}); `eddy bootstrap --force` "
+            f"{registry.where} already has a champion (v{current}); `eddy bootstrap --force` "
             "trains a new one from the seed and makes it champion"
         )
     raw = examples if examples is not None else read_examples(seed_file)
@@ -164,22 +164,21 @@ def bootstrap(
         )
         # The seed is kept: its holdout joins the evaluation set while audit labels are few,
         # and a rebuild trains on its training part again.
-        write_examples(models_dir / SEED_HOLDOUT_FILE, hold)
-        write_examples(models_dir / SEED_TRAIN_FILE, train)
+        registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(hold))
+        registry.write_text(SEED_TRAIN_FILE, examples_jsonl(train))
     return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion)
 
 
-def write_examples(path: Path, examples: list[Example]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for e in examples:
-            f.write(json.dumps({"text": e.text, "label": e.label}) + "\n")
+def examples_jsonl(examples: list[Example]) -> str:
+    return "".join(json.dumps({"text": e.text, "label": e.label}) + "\n" for e in examples)
 
 
-def read_seed(models_dir: Path, name: str) -> list[Example]:
+def read_seed(registry: ModelRegistry, name: str) -> list[Example]:
     """Seed examples bootstrap kept (empty if there are none)."""
-    path = models_dir / name
-    return read_examples(path) if path.is_file() and path.stat().st_size else []
+    text = registry.read_text(name) or ""
+    rows = (json.loads(line) for line in text.splitlines() if line.strip())
+    return [Example(str(r["text"]), str(r["label"])) for r in rows]
 
 
-def seed_holdout(models_dir: Path) -> list[Example]:
-    return read_seed(models_dir, SEED_HOLDOUT_FILE)
+def seed_holdout(registry: ModelRegistry) -> list[Example]:
+    return read_seed(registry, SEED_HOLDOUT_FILE)

@@ -25,6 +25,7 @@ from services.model.classifier import TextClassifier
 from services.model.device import Placement, select_placement
 from services.model.metrics import compute_metrics
 from services.model.train import predict_labels
+from services.registry.open import open_registry
 from services.registry.store import ModelRegistry
 from services.training.bootstrap import seed_holdout
 from services.training.examples import Example
@@ -149,12 +150,12 @@ def due(doc: dict[str, Any], now: float, every_s: float) -> bool:
 
 def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:
     """Rebuild the evaluation set from the label store and re-score what changed."""
-    models = settings.stack.models_dir
+    registry = open_registry(settings.stack)
     examples = evaluation_set(
         LabelStore(redis, settings.redis.prefix).labelled(),
         AuditSet(redis, settings.redis.prefix).members(),
-        seed_holdout(models),
+        seed_holdout(registry),
         settings.trainer.eval_seed_until,
     )
     placement = select_placement(settings.model.device, settings.model.precision)
-    return rescore(ModelRegistry(models), examples, placement, settings.model.max_length, say)
+    return rescore(registry, examples, placement, settings.model.max_length, say)

@@ -25,8 +25,9 @@ from services.labels.store import LabelStore
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
+from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
-from services.registry.store import ModelRef, ModelRegistry
+from services.registry.store import ModelRef
 from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout, train_from_base
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
@@ -73,8 +74,8 @@ def plan_run(
     settings: Settings, labels: LabelSource, audit_ids: Mapping[str, str], force: bool
 ) -> Plan:
     """Step 1: the champion, the run's data, whether to train, and with which recipe."""
-    models = settings.stack.models_dir
-    champ = ModelRegistry(models).champion()
+    registry = open_registry(settings.stack)
+    champ = registry.champion()
     if champ is None:
         raise RuntimeError("no champion model: run `eddy bootstrap --seed FILE` first")
     t, g = settings.trainer, settings.gate
@@ -89,7 +90,7 @@ def plan_run(
     )
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
-    seed = seed_holdout(models) if len(data.audit) < t.eval_seed_until else []
+    seed = seed_holdout(registry) if len(data.audit) < t.eval_seed_until else []
     trigger = should_train(
         len(data.new),
         age,
@@ -118,7 +119,7 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     max_len = int(ref.meta.get("max_length", settings.model.max_length))
     champion = TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_len)
     if plan.recipe.name == "rebuild":
-        examples = read_seed(settings.stack.models_dir, SEED_TRAIN_FILE) + plan.data.every_label
+        examples = read_seed(open_registry(settings.stack), SEED_TRAIN_FILE) + plan.data.every_label
         fb = train_from_base(settings, champion.labels, examples, progress)
         return Trained(champion, fb.clf, fb.cfg, fb.result, examples)
     # A copy of the loaded champion, not a second read of its weights from disk.
@@ -174,7 +175,7 @@ def record(
         labels_used=len(data.new) + len(data.earlier),
         champion_metrics={"version": champ.version, **judgement.champion.as_dict()},
     )
-    registry = ModelRegistry(settings.stack.models_dir)
+    registry = open_registry(settings.stack)
     ref = registry.add(trained.challenger.save, meta)
     run.challenger_version = ref.version
     # The new labels are consumed either way: a rejected run must not retrigger on them

@@ -37,7 +37,12 @@ BEATING = {
     "route": ["worker", "--role", "route"],
     "trainer": ["trainer", "--no-label-studio"],
 }
-SERVING = {"gateway": ["gateway"], "webhook": ["webhook"], "console": ["console"]}
+SERVING = {
+    "gateway": ["gateway"],
+    "webhook": ["webhook"],
+    "ml-backend": ["ml-backend"],
+    "console": ["console"],
+}
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,
@@ -137,6 +142,7 @@ def image_like(
             gateway={"port": free_port()},
             label_studio={"webhook_port": free_port()},
             console={"port": free_port(), "token": "nonroot-console-token-0123456789"},
+            annotation={"ml_backend_port": free_port()},
         )
         yield ImageLike(s, env, workdir, volume, logs, python, pythonpath)
     finally:
@@ -181,6 +187,7 @@ def test_every_role_starts_as_non_root_in_a_read_only_workdir(image_like: ImageL
     urls = {
         "gateway": f"http://127.0.0.1:{s.gateway.port}/healthz",
         "webhook": f"http://127.0.0.1:{s.label_studio.webhook_port}/healthz",
+        "ml-backend": f"http://127.0.0.1:{s.annotation.ml_backend_port}/health",
         "console": f"http://127.0.0.1:{s.console.port}/healthz",
     }
     # The image's HEALTHCHECK says "not alive" while nothing of this host beats or answers.

@@ -15,7 +15,7 @@ from services.core.settings.infra import METRICS_OFFSETS
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
-PROCESSES = (*ROLES, "trainer", "gateway", "webhook", "console")
+PROCESSES = (*ROLES, "trainer", "gateway", "webhook", "ml-backend", "console")
 METRICS_BASE = 18010
 
 
@@ -89,7 +89,7 @@ def test_compose_runs_every_process_with_health_ordering_and_no_secret_defaults(
     commands = {" ".join(s.get("command", [])) for s in services.values()}
     for role in ROLES:
         assert f"worker --role {role}" in commands
-    assert {"trainer", "gateway", "webhook", "console", "topics"} <= commands
+    assert {"trainer", "gateway", "webhook", "ml-backend", "console", "topics"} <= commands
     for name, svc in services.items():
         assert svc.get("restart") in ("unless-stopped", "no"), name
         for dep, cond in (svc.get("depends_on") or {}).items():
@@ -99,5 +99,13 @@ def test_compose_runs_every_process_with_health_ordering_and_no_secret_defaults(
         if re.search(r"TOKEN|PASSWORD|SECRET", var):
             assert op == ":?", var
     assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    # The registry in MinIO, its bucket made before anything reads or writes a model.
+    env = services["trainer"]["environment"]
+    assert env["EDDY_MODEL_STORE"].startswith("s3://eddy-models/")
+    assert env["EDDY_MODEL_STORE_ENDPOINT"] == "http://minio:9000"
+    for name in ("bootstrap", "classify", "trainer"):
+        needs = services[name]["depends_on"]["models-bucket"]
+        assert needs == {"condition": "service_completed_successfully"}, name
+    assert "healthcheck" in services["minio"]
     devices = services["classify"]["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]

@@ -23,6 +23,20 @@ class StackSettings(Group):
     registry_dir: Path | None = env(
         "EDDY_REGISTRY_DIR", None, description="Model registry; default DATA_DIR/models."
     )
+    model_store: str = env(
+        "EDDY_MODEL_STORE",
+        "",
+        description="Where the model registry lives when several machines share it: "
+        "s3://BUCKET[/PREFIX] in an S3-compatible store (credentials from boto3's chain: "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the pod's role); REGISTRY_DIR is then "
+        "each machine's cache. Empty: the directory REGISTRY_DIR itself (a ReadWriteMany "
+        "volume when pods share it).",
+    )
+    model_store_endpoint: str = env(
+        "EDDY_MODEL_STORE_ENDPOINT",
+        "",
+        description="S3 endpoint of EDDY_MODEL_STORE, e.g. http://minio:9000; empty: AWS.",
+    )
     broker_storage: str = env(
         "EDDY_BROKER_STORAGE",
         "s3://tansu/",
