@@ -64,6 +64,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "deadletter_raw_key": Fernet.generate_key().decode(),
         },
         redis={"url": f"redis://127.0.0.1:{free_port()}/0", "prefix": f"t{run}:"},
+        # ONNX exports cost seconds per stored version; tests/integration/test_backends.py
+        # turns them on where they are the subject.
+        trainer={"export_onnx": False},
         model={
             "batch_max_size": 32,
             "batch_max_wait_ms": 50,

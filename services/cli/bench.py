@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, app, out, say, settings
+from services.cli.app import DataDir, app, fail, out, say, settings
 
 
 @app.command()
@@ -17,20 +17,47 @@ def bench(
         0.0, help="Events/s for the latency run (0 = half the measured stream throughput)."
     ),
     latency_seconds: float = typer.Option(20.0, help="Length of the latency run."),
+    workers: int = typer.Option(
+        1, min=1, help="Classify workers in one consumer group (at most the partitions)."
+    ),
+    naive_events: int = typer.Option(200, min=10, help="Events for the naive pipeline."),
+    swap_seconds: float = typer.Option(
+        12.0, min=4.0, help="Length of the promotion-under-load run (the swap is halfway)."
+    ),
+    device: str | None = typer.Option(
+        None, help="cpu, cuda or auto (default EDDY_DEVICE); the workers use it too."
+    ),
+    backend: str | None = typer.Option(
+        None, help="auto, torch, onnx-fp32 or onnx-int8 (default EDDY_BACKEND) for the stream."
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON."),
     data_dir: Path | None = DataDir,
 ) -> None:
-    """Measure bare-model throughput, end-to-end stream throughput (broker + Faust + model)
-    and produce-to-prediction latency, on a private embedded broker and Redis."""
+    """Measure, in one run on the same model and texts: (a) a naive per-event Hugging Face
+    pipeline, (b) the bare model on each backend, (c) the stream end to end (broker + Faust +
+    model, --workers classify workers), (d) produce-to-prediction latency at half the stream's
+    throughput, (e) a promotion under load (stall, lost and duplicated events). Runs on a
+    private embedded broker and Redis, with a copy of your champion."""
     from services.bench.run import run_bench
 
-    s = settings(data_dir)
+    model: dict[str, str] = {}
+    if device:
+        model["device"] = device
+    if backend:
+        model["backend"] = backend
+    try:
+        s = settings(data_dir).override(model=model) if model else settings(data_dir)
+    except ValueError as exc:
+        raise fail("bad option", exc, 2) from None
     result = run_bench(
         s,
         events=events,
         rate=rate,
         latency_seconds=latency_seconds,
         say=say,
+        workers=workers,
+        naive_events=naive_events,
+        swap_seconds=swap_seconds,
     )
     from services.bench.report import render
 

@@ -101,7 +101,11 @@ def _print(report: dict[str, Any]) -> None:
                 role,
                 str(beat.get("host", "-")),
                 str(beat.get("pid")),
-                str(beat.get("model_version", "-")),
+                " ".join(
+                    str(x)
+                    for x in (beat.get("model_version", "-"), beat.get("backend"))
+                    if x is not None
+                ),
                 json.dumps(beat.get("counts", {})),
             )
     out.print(table if report["workers"] else "workers: none alive")

@@ -22,7 +22,6 @@ from services.inference.metrics import InferenceMetrics
 from services.inference.predictions import produced_at, to_prediction
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.finite import weights_finite
 from services.registry.open import open_registry
 from services.registry.rollout import rollback_from
 from services.registry.store import RegistryError
@@ -39,11 +38,14 @@ def register(ctx: WorkerContext) -> None:
         torch.set_num_threads(s.model.torch_threads)
     # One thread: forward passes run serially off the event loop; torch parallelises inside.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eddy-forward")
+    # Another for the tokenizer, so that it works while the model does.
+    tokenizer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eddy-tokenize")
     holder = ModelHolder(
         s.model,
         open_registry(s.stack),
         select_placement(s.model.device, s.model.precision),
         executor,
+        tokenizer,
     )
 
     models_topic = ctx.raw_topic(ctx.topics.models)
@@ -56,7 +58,7 @@ def register(ctx: WorkerContext) -> None:
         overflow) does not roll back a healthy model."""
         ctx.metrics.inc("non_finite", n)
         loop = asyncio.get_running_loop()
-        if await loop.run_in_executor(executor, weights_finite, clf.model):
+        if await loop.run_in_executor(executor, clf.weights_finite):
             log.warning("v%s: %d non-finite prediction(s), weights finite", clf.version, n)
             return
         log.error("model v%s has non-finite weights; rolling it back", clf.version)
@@ -91,6 +93,8 @@ def register(ctx: WorkerContext) -> None:
         clf = await holder.refresh()
         assert clf is not None  # wait_ready guarantees a model
         ctx.model_version = clf.version
+        if holder.choice is not None:
+            ctx.details["backend"] = holder.choice.backend
         metrics.serving(clf.version)
         started = time.perf_counter()
         try:
@@ -118,9 +122,9 @@ def register(ctx: WorkerContext) -> None:
                 batch_size=len(batch),
                 inference_ms=inference_ms,
                 device=str(clf.placement.device),
-                precision=clf.placement.precision,
+                precision=clf.backend.rpartition("-")[2],  # fp32, bf16, int8 ...
             )
-            await ctx.outbox.send(out, rec["key"].encode(), dumps(pred))
+            ctx.outbox.send_soon(out, rec["key"].encode(), dumps(pred))
             produced = produced_at(rec)
             metrics.prediction(
                 pred["channel"],

@@ -15,8 +15,9 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from services.model.batching import length_sorted_chunks, restore_order
+from services.model import finite
 from services.model.device import Placement
+from services.model.tokens import Batch, TokenPipeline
 
 # Weights live in fp32 whatever the checkpoint holds (transformers loads a half-precision
 # checkpoint as half): training needs fp32 master weights; inference autocasts on CUDA.
@@ -24,13 +25,14 @@ FP32 = torch.float32
 
 
 @dataclass
-class TextClassifier:
+class TextClassifier(TokenPipeline):
     model: PreTrainedModel
     tokenizer: PreTrainedTokenizerBase
     labels: list[str]
     placement: Placement
     max_length: int = 64
     version: int = 0
+    backend: str = "torch-fp32"
 
     @classmethod
     def load(
@@ -62,7 +64,8 @@ class TextClassifier:
         label_list = [str(id2label[i]) for i in range(len(id2label))]
         model.to(placement.device)
         model.eval()
-        return cls(model, tokenizer, label_list, placement, max_length, version)
+        backend = f"torch-{placement.precision}"
+        return cls(model, tokenizer, label_list, placement, max_length, version, backend)
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:
@@ -84,20 +87,16 @@ class TextClassifier:
         return {k: v.to(self.placement.device, non_blocking=True) for k, v in enc.items()}
 
     @torch.inference_mode()
-    def predict_proba(self, texts: Sequence[str], chunk_size: int = 32) -> list[list[float]]:
-        """Class probabilities per text, in input order."""
-        if not texts:
-            return []
-        lengths = [len(t) for t in texts]
-        chunks = length_sorted_chunks(lengths, chunk_size)
-        results: list[list[list[float]]] = []
+    def forward(self, batch: Batch) -> list[list[float]]:
+        device = self.placement.device
+        inputs = {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in batch.items()}
         self.model.eval()
-        for idx in chunks:
-            batch = self.encode([texts[i] for i in idx])
-            with self._autocast():
-                logits = self.model(**batch).logits
-            results.append(torch.softmax(logits.float(), dim=-1).cpu().tolist())
-        return restore_order(chunks, results)
+        with self._autocast():
+            logits = self.model(**inputs).logits
+        return list(torch.softmax(logits.float(), dim=-1).cpu().tolist())
+
+    def weights_finite(self) -> bool:
+        return finite.weights_finite(self.model)
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import torch
 
 from services.model.classifier import TextClassifier
 from services.model.metrics import Metrics, compute_metrics
+from services.model.tokens import Predictor
 
 ProgressFn = Callable[[int, int, float], None]  # (step, total_steps, loss)
 
@@ -103,7 +104,7 @@ def fine_tune(
     return TrainResult(step, len(texts), time.perf_counter() - start, loss_val)
 
 
-def predict_labels(clf: TextClassifier, texts: Sequence[str], chunk_size: int = 64) -> list[str]:
+def predict_labels(clf: Predictor, texts: Sequence[str], chunk_size: int = 64) -> list[str]:
     """The most probable label of each text."""
     return most_probable(clf.labels, clf.predict_proba(texts, chunk_size=chunk_size))
 

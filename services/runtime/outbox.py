@@ -42,6 +42,12 @@ class Outbox:
         future = await topic.send(key=key, value=value)
         self._pending.append(_Send(topic, key, value, future))
 
+    def send_soon(self, topic: Any, key: bytes | None, value: bytes) -> None:
+        """Queue a send without a round trip through the event loop per record: a
+        micro-batch's outputs go to the producer together, and ``delivered`` awaits them."""
+        future = topic.send_soon(key=key, value=value)
+        self._pending.append(_Send(topic, key, value, future))
+
     def __len__(self) -> int:
         return len(self._pending)
 

@@ -61,7 +61,10 @@ def simulate(
     test, rest = split(data, opts.seed_size, opts.test_size)
     work = Path(tempfile.mkdtemp(prefix="eddy-simulate-"))
     s = base.override(
-        routing={"audit_share": opts.audit_share}, gate={"min_holdout": opts.min_holdout}
+        routing={"audit_share": opts.audit_share},
+        gate={"min_holdout": opts.min_holdout},
+        # The replay measures learning, not serving: no ONNX export of every version.
+        trainer={"export_onnx": False},
     )
     say(f"{dataset}: {len(test)} test examples (never streamed), {len(rest)} to seed and stream")
     arms: list[dict[str, Any]] = []

@@ -35,6 +35,7 @@ class Stack:
     _stop: threading.Event = field(default_factory=threading.Event)
     _starting: bool = False
     roles: list[str] = field(default_factory=list)
+    classify_workers: int = 1  # one consumer group; `eddy bench --workers N`
 
     def _child_env(self) -> dict[str, str]:
         # Children get the full settings explicitly, so CLI overrides reach them too.
@@ -60,21 +61,11 @@ class Stack:
             if self.settings.stack.with_label_studio:
                 planned.append(servers.label_studio(self.settings))
         checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
-        checks.append(
-            (
-                f"{self.settings.gateway.host}:{self.settings.gateway.port}",
-                "gateway",
-                "EDDY_GATEWAY_PORT",
-            )
-        )
+        gw, ls = self.settings.gateway, self.settings.label_studio
+        checks.append((f"{gw.host}:{gw.port}", "gateway", "EDDY_GATEWAY_PORT"))
         if self.settings.stack.with_label_studio:
-            checks.append(
-                (
-                    f"{self.settings.label_studio.webhook_host}:{self.settings.label_studio.webhook_port}",
-                    "webhook",
-                    "EDDY_WEBHOOK_PORT",
-                )
-            )
+            hook = f"{ls.webhook_host}:{ls.webhook_port}"
+            checks.append((hook, "webhook", "EDDY_WEBHOOK_PORT"))
             a = self.settings.annotation
             checks.append(
                 (f"{a.ml_backend_host}:{a.ml_backend_port}", "ml-backend", "EDDY_ML_BACKEND_PORT")
@@ -157,7 +148,12 @@ class Stack:
         roles = ROLES if loop else STREAM_ROLES
         self.roles = [*roles, "trainer"] if loop else list(roles)
         for role in roles:
-            self._spawn(f"worker-{role}", ["worker", "--role", role], env)
+            for i in range(self.classify_workers if role == "classify" else 1):
+                # Extra replicas serve no /metrics: the role's port is the first one's.
+                own = {**env, "EDDY_METRICS_PORT": "0"} if i else env
+                self._spawn(
+                    f"worker-{role}" + (f"-{i + 1}" if i else ""), ["worker", "--role", role], own
+                )
 
     def _start_label_side(self, env: dict[str, str]) -> None:
         ls = self.settings.label_studio
@@ -228,8 +224,7 @@ class Stack:
         # Reverse order: workers stop producing before the broker and Redis go away.
         for child in reversed(self.children):
             if child.proc is None:
-                continue
-            # SIGTERM, then SIGKILL after 10 s: every child is expected to stop well within.
+                continue  # SIGTERM, then SIGKILL after 10 s: each is expected to stop well within
             code = child.stop(timeout_s=10)
             self.say(f"stopped {child.name} (exit {code})")
         self.children.clear()

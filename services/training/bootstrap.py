@@ -27,6 +27,7 @@ from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example, label_set, read_examples, stratified_split
+from services.training.export import store_version
 from services.training.gate import majority_baseline
 from services.training.metadata import model_metadata
 
@@ -157,7 +158,7 @@ def bootstrap(
         status="bootstrap" if champion else "rejected",
         decision=problems or ["useful on the seed holdout"],
     )
-    ref = registry.add(fb.clf.save, meta)
+    ref = store_version(registry, fb.clf, meta, hold, settings.trainer.export_onnx)
     if champion:
         change_champion(
             registry, ref.version, "bootstrapped", f"bootstrap from {seed_file.name}", publish

@@ -31,6 +31,7 @@ from services.registry.store import ModelRef
 from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout, train_from_base
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
+from services.training.export import store_version
 from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
 from services.training.recipe import Recipe, choose_recipe
@@ -176,7 +177,9 @@ def record(
         champion_metrics={"version": champ.version, **judgement.champion.as_dict()},
     )
     registry = open_registry(settings.stack)
-    ref = registry.add(trained.challenger.save, meta)
+    ref = store_version(
+        registry, trained.challenger, meta, plan.holdout, settings.trainer.export_onnx
+    )
     run.challenger_version = ref.version
     # The new labels are consumed either way: a rejected run must not retrigger on them
     # forever; they stay available as replay for the next run.

@@ -52,3 +52,35 @@ def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
         return seen
 
     assert asyncio.run(scenario()) == [1, 1, 1, 3]
+
+
+def test_a_new_champion_loads_while_the_current_one_keeps_serving(
+    tmp_path: Path, settings: Settings, champion: int
+) -> None:
+    source = ModelRegistry(settings.stack.models_dir).get(champion)
+    reg = ModelRegistry(tmp_path / "models")
+
+    def copy_model(d: Path) -> None:
+        copy_models(source.path, d)
+
+    meta = {"labels": source.labels}
+    reg.set_champion(reg.add(copy_model, meta).version)
+    s = settings.override(model={"poll_s": 0.0, "backend": "torch"})
+    holder = ModelHolder(s.model, reg, select_placement("cpu"), ThreadPoolExecutor(1))
+
+    async def scenario() -> tuple[list[int | None], int]:
+        await holder.wait_ready()
+        reg.set_champion(reg.add(copy_model, meta).version)
+        served: list[int | None] = []
+        texts = ["@united late again", "@delta thanks!"] * 8
+        while holder.version != 2:  # batches go on while v2 loads on the loader thread
+            clf = await holder.refresh()
+            assert clf is not None
+            probs = await holder.predict(clf, texts)
+            assert len(probs) == len(texts)
+            served.append(clf.version)
+        return served, len(served)
+
+    served, batches = asyncio.run(scenario())
+    assert served[0] == 1 and batches >= 2, served
+    assert holder.choice is not None and holder.choice.backend == "torch"

@@ -30,7 +30,28 @@ class ModelSettings(Group):
     torch_threads: int = env(
         "EDDY_TORCH_THREADS", 0, ge=0, description="CPU threads for torch; 0 = torch default."
     )
-    batch_max_size: int = env("EDDY_BATCH_MAX_SIZE", 32, ge=1, description="Micro-batch cap.")
+    batch_max_size: int = env(
+        "EDDY_BATCH_MAX_SIZE",
+        32,
+        ge=1,
+        description="Micro-batch cap: events the classify worker takes from Kafka at once.",
+    )
+    batch_max_tokens: int = env(
+        "EDDY_BATCH_MAX_TOKENS",
+        2048,
+        ge=0,
+        description="Tokens per forward pass, padding included: a micro-batch is split into "
+        "length-sorted passes of at most this many (short texts many to a pass, long ones "
+        "few). 0: passes of EDDY_BATCH_MAX_SIZE texts.",
+    )
+    backend: Literal["auto", "torch", "onnx-fp32", "onnx-int8"] = env(
+        "EDDY_BACKEND",
+        "auto",
+        description="Inference backend of the classify worker. auto: the fastest, timed on "
+        "this machine when a version loads, among torch and the ONNX exports that passed "
+        "their parity check (eddy.json `backends`). A named one is used if the version has "
+        "it, else torch.",
+    )
     batch_max_wait_ms: int = env(
         "EDDY_BATCH_MAX_WAIT_MS", 50, ge=0, description="Longest wait to fill a micro-batch."
     )
@@ -148,6 +169,13 @@ class TrainerSettings(Group):
     lr: float = env("EDDY_TRAINER_LR", 5e-5, gt=0, description="Learning rate of a run.")
     batch_size: int = env("EDDY_TRAINER_BATCH_SIZE", 16, ge=1, description="Both kinds of run.")
     seed: int = env("EDDY_TRAINER_SEED", 13, description="Seed of splits, replay and training.")
+    export_onnx: bool = env(
+        "EDDY_EXPORT_ONNX",
+        True,
+        description="Export every new version to ONNX (fp32 and dynamic int8) when it is "
+        "stored, each checked against the torch model on the gate's holdout (eddy.json "
+        "`backends`); EDDY_BACKEND picks among those that passed.",
+    )
     threads: int = env(
         "EDDY_TRAINER_THREADS",
         1,

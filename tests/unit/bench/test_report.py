@@ -5,9 +5,26 @@ from services.bench.report import render
 
 def test_report_renders_every_measure() -> None:
     result = {
-        "bare_model_eps": 50.0,
+        "naive_eps": 10.0,
+        "naive_events": 200,
+        "bare_eps": {"torch": 50.0, "onnx-int8": 140.0},
+        "backend": "onnx-int8",
+        "workers": 2,
         "stream_eps": 30.0,
         "stream_to_bare_ratio": 0.6,
+        "stream_to_naive_ratio": 3.0,
+        "swap": {
+            "from_version": 1,
+            "to_version": 2,
+            "rate_eps": 15.0,
+            "stall_ms": 420.0,
+            "normal_gap_ms": 66.0,
+            "switch_ms": 900.0,
+            "lost": 0,
+            "duplicated": 0,
+            "events": 180,
+        },
+        "batch_max_tokens": 2048,
         "latency_ms": {"p50": 300.0, "p95": 500.0, "p99": 600.0, "max": 700.0, "n": 200.0},
         "latency_rate_eps": 15.0,
         "latency_missing": 0,
@@ -24,5 +41,17 @@ def test_report_renders_every_measure() -> None:
     console = Console(width=200, record=True)
     console.print(render(result))
     text = console.export_text()
-    for needle in ("50.0 events/s", "30.0 events/s", "0.60", "p99 600.0 ms", "to_normalized"):
+    for needle in (
+        "10.0 events/s",
+        "onnx-int8",
+        "140.0 events/s",
+        "2 classify worker(s)",
+        "30.0 events/s",
+        "0.60",
+        "3.00",
+        "p99 600.0 ms",
+        "to_normalized",
+        "stall 420.0 ms",
+        "lost 0, duplicated 0",
+    ):
         assert needle in text

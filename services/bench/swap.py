@@ -1,0 +1,76 @@
+"""A promotion under load: events keep coming at a steady rate while a new version becomes
+champion halfway through. Measured: the stall (the longest gap between predictions around
+the switch), how long the switch took, and any event lost or predicted twice."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from services.bench.probe import StreamProbe
+from services.core.settings import Settings
+from services.registry import rollout
+from services.registry.open import open_registry
+from services.registry.store import META_FILE
+
+
+def _gaps_ms(times: list[float]) -> list[float]:
+    return [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+
+
+def promotion_under_load(
+    s: Settings, probe: StreamProbe, texts: list[str], run: str, rate: float, seconds: float
+) -> dict[str, Any]:
+    registry = open_registry(s.stack)
+    champ = registry.champion()
+    assert champ is not None
+    promoted: dict[str, float] = {}
+
+    def copy(d: Path) -> None:
+        # The same weights under a new version number (hard links; eddy.json is the new one's).
+        shutil.copytree(
+            champ.path,
+            d,
+            copy_function=os.link,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(META_FILE),
+        )
+
+    def promote() -> None:
+        meta = {k: v for k, v in champ.meta.items() if k not in ("version", "champion_since")}
+        ref = registry.add(copy, {**meta, "kind": "bench-copy", "parent": champ.version})
+        promoted["at"] = time.time()
+        rollout.promote(registry, ref.version, "eddy bench: a promotion under load")
+        promoted["version"] = ref.version
+
+    sent = probe.paced(texts, f"{run}s", rate, seconds, at=(seconds / 2, promote))
+    w = probe.watcher
+    w.wait(set(sent), 60)
+    new = promoted.get("version")
+    by_new = [w.seen[e] for e in sent if w.records.get(e, {}).get("model_version") == new]
+    first_new = min(by_new) if by_new else None
+    at = promoted.get("at", time.time())
+    times = sorted(w.seen[e] for e in sent if e in w.seen)
+    # The window: from just before the promotion to just after the new version's first
+    # prediction; its longest gap is the stall the switch caused (at this rate, the normal
+    # gap is about 1000/rate ms).
+    last = times[-1] if times else at
+    end = (first_new if first_new is not None else last) + 1.0
+    window = [t for t in times if at - 1.0 <= t <= end]
+    gaps = _gaps_ms(window)
+    normal = _gaps_ms(times)
+    return {
+        "stall_ms": round(max(gaps, default=0.0), 1),
+        "normal_gap_ms": round(sorted(normal)[len(normal) // 2], 1) if normal else None,
+        "switch_ms": round((first_new - at) * 1000, 1) if first_new is not None else None,
+        "lost": sum(1 for e in sent if e not in w.seen),
+        "duplicated": sum(1 for e in sent if w.counts[e] > 1),
+        "events": len(sent),
+        "from_version": champ.version,
+        "to_version": new,
+        "rate_eps": rate,
+    }
