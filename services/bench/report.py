@@ -33,7 +33,7 @@ def render(r: dict[str, Any]) -> Table:
     sw = r["swap"]
     t.add_row(
         f"(e) promotion v{sw['from_version']} -> v{sw['to_version']} at {sw['rate_eps']} events/s",
-        f"stall {sw['stall_ms']} ms (normal gap {sw['normal_gap_ms']} ms), switch "
+        f"stall {sw['stall_ms']} ms (longest gap before: {sw['gap_before_ms']} ms), switch "
         f"{sw['switch_ms']} ms, lost {sw['lost']}, duplicated {sw['duplicated']} "
         f"of {sw['events']}",
     )

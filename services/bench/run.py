@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -51,13 +53,20 @@ def bench_settings(settings: Settings, tmp: Path, run: str, workers: int) -> Set
         },
         redis={"url": f"redis://127.0.0.1:{free_port()}/0"},
         gateway={"port": free_port()},
+        console={"port": free_port(), "token": secrets.token_urlsafe(24)},
         metrics={"port": 0},  # the bench measures speed; a running stack may hold the ports
     )
 
 
-def _serving_backend(s: Settings) -> str:
-    backends = {str(b.get("backend")) for b in replicas(s.redis) if b.get("role") == "classify"}
-    return ",".join(sorted(backends)) or "unknown"
+def _serving_backend(s: Settings, workers: int) -> str:
+    """The backend each classify worker chose, from their heartbeats (every 2 s)."""
+    deadline = time.monotonic() + 15
+    while True:
+        beats = [b for b in replicas(s.redis) if b.get("role") == "classify"]
+        chosen = sorted({str(b["backend"]) for b in beats if b.get("backend")})
+        if len([b for b in beats if b.get("backend")]) >= workers or time.monotonic() > deadline:
+            return ",".join(chosen) or "unknown"
+        time.sleep(0.5)
 
 
 def run_bench(
@@ -69,7 +78,7 @@ def run_bench(
     say: Say,
     workers: int = 1,
     naive_events: int = 200,
-    swap_seconds: float = 12.0,
+    swap_seconds: float = 20.0,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run, workers)
@@ -93,7 +102,7 @@ def run_bench(
         probe = StreamProbe(s)
         try:
             probe.warm_up(tweets[-64:], run)
-            backend = _serving_backend(s)
+            backend = _serving_backend(s, workers)
             say(f"(c) stream: {len(texts)} events, {workers} classify worker(s) on {backend}")
             stream_eps = probe.throughput(texts, run, max(bare.values()))
             say(f"    {stream_eps:.1f} events/s")

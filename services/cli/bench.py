@@ -22,7 +22,10 @@ def bench(
     ),
     naive_events: int = typer.Option(200, min=10, help="Events for the naive pipeline."),
     swap_seconds: float = typer.Option(
-        12.0, min=4.0, help="Length of the promotion-under-load run (the swap is halfway)."
+        20.0,
+        min=6.0,
+        help="Length of the promotion-under-load run (the promotion is a third of the way; "
+        "workers notice it within EDDY_MODEL_POLL_S).",
     ),
     device: str | None = typer.Option(
         None, help="cpu, cuda or auto (default EDDY_DEVICE); the workers use it too."
@@ -49,16 +52,21 @@ def bench(
         s = settings(data_dir).override(model=model) if model else settings(data_dir)
     except ValueError as exc:
         raise fail("bad option", exc, 2) from None
-    result = run_bench(
-        s,
-        events=events,
-        rate=rate,
-        latency_seconds=latency_seconds,
-        say=say,
-        workers=workers,
-        naive_events=naive_events,
-        swap_seconds=swap_seconds,
-    )
+    from services.stack.process import StackError
+
+    try:
+        result = run_bench(
+            s,
+            events=events,
+            rate=rate,
+            latency_seconds=latency_seconds,
+            say=say,
+            workers=workers,
+            naive_events=naive_events,
+            swap_seconds=swap_seconds,
+        )
+    except (StackError, RuntimeError) as exc:
+        raise fail("bench failed", exc) from None
     from services.bench.report import render
 
     out.print(render(result))

@@ -85,14 +85,23 @@ def choose_and_load(
     threads: int | None,
     chunk: int,
     max_tokens: int | None,
+    timed: dict[str, float] | None = None,
 ) -> tuple[Any, Choice]:
     """Load the backend ``setting`` asks for; with several candidates, time each here and
-    keep the fastest (a candidate that fails to load is skipped, torch always remains)."""
+    keep the fastest (a candidate that fails to load is skipped, torch always remains).
+    ``timed``: speeds measured here for an earlier version of the same architecture; when
+    they cover every candidate, the new version loads only the fastest, so a promotion under
+    load costs one model load, not a timing run competing with the one serving."""
     names = candidates(setting, ref.meta)
     if len(names) == 1:
         reason = "EDDY_BACKEND" if names[0] == setting else f"{setting} not available"
         clf = load_backend(ref, names[0], placement, max_length, threads)
         return clf, Choice(names[0], {}, reason)
+    earlier = timed or {}
+    if earlier and set(names) <= set(earlier):
+        best = max(names, key=lambda n: earlier[n])
+        clf = load_backend(ref, best, placement, max_length, threads)
+        return clf, Choice(best, dict(earlier), "fastest here (timed at an earlier version)")
     speeds: dict[str, float] = {}
     loaded: dict[str, Any] = {}
     for name in names:
@@ -105,5 +114,5 @@ def choose_and_load(
     best = max(speeds, key=lambda n: speeds[n]) if speeds else TORCH
     if best not in loaded:
         loaded[best] = load_backend(ref, best, placement, max_length, threads)
-    timed = ", ".join(f"{n} {v:.0f}/s" for n, v in sorted(speeds.items(), key=lambda kv: -kv[1]))
-    return loaded[best], Choice(best, speeds, f"fastest here ({timed})")
+    ranked = ", ".join(f"{n} {v:.0f}/s" for n, v in sorted(speeds.items(), key=lambda kv: -kv[1]))
+    return loaded[best], Choice(best, speeds, f"fastest here ({ranked})")

@@ -64,6 +64,7 @@ class ModelHolder:
             s.torch_threads or None,
             s.batch_max_size,
             s.batch_max_tokens or None,
+            self.choice.speeds if self.choice else None,
         )
         return clf, choice
 

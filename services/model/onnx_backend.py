@@ -90,6 +90,9 @@ class OnnxClassifier(TokenPipeline):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads is not None:
             options.intra_op_num_threads = threads
+        # ONNX Runtime's threads spin between passes by default: in a stream that burns the
+        # cores the other stages (and the broker) need while the worker waits for a batch.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = providers_for(placement, ort.get_available_providers())
         session = ort.InferenceSession(str(onnx_path), options, providers=providers)
         width = session.get_outputs()[0].shape[-1]

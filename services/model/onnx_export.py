@@ -7,6 +7,7 @@ are quantized on the fly per batch by ONNX Runtime, so no calibration data is ne
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import warnings
@@ -94,6 +95,20 @@ def _trace_to(
         )
 
 
+@contextlib.contextmanager
+def _root_log_quiet() -> Iterator[None]:
+    """onnxruntime's quantizer logs through the root logger: an INFO line per tensor and a
+    "consider pre-processing" WARNING (pre-processing fails on this graph). Only its errors
+    should reach Eddy's logs."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def export_onnx(
     model_dir: Path, out_dir: Path, *, int8: bool = True, opset: int = 17
 ) -> dict[str, Path]:
@@ -114,7 +129,7 @@ def export_onnx(
         _stamp(tmp, "fp32")
     if int8:
         paths["int8"] = out_dir / INT8_NAME
-        with _staged(paths["int8"]) as tmp:
+        with _staged(paths["int8"]) as tmp, _root_log_quiet():
             quantize_dynamic(
                 paths["fp32"],
                 tmp,

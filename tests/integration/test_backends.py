@@ -51,6 +51,9 @@ def test_a_stored_version_carries_checked_exports_and_serves_the_fastest(
     assert set(choice.speeds) == {TORCH, *passed}
     assert choice.backend == max(choice.speeds, key=lambda n: choice.speeds[n])
     assert served.backend.startswith(choice.backend.split("-")[0])
+    # The next version reuses these timings: only the fastest is loaded, nothing is timed.
+    _, again = choose_and_load(ref, "auto", placement, 64, None, 32, 2048, choice.speeds)
+    assert again.backend == choice.backend and "earlier version" in again.reason
     _, forced = choose_and_load(ref, "torch", placement, 64, None, 32, 2048)
     assert forced.backend == TORCH and not forced.speeds
     if "onnx-int8" not in passed:  # a failed export never serves, even when asked for

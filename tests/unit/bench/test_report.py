@@ -18,7 +18,7 @@ def test_report_renders_every_measure() -> None:
             "to_version": 2,
             "rate_eps": 15.0,
             "stall_ms": 420.0,
-            "normal_gap_ms": 66.0,
+            "gap_before_ms": 66.0,
             "switch_ms": 900.0,
             "lost": 0,
             "duplicated": 0,
