@@ -86,16 +86,28 @@ def register(ctx: WorkerContext) -> None:
             # Before the batch is acked: its input offsets commit only after its outputs.
             await ctx.delivered()
 
+    def serving(clf: TextClassifier) -> None:
+        ctx.model_version = clf.version
+        if holder.choice is not None:
+            ctx.details["backend"] = holder.choice.backend
+        metrics.serving(clf.version)
+
+    async def follow_champion() -> None:
+        """The pointer is checked on a timer too, not only when a batch comes: on a quiet
+        stream the new version is loaded (on the loader thread) before the next event."""
+        if holder.current is None:
+            return  # the agent's wait_ready makes the first load
+        clf = await holder.refresh()
+        if clf is not None:
+            serving(clf)
+
     async def classify_batch(events: Any) -> None:
         batch = await ctx.decode_batch(events, "interaction")
         if not batch:
             return
         clf = await holder.refresh()
         assert clf is not None  # wait_ready guarantees a model
-        ctx.model_version = clf.version
-        if holder.choice is not None:
-            ctx.details["backend"] = holder.choice.backend
-        metrics.serving(clf.version)
+        serving(clf)
         started = time.perf_counter()
         try:
             probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
@@ -135,3 +147,4 @@ def register(ctx: WorkerContext) -> None:
         ctx.metrics.inc("ok", len(batch))
 
     ctx.app.agent(source, name="classify", concurrency=1)(classify_agent)
+    ctx.app.timer(interval=max(s.model.poll_s, 0.5))(follow_champion)

@@ -91,17 +91,25 @@ class ModelHolder:
         return self.current
 
     async def _finish_loading(self) -> None:
-        assert self._loading is not None
-        champion, pending = self._loading
-        self._loading = None
+        """Take over the version being loaded once it is in (every caller awaits the same
+        load; the first to see it done swaps it in)."""
+        loading = self._loading
+        if loading is None:
+            return
+        champion, pending = loading
         try:
             clf, choice = await pending
         except Exception:
-            # A broken version must not stop the stream: keep serving what we have, and do
-            # not retry this version until the champion pointer changes.
-            log.exception("cannot load model v%s; still serving v%s", champion, self.version)
-            self._failed_version = champion
+            if self._loading is loading:
+                self._loading = None
+                # A broken version must not stop the stream: keep serving what we have, and
+                # do not retry this version until the champion pointer changes.
+                log.exception("cannot load model v%s; still serving v%s", champion, self.version)
+                self._failed_version = champion
             return
+        if self._loading is not loading:
+            return
+        self._loading = None
         self.current, self.choice = clf, choice
         self._failed_version = None
         log.info(

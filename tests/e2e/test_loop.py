@@ -14,7 +14,6 @@ import random
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,7 +30,7 @@ from services.core.topics import Topics
 from services.demo.simulator import make_event
 from services.ingest.producer import EventProducer
 from services.labels.store import LabelStore
-from services.ops.heartbeats import workers_alive
+from services.ops.heartbeats import replicas, workers_alive
 from services.registry.store import ModelRegistry
 from services.stack.probes import http_ok
 from tests.conftest import start_eddy, stop_eddy
@@ -230,8 +229,14 @@ def test_event_to_label_to_promotion_to_next_prediction(
             assert any(x["type"] == "promoted" and x["version"] == 2 for x in events)
             assert store.used() == {e1, e2}
 
-            # 4. the next event is predicted by v2, without restarting classify
-            time.sleep(s.model.poll_s + 1)
+            # 4. the next event is predicted by v2, without restarting classify: the worker
+            # loads it on its loader thread (within EDDY_MODEL_POLL_S, even with no traffic)
+            # and says so in its heartbeat once it serves it
+            def on_v2() -> bool | None:
+                beats = [b for b in replicas(s.redis) if b["role"] == "classify"]
+                return True if beats and all(b.get("model_version") == 2 for b in beats) else None
+
+            wait("classify serving v2", on_v2, 60)
             e3 = send(3, "where is my bag")
             recs = predictions.wait_for(lambda rs: any(p["event_id"] == e3 for p in rs), 90)
             p3 = next(p for p in recs if p["event_id"] == e3)
