@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from services.cli import (  # noqa: F401
     alive,
     bench,
@@ -31,7 +33,7 @@ def main() -> None:
         line = dependency_message(exc, load_settings())
         if line is None:
             raise
-        console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

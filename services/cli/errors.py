@@ -9,6 +9,7 @@ from services.annotation.client import LabelStudioRefused, LabelStudioUnavailabl
 from services.core.errors import DependencyUnavailable
 from services.core.kafka import BrokerUnavailable
 from services.core.settings import Settings
+from services.registry.store import RegistryError
 
 
 def dependency_message(exc: BaseException, settings: Settings) -> str | None:
@@ -32,6 +33,6 @@ def dependency_message(exc: BaseException, settings: Settings) -> str | None:
         )
     if isinstance(exc, BrokerUnavailable):
         return str(exc).replace("\n", " ")
-    if isinstance(exc, DependencyUnavailable):
+    if isinstance(exc, DependencyUnavailable | RegistryError):
         return str(exc).replace("\n", " ")
     return None

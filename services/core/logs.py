@@ -17,6 +17,8 @@ def configure_logging(level: str = "INFO") -> None:
     # APScheduler logs every job start/end at INFO and every skipped overlapping tick
     # (expected while a training run is in progress) as a warning.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # boto3 (the S3 model store) says at INFO where it found credentials, on every client.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     # transformers' load report and per-file progress bars are noise in worker logs.
     from transformers.utils import logging as hf_logging
 

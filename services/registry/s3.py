@@ -34,6 +34,7 @@ from services.registry.store import META_FILE, ModelRef, ModelRegistry, Registry
 
 _VERSION_KEY = re.compile(r"^v(\d+)/(.+)$")
 CLAIM = ".claim"
+_HINT = " (check EDDY_MODEL_STORE, EDDY_MODEL_STORE_ENDPOINT and the AWS_* credentials)"
 POINTER = "CHAMPION"
 
 
@@ -79,7 +80,9 @@ class S3ModelRegistry(ModelRegistry):
                     return None
                 if type(exc).__name__ == "ResponseStreamingError" and attempt < 2:
                     continue
-                raise RegistryError(f"model store {self.url}: cannot read {name}: {exc}") from exc
+                raise RegistryError(
+                    f"model store {self.url}: cannot read {name}: {exc}{_HINT}"
+                ) from exc
         raise AssertionError("unreachable")
 
     def _put(self, name: str, data: bytes, **conditions: str) -> bool:
@@ -89,7 +92,9 @@ class S3ModelRegistry(ModelRegistry):
         except Exception as exc:
             if _code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
                 return False
-            raise RegistryError(f"model store {self.url}: cannot write {name}: {exc}") from exc
+            raise RegistryError(
+                f"model store {self.url}: cannot write {name}: {exc}{_HINT}"
+            ) from exc
         return True
 
     def _keys(self, under: str = "") -> Iterator[str]:
@@ -102,7 +107,7 @@ class S3ModelRegistry(ModelRegistry):
                 for obj in page.get("Contents", []):
                     yield str(obj["Key"])[len(self.prefix) :]
         except Exception as exc:
-            raise RegistryError(f"model store {self.url}: cannot list: {exc}") from exc
+            raise RegistryError(f"model store {self.url}: cannot list: {exc}{_HINT}") from exc
 
     # -- versions ------------------------------------------------------------------------
 

@@ -59,3 +59,11 @@ def test_bad_s3_urls_name_the_setting(url: str) -> None:
 
     with pytest.raises(RegistryError, match="EDDY_MODEL_STORE"):
         parse_url(url)
+
+
+def test_the_cli_says_a_registry_error_in_one_line() -> None:
+    from services.cli.errors import dependency_message
+    from services.core.settings import Settings
+
+    exc = RegistryError("EDDY_MODEL_STORE='x' is not s3://BUCKET[/PREFIX]")
+    assert dependency_message(exc, Settings()) == str(exc)
