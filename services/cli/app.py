@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from services.core.logs import configure_logging
 from services.core.settings import Settings, load_settings, unknown_variables
@@ -85,5 +86,6 @@ def with_generated_secrets(s: Settings) -> Settings:
 
 def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:
     """Print one red line and return the Exit to raise."""
-    console.print(f"[red]{what}:[/red] {exc}", highlight=False, soft_wrap=True)
+    # Text, not markup: a message may hold brackets (s3://BUCKET[/PREFIX]).
+    console.print(f"[red]{what}:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

@@ -18,7 +18,7 @@ def bench(
     ),
     latency_seconds: float = typer.Option(20.0, help="Length of the latency run."),
     workers: int = typer.Option(
-        1, min=1, help="Classify workers in one consumer group (at most the partitions)."
+        1, min=1, help="Classify workers in one consumer group (partitions raised to N)."
     ),
     naive_events: int = typer.Option(200, min=10, help="Events for the naive pipeline."),
     swap_seconds: float = typer.Option(
@@ -41,6 +41,8 @@ def bench(
     model, --workers classify workers), (d) produce-to-prediction latency at half the stream's
     throughput, (e) a promotion under load (stall, lost and duplicated events). Runs on a
     private embedded broker and Redis, with a copy of your champion."""
+    from pydantic import ValidationError
+
     from services.bench.run import run_bench
 
     model: dict[str, str] = {}
@@ -50,8 +52,9 @@ def bench(
         model["backend"] = backend
     try:
         s = settings(data_dir).override(model=model) if model else settings(data_dir)
-    except ValueError as exc:
-        raise fail("bad option", exc, 2) from None
+    except ValidationError as exc:
+        why = "; ".join(f"--{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        raise fail("bad option", why, 2) from None
     from services.stack.process import StackError
 
     try:
