@@ -43,13 +43,7 @@ def private_champion(user: Settings, s: Settings, say: Say) -> ModelRef:
         meta = dict(champ.meta)
 
         def copy(d: Path) -> None:
-            shutil.copytree(
-                champ.path,
-                d,
-                copy_function=_link_or_copy,
-                dirs_exist_ok=True,
-                ignore=shutil.ignore_patterns(META_FILE),
-            )
+            link_version(champ.path, d)
             if "backends" not in meta:  # stored before versions were exported
                 say("exporting it to ONNX and checking parity on its seed holdout ...")
                 placement = select_placement("cpu")
@@ -61,6 +55,18 @@ def private_champion(user: Settings, s: Settings, say: Say) -> ModelRef:
     out = registry.champion()
     assert out is not None
     return out
+
+
+def link_version(src: Path, dst: Path) -> None:
+    """A version's files under ``dst`` as hard links (copies across filesystems), without its
+    eddy.json: the registry writes the new version's own."""
+    shutil.copytree(
+        src,
+        dst,
+        copy_function=_link_or_copy,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(META_FILE),
+    )
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -7,17 +7,14 @@ how long the switch took, and any event lost or predicted twice."""
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import time
-from pathlib import Path
 from typing import Any
 
+from services.bench.champion import link_version
 from services.bench.probe import StreamProbe
 from services.core.settings import Settings
 from services.registry import rollout
 from services.registry.open import open_registry
-from services.registry.store import META_FILE
 
 
 def _gaps_ms(times: list[float]) -> list[float]:
@@ -32,19 +29,13 @@ def promotion_under_load(
     assert champ is not None
     promoted: dict[str, float] = {}
 
-    def copy(d: Path) -> None:
-        # The same weights under a new version number (hard links; eddy.json is the new one's).
-        shutil.copytree(
-            champ.path,
-            d,
-            copy_function=os.link,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(META_FILE),
-        )
-
     def promote() -> None:
         meta = {k: v for k, v in champ.meta.items() if k not in ("version", "champion_since")}
-        ref = registry.add(copy, {**meta, "kind": "bench-copy", "parent": champ.version})
+        # The same weights under a new version number.
+        ref = registry.add(
+            lambda d: link_version(champ.path, d),
+            {**meta, "kind": "bench-copy", "parent": champ.version},
+        )
         promoted["at"] = time.time()
         rollout.promote(registry, ref.version, "eddy bench: a promotion under load")
         promoted["version"] = ref.version

@@ -4,8 +4,10 @@ pointer, and a broken version never stops it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,19 +20,26 @@ from tests.helpers import copy_models
 pytestmark = pytest.mark.integration
 
 
-def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
-    tmp_path: Path, settings: Settings, champion: int
-) -> None:
+def _registry_of_copies(
+    tmp: Path, settings: Settings, champion: int
+) -> tuple[ModelRegistry, Callable[[Path], None], dict[str, Any]]:
+    """An empty registry, a writer of the session champion's files, and their metadata."""
     source = ModelRegistry(settings.stack.models_dir).get(champion)
-    reg = ModelRegistry(tmp_path / "models")
 
     def copy_model(d: Path) -> None:
         copy_models(source.path, d)
 
+    return ModelRegistry(tmp / "models"), copy_model, {"labels": source.labels}
+
+
+def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
+    tmp_path: Path, settings: Settings, champion: int
+) -> None:
+    reg, copy_model, meta = _registry_of_copies(tmp_path, settings, champion)
+
     def broken(d: Path) -> None:
         (d / "config.json").write_text("{ not a config")
 
-    meta = {"labels": source.labels}
     v1 = reg.add(copy_model, meta).version
     reg.set_champion(v1)
     s = settings.override(model={"poll_s": 0.0})
@@ -57,13 +66,7 @@ def test_holder_swaps_to_new_champion_and_survives_a_broken_one(
 def test_a_new_champion_loads_while_the_current_one_keeps_serving(
     tmp_path: Path, settings: Settings, champion: int
 ) -> None:
-    source = ModelRegistry(settings.stack.models_dir).get(champion)
-    reg = ModelRegistry(tmp_path / "models")
-
-    def copy_model(d: Path) -> None:
-        copy_models(source.path, d)
-
-    meta = {"labels": source.labels}
+    reg, copy_model, meta = _registry_of_copies(tmp_path, settings, champion)
     reg.set_champion(reg.add(copy_model, meta).version)
     s = settings.override(model={"poll_s": 0.0, "backend": "torch"})
     holder = ModelHolder(s.model, reg, select_placement("cpu"), ThreadPoolExecutor(1))
