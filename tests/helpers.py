@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings, Settings
-from services.stack.probes import free_port
+from services.stack.probes import free_port, free_port_run
 
 __all__ = [
     "TopicReader",
@@ -37,24 +36,6 @@ __all__ = [
     "wait",
 ]
 T = TypeVar("T")
-
-
-def free_port_run(n: int) -> int:
-    """A base port with n free ports from it (a base for EDDY_METRICS_PORT)."""
-    for _ in range(50):
-        base = free_port()
-        if base + n < 65535 and all(_port_free(base + i) for i in range(n)):
-            return base
-    raise RuntimeError("no run of free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def artifacts_dir() -> Path:

@@ -20,10 +20,45 @@ def host_port(address: str, default_port: int) -> tuple[str, int]:
     return parsed.hostname or "127.0.0.1", parsed.port or default_port
 
 
+# Ports this process has handed out. A port is free again the moment its probe socket
+# closes, so without this two picks (say the broker's and a metrics server's) could name the
+# same port and one server would answer the other's clients.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A free port not handed out before by this process."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError(f"no free port on {host}")
+
+
+def free_port_run(n: int, host: str = "127.0.0.1") -> int:
+    """A base port with n free ports from it, none handed out before (EDDY_METRICS_PORT)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            base = int(s.getsockname()[1])
+        run = range(base, base + n)
+        fresh = base + n < 65535 and not _HANDED_OUT.intersection(run)
+        if fresh and all(_bindable(host, port) for port in run):
+            _HANDED_OUT.update(run)
+            return base
+    raise RuntimeError(f"no run of {n} free ports on {host}")
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
