@@ -77,6 +77,21 @@ def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
             raise
 
 
+def ensure_ports_free(checks: list[tuple[str, str, str]]) -> None:
+    """Each (address, what, setting) names a port of its own that nothing holds yet."""
+    claimed: dict[int, tuple[str, str]] = {}
+    for address, what, setting in checks:
+        host, port = host_port(address, 0)
+        if port in claimed:  # both would pass the bind check; the second server would fail
+            other, other_setting = claimed[port]
+            raise PortInUse(
+                f"port {port} is set for both {other} ({other_setting}) and {what} "
+                f"({setting}): give each its own"
+            )
+        claimed[port] = (what, setting)
+        ensure_port_free(host, port, what, setting)
+
+
 def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:
     with socket.create_connection((host, port), timeout=timeout):
         return True

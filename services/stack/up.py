@@ -19,7 +19,7 @@ from services.core.topics import Topics
 from services.ops.heartbeats import workers_alive
 from services.registry.open import open_registry
 from services.stack import servers
-from services.stack.probes import ensure_port_free, host_port, http_ok
+from services.stack.probes import ensure_ports_free, http_ok
 from services.stack.process import Child, StackError
 from services.stack.supervise import Backoff
 
@@ -77,9 +77,7 @@ class Stack:
             port = metrics.port_for(process)
             if port is not None:
                 checks.append((f"{metrics.host}:{port}", f"{process} metrics", "EDDY_METRICS_PORT"))
-        for address, name, setting in checks:
-            host, port = host_port(address, 0)
-            ensure_port_free(host, port, name, setting)
+        ensure_ports_free(checks)
         return planned
 
     def _processes(self) -> list[str]:

@@ -80,3 +80,20 @@ def test_eddy_up_refuses_a_taken_metrics_port_before_starting_anything() -> None
         holder.listen()
         with pytest.raises(PortInUse, match=rf"port {base + 2} .*route metrics.*EDDY_METRICS_PORT"):
             Stack(s, external=True, say=lambda _m: None).preflight()
+
+
+def test_eddy_up_refuses_one_port_set_for_two_servers() -> None:
+    from services.core.settings import Settings
+    from services.stack.probes import PortInUse
+    from services.stack.up import Stack
+    from tests.helpers import free_port
+
+    port = free_port()
+    s = Settings().override(
+        stack={"with_label_studio": False},
+        gateway={"port": port, "token": "a-strong-gateway-token-0123456789"},
+        console={"port": port, "token": "a-strong-console-token-0123456789"},
+        metrics={"port": free_port_run(9)},
+    )
+    with pytest.raises(PortInUse, match=rf"port {port} is set for both gateway .* ops console"):
+        Stack(s, external=True, say=lambda _m: None).preflight()
