@@ -15,10 +15,12 @@ from services.registry.store import ModelRef
 def naive_pipeline_eps(ref: ModelRef, placement: Placement, texts: list[str]) -> float:
     """What a first integration would write: `pipeline("text-classification")` called once
     per event, as events arrive."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+    from transformers import AutoTokenizer, pipeline
+
+    from services.model.pooling import load_sequence_model
 
     path = str(ref.path)
-    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+    model = load_sequence_model(ref.path)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     max_length = int(ref.meta.get("max_length", 64))
     with warnings.catch_warnings():

@@ -6,17 +6,14 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import torch
-from transformers import (
-    AutoModelForSequenceClassification,
-    AutoTokenizer,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-)
+from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from services.model import finite
 from services.model.device import Placement
+from services.model.pooling import Pooling, load_sequence_model
 from services.model.tokens import Batch, TokenPipeline
 
 # Weights live in fp32 whatever the checkpoint holds (transformers loads a half-precision
@@ -43,26 +40,26 @@ class TextClassifier(TokenPipeline):
         labels: Sequence[str] | None = None,
         max_length: int = 64,
         version: int = 0,
+        pooling: Pooling = "cls",
     ) -> TextClassifier:
-        """Load a saved classifier, or (with ``labels``) a bare encoder with a new head."""
+        """Load a saved classifier (with the pooling it was trained with), or (with
+        ``labels``) a bare encoder with a new head of the given ``pooling``."""
         # Weights come from local directories only: a typo must never trigger a hub download.
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         if labels is not None:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                str(path),
-                local_files_only=True,
+            model = load_sequence_model(
+                path,
+                pooling,
                 dtype=FP32,
                 num_labels=len(labels),
                 id2label=dict(enumerate(labels)),
                 label2id={lab: i for i, lab in enumerate(labels)},
             )
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                str(path), local_files_only=True, dtype=FP32
-            )
-        id2label = model.config.id2label
+            model = load_sequence_model(path, dtype=FP32)
+        id2label = cast(dict[int, str], model.config.id2label)
         label_list = [str(id2label[i]) for i in range(len(id2label))]
-        model.to(placement.device)
+        torch.nn.Module.to(model, placement.device)
         model.eval()
         backend = f"torch-{placement.precision}"
         return cls(model, tokenizer, label_list, placement, max_length, version, backend)

@@ -17,7 +17,9 @@ from pathlib import Path
 import onnx
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoTokenizer, PreTrainedModel
+
+from services.model.pooling import load_sequence_model
 
 FP32_NAME = "model.onnx"
 INT8_NAME = "model.int8.onnx"
@@ -118,9 +120,7 @@ def export_onnx(
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     # Eager attention: plain MatMul/Softmax with the mask added. The SDPA path decides
     # is_causal from Python-level checks on the inputs, which a trace freezes as constants.
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(model_dir), local_files_only=True, dtype=torch.float32, attn_implementation="eager"
-    )
+    model = load_sequence_model(model_dir, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     sample = dict(tokenizer(_SAMPLE, padding=True, return_tensors="pt"))
     paths = {"fp32": out_dir / FP32_NAME}

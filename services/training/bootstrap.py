@@ -79,6 +79,7 @@ def train_from_base(
         labels=labels,
         max_length=settings.model.max_length,
         version=version,
+        pooling=settings.model.pooling,
     )
     cfg = TrainConfig(
         epochs=t.bootstrap_epochs, batch_size=t.batch_size, lr=t.bootstrap_lr, seed=t.seed

@@ -22,6 +22,13 @@ class ModelSettings(Group):
         default_factory=list,
         description="Label set (JSON list); empty = inferred from the seed data.",
     )
+    pooling: Literal["cls", "mean"] = env(
+        "EDDY_MODEL_POOLING",
+        "cls",
+        description="Head of a model built from the base encoder (bootstrap, rebuild): cls = "
+        "BERT's [CLS] pooler, mean = the mean of the token vectors (what MiniLM was trained "
+        "on; learns more from a few hundred labels). A saved model keeps its own.",
+    )
     max_length: int = env("EDDY_MAX_LENGTH", 64, ge=8, le=512, description="Tokens per text.")
     device: Literal["auto", "cpu", "cuda"] = env("EDDY_DEVICE", "auto")
     precision: Literal["auto", "fp32", "fp16", "bf16"] = env(
