@@ -3,9 +3,9 @@
 Hugging Face's sequence classifier puts its head on the [CLS] token through BERT's pooler.
 all-MiniLM-L6-v2 was trained as a sentence encoder on the *mean* of its token vectors, and a
 head on that mean learns more from few labels (README § Training recipe: 0.798-0.800 against
-0.739-0.788 from 300-400 airline tweets). A model records its pooling in its config
-(``eddy_pooling``), so a saved model is always loaded with the head it was trained with;
-models saved before this setting existed have none and are [CLS] models.
+0.739-0.788 from 300-400 airline tweets), so new models use it by default. A model records
+its pooling in its config (``eddy_pooling``), so a saved model is always loaded with the head
+it was trained with; models saved before this setting existed have none: [CLS] models.
 """
 
 from __future__ import annotations

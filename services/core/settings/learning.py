@@ -24,7 +24,7 @@ class ModelSettings(Group):
     )
     pooling: Literal["cls", "mean"] = env(
         "EDDY_MODEL_POOLING",
-        "cls",
+        "mean",
         description="Head of a model built from the base encoder (bootstrap, rebuild): cls = "
         "BERT's [CLS] pooler, mean = the mean of the token vectors (what MiniLM was trained "
         "on; learns more from a few hundred labels). A saved model keeps its own.",
