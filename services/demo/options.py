@@ -14,8 +14,8 @@ from services.training.examples import Example, read_examples
 @dataclass(frozen=True)
 class DemoOptions:
     dataset: Path | None = None
-    events: int = 3000
-    rate: float = 12.0
+    events: int = 2600
+    rate: float = 10.0
     seed_size: int = 100
     eval_size: int = 400
     annotators: int = 3
@@ -62,16 +62,14 @@ def demo_settings(base: Settings, run: str, train_every: int = 100) -> Settings:
             "threads": 1,
         },
         # The strategy eddy simulate measured best on the airline tweets (README § Training
-        # recipe); a case goes to review when its score 1 - (p1 - p2) is at least 0.5.
+        # recipe); a case goes to review when its score 1 - (p1 - p2) is at least 0.62.
         # The demo compresses hours into minutes, so an hourly budget means nothing here:
         # the threshold decides. A 10% random share makes the routed-vs-random comparison in
         # the report; threshold and audit share are set so routed, random and audit labels
-        # together stay under 600 for 3,000 events. A mean-pooled model is confident: at 0.62
-        # its v1 sent 198 of 2,600 tweets to review, later versions about 80, and the run
-        # ended with 326 labels of the 600 it may spend.
+        # together stay under 600 for 2,600 events.
         routing={
             "strategy": "margin",
-            "threshold": 0.5,
+            "threshold": 0.62,
             "audit_share": 0.05,
             "audit_floor_per_hour": 0,
             "budget_per_hour": 0,
