@@ -32,6 +32,7 @@ from services.demo.annotators import AnnotatorPool
 from services.demo.arms import channel_report
 from services.demo.live import Progress
 from services.demo.options import DemoOptions, demo_settings, load_data
+from services.demo.replay import replay
 from services.demo.report import decisions, plot_learning_curve, version_rows, write_report
 from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
@@ -112,14 +113,11 @@ def start_replay(d: DemoRun, rate: float, progress: Progress) -> threading.Event
     done = threading.Event()
 
     def produce() -> None:
+        def sent(n: int) -> None:
+            progress.sent = n
+
         with EventProducer(d.settings.kafka) as producer:
-            t0 = time.monotonic()
-            for i, (channel, event) in enumerate(d.events):
-                producer.send(channel, event)
-                progress.sent = i + 1
-                wait = t0 + (i + 1) / rate - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
+            replay(producer, d.events, rate, sent)
         done.set()
 
     threading.Thread(target=produce, name="demo-producer", daemon=True).start()

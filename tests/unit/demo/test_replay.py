@@ -1,0 +1,57 @@
+"""The demo's replay resends what the broker refused, and gives up after a bound."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.demo.replay import replay
+
+
+class _Future:
+    def __init__(self, ok: bool) -> None:
+        self.is_done = True
+        self._ok = ok
+
+    def failed(self) -> bool:
+        return not self._ok
+
+
+class _Producer:
+    """Refuses the first ``refuse`` sends of the event with id ``bad``."""
+
+    def __init__(self, bad: str, refuse: int) -> None:
+        self.bad, self.refuse = bad, refuse
+        self.accepted: list[str] = []
+        self.sends = 0
+
+    def send(self, channel: str, event: Mapping[str, Any]) -> _Future:
+        self.sends += 1
+        if event["id"] == self.bad and self.refuse > 0:
+            self.refuse -= 1
+            return _Future(False)
+        self.accepted.append(str(event["id"]))
+        return _Future(True)
+
+    def flush(self, timeout_s: float | None = 30.0) -> None:
+        pass
+
+
+EVENTS = [("chat", {"id": f"e{i}"}) for i in range(5)]
+
+
+def test_a_refused_event_is_sent_again_and_none_is_lost() -> None:
+    producer = _Producer("e2", refuse=2)
+    seen: list[int] = []
+    lost = replay(producer, EVENTS, rate=1e6, on_sent=seen.append, sleep=lambda _s: None)
+    assert lost == 0
+    assert sorted(producer.accepted) == [f"e{i}" for i in range(5)]
+    assert producer.sends == 7 and seen == [1, 2, 3, 4, 5]
+
+
+def test_an_event_refused_every_time_is_given_up_after_the_bound() -> None:
+    producer = _Producer("e1", refuse=100)
+    lost = replay(producer, EVENTS, rate=1e6, attempts=3, sleep=lambda _s: None)
+    assert lost == 1
+    assert producer.accepted == ["e0", "e2", "e3", "e4"]
+    assert producer.sends == 4 + 3
