@@ -37,6 +37,13 @@ def demo(
     train_every: int = typer.Option(
         100, min=1, help="New labels per training run (the last run needs half as many)."
     ),
+    review_threshold: float = typer.Option(
+        0.62,
+        min=0.0,
+        max=1.0,
+        help="Route a case when its margin score 1 - (p1 - p2) is at least this (lower: "
+        "more cases go to annotators).",
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the report JSON here (default in the run's folder)."
     ),
@@ -67,6 +74,7 @@ def demo(
         overlap=overlap,
         max_minutes=max_minutes,
         train_every=train_every,
+        review_threshold=review_threshold,
         report=report,
         png=png,
     )

@@ -24,12 +24,15 @@ class DemoOptions:
     overlap: float = 0.2
     max_minutes: float = 20.0
     train_every: int = 100
+    review_threshold: float = 0.62
     seed: int = 7
     report: Path | None = None
     png: Path | None = None
 
 
-def demo_settings(base: Settings, run: str, train_every: int = 100) -> Settings:
+def demo_settings(
+    base: Settings, run: str, train_every: int = 100, review_threshold: float = 0.62
+) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
     root = base.stack.data_dir / "demo-runs" / run
@@ -69,7 +72,7 @@ def demo_settings(base: Settings, run: str, train_every: int = 100) -> Settings:
         # together stay under 600 for 2,600 events.
         routing={
             "strategy": "margin",
-            "threshold": 0.62,
+            "threshold": review_threshold,
             "audit_share": 0.05,
             "audit_floor_per_hour": 0,
             "budget_per_hour": 0,

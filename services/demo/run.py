@@ -65,7 +65,14 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     seed, held_out, stream = load_data(opts)
     events = spread([e.text for e in stream], seed=opts.seed, run=f"demo{run}")
     gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
-    return DemoRun(run, demo_settings(base, run, opts.train_every), seed, held_out, events, gold)
+    return DemoRun(
+        run,
+        demo_settings(base, run, opts.train_every, opts.review_threshold),
+        seed,
+        held_out,
+        events,
+        gold,
+    )
 
 
 def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:
@@ -222,6 +229,8 @@ def report(
         "events": len(d.events),
         "seed_examples": len(d.seed),
         "held_out_examples": len(d.held_out),
+        "review_threshold": opts.review_threshold,
+        "train_every": opts.train_every,
         "annotators": {
             "size": opts.annotators,
             "error_rate": opts.error_rate,

@@ -23,3 +23,5 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     s = demo_settings(Settings().override(stack={"data_dir": tmp_path}), "r1")
     assert s.stack.models_dir == tmp_path / "demo-runs" / "r1" / "models"
     assert s.kafka.topic_prefix.startswith("demor1.") and s.label_studio.project.endswith("r1")
+    assert s.routing.threshold == 0.62
+    assert demo_settings(Settings(), "r2", review_threshold=0.45).routing.threshold == 0.45
