@@ -13,10 +13,10 @@ import torch
 from onnx import numpy_helper
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from services.model.base import base_model_path
 from services.model.device import Placement
 from services.model.onnx_backend import OnnxClassifier, providers_for
 from services.model.onnx_export import FP32_NAME, INT8_NAME, export_onnx
+from tests.unit.model.tiny import real_tokenizer, tiny_config
 
 LABELS = ["negative", "neutral", "positive"]
 CPU = Placement(torch.device("cpu"), None)
@@ -37,16 +37,9 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     root = tmp_path_factory.mktemp("onnx")
-    tokenizer = AutoTokenizer.from_pretrained(str(base_model_path(None)), local_files_only=True)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        # Wider than BERT's 0.02, so that random logits differ clearly from text to text
-        # and an argmax comparison means something.
-        initializer_range=0.3,
+    tokenizer = real_tokenizer()
+    config = tiny_config(
+        tokenizer,
         id2label=dict(enumerate(LABELS)),
         label2id={lab: i for i, lab in enumerate(LABELS)},
     )

@@ -10,9 +10,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
+from transformers import BertForSequenceClassification, BertModel
 
-from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import Placement
 from services.model.onnx_export import export_onnx
@@ -21,6 +20,7 @@ from services.model.pooling import (
     load_sequence_model,
     saved_pooling,
 )
+from tests.unit.model.tiny import real_tokenizer, tiny_config
 
 LABELS = ["negative", "neutral", "positive"]
 CPU = Placement(torch.device("cpu"), None)
@@ -31,15 +31,8 @@ TEXTS = ["flight delayed again", "crew was great and the seats were comfy all th
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random BERT encoder with the real tokenizer, saved like a base model."""
     root = tmp_path_factory.mktemp("base")
-    tokenizer = AutoTokenizer.from_pretrained(str(base_model_path(None)), local_files_only=True)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        initializer_range=0.3,
-    )
+    tokenizer = real_tokenizer()
+    config = tiny_config(tokenizer)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         encoder = BertModel(config)  # no head, as the real base encoder
