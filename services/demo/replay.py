@@ -29,10 +29,13 @@ def replay(
     rate: float,
     on_sent: Callable[[int], None] = lambda _n: None,
     attempts: int = 5,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> int:
     """Send ``events`` at ``rate`` per second, resending any the broker refused (up to
-    ``attempts`` sends each). Returns how many were given up on (logged by position)."""
+    ``attempts`` sends each). Returns how many were given up on (logged by position).
+    ``stopped`` ends it early (Ctrl-C): nothing more is sent or resent, so the producer can
+    close while the broker is still up."""
     pending: list[tuple[Any, int, int]] = []  # (future, index, sends so far)
 
     def settle() -> int:
@@ -55,6 +58,8 @@ def replay(
     t0 = time.monotonic()
     lost = 0
     for i, (channel, event) in enumerate(events):
+        if stopped():
+            return 0
         pending.append((producer.send(channel, event), i, 1))
         on_sent(i + 1)
         lost += settle()
@@ -62,7 +67,7 @@ def replay(
         if wait > 0:
             sleep(wait)
     for _ in range(attempts + 1):
-        if not pending:
+        if not pending or stopped():
             break
         producer.flush(30.0)
         lost += settle()

@@ -43,7 +43,7 @@ from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.evaluation import evaluation_of, refresh
 from services.training.examples import Example
-from services.training.incremental import train_once
+from services.training.incremental import train_once, trainer_lock_key
 
 Say = Callable[[str], None]
 
@@ -115,24 +115,40 @@ def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> A
     return pool
 
 
-def start_replay(d: DemoRun, rate: float, progress: Progress) -> threading.Event:
-    """Send the events at ``rate`` per second in a thread; the event is set when all are sent."""
-    done = threading.Event()
+@dataclass
+class Replaying:
+    """The producer thread: ``done`` is set when every event is sent; ``stop()`` ends it and
+    waits for its producer to close, which must happen before the broker stops (else the
+    producer retries a dead broker and prints a traceback at exit)."""
+
+    done: threading.Event
+    halt: threading.Event
+    thread: threading.Thread
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        self.halt.set()
+        self.thread.join(timeout_s)
+
+
+def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
+    """Send the events at ``rate`` per second in a thread."""
+    done, halt = threading.Event(), threading.Event()
 
     def produce() -> None:
         def sent(n: int) -> None:
             progress.sent = n
 
         with EventProducer(d.settings.kafka) as producer:
-            replay(producer, d.events, rate, sent)
+            replay(producer, d.events, rate, sent, sleep=halt.wait, stopped=halt.is_set)
         done.set()
 
-    threading.Thread(target=produce, name="demo-producer", daemon=True).start()
-    return done
+    thread = threading.Thread(target=produce, name="demo-producer", daemon=True)
+    thread.start()
+    return Replaying(done, halt, thread)
 
 
 def watch(
-    progress: Progress, live: Live, sent: threading.Event, pool: AnnotatorPool, deadline: float
+    progress: Progress, live: Live, sent: Replaying, pool: AnnotatorPool, deadline: float
 ) -> None:
     """Refresh the live view until every event is predicted and every task answered."""
     while time.monotonic() < deadline:
@@ -140,21 +156,27 @@ def watch(
         live.update(progress.table())
         handled = snap["predicted"] + snap["dead_lettered"]
         done = handled >= progress.total and snap["tasks"] >= snap["routed"]
-        if sent.is_set() and done and pool.pending() == 0:
+        if sent.done.is_set() and done and pool.pending() == 0:
             return
         time.sleep(1.0)
 
 
-def final_training(s: Settings, redis: Redis) -> None:
-    """Reconcile, let a run in flight finish, then train once more if at least half a run's
-    worth of labels is left: a last run on a handful of labels adds little and risks a
-    regression (a forced run on 12 labels once promoted a model 2 points worse)."""
+def final_training(s: Settings, redis: Redis, stack: Stack) -> None:
+    """Reconcile, let a run in flight finish, stop the trainer, then train once more if at
+    least half a run's worth of labels is left: a last run on a handful of labels adds little
+    and risks a regression (a forced run on 12 labels once promoted a model 2 points worse).
+    The trainer is stopped first because its own age trigger would otherwise start a run on
+    those few labels just after this one, which the stack's stop then cut short."""
     events_pub = ModelEvents(s.kafka)
     last = s.override(
         trainer={"min_new_labels": max(1, s.trainer.min_new_labels // 2), "max_label_age_s": 1e9}
     )
     try:
         reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
+        while redis.exists(trainer_lock_key(s.redis.prefix)):
+            time.sleep(2)
+        stack.stop_child("trainer")
+        # A run the trainer began in between was abandoned; its lock expires within seconds.
         while train_once(last, publish=events_pub.publish).outcome == "busy":
             time.sleep(2)
         refresh(s, redis)  # every version on the final evaluation set
@@ -175,6 +197,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
     bootstrap_v1(d, opts, say)
     stack = Stack(s, external=False, say=say)
     pool: AnnotatorPool | None = None
+    sent: Replaying | None = None
 
     def interrupt(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the demo like Ctrl-C: children stopped in order
@@ -189,7 +212,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
             watch(progress, live, sent, pool, started + opts.max_minutes * 60)
             say("stream replayed; final training run on the remaining labels ...")
-            final_training(s, redis)
+            final_training(s, redis, stack)
             progress.refresh()
             live.update(progress.table())
             # Read what lives in Redis now: the stack (and Redis) stops below.
@@ -198,6 +221,8 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             channels = channel_report(s, redis, d.held_out)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if sent:
+            sent.stop()
         if pool:
             pool.stop()
         stack.stop()

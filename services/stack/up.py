@@ -218,6 +218,13 @@ class Stack:
         else:
             self.say(f"serving model v{champion} from {registry.where}")
 
+    def stop_child(self, name: str) -> None:
+        """Stop one child (SIGTERM, then SIGKILL after 10 s) and forget it."""
+        for child in [c for c in self.children if c.name == name]:
+            if child.proc is not None:
+                self.say(f"stopped {name} (exit {child.stop(timeout_s=10)})")
+            self.children.remove(child)
+
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.
         for child in reversed(self.children):

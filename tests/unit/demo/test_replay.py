@@ -55,3 +55,17 @@ def test_an_event_refused_every_time_is_given_up_after_the_bound() -> None:
     assert lost == 1
     assert producer.accepted == ["e0", "e2", "e3", "e4"]
     assert producer.sends == 4 + 3
+
+
+def test_a_stopped_replay_sends_nothing_more() -> None:
+    producer = _Producer("none", refuse=0)
+    sends_before_stop = 2
+    lost = replay(
+        producer,
+        EVENTS,
+        rate=1e6,
+        sleep=lambda _s: None,
+        stopped=lambda: producer.sends >= sends_before_stop,
+    )
+    assert lost == 0
+    assert producer.accepted == ["e0", "e1"]

@@ -24,4 +24,6 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert s.stack.models_dir == tmp_path / "demo-runs" / "r1" / "models"
     assert s.kafka.topic_prefix.startswith("demor1.") and s.label_studio.project.endswith("r1")
     assert s.routing.threshold == 0.62
+    # The demo's own broker: topics in memory, no S3 emulator taking CPU from the trainer.
+    assert s.stack.broker_storage == "memory://tansu/" and not s.stack.durable_broker
     assert demo_settings(Settings(), "r2", review_threshold=0.45).routing.threshold == 0.45
