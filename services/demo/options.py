@@ -15,7 +15,7 @@ from services.training.examples import Example, read_examples
 class DemoOptions:
     dataset: Path | None = None
     events: int = 2600
-    rate: float = 10.0
+    rate: float = 8.0
     seed_size: int = 100
     eval_size: int = 400
     annotators: int = 3
