@@ -43,7 +43,7 @@ from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
 from services.training.evaluation import evaluation_of, refresh
 from services.training.examples import Example
-from services.training.incremental import train_once, trainer_lock_key
+from services.training.incremental import train_once
 
 Say = Callable[[str], None]
 
@@ -162,21 +162,19 @@ def watch(
 
 
 def final_training(s: Settings, redis: Redis, stack: Stack) -> None:
-    """Reconcile, let a run in flight finish, stop the trainer, then train once more if at
-    least half a run's worth of labels is left: a last run on a handful of labels adds little
-    and risks a regression (a forced run on 12 labels once promoted a model 2 points worse).
-    The trainer is stopped first because its own age trigger would otherwise start a run on
-    those few labels just after this one, which the stack's stop then cut short."""
+    """Stop the trainer, reconcile, then train once more if at least half a run's worth of
+    labels is left: a last run on a handful of labels adds little and risks a regression (a
+    forced run on 12 labels once promoted a model 2 points worse). The trainer goes first: its
+    own age trigger otherwise started a run on those few labels that the stack's stop then cut
+    short. A run it had in flight is abandoned, its labels still new: this run takes them."""
     events_pub = ModelEvents(s.kafka)
     last = s.override(
         trainer={"min_new_labels": max(1, s.trainer.min_new_labels // 2), "max_label_age_s": 1e9}
     )
     try:
-        reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
-        while redis.exists(trainer_lock_key(s.redis.prefix)):
-            time.sleep(2)
         stack.stop_child("trainer")
-        # A run the trainer began in between was abandoned; its lock expires within seconds.
+        reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
+        # The lock of a run the trainer had in flight expires within seconds.
         while train_once(last, publish=events_pub.publish).outcome == "busy":
             time.sleep(2)
         refresh(s, redis)  # every version on the final evaluation set
