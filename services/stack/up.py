@@ -219,20 +219,20 @@ class Stack:
             self.say(f"serving model v{champion} from {registry.where}")
 
     def stop_child(self, name: str) -> None:
-        """Stop one child (SIGTERM, then SIGKILL after 10 s) and forget it."""
+        """Stop one child and forget it."""
         for child in [c for c in self.children if c.name == name]:
-            if child.proc is not None:
-                self.say(f"stopped {name} (exit {child.stop(timeout_s=10)})")
+            self._stop_one(child)
             self.children.remove(child)
 
     def stop(self) -> None:
         # Reverse order: workers stop producing before the broker and Redis go away.
         for child in reversed(self.children):
-            if child.proc is None:
-                continue  # SIGTERM, then SIGKILL after 10 s: each is expected to stop well within
-            code = child.stop(timeout_s=10)
-            self.say(f"stopped {child.name} (exit {code})")
+            self._stop_one(child)
         self.children.clear()
+
+    def _stop_one(self, child: Child) -> None:
+        if child.proc is not None:  # SIGTERM, then SIGKILL after 10 s: each stops well within
+            self.say(f"stopped {child.name} (exit {child.stop(timeout_s=10)})")
 
     def watch(self) -> int:
         """Block until a signal. A child that dies is restarted with backoff, and `eddy up`

@@ -250,11 +250,6 @@ def new_run() -> RunRecord:
     return RunRecord(uuid.uuid4().hex[:12], utc_now_iso(), "", "skipped")
 
 
-def trainer_lock_key(prefix: str) -> str:
-    """Held in Redis while a training run is in progress, by whichever process runs it."""
-    return f"{prefix}trainer:lock"
-
-
 def train_once(
     settings: Settings,
     *,
@@ -275,7 +270,7 @@ def train_once(
             describe(run, plan)
             run.outcome = "planned" if plan.trigger.fire else "skipped"
             return run
-        with held_lock(redis, trainer_lock_key(settings.redis.prefix)) as held:
+        with held_lock(redis, f"{settings.redis.prefix}trainer:lock") as held:
             if not held:
                 run.outcome, run.trigger = "busy", "another training run is in progress"
                 return run
