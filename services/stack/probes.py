@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import random
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -24,30 +26,48 @@ def host_port(address: str, default_port: int) -> tuple[str, int]:
 # closes, so without this two picks (say the broker's and a metrics server's) could name the
 # same port and one server would answer the other's clients.
 _HANDED_OUT: set[int] = set()
+_EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST = 20000  # below the usual fixed ports of local servers (Eddy's own start at 18010)
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(_EPHEMERAL.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _pick_run(n: int, host: str) -> int | None:
+    """A base port with n ports from it that are bindable now and not handed out before,
+    all below the kernel's ephemeral range: a port inside it can be taken between the pick
+    and the server's bind, as the local end of any outgoing connection on the machine (a
+    CI run saw a restart refused so: its metrics port had become a client's)."""
+    top = _ephemeral_start() - n
+    if top - _LOWEST < 1000:  # the range was moved down: fall back to the kernel's pick
+        with socket.socket() as s:
+            s.bind((host, 0))
+            base = int(s.getsockname()[1])
+    else:
+        base = random.randrange(_LOWEST, top)
+    run = range(base, base + n)
+    if base + n >= 65535 or _HANDED_OUT.intersection(run):
+        return None
+    if not all(_bindable(host, port) for port in run):
+        return None
+    _HANDED_OUT.update(run)
+    return base
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A free port not handed out before by this process."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = int(s.getsockname()[1])
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
-    raise RuntimeError(f"no free port on {host}")
+    return free_port_run(1, host)
 
 
 def free_port_run(n: int, host: str = "127.0.0.1") -> int:
     """A base port with n free ports from it, none handed out before (EDDY_METRICS_PORT)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind((host, 0))
-            base = int(s.getsockname()[1])
-        run = range(base, base + n)
-        fresh = base + n < 65535 and not _HANDED_OUT.intersection(run)
-        if fresh and all(_bindable(host, port) for port in run):
-            _HANDED_OUT.update(run)
+    for _ in range(200):
+        base = _pick_run(n, host)
+        if base is not None:
             return base
     raise RuntimeError(f"no run of {n} free ports on {host}")
 
