@@ -1,12 +1,9 @@
 """Thin adapter over label-studio-sdk: the few calls Eddy makes, with Eddy's error type.
-
-Blocking (httpx under the hood): call from a thread, never from an event loop.
-"""
+Blocking (httpx under the hood): call from a thread, never from an event loop."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -18,7 +15,6 @@ from services.annotation.tasks import choice_result, labeling_config
 from services.core.errors import DependencyUnavailable
 from services.core.settings import LabelStudioSettings
 
-log = logging.getLogger("eddy.annotation.client")
 T = TypeVar("T")
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
 SECRET_HEADER = "X-Eddy-Webhook-Secret"
@@ -206,12 +202,25 @@ class LabelStudioClient:
         query = _filters([("filter:tasks:id", "greater", "Number", task_id)], ["tasks:id"])
         yield from self._tasks(project_id, query, fields="task_only")
 
-    def tasks_updated_since(self, project_id: int, since: str) -> Iterator[dict[str, Any]]:
-        """Tasks whose annotations changed since ``since`` (with their annotations)."""
+    def tasks_updated_since(
+        self, project_id: int, since: str, limit: int, page: int = 1
+    ) -> tuple[list[dict[str, Any]], int]:
+        """(a page of the tasks changed after ``since``, oldest first; how many in all)."""
         query = _filters(
             [("filter:tasks:updated_at", "greater", "Datetime", since)], ["tasks:updated_at"]
         )
-        yield from self._tasks(project_id, query, fields="all")
+        pager: Any = _call(
+            "list tasks",
+            lambda: self.sdk.tasks.list(
+                project=project_id,
+                query=query,
+                fields="all",
+                page=page,
+                page_size=limit,  # type: ignore[arg-type]
+            ),
+        )
+        items = [_plain(item) for item in pager.items or []]
+        return items, int(getattr(pager.response, "total", None) or len(items))
 
     def _tasks(self, project_id: int, query: str, fields: str) -> Iterator[dict[str, Any]]:
         pager: Any = _call(

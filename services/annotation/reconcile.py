@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from redis import Redis
 
@@ -20,6 +21,11 @@ EPOCH = "1970-01-01T00:00:00.000Z"
 # Re-read a little before the checkpoint: tasks saved in the same instant as the last poll
 # must not slip through. Re-reading is harmless (the store is idempotent).
 OVERLAP = timedelta(seconds=5)
+PAGE = 500  # tasks per query (Label Studio may cap it: TASK_API_PAGE_SIZE_MAX)
+MAX_PAGES = 20
+# The next query starts this long before the newest change read, so tasks saved in the same
+# instant as it are read again rather than skipped (the store is idempotent).
+TIES = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -51,31 +57,37 @@ class Reconciler:
         return str(self.redis.get(self.key) or EPOCH)
 
     def run_once(self) -> ReconcileResult:
+        """Bring the store up to date with every task changed since the checkpoint.
+
+        Each query asks for the changes after the newest one read so far, rather than for the
+        next page: while annotators work, a task saved mid-walk moves to the end of this
+        order and pushes another back onto a page already read, which a walk over pages
+        never sees (a kill test under load lost two labels so)."""
         since = self.checkpoint()
-        query_from = (parse_ts(since) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        query_from = _iso(parse_ts(since) - OVERLAP)
         newest = since
-        tasks = stored = deleted = 0
-        for task in self.client.tasks_updated_since(self.project_id, query_from):
-            tasks += 1
-            updated = str(task.get("updated_at") or since)
-            if parse_ts(updated) > parse_ts(newest):
-                newest = updated
-            present = set()
-            for ann in task.get("annotations") or []:
-                try:
-                    rec = parse_annotation(ann, task, "poll", self.labels)
-                except NotOurTask:
-                    break
-                present.add(rec.annotation_id)
-                stored += int(self.sink.put(rec))
-            known = self.sink.store.task_annotation_ids(int(task["id"]))
-            for gone in known - present:
-                # Only an annotation older than this snapshot of the task can have been
-                # deleted; a newer one (a webhook racing this poll) is simply not in it yet.
-                stored_ann = self.sink.store.annotation(gone)
-                if stored_ann is None or parse_ts(stored_ann["updated_at"]) > parse_ts(updated):
-                    continue
-                deleted += int(self.sink.delete(gone, utc_now_iso(), "poll"))
+        tasks = stored = deleted = read = 0
+        page_no = 1
+        for _ in range(MAX_PAGES):  # a bounded pass: the next one goes on from the checkpoint
+            page, total = self.client.tasks_updated_since(
+                self.project_id, query_from, PAGE, page_no
+            )
+            for task in page:
+                updated = str(task.get("updated_at") or since)
+                if parse_ts(updated) > parse_ts(newest):
+                    newest = updated
+                s, d = self._sync(task, updated)
+                tasks, stored, deleted = tasks + 1, stored + s, deleted + d
+            read += len(page)
+            if not page or read >= total:
+                break
+            after = _iso(parse_ts(newest) - TIES)
+            if parse_ts(after) > parse_ts(query_from):
+                query_from, page_no, read = after, 1, 0
+            else:  # more than a page changed within TIES: only a walk gets past them
+                page_no += 1
+        else:
+            log.warning("reconciliation read %d pages; the next pass goes on", MAX_PAGES)
         if newest != since:
             self.redis.set(self.key, newest)
         if stored or deleted:
@@ -83,3 +95,28 @@ class Reconciler:
                 "reconciled %d task(s): %d label(s) stored, %d deleted", tasks, stored, deleted
             )
         return ReconcileResult(tasks, stored, deleted, newest)
+
+    def _sync(self, task: dict[str, Any], updated: str) -> tuple[int, int]:
+        """Store the task's annotations, delete the stored ones it no longer has."""
+        stored = deleted = 0
+        present = set()
+        for ann in task.get("annotations") or []:
+            try:
+                rec = parse_annotation(ann, task, "poll", self.labels)
+            except NotOurTask:
+                break
+            present.add(rec.annotation_id)
+            stored += int(self.sink.put(rec))
+        known = self.sink.store.task_annotation_ids(int(task["id"]))
+        for gone in known - present:
+            # Only an annotation older than this snapshot of the task can have been
+            # deleted; a newer one (a webhook racing this poll) is simply not in it yet.
+            stored_ann = self.sink.store.annotation(gone)
+            if stored_ann is None or parse_ts(stored_ann["updated_at"]) > parse_ts(updated):
+                continue
+            deleted += int(self.sink.delete(gone, utc_now_iso(), "poll"))
+        return stored, deleted
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,171 @@
+"""Reconciliation reads every change while annotators keep working: pure logic of the
+checkpoint and the queries, against an in-memory Label Studio listing that changes between
+queries (the real server is in tests/integration/test_label_studio_bridge.py and the kill
+test)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.annotation import reconcile
+from services.annotation.reconcile import Reconciler
+from services.labels.records import AnnotationRecord
+from services.labels.sink import LabelSink
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class LiveProject:
+    """Tasks as Label Studio lists them: filtered by updated_at, ordered by it, paged. After
+    each query an annotator changes task 1 or 2, whichever is older: it moves from the front
+    of the order to its end, and every task after it moves one place forward."""
+
+    def __init__(self, n: int, same_instant: bool = False) -> None:
+        self.now = T0
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.next_ann = 1000
+        for i in range(1, n + 1):
+            at = T0 if same_instant else T0 + timedelta(seconds=i)
+            self.tasks[i] = {
+                "id": i,
+                "updated_at": _iso(at),
+                "data": {"event_id": f"e{i}", "channel": "chat", "text": "t"},
+                "annotations": [self._ann(i, at)],
+            }
+        self.now = T0 + timedelta(seconds=n + 1)
+        self.queries = 0
+        self.busy = True
+
+    def _ann(self, task: int, at: datetime) -> dict[str, Any]:
+        self.next_ann += 1
+        return {
+            "id": self.next_ann,
+            "task": task,
+            "result": [{"type": "choices", "value": {"choices": ["a"]}}],
+            "updated_at": _iso(at),
+        }
+
+    def tasks_updated_since(
+        self, project_id: int, since: str, limit: int, page: int = 1
+    ) -> tuple[list[dict[str, Any]], int]:
+        self.queries += 1
+        after = datetime.strptime(since, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        hits = sorted(
+            (t for t in self.tasks.values() if _ts(t["updated_at"]) > after),
+            key=lambda t: (t["updated_at"], t["id"]),
+        )
+        answer = [dict(t) for t in hits[(page - 1) * limit : page * limit]], len(hits)
+        if self.busy:
+            self.label_one()
+        return answer
+
+    def label_one(self) -> None:
+        task = min(self.tasks[1], self.tasks[2], key=lambda t: str(t["updated_at"]))
+        self.now += timedelta(seconds=10)
+        task["annotations"] = [*task["annotations"], self._ann(task["id"], self.now)]
+        task["updated_at"] = _iso(self.now)
+
+    def annotation_ids(self) -> dict[int, set[int]]:
+        return {i: {a["id"] for a in t["annotations"]} for i, t in self.tasks.items()}
+
+
+def _ts(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.by_task: dict[int, set[int]] = {}
+        self.anns: dict[int, dict[str, Any]] = {}
+
+    def task_annotation_ids(self, task_id: int) -> set[int]:
+        return set(self.by_task.get(task_id, set()))
+
+    def annotation(self, annotation_id: int) -> dict[str, Any] | None:
+        return self.anns.get(annotation_id)
+
+
+class MemorySink(LabelSink):
+    def __init__(self) -> None:
+        self.store = MemoryStore()  # type: ignore[assignment]
+
+    def put(self, rec: AnnotationRecord) -> bool:
+        store: MemoryStore = self.store  # type: ignore[assignment]
+        new = rec.annotation_id not in store.anns
+        store.anns[rec.annotation_id] = {"updated_at": rec.updated_at}
+        store.by_task.setdefault(rec.task_id, set()).add(rec.annotation_id)
+        return new
+
+
+class MemoryRedis:
+    def __init__(self) -> None:
+        self.kv: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.kv.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.kv[key] = value
+
+
+def _reconciler(project: LiveProject) -> tuple[Reconciler, MemorySink]:
+    sink = MemorySink()
+    rec = Reconciler(project, sink, MemoryRedis(), "t:", 1)  # type: ignore[arg-type]
+    return rec, sink
+
+
+@pytest.mark.parametrize("page", [3, 4, 7, 100])
+def test_annotations_saved_while_a_pass_reads_are_all_stored(
+    page: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A walk over pages of this listing skips the task pushed back onto a page already read.
+    monkeypatch.setattr(reconcile, "PAGE", page)
+    project = LiveProject(12)
+    rec, sink = _reconciler(project)
+    rec.run_once()
+    project.busy = False
+    rec.run_once()  # what the last query of the pass could not see yet
+    assert sink.store.by_task == project.annotation_ids()  # type: ignore[attr-defined]
+
+
+def test_a_full_page_goes_on_from_its_newest_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconcile, "PAGE", 4)
+    project = LiveProject(10)
+    project.busy = False
+    rec, sink = _reconciler(project)
+    result = rec.run_once()
+    assert sink.store.by_task == project.annotation_ids()  # type: ignore[attr-defined]
+    assert result.checkpoint == project.tasks[10]["updated_at"]
+    assert project.queries == 3  # pages end at tasks 4, 7 and 10 (one second re-read)
+    assert rec.run_once().stored == 0
+
+
+def test_more_changes_in_one_instant_than_a_page_are_walked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reconcile, "PAGE", 4)
+    project = LiveProject(10, same_instant=True)
+    project.busy = False
+    rec, sink = _reconciler(project)
+    rec.run_once()
+    assert sink.store.by_task == project.annotation_ids()  # type: ignore[attr-defined]
+
+
+def test_a_capped_page_size_still_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Label Studio's TASK_API_PAGE_SIZE_MAX answers fewer than asked for.
+    project = LiveProject(9)
+    project.busy = False
+    real = project.tasks_updated_since
+    monkeypatch.setattr(
+        project, "tasks_updated_since", lambda p, s, limit, page=1: real(p, s, 2, page)
+    )
+    rec, sink = _reconciler(project)
+    rec.run_once()
+    assert sink.store.by_task == project.annotation_ids()  # type: ignore[attr-defined]
