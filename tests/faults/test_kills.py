@@ -75,6 +75,23 @@ def _post(s: Settings, batch: list[dict[str, str]], token: str) -> None:
         time.sleep(1.0)
 
 
+def _where_they_stopped(s: Settings, missing: list[str], logs: Path) -> str:
+    """A failure's diagnosis for the CI log: how far the missing events got, and the last
+    words of the stages after classify."""
+    reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).review)
+    try:
+        reviewed = {r["event_id"] for r in reader.wait_for(lambda rs: False, 10)}
+    finally:
+        reader.close()
+    lines = [f"{sum(e in reviewed for e in missing)} of them are on the review topic"]
+    for name in ("worker-route", "worker-annotate", "broker"):
+        path = logs / f"{name}.log"
+        text = path.read_text(errors="replace").splitlines() if path.exists() else []
+        said = [x for x in text if "WARN" in x or "ERROR" in x or "eddy." in x][-6:]
+        lines.append(f"{name}.log ends: " + " | ".join(x[:200] for x in said))
+    return "\n".join(lines)
+
+
 def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
     tmp_path: Path, settings: Settings, champion: int
 ) -> None:
@@ -134,7 +151,10 @@ def test_kill_every_child_mid_stream_loses_nothing_and_duplicates_no_task(
                 break
             time.sleep(3)
         missing = [e for e in sent if e not in tasks]
-        assert not missing, f"{len(missing)} routed events never became a task: {missing[:5]}"
+        assert not missing, (
+            f"{len(missing)} routed events never became a task: {missing[:5]}; "
+            + _where_they_stopped(s, missing, s.stack.data_dir / "logs")
+        )
         dup = {e: c for e, c in tasks.items() if c > 1}
         assert not dup, f"duplicated Label Studio tasks: {dup}"
 
