@@ -75,6 +75,15 @@ def _post(s: Settings, batch: list[dict[str, str]], token: str) -> None:
         time.sleep(1.0)
 
 
+# aiokafka's many lines while the broker restarts, which would hide the telling ones.
+NOISE = ("node with id", "NodeNotReady", "Coordinator", "Heartbeat", "metadata", "fetch")
+
+
+def _telling(line: str) -> bool:
+    said = "WARN" in line or "ERROR" in line or "imported" in line or "Traceback" in line
+    return said and not any(n in line for n in NOISE)
+
+
 def _where_they_stopped(s: Settings, missing: list[str], logs: Path) -> str:
     """A failure's diagnosis for the CI log: how far the missing events got, and the last
     words of the stages after classify."""
@@ -87,7 +96,7 @@ def _where_they_stopped(s: Settings, missing: list[str], logs: Path) -> str:
     for name in ("worker-route", "worker-annotate", "broker"):
         path = logs / f"{name}.log"
         text = path.read_text(errors="replace").splitlines() if path.exists() else []
-        said = [x for x in text if "WARN" in x or "ERROR" in x or "eddy." in x][-6:]
+        said = [x for x in text if _telling(x)][-6:]
         lines.append(f"{name}.log ends: " + " | ".join(x[:200] for x in said))
     return "\n".join(lines)
 
