@@ -76,3 +76,24 @@ def rate(samples: Sequence[tuple[float, int]]) -> float:
     if t1 <= t0 or v1 < v0:
         return 0.0
     return (v1 - v0) / (t1 - t0)
+
+
+def stalled_groups(samples: Sequence[LagSample], span_s: float) -> list[str]:
+    """Groups with records waiting at every sample of the last ``span_s`` and no commit in
+    that time: wedged, even with no new records arriving (``stuck_groups`` needs the lag to
+    grow, so it misses a worker that wedged after the last event of a burst). Needs samples
+    covering the whole span."""
+    if not samples:
+        return []
+    last = samples[-1]
+    starts = [s for s in samples if s.at <= last.at - span_s]
+    if not starts:
+        return []
+    window = [s for s in samples if s.at >= starts[-1].at]
+    out = []
+    for group in last.lag:
+        waiting = all(s.lag.get(group, 0) > 0 for s in window)
+        still = len({s.committed.get(group, 0) for s in window}) == 1
+        if waiting and still:
+            out.append(group)
+    return sorted(out)

@@ -16,9 +16,9 @@ from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings, public_secrets
 from services.core.settings.infra import METRICS_OFFSETS
 from services.core.topics import Topics
-from services.ops.heartbeats import workers_alive
 from services.registry.open import open_registry
 from services.stack import servers
+from services.stack.liveness import StallWatch, restart_stalled, wait_for_heartbeats
 from services.stack.probes import ensure_ports_free, http_ok
 from services.stack.process import Child, StackError
 from services.stack.supervise import Backoff
@@ -103,7 +103,7 @@ class Stack:
             self._start_label_side(env)
         self._start_gateway(env)
         self._start_console(env)
-        self._wait_for_heartbeats()
+        wait_for_heartbeats(self.settings, self.roles, self.children, self.say)
         self._announce_model()
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
@@ -188,25 +188,6 @@ class Stack:
             f"from {self.settings.stack.data_dir / 'secrets.env'})"
         )
 
-    def _wait_for_heartbeats(self) -> None:
-        stack = self.settings.stack
-        start = time.monotonic()
-        while True:
-            alive = workers_alive(self.settings.redis)
-            missing = [r for r in self.roles if r not in alive]
-            for c in self.children:
-                if (c.name.startswith("worker-") or c.name == "trainer") and not c.alive():
-                    raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
-            if not missing:
-                break
-            if time.monotonic() - start > stack.startup_timeout_s:
-                raise StackError(
-                    f"workers {missing} sent no heartbeat within "
-                    f"{stack.startup_timeout_s:.0f}s; see {stack.logs_dir}"
-                )
-            time.sleep(0.5)
-        self.say(f"[ready] workers {', '.join(self.roles)} in {time.monotonic() - start:.1f}s")
-
     def _announce_model(self) -> None:
         registry = open_registry(self.settings.stack)
         champion = registry.champion_version()
@@ -237,21 +218,24 @@ class Stack:
     def watch(self) -> int:
         """Block until a signal. A child that dies is restarted with backoff, and `eddy up`
         says so: servers keep their data on disk (Redis AOF, Label Studio's database, topics
-        in S3), so they restart in place too. Only a broker whose topics were in memory stops
-        the stack (exit 1)."""
-        backoff = Backoff()
+        in S3), so they restart in place too, as does a wedged worker (stack.stall). Only a
+        broker whose topics were in memory stops the stack (exit 1)."""
+        backoff, stall = Backoff(), StallWatch(self.settings, self.roles).start()
         now = time.monotonic()
         for c in self.children:
             backoff.started(c.name, now)
         due: dict[str, float] = {}
         while not self._stop.wait(1.0):
             now = time.monotonic()
+            for c in restart_stalled(stall, self.children, self.say):
+                backoff.started(c.name, now)
             for c in self.children:
                 if c.name in due:
                     if now >= due[c.name]:
                         del due[c.name]
                         c.start()
                         backoff.started(c.name, now)
+                        stall.forget()
                         self.say(f"restarted {c.name} (pid {c.pid})")
                     continue
                 if not c.alive():
@@ -263,6 +247,7 @@ class Stack:
                             f"{c.name} exited unexpectedly (code {code}); stopping everything; "
                             f"log {c.log_path}:\n{c.tail()}"
                         )
+                        stall.stop()
                         return 1
                     c.stop(timeout_s=5)  # reap it and anything it left in its process group
                     delay, streak = backoff.crashed(c.name, now)
@@ -271,6 +256,7 @@ class Stack:
                         f"{c.name} exited unexpectedly (code {code}, crash {streak} in a row); "
                         f"restarting in {delay:.0f}s; log {c.log_path}:\n{c.tail()}"
                     )
+        stall.stop()
         return 0
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:

@@ -1,4 +1,5 @@
-"""Settings of the ops console: where it listens, its login token, how often it samples."""
+"""Settings of the ops console (where it listens, its login token, how often it samples) and
+of `eddy up`'s watch over the workers."""
 
 from __future__ import annotations
 
@@ -60,4 +61,12 @@ class ConsoleSettings(Group):
         ge=0,
         description="The banner says the trainer is stale when its last check is older than "
         "this; 0 = three trigger intervals (EDDY_TRAINER_INTERVAL_S).",
+    )
+    stall_restart_s: float = env(
+        "EDDY_OPS_STALL_RESTART_S",
+        180.0,
+        ge=0,
+        description="`eddy up` restarts a worker whose input has had records waiting this "
+        "long with nothing committed (wedged, e.g. after a broker restart); 0 = never. A "
+        "worker held up by a server it needs (Label Studio, Redis) restarts too, harmlessly.",
     )

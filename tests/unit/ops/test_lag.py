@@ -9,6 +9,7 @@ from services.ops.lag import (
     group_lag,
     partition_lag,
     rate,
+    stalled_groups,
     stuck_groups,
 )
 
@@ -46,6 +47,25 @@ def test_stuck_means_lag_grew_while_nothing_was_committed() -> None:
     # Too short a window to say.
     assert stuck_groups([_s(0, 5, 100), _s(10, 90, 100)]) == []
     assert stuck_groups([_s(0, 5, 100)]) == []
+
+
+def test_stalled_means_records_waited_the_whole_span_with_no_commit() -> None:
+    # A worker wedged after the last event of a burst: the lag stays, nothing is committed.
+    wedged = [_s(0, 40, 100), _s(60, 40, 100), _s(120, 40, 100)]
+    assert stalled_groups(wedged, 120) == ["g"]
+    assert stuck_groups(wedged) == []  # the console's rule wants the lag to grow
+    assert stalled_groups([*wedged, _s(130, 40, 100)], 120) == ["g"]
+    # Not yet a whole span of evidence.
+    assert stalled_groups(wedged[:2], 120) == []
+    assert stalled_groups([], 120) == []
+    # A commit inside the span: moving, however slowly.
+    assert stalled_groups([_s(0, 40, 100), _s(60, 39, 101), _s(120, 39, 101)], 120) == []
+    # Caught up at one sample in the span (idle, then new records): not stalled.
+    assert stalled_groups([_s(0, 40, 100), _s(60, 0, 140), _s(120, 5, 140)], 120) == []
+    assert stalled_groups([_s(0, 0, 100), _s(60, 5, 100), _s(120, 5, 100)], 120) == []
+    # Only the last span counts: an old stall that ended is forgotten.
+    old = [_s(0, 40, 100), _s(100, 40, 100), _s(200, 0, 140), _s(320, 0, 140)]
+    assert stalled_groups(old, 120) == []
 
 
 def test_rate_of_a_counter() -> None:

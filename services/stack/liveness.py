@@ -1,0 +1,132 @@
+"""The workers' liveness in `eddy up`: their first heartbeats at start, and after that which
+of them are wedged: alive, with records waiting, committing nothing.
+
+A crashed worker is easy: it exits and is restarted. A wedged one is not. Faust can rejoin
+its group after a broker restart, seek to its committed offsets and never fetch again
+(faust-streaming#523), and its heartbeat goes on. A CI run of the kill test saw the last 100
+events of a run never reach Label Studio that way, with every process alive. The rule is
+ops.lag.stalled_groups, on offsets sampled from the broker in a thread of its own (a read
+can take seconds while the broker is down; Ctrl-C must not wait for it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from services.core.settings import Settings
+from services.ops.heartbeats import workers_alive
+from services.ops.lag import LagSample, group_committed, group_lag, stalled_groups
+from services.ops.offsets import OffsetReader, consumer_groups
+from services.stack.process import Child, StackError
+
+log = logging.getLogger("eddy.stack.stall")
+EVERY_S = 10.0
+Say = Callable[[str], None]
+
+
+class StallWatch:
+    def __init__(self, settings: Settings, roles: Sequence[str]) -> None:
+        self.span_s = settings.console.stall_restart_s
+        self.kafka = settings.kafka
+        self.groups = consumer_groups(settings.kafka, roles)
+        self.role_of = {g: g.removeprefix(f"{settings.kafka.app_id}-") for g in self.groups}
+        self.samples: deque[LagSample] = deque()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eddy-stall-watch", daemon=True)
+
+    def start(self) -> StallWatch:
+        if self.span_s > 0 and self.groups:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()  # daemon thread: a read in flight ends on its own timeouts
+
+    def stalled(self) -> dict[str, int]:
+        """Wedged roles -> records waiting; the evidence is then forgotten, so a restarted
+        worker gets a whole span of its own."""
+        with self._lock:
+            found = stalled_groups(list(self.samples), self.span_s)
+            if not found:
+                return {}
+            last = self.samples[-1]
+            self.samples.clear()
+        return {self.role_of[g]: last.lag[g] for g in found}
+
+    def forget(self) -> None:
+        """A child (re)started: what came before says nothing about it."""
+        with self._lock:
+            self.samples.clear()
+
+    def _run(self) -> None:
+        reader: OffsetReader | None = None
+        while not self._stop.wait(EVERY_S):
+            try:
+                reader = reader or OffsetReader(self.kafka, self.groups)
+                rows = reader.read()
+            except Exception as exc:  # broker down or restarting: no evidence either way
+                log.debug("stall watch could not read offsets: %s", type(exc).__name__)
+                self.forget()
+                if reader is not None:
+                    _close(reader)
+                    reader = None
+                continue
+            sample = LagSample(time.monotonic(), group_lag(rows), group_committed(rows))
+            with self._lock:
+                self.samples.append(sample)
+                while self.samples and self.samples[0].at < sample.at - 2 * self.span_s:
+                    self.samples.popleft()
+        if reader is not None:
+            _close(reader)
+
+
+def _close(reader: OffsetReader) -> None:
+    # Closing a client of a broker that is gone may fail; there is nothing to keep.
+    with contextlib.suppress(Exception):
+        reader.close()
+
+
+def restart_stalled(watch: StallWatch, children: Sequence[Child], say: Say) -> list[Child]:
+    """Restart the workers of each wedged role; returns them."""
+    restarted = []
+    for role, waiting in watch.stalled().items():
+        for c in children:
+            mine = c.name == f"worker-{role}" or c.name.startswith(f"worker-{role}-")
+            if mine and c.alive():  # a dead one is the crash path's to restart
+                say(
+                    f"{c.name} committed nothing for {watch.span_s:.0f}s with {waiting} "
+                    f"record(s) waiting (EDDY_OPS_STALL_RESTART_S); restarting it"
+                )
+                c.stop(timeout_s=10)
+                c.start()
+                say(f"restarted {c.name} (pid {c.pid})")
+                restarted.append(c)
+    return restarted
+
+
+def wait_for_heartbeats(
+    settings: Settings, roles: Sequence[str], children: Sequence[Child], say: Say
+) -> None:
+    stack = settings.stack
+    start = time.monotonic()
+    while True:
+        alive = workers_alive(settings.redis)
+        missing = [r for r in roles if r not in alive]
+        for c in children:
+            if (c.name.startswith("worker-") or c.name == "trainer") and not c.alive():
+                raise StackError(f"{c.name} exited; log {c.log_path}:\n{c.tail()}")
+        if not missing:
+            break
+        if time.monotonic() - start > stack.startup_timeout_s:
+            raise StackError(
+                f"workers {missing} sent no heartbeat within "
+                f"{stack.startup_timeout_s:.0f}s; see {stack.logs_dir}"
+            )
+        time.sleep(0.5)
+    say(f"[ready] workers {', '.join(roles)} in {time.monotonic() - start:.1f}s")
