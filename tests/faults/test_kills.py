@@ -54,6 +54,9 @@ def _settings(tmp: Path, models_dir: Path) -> Settings:
         label_studio={"batch_wait_ms": 200, "reconcile_interval_s": 5.0},
         # Every event is routed, so every accepted event must become one task.
         routing={"threshold": 0.0, "audit_floor_per_hour": 0},
+        # A worker Faust leaves wedged after the broker's restart is restarted well within
+        # the waits below.
+        console={"stall_restart_s": 90.0},
     )
 
 
