@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -28,6 +29,9 @@ def up(
     from services.stack.up import run_up
 
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
+    # Its own Kafka clients (the stall watch, stack.liveness) are best effort: a broker restart
+    # must not fill the terminal with kafka-python's reconnect errors.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     if not external:  # external servers come with their own secrets (checked in preflight)
         s = with_generated_secrets(s)
     try:

@@ -24,7 +24,7 @@ from services.ops.lag import LagSample, group_committed, group_lag, stalled_grou
 from services.ops.offsets import OffsetReader, consumer_groups
 from services.stack.process import Child, StackError
 
-log = logging.getLogger("eddy.stack.stall")
+log = logging.getLogger("eddy.stack.liveness")
 EVERY_S = 10.0
 Say = Callable[[str], None]
 
