@@ -11,7 +11,6 @@ can take seconds while the broker is down; Ctrl-C must not wait for it).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -87,9 +86,10 @@ class StallWatch:
 
 
 def _close(reader: OffsetReader) -> None:
-    # Closing a client of a broker that is gone may fail; there is nothing to keep.
-    with contextlib.suppress(Exception):
+    try:
         reader.close()
+    except Exception as exc:  # a client of a broker that is gone; nothing of it to keep
+        log.debug("stall watch could not close its Kafka clients: %s", type(exc).__name__)
 
 
 def restart_stalled(watch: StallWatch, children: Sequence[Child], say: Say) -> list[Child]:
