@@ -19,6 +19,10 @@ def _names(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
     return names
 
 
+def _new_or_empty(path: Path) -> bool:
+    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+
+
 @app.command()
 def simulate(
     dataset: Path | None = typer.Option(
@@ -44,6 +48,12 @@ def simulate(
         help="The gate's minimum holdout here (the services use EDDY_GATE_MIN_HOLDOUT, 100): "
         "small, so that every step of a learning curve is judged.",
     ),
+    keep_models: Path | None = typer.Option(
+        None,
+        "--keep-models",
+        help="Keep every arm's registry (each version's model and eddy.json) in this new or "
+        "empty directory; by default they go to a temporary one, removed at the end.",
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write the figures as JSON."),
     png: Path | None = typer.Option(None, "--png", help="Write the learning curves as PNG."),
     data_dir: Path | None = DataDir,
@@ -59,6 +69,8 @@ def simulate(
     from services.training.examples import DatasetError, read_examples
 
     s = settings(data_dir, log_level="WARNING")
+    if keep_models is not None and not _new_or_empty(keep_models):
+        raise fail("--keep-models", f"{keep_models} exists and is not an empty directory", 2)
     opts = SimulateOptions(
         strategies=_names(strategies, STRATEGY_NAMES, "strategy"),
         recipes=_names(recipe, ("auto", "warm", "rebuild"), "recipe"),
@@ -71,6 +83,7 @@ def simulate(
         test_size=test_size,
         audit_share=audit_share,
         min_holdout=min_holdout,
+        keep_models=keep_models,
     )
     try:
         data = read_examples(dataset) if dataset else airline_tweets()
@@ -85,3 +98,5 @@ def simulate(
     if png:
         plot(result, png)
         say(f"wrote {png}")
+    if keep_models is not None:
+        say(f"kept every arm's models in {keep_models}")

@@ -14,6 +14,7 @@ from services.registry.rollout import history
 from services.registry.store import ModelRegistry
 from services.training.evaluation import evaluation_of
 from services.training.examples import Example
+from services.training.gate import judged_wrong
 
 
 def version_rows(
@@ -71,7 +72,7 @@ def decisions(rows: list[dict[str, Any]], margin: float = 0.02) -> dict[str, Any
             continue
         diff = r["accuracy"] - by_version[champ_v]["accuracy"]
         promoted = r["status"] == "promoted"
-        wrong = (promoted and diff < -margin) or (not promoted and diff > margin)
+        wrong = judged_wrong(promoted, diff, margin)
         out.append(
             {
                 "challenger": r["version"],

@@ -15,11 +15,13 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import evaluate
 from services.registry.open import open_registry
+from services.registry.store import ModelRef
 from services.routing.audit import AuditPolicy
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.simulate.memory import MemoryLabels
 from services.training.examples import Example
+from services.training.gate import judged_wrong
 from services.training.incremental import new_run, run_once
 
 Say = Callable[[str], None]
@@ -58,12 +60,16 @@ class StreamSpec:
     audit_share: float
 
 
-def _champion(s: Settings) -> TextClassifier:
-    ref = open_registry(s.stack).champion()
-    assert ref is not None
+def _load(s: Settings, ref: ModelRef) -> TextClassifier:
     placement = select_placement(s.model.device, s.model.precision)
     max_length = int(ref.meta.get("max_length", s.model.max_length))
     return TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_length)
+
+
+def _champion(s: Settings) -> TextClassifier:
+    ref = open_registry(s.stack).champion()
+    assert ref is not None
+    return _load(s, ref)
 
 
 def _point(clf: TextClassifier, test: list[Example], labels: int, audit: int) -> dict[str, Any]:
@@ -74,6 +80,31 @@ def _point(clf: TextClassifier, test: list[Example], labels: int, audit: int) ->
         "accuracy": m.accuracy,
         "macro_f1": m.macro_f1,
         "champion": clf.version,
+    }
+
+
+def _checked(
+    s: Settings,
+    challenger: int,
+    outcome: str,
+    champion_accuracy: float,
+    after: dict[str, Any],
+    test: list[Example],
+) -> dict[str, Any]:
+    """The gate's decision checked on the test set, which neither model saw: a refused
+    challenger is scored too (a promoted one is the new champion, already scored)."""
+    promoted = outcome == "promoted"
+    if promoted:
+        accuracy = float(after["accuracy"])
+    else:
+        clf = _load(s, open_registry(s.stack).get(challenger))
+        accuracy = evaluate(clf, [e.text for e in test], [e.label for e in test]).accuracy
+    diff = accuracy - champion_accuracy
+    return {
+        "champion_test_accuracy": round(champion_accuracy, 4),
+        "challenger_test_accuracy": round(accuracy, 4),
+        "test_diff": round(diff, 4),
+        "wrong": judged_wrong(promoted, diff),
     }
 
 
@@ -117,14 +148,19 @@ def run_arm(
         for _score, event_id, ex in sorted(candidates, key=lambda c: (-c[0], c[1]))[:take]:
             labels.add(event_id, ex.text, ex.label)
             routed += 1
+        champion_accuracy = result.points[-1]["accuracy"]
         run = run_once(s, labels, audit_ids, new_run(), force=True)
-        result.runs.append(
-            {"labels": routed, "outcome": run.outcome, "recipe": run.recipe,
-             "reasons": run.reasons, "challenger": run.challenger_version}
-        )  # fmt: skip
+        record: dict[str, Any] = {
+            "labels": routed, "outcome": run.outcome, "recipe": run.recipe,
+            "reasons": run.reasons, "challenger": run.challenger_version,
+        }  # fmt: skip
         if run.outcome == "promoted":
             clf = _champion(s)
         result.points.append(_point(clf, data.test, routed, len(audit_ids)))
+        if run.outcome in ("promoted", "rejected") and run.challenger_version is not None:
+            record.update(_checked(s, run.challenger_version, run.outcome, champion_accuracy,
+                                   result.points[-1], data.test))  # fmt: skip
+        result.runs.append(record)
         say(
             f"  {spec.strategy}/{spec.recipe}/seed {spec.seed}: {routed} labels, "
             f"{run.outcome} v{run.challenger_version}, accuracy "

@@ -22,7 +22,8 @@ def curves(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def tables(result: dict[str, Any]) -> list[Table]:
     summary = Table(
         "strategy", "seeds", "labels", "accuracy (mean ± sd)", "macro-F1", "AUC",
-        "labels to match random", title=f"eddy simulate: {result['dataset']}",
+        "labels to match random", "gate wrong > 2 pt",
+        title=f"eddy simulate: {result['dataset']}",
     )  # fmt: skip
     for key, s in result["summary"].items():
         summary.add_row(
@@ -33,6 +34,7 @@ def tables(result: dict[str, Any]) -> list[Table]:
             f"{s['final_macro_f1']:.3f}",
             f"{s['auc']:.3f}" if s["auc"] is not None else "-",
             str(s["labels_to_match_random"] or "-"),
+            f"{s.get('gate_wrong', 0)} of {s.get('gate_decisions', 0)}",
         )
     by_key = curves(result)
     counts = sorted({p["labels"] for c in by_key.values() for p in c})

@@ -38,6 +38,9 @@ class SimulateOptions:
     # EDDY_GATE_MIN_HOLDOUT (100) examples, which a 10% audit of 240-event windows reaches
     # only after four steps.
     min_holdout: int = 30
+    # Where every arm's registry goes; kept when given (to study the models afterwards),
+    # otherwise a temporary directory removed at the end: a run leaves ~600 MB of models.
+    keep_models: Path | None = None
 
 
 def split(
@@ -57,9 +60,18 @@ def split(
 def simulate(
     base: Settings, dataset: str, data: list[Example], opts: SimulateOptions, say: Say
 ) -> dict[str, Any]:
+    if opts.keep_models is not None:
+        opts.keep_models.mkdir(parents=True, exist_ok=True)
+        return _simulate(base, dataset, data, opts, say, opts.keep_models)
+    with tempfile.TemporaryDirectory(prefix="eddy-simulate-") as tmp:
+        return _simulate(base, dataset, data, opts, say, Path(tmp))
+
+
+def _simulate(
+    base: Settings, dataset: str, data: list[Example], opts: SimulateOptions, say: Say, work: Path
+) -> dict[str, Any]:
     started = time.monotonic()
     test, rest = split(data, opts.seed_size, opts.test_size)
-    work = Path(tempfile.mkdtemp(prefix="eddy-simulate-"))
     s = base.override(
         routing={"audit_share": opts.audit_share},
         gate={"min_holdout": opts.min_holdout},

@@ -47,7 +47,8 @@ def labels_to_reach(curve: Sequence[dict[str, Any]], target: float) -> int | Non
 
 def summarise(arms: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per strategy (per strategy@recipe when several recipes ran): AUC, final accuracy and
-    macro-F1, and the labels needed to match random's final accuracy at the same recipe."""
+    macro-F1, the labels needed to match random's final accuracy at the same recipe, and how
+    many gate decisions the test set shows wrong by more than 2 points."""
     recipes = {a["recipe"] for a in arms}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for arm in arms:
@@ -60,6 +61,8 @@ def summarise(arms: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         random_key = arm_key({"strategy": "random", "recipe": recipe}, len(recipes))
         target = mean_curve(groups[random_key])[-1]["mean"] if random_key in groups else None
         area = auc(curve)
+        # Every gate decision checked on the test set (see ``arm._checked``).
+        checked = [r for arm in group for r in arm.get("runs", []) if "wrong" in r]
         out[key] = {
             "seeds": len(group),
             "recipe": recipe,
@@ -69,5 +72,7 @@ def summarise(arms: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "final_accuracy_sd": round(curve[-1]["sd"], 4),
             "final_macro_f1": round(f1[-1]["mean"], 4),
             "labels_to_match_random": labels_to_reach(curve, target) if target else None,
+            "gate_decisions": len(checked),
+            "gate_wrong": sum(bool(r["wrong"]) for r in checked),
         }
     return out

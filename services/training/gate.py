@@ -72,6 +72,12 @@ class Decision:
         return "; ".join(self.reasons)
 
 
+def judged_wrong(promoted: bool, held_out_diff: float, margin: float = 0.02) -> bool:
+    """A gate decision checked against data neither model saw: promoting a challenger worse
+    than its champion by more than ``margin``, or refusing one better by more, was wrong."""
+    return (promoted and held_out_diff < -margin) or (not promoted and held_out_diff > margin)
+
+
 def majority_baseline(gold: Sequence[str]) -> float:
     """Accuracy of always answering the most frequent class of ``gold``."""
     if not gold:

@@ -41,3 +41,14 @@ def test_labels_to_match_random_and_summary_keys() -> None:
     assert summary["margin"]["final_accuracy"] == 0.79 and summary["margin"]["seeds"] == 2
     several = summarise([*ARMS, {**ARMS[0], "recipe": "warm"}])
     assert "random@warm" in several and "margin@auto" in several
+
+
+def test_summary_counts_gate_decisions_the_test_set_shows_wrong() -> None:
+    runs = [
+        {"outcome": "promoted", "test_diff": 0.03, "wrong": False},
+        {"outcome": "promoted", "test_diff": -0.025, "wrong": True},
+        {"outcome": "skipped"},  # no challenger: nothing to check
+    ]
+    summary = summarise([{**ARMS[2], "runs": runs}, {**ARMS[3], "runs": runs[:1]}, *ARMS[:2]])
+    assert summary["margin"]["gate_decisions"] == 3 and summary["margin"]["gate_wrong"] == 1
+    assert summary["random"]["gate_decisions"] == 0 and summary["random"]["gate_wrong"] == 0

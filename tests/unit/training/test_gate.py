@@ -13,6 +13,7 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
+    judged_wrong,
     majority_baseline,
     promote_if_better,
 )
@@ -165,3 +166,11 @@ def test_a_run_that_is_not_finite_is_rejected_whatever_it_scores(
         _m(GOLD, pred), _m(GOLD, pred), paired, GateConfig(), finite=Finiteness(0.4, True, True)
     )
     assert "not finite" not in ok.summary
+
+
+def test_a_decision_is_judged_wrong_only_beyond_the_margin_on_held_out_data() -> None:
+    assert judged_wrong(True, -0.021) and not judged_wrong(True, -0.019)
+    assert judged_wrong(False, 0.021) and not judged_wrong(False, 0.019)
+    # Promoting a better model or refusing a worse one is never wrong, however far apart.
+    assert not judged_wrong(True, 0.2) and not judged_wrong(False, -0.2)
+    assert judged_wrong(True, -0.011, margin=0.01)
