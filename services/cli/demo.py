@@ -50,6 +50,13 @@ def demo(
         help="Route a case when its margin score 1 - (p1 - p2) is at least this (lower: "
         "more cases go to annotators).",
     ),
+    audit_share: float = typer.Option(
+        D.audit_share,
+        min=0.0,
+        max=1.0,
+        help="Share of all events sent to annotators at random as the audit sample: the "
+        "gate's holdout and the evaluation set, never trained on.",
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the report JSON here (default in the run's folder)."
     ),
@@ -80,6 +87,7 @@ def demo(
         max_minutes=max_minutes,
         train_every=train_every,
         review_threshold=review_threshold,
+        audit_share=audit_share,
         report=report,
         png=png,
     )

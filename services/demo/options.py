@@ -25,6 +25,7 @@ class DemoOptions:
     max_minutes: float = 20.0
     train_every: int = 100
     review_threshold: float = 0.62
+    audit_share: float = 0.05
     seed: int = 7
     report: Path | None = None
     png: Path | None = None
@@ -35,6 +36,7 @@ def demo_settings(
     run: str,
     train_every: int = DemoOptions.train_every,
     review_threshold: float = DemoOptions.review_threshold,
+    audit_share: float = DemoOptions.audit_share,
 ) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
@@ -83,7 +85,7 @@ def demo_settings(
         routing={
             "strategy": "margin",
             "threshold": review_threshold,
-            "audit_share": 0.05,
+            "audit_share": audit_share,
             "audit_floor_per_hour": 0,
             "budget_per_hour": 0,
             "open_cap": 0,

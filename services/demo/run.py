@@ -67,7 +67,7 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
     return DemoRun(
         run,
-        demo_settings(base, run, opts.train_every, opts.review_threshold),
+        demo_settings(base, run, opts.train_every, opts.review_threshold, opts.audit_share),
         seed,
         held_out,
         events,
@@ -253,6 +253,7 @@ def report(
         "seed_examples": len(d.seed),
         "held_out_examples": len(d.held_out),
         "review_threshold": opts.review_threshold,
+        "audit_share": opts.audit_share,
         "train_every": opts.train_every,
         "annotators": {
             "size": opts.annotators,

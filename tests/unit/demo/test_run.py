@@ -27,3 +27,5 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     # The demo's own broker: topics in memory, no S3 emulator taking CPU from the trainer.
     assert s.stack.broker_storage == "memory://tansu/" and not s.stack.durable_broker
     assert demo_settings(Settings(), "r2", review_threshold=0.45).routing.threshold == 0.45
+    assert s.routing.audit_share == 0.05
+    assert demo_settings(Settings(), "r3", audit_share=0.03).routing.audit_share == 0.03
