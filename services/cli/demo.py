@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,10 @@ def demo(
     from services.stack.process import StackError
     from services.training.examples import DatasetError
 
-    # The live view is the output; details go to DATA_DIR/logs.
+    # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
+    # "No node available" warnings are not: the replay counts and reports what it loses.
     s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     opts = DemoOptions(
         dataset=dataset,
         events=events,

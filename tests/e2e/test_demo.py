@@ -78,3 +78,5 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     assert data["annotators"]["answered"] > 0 and "consensus" in data
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert "held-out accuracy" in proc.stdout
+    # The live view is the output: kafka-python's transient warnings stay out of it.
+    assert "kafka." not in proc.stdout + proc.stderr
