@@ -184,3 +184,31 @@ def read_seed(registry: ModelRegistry, name: str) -> list[Example]:
 
 def seed_holdout(registry: ModelRegistry) -> list[Example]:
     return read_seed(registry, SEED_HOLDOUT_FILE)
+
+
+def retire_seed_holdout(registry: ModelRegistry) -> int:
+    """Move the seed holdout into the seed's training part; return how many examples moved.
+
+    Called once audit labels alone make the holdout: those seed labels were paid for, and
+    training on them is worth more than keeping them out of a set that no longer uses them.
+    The move makes the retirement permanent (the evaluation set never takes them back, even
+    if audit labels are later removed). Training part first, so a crash in between leaves
+    the holdout in place and a second call adds nothing twice."""
+    hold = seed_holdout(registry)
+    if not hold:
+        return 0
+    train = read_seed(registry, SEED_TRAIN_FILE)
+    have = {(e.text, e.label) for e in train}
+    registry.write_text(
+        SEED_TRAIN_FILE, examples_jsonl(train + [e for e in hold if (e.text, e.label) not in have])
+    )
+    registry.write_text(SEED_HOLDOUT_FILE, "")
+    return len(hold)
+
+
+def rebuild_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]:
+    """The seed examples a rebuild trains on: the training part, and the holdout as well once
+    the gate no longer uses it (retiring it for good)."""
+    if not holdout_in_use:
+        retire_seed_holdout(registry)
+    return read_seed(registry, SEED_TRAIN_FILE)

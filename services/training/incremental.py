@@ -28,7 +28,7 @@ from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
 from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef
-from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout, train_from_base
+from services.training.bootstrap import rebuild_seed, seed_holdout, train_from_base
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
 from services.training.export import store_version
@@ -120,7 +120,8 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     max_len = int(ref.meta.get("max_length", settings.model.max_length))
     champion = TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_len)
     if plan.recipe.name == "rebuild":
-        examples = read_seed(open_registry(settings.stack), SEED_TRAIN_FILE) + plan.data.every_label
+        seed = rebuild_seed(open_registry(settings.stack), holdout_in_use=bool(plan.seed_holdout))
+        examples = seed + plan.data.every_label
         fb = train_from_base(settings, champion.labels, examples, progress)
         return Trained(champion, fb.clf, fb.cfg, fb.result, examples)
     # A copy of the loaded champion, not a second read of its weights from disk.

@@ -229,10 +229,11 @@ class TrainerSettings(Group):
     )
     eval_seed_until: int = env(
         "EDDY_EVAL_SEED_UNTIL",
-        200,
+        100,
         ge=0,
         description="The seed holdout joins the audit labels in the gate's holdout and the "
-        "evaluation set until there are this many audit labels.",
+        "evaluation set until there are this many audit labels; after that it is retired "
+        "and the next rebuild trains on it.",
     )
 
 

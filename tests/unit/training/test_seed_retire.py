@@ -1,0 +1,57 @@
+"""The seed holdout is retired once audit labels alone make the holdout: a rebuild then
+trains on it, for good, and nothing is added twice (on a real file registry)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.registry.store import ModelRegistry
+from services.training.bootstrap import (
+    SEED_HOLDOUT_FILE,
+    SEED_TRAIN_FILE,
+    examples_jsonl,
+    read_seed,
+    rebuild_seed,
+    retire_seed_holdout,
+    seed_holdout,
+)
+from services.training.evaluation import evaluation_set
+from services.training.examples import Example
+
+TRAIN = [Example("great crew", "positive"), Example("lost my bag", "negative")]
+HOLD = [Example("on time", "neutral"), Example("rude agent", "negative")]
+
+
+def registry(tmp_path: Path) -> ModelRegistry:
+    reg = ModelRegistry(tmp_path / "models")
+    reg.write_text(SEED_TRAIN_FILE, examples_jsonl(TRAIN))
+    reg.write_text(SEED_HOLDOUT_FILE, examples_jsonl(HOLD))
+    return reg
+
+
+def test_a_rebuild_leaves_the_holdout_alone_while_the_gate_uses_it(tmp_path: Path) -> None:
+    reg = registry(tmp_path)
+    assert rebuild_seed(reg, holdout_in_use=True) == TRAIN
+    assert seed_holdout(reg) == HOLD
+
+
+def test_a_rebuild_trains_on_the_retired_holdout_for_good(tmp_path: Path) -> None:
+    reg = registry(tmp_path)
+    assert rebuild_seed(reg, holdout_in_use=False) == TRAIN + HOLD
+    assert seed_holdout(reg) == [], "retired: the evaluation set never takes it back"
+    assert evaluation_set([], {}, seed_holdout(reg), seed_until=100) == []
+    assert rebuild_seed(reg, holdout_in_use=False) == TRAIN + HOLD, "nothing added twice"
+    assert rebuild_seed(reg, holdout_in_use=True) == TRAIN + HOLD
+
+
+def test_a_move_cut_short_adds_nothing_twice(tmp_path: Path) -> None:
+    reg = registry(tmp_path)
+    reg.write_text(SEED_TRAIN_FILE, examples_jsonl(TRAIN + HOLD))  # crashed before the holdout
+    assert retire_seed_holdout(reg) == 2
+    assert read_seed(reg, SEED_TRAIN_FILE) == TRAIN + HOLD and seed_holdout(reg) == []
+    assert retire_seed_holdout(reg) == 0
+
+
+def test_no_seed_retires_nothing(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path / "models")
+    assert rebuild_seed(reg, holdout_in_use=False) == [] and retire_seed_holdout(reg) == 0
