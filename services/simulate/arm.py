@@ -88,14 +88,14 @@ def _checked(
     challenger: int,
     outcome: str,
     champion_accuracy: float,
-    after: dict[str, Any],
+    promoted_accuracy: float,
     test: list[Example],
 ) -> dict[str, Any]:
     """The gate's decision checked on the test set, which neither model saw: a refused
     challenger is scored too (a promoted one is the new champion, already scored)."""
     promoted = outcome == "promoted"
     if promoted:
-        accuracy = float(after["accuracy"])
+        accuracy = promoted_accuracy
     else:
         clf = _load(s, open_registry(s.stack).get(challenger))
         accuracy = evaluate(clf, [e.text for e in test], [e.label for e in test]).accuracy
@@ -159,7 +159,7 @@ def run_arm(
         result.points.append(_point(clf, data.test, routed, len(audit_ids)))
         if run.outcome in ("promoted", "rejected") and run.challenger_version is not None:
             record.update(_checked(s, run.challenger_version, run.outcome, champion_accuracy,
-                                   result.points[-1], data.test))  # fmt: skip
+                                   float(result.points[-1]["accuracy"]), data.test))  # fmt: skip
         result.runs.append(record)
         say(
             f"  {spec.strategy}/{spec.recipe}/seed {spec.seed}: {routed} labels, "
