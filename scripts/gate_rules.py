@@ -28,7 +28,7 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.simulate.arm import shuffled
 from services.simulate.run import split
-from services.training.gate import judged_wrong
+from services.training.gate import GateConfig, judged_wrong, paired_problems
 from services.training.paired import PairedComparison, compare
 
 Ints = npt.NDArray[np.int64]
@@ -36,7 +36,7 @@ Rule = Callable[[PairedComparison, npt.NDArray[np.float64]], bool]
 
 
 def _now(c: PairedComparison) -> bool:
-    return not (c.accuracy.high < 0 or c.macro_f1.high < 0)
+    return not paired_problems(c, GateConfig())  # Eddy's rule at its default tolerance
 
 
 RULES: dict[str, Rule] = {

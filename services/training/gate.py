@@ -98,7 +98,8 @@ def _floors(challenger: Metrics, baseline: float, cfg: GateConfig) -> list[str]:
     return out
 
 
-def _paired(paired: PairedComparison, cfg: GateConfig) -> list[str]:
+def paired_problems(paired: PairedComparison, cfg: GateConfig) -> list[str]:
+    """Why the paired comparison refuses the challenger (empty: it does not)."""
     out = []
     for name, iv in (("accuracy", paired.accuracy), ("macro-F1", paired.macro_f1)):
         if iv.high < -cfg.tolerance:
@@ -177,7 +178,7 @@ def promote_if_better(
         )
     failures = [
         *_floors(challenger, baseline, cfg),
-        *_paired(paired, cfg),
+        *paired_problems(paired, cfg),
         *_per_class(class_f1 or {}, cfg),
         *_forgetting(forgetting, cfg),
     ]
