@@ -4,6 +4,7 @@ import json
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -14,7 +15,7 @@ engine = NlpEngineProvider(
 ).create_engine()
 analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
 
-corpus = [json.loads(line) for line in open(sys.argv[1])]
+corpus = [json.loads(line) for line in Path(sys.argv[1]).read_text().splitlines() if line]
 found: Counter[str] = Counter()
 total: Counter[str] = Counter()
 clean_flagged = clean = 0
@@ -38,7 +39,7 @@ for kind in sorted(total):
 print(f"clean texts flagged: {clean_flagged}/{clean}")
 print(f"latency: {per_text_ms:.1f} ms per text, one core")
 
-tweets = json.load(open(sys.argv[2]))
+tweets = json.loads(Path(sys.argv[2]).read_text())
 persons = [
     t[r.start : r.end]
     for t in tweets
