@@ -128,6 +128,9 @@ def main() -> None:
     )
     ap.add_argument("--seeds", default="13,14", help="training seeds, comma list")
     args = ap.parse_args()
+    unknown = set(args.variants.split(",")) - {*VARIANTS, STAGED}
+    if unknown:
+        ap.error(f"unknown --variants {sorted(unknown)}; choose from {[*sorted(VARIANTS), STAGED]}")
     torch.set_num_threads(2)
     data = airline_tweets()
     random.Random(7).shuffle(data)
