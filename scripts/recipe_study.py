@@ -30,7 +30,13 @@ from services.demo.airline import airline_tweets
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.train import TrainConfig, evaluate, fine_tune, seed_everything
+from services.model.train import (
+    TrainConfig,
+    evaluate,
+    fine_tune,
+    most_probable,
+    seed_everything,
+)
 from services.training.examples import Example
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -42,10 +48,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "ep16": {"epochs": 16},
     "ep4": {"epochs": 4},
     "ep12_1e-4": {"epochs": 12, "lr": 1e-4},
+    "swa": {"swa_from": 4},  # weights averaged over the ends of epochs 5-8
 }
 # Not a knob of one fine-tune but the loop's order: a rebuild on the seed and the first half
 # of the picked labels, then a warm run (the trainer's 5 epochs at 8e-5) on all of them.
 STAGED = "staged"
+# Not one model but several: the base rebuild (or "soup_<variant>") with each --seeds, then
+# their weights averaged (a uniform "model soup") and their probabilities (an ensemble).
+SOUP = "soup"
 
 
 def mean_embeddings(clf: TextClassifier, texts: Sequence[str]) -> torch.Tensor:
@@ -71,6 +81,7 @@ def train(
     head_lr: float | None = None,
     linear_probe: bool = False,
     batch: int = 16,
+    swa_from: int | None = None,
 ) -> None:
     """The services' fine-tune loop (services.model.train) with the variants' knobs."""
     seed_everything(seed)
@@ -98,7 +109,10 @@ def train(
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / (total - warm))
     )
     model.train()
-    for _ in range(epochs):
+    snapshots: list[dict[str, torch.Tensor]] = []
+    for epoch in range(epochs):
+        if swa_from is not None and epoch > swa_from:
+            snapshots.append({k: v.detach().clone() for k, v in model.state_dict().items()})
         rng.shuffle(order)
         for b in range(0, len(order), batch):
             idx = order[b : b + batch]
@@ -110,7 +124,53 @@ def train(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
+    if snapshots:
+        # Stochastic weight averaging: the end of each of the last epochs, the final included.
+        model.load_state_dict(average([*snapshots, model.state_dict()]))
     model.eval()
+
+
+def average(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    return {
+        k: (sum(st[k].float() for st in states) / len(states)).to(states[0][k].dtype)
+        if states[0][k].is_floating_point()
+        else states[0][k]
+        for k in states[0]
+    }
+
+
+def accuracy(classes: Sequence[str], probs: Sequence[Sequence[float]], gold: list[str]) -> float:
+    top = most_probable(classes, probs)
+    return sum(a == b for a, b in zip(top, gold, strict=True)) / len(gold)
+
+
+def soup(
+    fresh: Any,
+    texts: list[str],
+    labels: list[str],
+    tx: list[str],
+    ty: list[str],
+    seeds: list[int],
+    kw: dict[str, Any],
+) -> None:
+    """Each seed's rebuild, the mean of their probabilities, and the mean of their weights."""
+    models, probs = [], []
+    for s in seeds:
+        clf = fresh()
+        train(clf, texts, labels, s, **kw)
+        p = clf.predict_proba(tx, chunk_size=64)
+        print(f"soup member seed {s}: accuracy {accuracy(clf.labels, p, ty):.3f}", flush=True)
+        models.append(clf)
+        probs.append(p)
+    mean = [
+        [sum(col) / len(col) for col in zip(*rows, strict=True)]
+        for rows in zip(*probs, strict=True)
+    ]
+    print(f"ensemble of {len(seeds)}: accuracy {accuracy(models[0].labels, mean, ty):.3f}")
+    souped = models[0]
+    souped.model.load_state_dict(average([m.model.state_dict() for m in models]))
+    m = evaluate(souped, tx, ty)
+    print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
 
 def prior(labels: Sequence[str], classes: Sequence[str]) -> list[float]:
@@ -128,9 +188,10 @@ def main() -> None:
     )
     ap.add_argument("--seeds", default="13,14", help="training seeds, comma list")
     args = ap.parse_args()
-    unknown = set(args.variants.split(",")) - {*VARIANTS, STAGED}
+    known = [*sorted(VARIANTS), STAGED, SOUP, *(f"soup_{v}" for v in sorted(VARIANTS))]
+    unknown = set(args.variants.split(",")) - set(known)
     if unknown:
-        ap.error(f"unknown --variants {sorted(unknown)}; choose from {[*sorted(VARIANTS), STAGED]}")
+        ap.error(f"unknown --variants {sorted(unknown)}; choose from {known}")
     torch.set_num_threads(2)
     data = airline_tweets()
     random.Random(7).shuffle(data)
@@ -174,6 +235,10 @@ def main() -> None:
         )
     ]
     for name in args.variants.split(","):
+        if name.startswith(SOUP):
+            kw = VARIANTS[name.removeprefix("soup_")] if name != SOUP else {}
+            soup(fresh, texts, labels, tx, ty, [int(x) for x in args.seeds.split(",")], kw)
+            continue
         accs = []
         for s in (int(x) for x in args.seeds.split(",")):
             t0 = time.time()

@@ -60,9 +60,12 @@ def demo_settings(
             "reconcile_interval_s": 10.0,
             "batch_wait_ms": 500,
         },
-        # Small seed set: a higher learning rate and more epochs than a big one needs.
+        # Small seed set: a higher learning rate than a big one needs. Three 4-epoch runs
+        # averaged (a model soup) instead of one 8-epoch run: on fixed demo-like airline label
+        # sets the soup scored 0.797 against 0.763-0.779 (README § Training recipe).
         trainer={
-            "bootstrap_epochs": 8,
+            "bootstrap_epochs": 4,
+            "bootstrap_members": 3,
             "bootstrap_lr": 2e-4,
             "min_new_labels": train_every,
             "max_label_age_s": 90.0,

@@ -24,6 +24,8 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
     seed: int = 13
+    # Fine-tunes averaged into one model (services.model.soup); fine_tune trains one.
+    members: int = 1
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.finite import weights_finite
 from services.model.metrics import Metrics, compute_metrics
+from services.model.soup import train_soup
 from services.model.train import (
     ProgressFn,
     TrainConfig,
     TrainResult,
-    fine_tune,
     predict_labels,
     seed_everything,
 )
@@ -70,21 +70,31 @@ def train_from_base(
     """The base encoder with a new head, fine-tuned on ``train`` (bootstrap and rebuild)."""
     t = settings.trainer
     placement = select_placement(settings.model.device, settings.model.precision)
-    # The new classification head is initialised randomly at load: seed before it, or two
-    # runs on the same data differ.
-    seed_everything(t.seed)
-    clf = TextClassifier.load(
-        base_model_path(settings.model.base_model),
-        placement,
-        labels=labels,
-        max_length=settings.model.max_length,
-        version=version,
-        pooling=settings.model.pooling,
-    )
+    base = base_model_path(settings.model.base_model)
+
+    def fresh() -> TextClassifier:
+        # The new classification head is initialised randomly at load: seed before it, or
+        # two runs on the same data differ (and a soup's members would not share a start).
+        seed_everything(t.seed)
+        return TextClassifier.load(
+            base,
+            placement,
+            labels=labels,
+            max_length=settings.model.max_length,
+            version=version,
+            pooling=settings.model.pooling,
+        )
+
     cfg = TrainConfig(
-        epochs=t.bootstrap_epochs, batch_size=t.batch_size, lr=t.bootstrap_lr, seed=t.seed
+        epochs=t.bootstrap_epochs,
+        batch_size=t.batch_size,
+        lr=t.bootstrap_lr,
+        seed=t.seed,
+        members=t.bootstrap_members,
     )
-    result = fine_tune(clf, [e.text for e in train], [e.label for e in train], cfg, progress)
+    clf, result = train_soup(
+        fresh, [e.text for e in train], [e.label for e in train], cfg, progress
+    )
     return FromBase(clf, cfg, result)
 
 

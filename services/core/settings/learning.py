@@ -169,6 +169,15 @@ class TrainerSettings(Group):
     bootstrap_lr: float = env(
         "EDDY_BOOTSTRAP_LR", 2e-4, gt=0, description="Learning rate from the base encoder."
     )
+    bootstrap_members: int = env(
+        "EDDY_BOOTSTRAP_MEMBERS",
+        1,
+        ge=1,
+        le=8,
+        description="Training runs from the base encoder (bootstrap and rebuild), each of "
+        "EDDY_BOOTSTRAP_EPOCHS with its own data order, whose weights are averaged into one "
+        "model (a model soup; the demo uses 3 of 4 epochs). 1 = a single run.",
+    )
     bootstrap_holdout_fraction: float = env(
         "EDDY_BOOTSTRAP_HOLDOUT_FRACTION",
         0.2,
