@@ -4,7 +4,7 @@ Runs from the same starting weights (the same base encoder and head initialisati
 differ only in the order they see the examples end in one basin, so the mean of their weights
 is a model too, and a better one than a typical member: on one fixed set of 450 demo-like
 airline labels, three 4-epoch members (0.775, 0.788, 0.794) averaged to 0.797, where a
-single 8-epoch rebuild scored 0.763-0.770 (README § Training recipe). Inference costs one
+single 8-epoch rebuild scored 0.763-0.779 (README § Training recipe). Inference costs one
 model, training the members' epochs together.
 """
 
