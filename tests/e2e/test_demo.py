@@ -77,6 +77,16 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     assert versions[-1]["labels_used"] > 0
     assert data["annotators"]["answered"] > 0 and "consensus" in data
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
-    assert "held-out accuracy" in proc.stdout
+    # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.
+    metas = {
+        int(p.parent.name[1:]): json.loads(p.read_text())
+        for p in (tmp_path / "data").glob("demo-runs/*/models/v*/eddy.json")
+    }
+    assert (metas[1]["train"]["members"], metas[1]["train"]["epochs"]) == (1, 8)
+    rebuilt = [
+        m["train"] for m in metas.values() if (m.get("recipe") or {}).get("name") == "rebuild"
+    ]
+    assert rebuilt, {v: m.get("recipe") for v, m in metas.items()}
+    assert all((t["members"], t["epochs"]) == (3, 4) for t in rebuilt), rebuilt
     # The live view is the output: kafka-python's transient warnings stay out of it.
     assert "kafka." not in proc.stdout + proc.stderr

@@ -28,4 +28,6 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert s.stack.broker_storage == "memory://tansu/" and not s.stack.durable_broker
     assert demo_settings(Settings(), "r2", review_threshold=0.45).routing.threshold == 0.45
     assert s.routing.audit_share == 0.05
+    # Rebuilds average three 4-epoch runs (a model soup, README § Training recipe).
+    assert (s.trainer.bootstrap_members, s.trainer.bootstrap_epochs) == (3, 4)
     assert demo_settings(Settings(), "r3", audit_share=0.03).routing.audit_share == 0.03
