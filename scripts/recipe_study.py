@@ -1,14 +1,17 @@
 """Offline study of the rebuild fine-tune on one fixed airline label set (README § Training
-recipe, "What did not pay").
+recipe, "What paid" and "What did not pay").
 
 It builds one label set the way the demo does (100 random seed tweets, then ``--pick`` more
 chosen by margin by a model trained on the seed, or at random, or half and half), flips
 ``--noise`` of the labels to a wrong class (the demo's annotators are 5% wrong), trains each
 variant from the base encoder with each seed and scores it on 1,000 held-out tweets. For
 every variant it also scores a prior correction: the logits shifted by log(seed prior /
-training prior), the usual fix when active selection skews the classes.
+training prior), the usual fix when active selection skews the classes. ``soup`` (or
+``soup_<variant>``) trains one model per seed and prints each, their weights averaged (a
+model soup, as services.model.soup does) and their probabilities averaged (an ensemble).
 
     .venv/bin/python scripts/recipe_study.py --pick 350 --mode margin --variants base,ls0.1
+    .venv/bin/python scripts/recipe_study.py --variants soup_ep4,soup --seeds 13,14
 
 About 2 minutes per variant and seed on 2 cores. Not part of the services or of CI.
 """
