@@ -33,6 +33,7 @@ from services.demo.airline import airline_tweets
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
+from services.model.soup import average_weights
 from services.model.train import (
     TrainConfig,
     evaluate,
@@ -129,17 +130,8 @@ def train(
             sched.step()
     if snapshots:
         # Stochastic weight averaging: the end of each of the last epochs, the final included.
-        model.load_state_dict(average([*snapshots, model.state_dict()]))
+        model.load_state_dict(average_weights([*snapshots, model.state_dict()]))
     model.eval()
-
-
-def average(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    return {
-        k: (sum(st[k].float() for st in states) / len(states)).to(states[0][k].dtype)
-        if states[0][k].is_floating_point()
-        else states[0][k]
-        for k in states[0]
-    }
 
 
 def accuracy(classes: Sequence[str], probs: Sequence[Sequence[float]], gold: list[str]) -> float:
@@ -171,7 +163,7 @@ def soup(
     ]
     print(f"ensemble of {len(seeds)}: accuracy {accuracy(models[0].labels, mean, ty):.3f}")
     souped = models[0]
-    souped.model.load_state_dict(average([m.model.state_dict() for m in models]))
+    souped.model.load_state_dict(average_weights([m.model.state_dict() for m in models]))
     m = evaluate(souped, tx, ty)
     print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
