@@ -77,6 +77,7 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     assert versions[-1]["labels_used"] > 0
     assert data["annotators"]["answered"] > 0 and "consensus" in data
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert "held-out accuracy" in proc.stdout
     # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.
     metas = {
         int(p.parent.name[1:]): json.loads(p.read_text())
