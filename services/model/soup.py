@@ -55,10 +55,8 @@ def train_soup(
     steps = 0
     seconds = 0.0
     losses: list[float] = []
-    clf = make()
     for i in range(members):
-        if i:
-            clf = make()
+        clf = make()
         on_step = _offset(progress, i, members)
         result = fine_tune(clf, texts, labels, replace(cfg, seed=cfg.seed + i), on_step)
         steps += result.steps
