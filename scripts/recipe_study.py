@@ -57,6 +57,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
 # Not a knob of one fine-tune but the loop's order: a rebuild on the seed and the first half
 # of the picked labels, then a warm run (the trainer's 5 epochs at 8e-5) on all of them.
 STAGED = "staged"
+# Self-training: the base rebuild as teacher, then a fresh rebuild (4 epochs) on the labels
+# plus the --pseudo unlabelled pool tweets the teacher is surest of, with its answers.
+PSEUDO = "pseudo"
 # Not one model but several: the base rebuild (or "soup_<variant>") with each --seeds, then
 # their weights averaged (a uniform "model soup") and their probabilities (an ensemble).
 SOUP = "soup"
@@ -168,6 +171,18 @@ def soup(
     print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
 
+def pseudo_pick(classes: Sequence[str], probs: Sequence[Sequence[float]], n: int) -> list[int]:
+    """The n tweets the teacher is surest of, each class in the share the teacher predicts it
+    over the whole pool (the surest overall are nearly all of the majority class)."""
+    top = most_probable(classes, probs)
+    share = Counter(top)
+    picked: list[int] = []
+    for c in classes:
+        mine = sorted((i for i, t in enumerate(top) if t == c), key=lambda i: -max(probs[i]))
+        picked += mine[: round(n * share[c] / len(top))]
+    return picked
+
+
 def prior(labels: Sequence[str], classes: Sequence[str]) -> list[float]:
     n = Counter(labels)
     return [(n[c] + 1) / (len(labels) + len(classes)) for c in classes]
@@ -182,8 +197,9 @@ def main() -> None:
         "--variants", default="base", help=f"comma list of {[*sorted(VARIANTS), STAGED]}"
     )
     ap.add_argument("--seeds", default="13,14", help="training seeds, comma list")
+    ap.add_argument("--pseudo", type=int, default=1000, help="pseudo-labelled tweets")
     args = ap.parse_args()
-    known = [*sorted(VARIANTS), STAGED, SOUP, *(f"soup_{v}" for v in sorted(VARIANTS))]
+    known = [*sorted(VARIANTS), STAGED, PSEUDO, SOUP, *(f"soup_{v}" for v in sorted(VARIANTS))]
     unknown = set(args.variants.split(",")) - set(known)
     if unknown:
         ap.error(f"unknown --variants {sorted(unknown)}; choose from {known}")
@@ -193,6 +209,8 @@ def main() -> None:
     classes = sorted({e.label for e in data})
     test, pool = data[:1000], data[1000:5000]
     seed_set, rest = pool[:100], pool[100:]
+    unlabelled = [e.text for e in data[5000:]]
+    hidden = [e.label for e in data[5000:]]  # only to report how right the pseudo labels are
     base, placement = base_model_path(None), select_placement("cpu", "fp32")
 
     def fresh() -> TextClassifier:
@@ -238,7 +256,18 @@ def main() -> None:
         for s in (int(x) for x in args.seeds.split(",")):
             t0 = time.time()
             clf = fresh()
-            if name == STAGED:
+            if name == PSEUDO:
+                train(clf, texts, labels, s)
+                m = evaluate(clf, tx, ty)
+                print(f"pseudo teacher seed {s}: accuracy {m.accuracy:.3f}", flush=True)
+                up = clf.predict_proba(unlabelled, chunk_size=64)
+                sure = pseudo_pick(clf.labels, up, args.pseudo)
+                guess = most_probable(clf.labels, [up[i] for i in sure])
+                right = sum(g == hidden[i] for g, i in zip(guess, sure, strict=True))
+                print(f"pseudo labels {dict(Counter(guess))}, {right / len(sure):.3f} right", flush=True)
+                clf = fresh()
+                train(clf, texts + [unlabelled[i] for i in sure], labels + guess, s, epochs=4)
+            elif name == STAGED:
                 half = 100 + (len(texts) - 100) // 2
                 train(clf, texts[:half], labels[:half], s)
                 train(clf, texts, labels, s, epochs=5, lr=8e-5)

@@ -58,6 +58,14 @@ def demo(
         help="Share of all events sent to annotators at random as the audit sample: the "
         "gate's holdout and the evaluation set, never trained on.",
     ),
+    pseudo_labels: int = typer.Option(
+        D.pseudo_labels,
+        min=0,
+        max=20000,
+        help="Self-training: each rebuild also trains on this many confident unlabelled "
+        "events with the champion's answers (EDDY_TRAINER_PSEUDO_LABELS), as one 4-epoch run "
+        "instead of the 3-run soup. 0 = off.",
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the report JSON here (default in the run's folder)."
     ),
@@ -91,6 +99,7 @@ def demo(
         train_every=train_every,
         review_threshold=review_threshold,
         audit_share=audit_share,
+        pseudo_labels=pseudo_labels,
         report=report,
         png=png,
     )

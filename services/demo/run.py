@@ -67,7 +67,14 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
     return DemoRun(
         run,
-        demo_settings(base, run, opts.train_every, opts.review_threshold, opts.audit_share),
+        demo_settings(
+            base,
+            run,
+            opts.train_every,
+            opts.review_threshold,
+            opts.audit_share,
+            opts.pseudo_labels,
+        ),
         seed,
         held_out,
         events,
@@ -259,6 +266,7 @@ def report(
         "held_out_examples": len(d.held_out),
         "review_threshold": opts.review_threshold,
         "audit_share": opts.audit_share,
+        "pseudo_labels": opts.pseudo_labels,
         "train_every": opts.train_every,
         "annotators": {
             "size": opts.annotators,

@@ -29,6 +29,7 @@ from services.core.settings import CHANNELS
 from services.labels.consensus import annotator_quality, consensus, is_newer
 from services.labels.queue import members_key, open_key
 from services.labels.records import AnnotationRecord, LabelledExample, exact_fingerprint
+from services.labels.traffic import recent_texts
 
 
 class LabelStore:
@@ -178,6 +179,10 @@ class LabelStore:
     def mark_used(self, event_ids: list[str]) -> None:
         if event_ids:
             self.r.sadd(self.p + "used", *event_ids)
+
+    def traffic(self, limit: int) -> list[str]:
+        """The newest ``limit`` confident unlabelled texts (services.labels.traffic)."""
+        return recent_texts(self.r, self.prefix, limit)
 
     def agreement(self) -> dict[str, float | int]:
         """Over events with more than one vote: how many, mean agreement, unresolved ties."""

@@ -24,6 +24,7 @@ from services.labels.queue import (
     random_key,
 )
 from services.labels.records import exact_fingerprint
+from services.labels.traffic import entry, pool_size, traffic_key
 from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.budget import BudgetPolicy, PriorityWindow, admit
 from services.routing.metrics import RouteMetrics
@@ -52,6 +53,7 @@ def register(ctx: WorkerContext) -> None:
     windows: dict[str, PriorityWindow] = {}
     prefix = s.redis.prefix
     metrics = RouteMetrics(ctx.metrics.registry)
+    pool = pool_size(s.trainer.pseudo_labels)
 
     def decided(channel: str, decision: str) -> None:
         ctx.metrics.inc(decision)  # the heartbeat's counts and eddy_events_total
@@ -73,6 +75,13 @@ def register(ctx: WorkerContext) -> None:
         count_key = audit_hour_key(prefix, channel, hour_bucket(time.time()))
         await r.incr(count_key)
         await r.expire(count_key, 7200)
+
+    async def keep_confident(event_id: str, channel: str, text: str) -> None:
+        """A text the champion was sure of joins the capped pool rebuilds pseudo-label."""
+        async with ctx.redis().pipeline(transaction=False) as pipe:
+            pipe.lpush(traffic_key(prefix), entry(event_id, channel, text))
+            pipe.ltrim(traffic_key(prefix), 0, pool - 1)
+            await pipe.execute()
 
     async def queue_counts(channel: str) -> tuple[int, int]:
         """(tasks sent this hour, tasks open) for the channel, across every route replica."""
@@ -106,8 +115,8 @@ def register(ctx: WorkerContext) -> None:
         await r.hset(members_key(prefix, channel, first), event_id, exact_fingerprint(text))
         return str(first)
 
-    async def decide(event_id: str, channel: str, score: float) -> str | None:
-        """routed, random or None, within the channel's budget."""
+    async def decide(event_id: str, channel: str, score: float) -> tuple[str | None, str]:
+        """(routed, random or None within the channel's budget; admit's reason)."""
         window = windows.setdefault(channel, PriorityWindow(budget.window))
         window.add(time.monotonic(), score)
         threshold = router.threshold_for(channel)
@@ -118,7 +127,7 @@ def register(ctx: WorkerContext) -> None:
             wanted = admit(budget, window, event_id, score, threshold, sent, open_now)
         if wanted.sample is None:
             decided(channel, "confident" if wanted.reason == "below_threshold" else wanted.reason)
-        return wanted.sample
+        return wanted.sample, wanted.reason
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), prefix, s.redis.dedupe_ttl_s)
@@ -143,8 +152,11 @@ def register(ctx: WorkerContext) -> None:
         else:
             audit = False
         score = router.score(pred)
-        sample = "audit" if audit else await decide(event_id, channel, score)
+        sample, reason = ("audit", "audit") if audit else await decide(event_id, channel, score)
         if sample is None:
+            if pool and reason == "below_threshold":
+                text = str(pred["text"])
+                await retry_forever(partial(keep_confident, event_id, channel, text), "pool")
             return
         token = ctx.position(event).token()
         first = await retry_forever(

@@ -145,9 +145,12 @@ def run_arm(
             candidates.append((review["score"], event_id, ex))
         # The budget keeps the most informative cases of the window, not the first ones.
         take = min(data.step, data.budget - routed)
-        for _score, event_id, ex in sorted(candidates, key=lambda c: (-c[0], c[1]))[:take]:
+        ranked = sorted(candidates, key=lambda c: (-c[0], c[1]))
+        for _score, event_id, ex in ranked[:take]:
             labels.add(event_id, ex.text, ex.label)
             routed += 1
+        for _score, _event_id, ex in reversed(ranked[take:]):  # surest last: newest in the pool
+            labels.add_traffic(ex.text)
         champion_accuracy = result.points[-1]["accuracy"]
         run = run_once(s, labels, audit_ids, new_run(), force=True)
         record: dict[str, Any] = {

@@ -22,6 +22,7 @@ from services.core.settings import Settings
 from services.labels.audit import AuditSet
 from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
+from services.labels.traffic import pool_size
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
@@ -34,6 +35,7 @@ from services.training.examples import Example
 from services.training.export import store_version
 from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
+from services.training.pseudo import pseudo_examples
 from services.training.recipe import Recipe, choose_recipe
 from services.training.runs import RunRecord, save_run
 from services.training.triggers import Trigger, should_train
@@ -45,6 +47,7 @@ class LabelSource(Protocol):
     def labelled(self) -> list[LabelledExample]: ...
     def used(self) -> set[str]: ...
     def mark_used(self, event_ids: list[str]) -> None: ...
+    def traffic(self, limit: int) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Plan:
     trigger: Trigger
     recipe: Recipe
     seed_holdout: list[Example]  # joins the audit labels while they are few
+    pool: list[str]  # unlabelled confident traffic a rebuild pseudo-labels (empty: off)
 
     @property
     def holdout(self) -> list[Example]:
@@ -68,7 +72,8 @@ class Trained:
     challenger: TextClassifier
     cfg: TrainConfig
     result: TrainResult
-    examples: list[Example]
+    examples: list[Example]  # the human labels it trained on
+    pseudo: int = 0  # pseudo-labels it trained on besides
 
 
 def plan_run(
@@ -107,7 +112,8 @@ def plan_run(
         t.rebuild_below,
         champion_labels=int(champ.meta.get("labels_used") or 0),
     )
-    return Plan(champ, data, trigger, recipe, seed)
+    want = t.pseudo_labels if recipe.name == "rebuild" and trigger.fire else 0
+    return Plan(champ, data, trigger, recipe, seed, labels.traffic(pool_size(want)))
 
 
 def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Trained:
@@ -122,8 +128,10 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     if plan.recipe.name == "rebuild":
         seed = rebuild_seed(open_registry(settings.stack), holdout_in_use=bool(plan.seed_holdout))
         examples = seed + plan.data.every_label
-        fb = train_from_base(settings, champion.labels, examples, progress)
-        return Trained(champion, fb.clf, fb.cfg, fb.result, examples)
+        # Self-training: the champion's surest answers on recent traffic, beside the humans'.
+        pseudo = pseudo_examples(champion, plan.pool, settings.trainer.pseudo_labels)
+        fb = train_from_base(settings, champion.labels, examples + pseudo, progress)
+        return Trained(champion, fb.clf, fb.cfg, fb.result, examples, len(pseudo))
     # A copy of the loaded champion, not a second read of its weights from disk.
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
     t = settings.trainer
@@ -164,6 +172,7 @@ def record(
             "new": len(data.new),
             "replay": len(data.replay),
             "trained_on": len(trained.examples),
+            "pseudo": trained.pseudo,
             "holdout_audit": len(data.audit),
             "holdout_seed": len(plan.seed_holdout),
             "new_event_ids": sorted(e.event_id for e in data.new),

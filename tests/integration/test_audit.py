@@ -1,6 +1,7 @@
 """The audit sample on real servers: the route agent sends the configured share of traffic to
 Label Studio whatever the model's confidence; annotators' audit labels reach the label store,
-never reach training, and are the gate's holdout."""
+never reach training, and are the gate's holdout. The confident rest of the traffic (never an
+audit event) fills the capped pool a rebuild pseudo-labels."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from services.core.topics import Topics
 from services.labels.audit import AuditSet
 from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
+from services.labels.traffic import pool_size, traffic_key
 from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.routing.audit import AuditPolicy
@@ -31,6 +33,7 @@ from tests.helpers import close_label_studio, copy_models, wait
 
 EVENTS = 120
 SHARE = 0.25
+PSEUDO = 10  # pseudo-labels a rebuild adds; the pool keeps pool_size(PSEUDO) = 40 texts
 
 
 def _prediction(event_id: str, labels: list[str], n: int) -> dict[str, Any]:
@@ -51,6 +54,16 @@ def _prediction(event_id: str, labels: list[str], n: int) -> dict[str, Any]:
     }
 
 
+def _routed(store: LabelStore, run: str, labels: list[str], numbers: range) -> None:
+    """Labels of routed (not audit) events, as the label sink stores them."""
+    for n in numbers:
+        store.upsert(
+            AnnotationRecord(10_000 + n, 10_000 + n, f"{run}-routed-{n}", "chat",
+                             f"routed message {n}", labels[n % len(labels)], "submitted", "1",
+                             "2026-01-01T00:00:00Z", "poll")
+        )  # fmt: skip
+
+
 def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     settings: Settings,
     broker: str,
@@ -68,7 +81,7 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
         metrics={"port": 0},
         routing={"threshold": 1.0, "audit_share": SHARE, "audit_floor_per_hour": 0},
         label_studio={"project": f"Eddy audit {run}", "batch_wait_ms": 200},
-        trainer={"recipe": "warm", "epochs": 1},
+        trainer={"recipe": "warm", "epochs": 1, "pseudo_labels": PSEUDO},
         gate={"min_holdout": 1},
     )
     copy_models(settings.stack.models_dir, s.stack.models_dir)
@@ -129,12 +142,7 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     store = LabelStore(redis, s.redis.prefix)
     assert {e.event_id for e in store.labelled()} == expected
     # Routed labels arrive for other events; only they may be trained on.
-    for n in range(30):
-        store.upsert(
-            AnnotationRecord(10_000 + n, 10_000 + n, f"{run}-routed-{n}", "chat",
-                             f"routed message {n}", labels[n % len(labels)], "submitted", "1",
-                             "2026-01-01T00:00:00Z", "poll")
-        )  # fmt: skip
+    _routed(store, run, labels, range(30))
     result = train_once(s, force=True)
     assert result.outcome in ("promoted", "rejected"), result.trigger
     assert result.new_labels == 30, "audit labels are not new training labels"
@@ -143,3 +151,20 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     meta = ModelRegistry(s.stack.models_dir).get(result.challenger_version or 0).meta
     assert meta["data"]["trained_on"] == 30
     assert not set(meta["data"]["new_event_ids"]) & expected, "an audit label was trained on"
+    assert meta["data"]["pseudo"] == 0, "a warm run adds no pseudo-labels"
+    # The pool: the newest confident events, capped, never an audit event.
+    pool = [json.loads(row) for row in redis.lrange(traffic_key(s.redis.prefix), 0, -1)]
+    assert len(pool) == pool_size(PSEUDO) < EVENTS - len(expected)
+    assert len({p["event_id"] for p in pool}) == len(pool)
+    assert not {p["event_id"] for p in pool} & expected, "an audit event in the pseudo pool"
+    assert all(p["text"] == f"test message number {ids.index(p['event_id'])}" for p in pool)
+    _routed(store, run, labels, range(30, 40))  # the first run used the 30
+    rebuild = s.override(trainer={"recipe": "rebuild", "bootstrap_epochs": 1})
+    result = train_once(rebuild, force=True)
+    assert result.outcome in ("promoted", "rejected"), result.trigger
+    meta = ModelRegistry(s.stack.models_dir).get(result.challenger_version or 0).meta
+    assert meta["data"]["pseudo"] == PSEUDO
+    human = meta["data"]["trained_on"]  # the seed and the 40 routed labels
+    assert human == sum(meta["data"]["train_per_label"].values()) >= 40
+    batches = -(-(human + PSEUDO) // rebuild.trainer.batch_size)  # the pseudo-labels trained too
+    assert meta["train"]["steps"] == batches * meta["train"]["epochs"]

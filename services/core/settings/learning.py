@@ -236,6 +236,16 @@ class TrainerSettings(Group):
         ge=0,
         description="auto recipe: rebuild while fewer routed labels than this exist.",
     )
+    pseudo_labels: int = env(
+        "EDDY_TRAINER_PSEUDO_LABELS",
+        0,
+        ge=0,
+        le=20000,
+        description="Self-training: a rebuild also trains on this many recent unlabelled "
+        "texts the champion is surest of, with its answers as labels (each class in the share "
+        "the champion predicts it); the route agent keeps 4x as many confident texts in "
+        "Redis for it. 0 = off (nothing is kept).",
+    )
     eval_seed_until: int = env(
         "EDDY_EVAL_SEED_UNTIL",
         100,

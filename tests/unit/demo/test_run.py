@@ -30,4 +30,8 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert s.routing.audit_share == 0.05
     # Rebuilds average three 4-epoch runs (a model soup, README § Training recipe).
     assert (s.trainer.bootstrap_members, s.trainer.bootstrap_epochs) == (3, 4)
+    assert s.trainer.pseudo_labels == 0
+    # Self-training: one 4-epoch run on the labels and the pseudo-labels.
+    p = demo_settings(Settings(), "r4", pseudo_labels=400).trainer
+    assert (p.pseudo_labels, p.bootstrap_members, p.bootstrap_epochs) == (400, 1, 4)
     assert demo_settings(Settings(), "r3", audit_share=0.03).routing.audit_share == 0.03
