@@ -238,8 +238,9 @@ def run_once(
         return run
     say(
         f"training run {run.run_id}: {plan.trigger.reason}; {plan.recipe.name} on "
-        f"{run.new_labels} new + {len(plan.data.earlier)} earlier label(s); holdout "
-        f"{run.holdout['audit']} audit + {run.holdout['seed']} seed"
+        f"{run.new_labels} new + {len(plan.data.earlier)} earlier label(s)"
+        + (f", pseudo-labels from {len(plan.pool)} confident texts" if plan.pool else "")
+        + f"; holdout {run.holdout['audit']} audit + {run.holdout['seed']} seed"
     )
     trained = train_challenger(plan, settings, progress or (lambda _i, _n, _l: None))
     judgement = judge(
