@@ -24,7 +24,7 @@ from services.labels.queue import (
     random_key,
 )
 from services.labels.records import exact_fingerprint
-from services.labels.traffic import entry, pool_size, traffic_key
+from services.labels.traffic import POOL_TTL_S, entry, pool_size, traffic_key
 from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.budget import BudgetPolicy, PriorityWindow, admit
 from services.routing.metrics import RouteMetrics
@@ -81,6 +81,7 @@ def register(ctx: WorkerContext) -> None:
         async with ctx.redis().pipeline(transaction=False) as pipe:
             pipe.lpush(traffic_key(prefix), entry(event_id, channel, text))
             pipe.ltrim(traffic_key(prefix), 0, pool - 1)
+            pipe.expire(traffic_key(prefix), POOL_TTL_S)
             await pipe.execute()
 
     async def queue_counts(channel: str) -> tuple[int, int]:

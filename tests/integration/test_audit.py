@@ -23,7 +23,7 @@ from services.core.topics import Topics
 from services.labels.audit import AuditSet
 from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
-from services.labels.traffic import pool_size, traffic_key
+from services.labels.traffic import POOL_TTL_S, pool_size, traffic_key
 from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.routing.audit import AuditPolicy
@@ -156,6 +156,7 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     pool = [json.loads(row) for row in redis.lrange(traffic_key(s.redis.prefix), 0, -1)]
     assert len(pool) == pool_size(PSEUDO) < EVENTS - len(expected)
     assert len({p["event_id"] for p in pool}) == len(pool)
+    assert 0 < redis.ttl(traffic_key(s.redis.prefix)) <= POOL_TTL_S
     assert not {p["event_id"] for p in pool} & expected, "an audit event in the pseudo pool"
     assert all(p["text"] == f"test message number {ids.index(p['event_id'])}" for p in pool)
     _routed(store, run, labels, range(30, 40))  # the first run used the 30
