@@ -9,6 +9,8 @@ every variant it also scores a prior correction: the logits shifted by log(seed 
 training prior), the usual fix when active selection skews the classes. ``soup`` (or
 ``soup_<variant>``) trains one model per seed and prints each, their weights averaged (a
 model soup, as services.model.soup does) and their probabilities averaged (an ensemble).
+``pseudo`` trains the base rebuild as a teacher, then a fresh 4-epoch rebuild on the labels
+plus the ``--pseudo`` unlabelled tweets it is surest of (services.training.pseudo's pick).
 
     .venv/bin/python scripts/recipe_study.py --pick 350 --mode margin --variants base,ls0.1
     .venv/bin/python scripts/recipe_study.py --variants soup_ep4,soup --seeds 13,14
@@ -42,6 +44,7 @@ from services.model.train import (
     seed_everything,
 )
 from services.training.examples import Example
+from services.training.pseudo import pick_pseudo
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": {},  # the services' rebuild: 8 epochs at 2e-4, batch 16
@@ -171,18 +174,6 @@ def soup(
     print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
 
-def pseudo_pick(classes: Sequence[str], probs: Sequence[Sequence[float]], n: int) -> list[int]:
-    """The n tweets the teacher is surest of, each class in the share the teacher predicts it
-    over the whole pool (the surest overall are nearly all of the majority class)."""
-    top = most_probable(classes, probs)
-    share = Counter(top)
-    picked: list[int] = []
-    for c in classes:
-        mine = sorted((i for i, t in enumerate(top) if t == c), key=lambda i: -max(probs[i]))
-        picked += mine[: round(n * share[c] / len(top))]
-    return picked
-
-
 def prior(labels: Sequence[str], classes: Sequence[str]) -> list[float]:
     n = Counter(labels)
     return [(n[c] + 1) / (len(labels) + len(classes)) for c in classes]
@@ -261,10 +252,11 @@ def main() -> None:
                 m = evaluate(clf, tx, ty)
                 print(f"pseudo teacher seed {s}: accuracy {m.accuracy:.3f}", flush=True)
                 up = clf.predict_proba(unlabelled, chunk_size=64)
-                sure = pseudo_pick(clf.labels, up, args.pseudo)
+                sure = pick_pseudo(clf.labels, up, args.pseudo)
                 guess = most_probable(clf.labels, [up[i] for i in sure])
                 right = sum(g == hidden[i] for g, i in zip(guess, sure, strict=True))
-                print(f"pseudo labels {dict(Counter(guess))}, {right / len(sure):.3f} right", flush=True)
+                share = right / len(sure)
+                print(f"pseudo labels {dict(Counter(guess))}, {share:.3f} right", flush=True)
                 clf = fresh()
                 train(clf, texts + [unlabelled[i] for i in sure], labels + guess, s, epochs=4)
             elif name == STAGED:

@@ -14,7 +14,7 @@ import json
 from redis import Redis
 
 # The pool holds this many texts per pseudo-label wanted: offline, picking 1,000 of 9,400
-# the teacher was surest of gave 95-98% correct pseudo-labels (README § Training recipe).
+# the teacher was surest of gave 93-98% correct pseudo-labels (README § Training recipe).
 POOL_FACTOR = 4
 # Like the conversation turns normalize keeps: gone a week after traffic stops.
 POOL_TTL_S = 7 * 24 * 3600
