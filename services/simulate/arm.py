@@ -145,12 +145,16 @@ def run_arm(
             candidates.append((review["score"], event_id, ex))
         # The budget keeps the most informative cases of the window, not the first ones.
         take = min(data.step, data.budget - routed)
-        ranked = sorted(candidates, key=lambda c: (-c[0], c[1]))
-        for _score, event_id, ex in ranked[:take]:
+        picked = sorted(candidates, key=lambda c: (-c[0], c[1]))[:take]
+        for _score, event_id, ex in picked:
             labels.add(event_id, ex.text, ex.label)
             routed += 1
-        for _score, _event_id, ex in reversed(ranked[take:]):  # surest last: newest in the pool
-            labels.add_traffic(ex.text)
+        # What the budget left to the model joins the pseudo-label pool in arrival order, as
+        # the route agent's confident events do (here every unpicked one: no threshold).
+        taken = {event_id for _score, event_id, _ex in picked}
+        for _score, event_id, ex in candidates:
+            if event_id not in taken:
+                labels.add_traffic(ex.text)
         champion_accuracy = result.points[-1]["accuracy"]
         run = run_once(s, labels, audit_ids, new_run(), force=True)
         record: dict[str, Any] = {
