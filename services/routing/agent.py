@@ -76,12 +76,15 @@ def register(ctx: WorkerContext) -> None:
         await r.incr(count_key)
         await r.expire(count_key, 7200)
 
-    async def keep_confident(event_id: str, channel: str, text: str) -> None:
-        """A text the champion was sure of joins the capped pool rebuilds pseudo-label."""
+    pool_key = traffic_key(prefix)
+
+    async def keep_confident(entries: list[str]) -> None:
+        """Texts the champion was sure of join the capped pool rebuilds pseudo-label: one
+        round trip per batch, not per event."""
         async with ctx.redis().pipeline(transaction=False) as pipe:
-            pipe.lpush(traffic_key(prefix), entry(event_id, channel, text))
-            pipe.ltrim(traffic_key(prefix), 0, pool - 1)
-            pipe.expire(traffic_key(prefix), POOL_TTL_S)
+            pipe.lpush(pool_key, *entries)
+            pipe.ltrim(pool_key, 0, pool - 1)
+            pipe.expire(pool_key, POOL_TTL_S)
             await pipe.execute()
 
     async def queue_counts(channel: str) -> tuple[int, int]:
@@ -135,12 +138,15 @@ def register(ctx: WorkerContext) -> None:
         async for events in stream.take_events(  # type: ignore[attr-defined]
             STAGE_BATCH, within=STAGE_WAIT_S
         ):
+            confident: list[str] = []
             for event in events:
-                await route_one(event, deduper)
+                await route_one(event, deduper, confident)
+            if confident:
+                await retry_forever(partial(keep_confident, confident), "pool")
             # Before the batch is acked: its input offsets commit only after its outputs.
             await ctx.delivered()
 
-    async def route_one(event: Any, deduper: Deduper) -> None:
+    async def route_one(event: Any, deduper: Deduper, confident: list[str]) -> None:
         pred = await ctx.decode(event, "prediction")
         if pred is None:
             return
@@ -156,8 +162,7 @@ def register(ctx: WorkerContext) -> None:
         sample, reason = ("audit", "audit") if audit else await decide(event_id, channel, score)
         if sample is None:
             if pool and reason == "below_threshold":
-                text = str(pred["text"])
-                await retry_forever(partial(keep_confident, event_id, channel, text), "pool")
+                confident.append(entry(event_id, channel, str(pred["text"])))
             return
         token = ctx.position(event).token()
         first = await retry_forever(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from services.labels.records import LabelledExample
 
 
@@ -11,14 +13,15 @@ class MemoryLabels:
         self._examples: list[LabelledExample] = []
         self._used: set[str] = set()
         self._clock = 0.0
-        self._traffic: list[str] = []  # newest first, as the Redis pool
+        self._traffic: list[str] = []  # in arrival order
 
     def add_traffic(self, text: str) -> None:
         """An event the router left to the model (confident): the rebuild's pseudo-label pool."""
-        self._traffic.insert(0, text)
+        self._traffic.append(text)
 
     def traffic(self, limit: int) -> list[str]:
-        return self._traffic[: max(limit, 0)]
+        """The newest ``limit`` texts, newest first, as the Redis pool gives them."""
+        return list(islice(reversed(self._traffic), max(limit, 0)))
 
     def add(self, event_id: str, text: str, label: str) -> None:
         self._clock += 1.0  # arrival order stands in for the time a label was resolved
