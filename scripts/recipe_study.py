@@ -11,6 +11,9 @@ training prior), the usual fix when active selection skews the classes. ``soup``
 model soup, as services.model.soup does) and their probabilities averaged (an ensemble).
 ``pseudo`` trains the base rebuild as a teacher, then a fresh 4-epoch rebuild on the labels
 plus the ``--pseudo`` unlabelled tweets it is surest of (services.training.pseudo's pick).
+``lineage`` asks whether a rebuild's soup gains from the champion as one more member: a
+4-epoch "champion" on the seed and the first half of the picked labels, a 3-member soup of
+4 epochs on all of them, and the soup with the champion's weights averaged in.
 
     .venv/bin/python scripts/recipe_study.py --pick 350 --mode margin --variants base,ls0.1
     .venv/bin/python scripts/recipe_study.py --variants soup_ep4,soup --seeds 13,14
@@ -29,20 +32,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+from recipe_models import lineage, soup, train
 
 from services.demo.airline import airline_tweets
 from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
-from services.model.soup import average_weights
-from services.model.train import (
-    TrainConfig,
-    evaluate,
-    fine_tune,
-    most_probable,
-    seed_everything,
-)
+from services.model.train import TrainConfig, evaluate, fine_tune, most_probable
 from services.training.examples import Example
 from services.training.pseudo import pick_pseudo
 
@@ -56,6 +52,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "ep4": {"epochs": 4},
     "ep12_1e-4": {"epochs": 12, "lr": 1e-4},
     "swa": {"swa_from": 4},  # weights averaged over the ends of epochs 5-8
+    # Small-loss training against wrong labels (as co-teaching selects): from the given epoch
+    # on, each batch drops its highest-loss share, the examples most likely mislabelled.
+    "small5": {"drop": 0.05, "drop_from": 2},
+    "small10": {"drop": 0.1, "drop_from": 2},
+    "small15": {"drop": 0.15, "drop_from": 3},
 }
 # Not a knob of one fine-tune but the loop's order: a rebuild on the seed and the first half
 # of the picked labels, then a warm run (the trainer's 5 epochs at 8e-5) on all of them.
@@ -66,112 +67,7 @@ PSEUDO = "pseudo"
 # Not one model but several: the base rebuild (or "soup_<variant>") with each --seeds, then
 # their weights averaged (a uniform "model soup") and their probabilities (an ensemble).
 SOUP = "soup"
-
-
-def mean_embeddings(clf: TextClassifier, texts: Sequence[str]) -> torch.Tensor:
-    out = []
-    with torch.inference_mode():
-        for b in range(0, len(texts), 64):
-            enc = clf.encode(texts[b : b + 64])
-            hidden = clf.model.bert(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).float()
-            out.append((hidden * mask).sum(1) / mask.sum(1))
-    return torch.cat(out)
-
-
-def train(
-    clf: TextClassifier,
-    texts: list[str],
-    labels: list[str],
-    seed: int,
-    *,
-    lr: float = 2e-4,
-    epochs: int = 8,
-    smoothing: float = 0.0,
-    head_lr: float | None = None,
-    linear_probe: bool = False,
-    batch: int = 16,
-    swa_from: int | None = None,
-) -> None:
-    """The services' fine-tune loop (services.model.train) with the variants' knobs."""
-    seed_everything(seed)
-    rng = random.Random(seed)
-    ids = {lab: i for i, lab in enumerate(clf.labels)}
-    y = [ids[lab] for lab in labels]
-    model = clf.model
-    head = list(model.classifier.parameters())
-    if linear_probe:
-        emb, target = mean_embeddings(clf, texts), torch.tensor(y)
-        probe = torch.optim.Adam(head, lr=1e-2, weight_decay=1e-4)
-        for _ in range(300):
-            probe.zero_grad()
-            F.cross_entropy(model.classifier(emb), target).backward()
-            probe.step()
-    in_head = {id(p) for p in head}
-    body = [p for p in model.parameters() if id(p) not in in_head]
-    opt = torch.optim.AdamW(
-        [{"params": body, "lr": lr}, {"params": head, "lr": head_lr or lr}], weight_decay=0.01
-    )
-    order = list(range(len(texts)))
-    total = (len(texts) + batch - 1) // batch * epochs
-    warm = max(1, int(total * 0.1))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / (total - warm))
-    )
-    model.train()
-    snapshots: list[dict[str, torch.Tensor]] = []
-    for epoch in range(epochs):
-        if swa_from is not None and epoch > swa_from:
-            snapshots.append({k: v.detach().clone() for k, v in model.state_dict().items()})
-        rng.shuffle(order)
-        for b in range(0, len(order), batch):
-            idx = order[b : b + batch]
-            logits = model(**clf.encode([texts[i] for i in idx])).logits
-            target = torch.tensor([y[i] for i in idx])
-            loss = F.cross_entropy(logits, target, label_smoothing=smoothing)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-    if snapshots:
-        # Stochastic weight averaging: the end of each of the last epochs, the final included.
-        model.load_state_dict(average_weights([*snapshots, model.state_dict()]))
-    model.eval()
-
-
-def accuracy(classes: Sequence[str], probs: Sequence[Sequence[float]], gold: list[str]) -> float:
-    top = most_probable(classes, probs)
-    return sum(a == b for a, b in zip(top, gold, strict=True)) / len(gold)
-
-
-def soup(
-    fresh: Any,
-    texts: list[str],
-    labels: list[str],
-    tx: list[str],
-    ty: list[str],
-    seeds: list[int],
-    kw: dict[str, Any],
-) -> None:
-    """Each seed's rebuild, the mean of their probabilities, and the mean of their weights."""
-    models, probs = [], []
-    for s in seeds:
-        clf = fresh()
-        train(clf, texts, labels, s, **kw)
-        p = clf.predict_proba(tx, chunk_size=64)
-        print(f"soup member seed {s}: accuracy {accuracy(clf.labels, p, ty):.3f}", flush=True)
-        models.append(clf)
-        probs.append(p)
-    mean = [
-        [sum(col) / len(col) for col in zip(*rows, strict=True)]
-        for rows in zip(*probs, strict=True)
-    ]
-    print(f"ensemble of {len(seeds)}: accuracy {accuracy(models[0].labels, mean, ty):.3f}")
-    souped = models[0]
-    souped.model.load_state_dict(average_weights([m.model.state_dict() for m in models]))
-    m = evaluate(souped, tx, ty)
-    print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
+LINEAGE = "lineage"
 
 
 def prior(labels: Sequence[str], classes: Sequence[str]) -> list[float]:
@@ -185,12 +81,21 @@ def main() -> None:
     ap.add_argument("--pick", type=int, default=350, help="labels added to the 100 seed")
     ap.add_argument("--mode", choices=["margin", "random", "mix"], default="margin")
     ap.add_argument(
-        "--variants", default="base", help=f"comma list of {[*sorted(VARIANTS), STAGED]}"
+        "--variants",
+        default="base",
+        help=f"comma list of {[*sorted(VARIANTS), STAGED, PSEUDO, SOUP, LINEAGE]}, soup_<variant>",
     )
     ap.add_argument("--seeds", default="13,14", help="training seeds, comma list")
     ap.add_argument("--pseudo", type=int, default=1000, help="pseudo-labelled tweets")
     args = ap.parse_args()
-    known = [*sorted(VARIANTS), STAGED, PSEUDO, SOUP, *(f"soup_{v}" for v in sorted(VARIANTS))]
+    known = [
+        *sorted(VARIANTS),
+        STAGED,
+        PSEUDO,
+        SOUP,
+        LINEAGE,
+        *(f"soup_{v}" for v in sorted(VARIANTS)),
+    ]
     unknown = set(args.variants.split(",")) - set(known)
     if unknown:
         ap.error(f"unknown --variants {sorted(unknown)}; choose from {known}")
@@ -239,6 +144,9 @@ def main() -> None:
         )
     ]
     for name in args.variants.split(","):
+        if name == LINEAGE:
+            lineage(fresh, texts, labels, tx, ty)
+            continue
         if name.startswith(SOUP):
             kw = VARIANTS[name.removeprefix("soup_")] if name != SOUP else {}
             soup(fresh, texts, labels, tx, ty, [int(x) for x in args.seeds.split(",")], kw)

@@ -1,0 +1,147 @@
+"""The models of scripts/recipe_study.py: its fine-tune loop with the variants' knobs, and the
+runs that train several models (a soup, a lineage). Not part of the services or of CI."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from services.model.classifier import TextClassifier
+from services.model.soup import average_weights
+from services.model.train import evaluate, most_probable, seed_everything
+
+
+def mean_embeddings(clf: TextClassifier, texts: Sequence[str]) -> torch.Tensor:
+    out = []
+    with torch.inference_mode():
+        for b in range(0, len(texts), 64):
+            enc = clf.encode(texts[b : b + 64])
+            hidden = clf.model.bert(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).float()
+            out.append((hidden * mask).sum(1) / mask.sum(1))
+    return torch.cat(out)
+
+
+def train(
+    clf: TextClassifier,
+    texts: list[str],
+    labels: list[str],
+    seed: int,
+    *,
+    lr: float = 2e-4,
+    epochs: int = 8,
+    smoothing: float = 0.0,
+    head_lr: float | None = None,
+    linear_probe: bool = False,
+    batch: int = 16,
+    swa_from: int | None = None,
+    drop: float = 0.0,
+    drop_from: int = 0,
+) -> None:
+    """The services' fine-tune loop (services.model.train) with the variants' knobs."""
+    seed_everything(seed)
+    rng = random.Random(seed)
+    ids = {lab: i for i, lab in enumerate(clf.labels)}
+    y = [ids[lab] for lab in labels]
+    model = clf.model
+    head = list(model.classifier.parameters())
+    if linear_probe:
+        emb, target = mean_embeddings(clf, texts), torch.tensor(y)
+        probe = torch.optim.Adam(head, lr=1e-2, weight_decay=1e-4)
+        for _ in range(300):
+            probe.zero_grad()
+            F.cross_entropy(model.classifier(emb), target).backward()
+            probe.step()
+    in_head = {id(p) for p in head}
+    body = [p for p in model.parameters() if id(p) not in in_head]
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": lr}, {"params": head, "lr": head_lr or lr}], weight_decay=0.01
+    )
+    order = list(range(len(texts)))
+    total = (len(texts) + batch - 1) // batch * epochs
+    warm = max(1, int(total * 0.1))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / (total - warm))
+    )
+    model.train()
+    snapshots: list[dict[str, torch.Tensor]] = []
+    for epoch in range(epochs):
+        if swa_from is not None and epoch > swa_from:
+            snapshots.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        rng.shuffle(order)
+        for b in range(0, len(order), batch):
+            idx = order[b : b + batch]
+            logits = model(**clf.encode([texts[i] for i in idx])).logits
+            target = torch.tensor([y[i] for i in idx])
+            losses = F.cross_entropy(logits, target, label_smoothing=smoothing, reduction="none")
+            if drop and epoch >= drop_from:
+                keep = len(idx) - round(len(idx) * drop)
+                losses = torch.topk(losses, keep, largest=False).values
+            loss = losses.mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+    if snapshots:
+        # Stochastic weight averaging: the end of each of the last epochs, the final included.
+        model.load_state_dict(average_weights([*snapshots, model.state_dict()]))
+    model.eval()
+
+
+def accuracy(classes: Sequence[str], probs: Sequence[Sequence[float]], gold: list[str]) -> float:
+    top = most_probable(classes, probs)
+    return sum(a == b for a, b in zip(top, gold, strict=True)) / len(gold)
+
+
+def soup(
+    fresh: Any,
+    texts: list[str],
+    labels: list[str],
+    tx: list[str],
+    ty: list[str],
+    seeds: list[int],
+    kw: dict[str, Any],
+) -> None:
+    """Each seed's rebuild, the mean of their probabilities, and the mean of their weights."""
+    models, probs = [], []
+    for s in seeds:
+        clf = fresh()
+        train(clf, texts, labels, s, **kw)
+        p = clf.predict_proba(tx, chunk_size=64)
+        print(f"soup member seed {s}: accuracy {accuracy(clf.labels, p, ty):.3f}", flush=True)
+        models.append(clf)
+        probs.append(p)
+    mean = [
+        [sum(col) / len(col) for col in zip(*rows, strict=True)]
+        for rows in zip(*probs, strict=True)
+    ]
+    print(f"ensemble of {len(seeds)}: accuracy {accuracy(models[0].labels, mean, ty):.3f}")
+    souped = models[0]
+    souped.model.load_state_dict(average_weights([m.model.state_dict() for m in models]))
+    m = evaluate(souped, tx, ty)
+    print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
+
+
+def lineage(fresh: Any, texts: list[str], labels: list[str], tx: list[str], ty: list[str]) -> None:
+    """The soup on all labels, alone and with an earlier model on fewer labels averaged in."""
+    for s in (13, 14, 15):
+        half = 100 + (len(texts) - 100) // 2
+        champ = fresh()
+        train(champ, texts[:half], labels[:half], s, epochs=4)
+        members = [fresh() for _ in range(3)]
+        for k, m in enumerate(members):
+            train(m, texts, labels, s + 10 * k, epochs=4)
+        states = [m.model.state_dict() for m in members]
+        with_champ = average_weights([*states, champ.model.state_dict()])
+        scores = [evaluate(champ, tx, ty).accuracy]
+        for weights in (average_weights(states), with_champ):
+            champ.model.load_state_dict(weights)
+            scores.append(evaluate(champ, tx, ty).accuracy)
+        print(
+            "lineage seed {}: champion {:.3f} soup {:.3f} soup+champion {:.3f}".format(s, *scores)
+        )
