@@ -127,10 +127,12 @@ def soup(
     print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
 
-def lineage(fresh: Any, texts: list[str], labels: list[str], tx: list[str], ty: list[str]) -> None:
+def lineage(
+    fresh: Any, texts: list[str], labels: list[str], tx: list[str], ty: list[str], seeds: list[int]
+) -> None:
     """The soup on all labels, alone and with an earlier model on fewer labels averaged in."""
-    for s in (13, 14, 15):
-        half = 100 + (len(texts) - 100) // 2
+    half = 100 + (len(texts) - 100) // 2
+    for s in seeds:
         champ = fresh()
         train(champ, texts[:half], labels[:half], s, epochs=4)
         members = [fresh() for _ in range(3)]

@@ -145,7 +145,7 @@ def main() -> None:
     ]
     for name in args.variants.split(","):
         if name == LINEAGE:
-            lineage(fresh, texts, labels, tx, ty)
+            lineage(fresh, texts, labels, tx, ty, [int(x) for x in args.seeds.split(",")])
             continue
         if name.startswith(SOUP):
             kw = VARIANTS[name.removeprefix("soup_")] if name != SOUP else {}
