@@ -130,20 +130,32 @@ def soup(
 def lineage(
     fresh: Any, texts: list[str], labels: list[str], tx: list[str], ty: list[str], seeds: list[int]
 ) -> None:
-    """The soup on all labels, alone and with an earlier model on fewer labels averaged in."""
+    """The soup on all labels, alone and with an earlier model on fewer labels averaged in;
+    and the loop's other way on: warm runs from that earlier model, alone and averaged."""
     half = 100 + (len(texts) - 100) // 2
     for s in seeds:
         champ = fresh()
         train(champ, texts[:half], labels[:half], s, epochs=4)
+        start = {k: v.detach().clone() for k, v in champ.model.state_dict().items()}
+        warm = []
+        for k in range(3):
+            champ.model.load_state_dict(start)
+            train(champ, texts, labels, s + 10 * k, epochs=5, lr=8e-5)
+            warm.append({k: v.detach().clone() for k, v in champ.model.state_dict().items()})
+            print(f"warm member {k} seed {s}: {evaluate(champ, tx, ty).accuracy:.3f}", flush=True)
         members = [fresh() for _ in range(3)]
         for k, m in enumerate(members):
             train(m, texts, labels, s + 10 * k, epochs=4)
         states = [m.model.state_dict() for m in members]
-        with_champ = average_weights([*states, champ.model.state_dict()])
-        scores = [evaluate(champ, tx, ty).accuracy]
-        for weights in (average_weights(states), with_champ):
+        candidates = {
+            "champion": start,
+            "soup": average_weights(states),
+            "soup+champion": average_weights([*states, start]),
+            "warm soup": average_weights(warm),
+            "warm+rebuild soup": average_weights([*warm, *states]),
+        }
+        scores = []
+        for name, weights in candidates.items():
             champ.model.load_state_dict(weights)
-            scores.append(evaluate(champ, tx, ty).accuracy)
-        print(
-            "lineage seed {}: champion {:.3f} soup {:.3f} soup+champion {:.3f}".format(s, *scores)
-        )
+            scores.append(f"{name} {evaluate(champ, tx, ty).accuracy:.3f}")
+        print(f"lineage seed {s}: " + ", ".join(scores), flush=True)
