@@ -13,7 +13,8 @@ model soup, as services.model.soup does) and their probabilities averaged (an en
 plus the ``--pseudo`` unlabelled tweets it is surest of (services.training.pseudo's pick).
 ``lineage`` asks whether a rebuild's soup gains from the champion as one more member: a
 4-epoch "champion" on the seed and the first half of the picked labels, a 3-member soup of
-4 epochs on all of them, and the soup with the champion's weights averaged in.
+4 epochs on all of them, and the soup with the champion's weights averaged in; beside them,
+three warm runs from that champion (5 epochs at 8e-5) and their average (a warm soup).
 
     .venv/bin/python scripts/recipe_study.py --pick 350 --mode margin --variants base,ls0.1
     .venv/bin/python scripts/recipe_study.py --variants soup_ep4,soup --seeds 13,14
