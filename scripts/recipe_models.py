@@ -127,6 +127,11 @@ def soup(
     print(f"soup of {len(seeds)}: accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}", flush=True)
 
 
+def snapshot(clf: TextClassifier) -> dict[str, torch.Tensor]:
+    """A copy of the weights, untouched by further training of the model."""
+    return {name: t.detach().clone() for name, t in clf.model.state_dict().items()}
+
+
 def lineage(
     fresh: Any, texts: list[str], labels: list[str], tx: list[str], ty: list[str], seeds: list[int]
 ) -> None:
@@ -136,12 +141,12 @@ def lineage(
     for s in seeds:
         champ = fresh()
         train(champ, texts[:half], labels[:half], s, epochs=4)
-        start = {k: v.detach().clone() for k, v in champ.model.state_dict().items()}
+        start = snapshot(champ)
         warm = []
         for k in range(3):
             champ.model.load_state_dict(start)
             train(champ, texts, labels, s + 10 * k, epochs=5, lr=8e-5)
-            warm.append({k: v.detach().clone() for k, v in champ.model.state_dict().items()})
+            warm.append(snapshot(champ))
             print(f"warm member {k} seed {s}: {evaluate(champ, tx, ty).accuracy:.3f}", flush=True)
         members = [fresh() for _ in range(3)]
         for k, m in enumerate(members):

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import html
 from collections import Counter
 from pathlib import Path
 
-from services.demo.airline import corpus_path
+from services.demo.airline import corpus_tweets
 
 TOPICS = {"apple": "apple", "deflategate": "deflate"}
 
@@ -27,25 +26,13 @@ def main() -> None:
     ap.add_argument("out", type=Path, help="directory for apple.csv and deflategate.csv")
     out = ap.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
-    with corpus_path().open(encoding="latin-1", newline="") as f:
-        rows = list(csv.DictReader(f))
     for name, word in TOPICS.items():
-        seen: set[str] = set()
-        picked: list[tuple[str, str]] = []
-        for row in rows:
-            text = html.unescape(row.get("text") or "").strip()
-            label = (row.get("sentiment") or "").strip().lower()
-            if not text or text in seen or word not in text.lower():
-                continue
-            if label not in ("negative", "neutral", "positive"):
-                continue
-            seen.add(text)
-            picked.append((text, label))
+        picked = corpus_tweets(lambda text, word=word: word in text.lower())
         with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["text", "label"])
-            w.writerows(picked)
-        counts = dict(Counter(label for _, label in picked))
+            w.writerows((e.text, e.label) for e in picked)
+        counts = dict(Counter(e.label for e in picked))
         print(f"{out / f'{name}.csv'}: {len(picked)} tweets, {counts}")
 
 

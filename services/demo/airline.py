@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 
 from services.training.examples import DatasetError, Example
@@ -25,8 +26,9 @@ def corpus_path() -> Path:
     )
 
 
-def airline_tweets(limit: int | None = None) -> list[Example]:
-    """Unique airline tweets labelled negative / neutral / positive, in file order."""
+def corpus_tweets(keep: Callable[[str], bool], limit: int | None = None) -> list[Example]:
+    """Unique tweets of the corpus whose text ``keep`` accepts, labelled negative / neutral /
+    positive, in file order."""
     seen: set[str] = set()
     out: list[Example] = []
     with corpus_path().open(encoding="latin-1", newline="") as f:
@@ -37,7 +39,7 @@ def airline_tweets(limit: int | None = None) -> list[Example]:
                 not text
                 or text in seen
                 or label not in ("negative", "neutral", "positive")
-                or not any(a in text.lower() for a in _AIRLINES)
+                or not keep(text)
             ):
                 continue
             seen.add(text)
@@ -45,3 +47,8 @@ def airline_tweets(limit: int | None = None) -> list[Example]:
             if limit is not None and len(out) >= limit:
                 break
     return out
+
+
+def airline_tweets(limit: int | None = None) -> list[Example]:
+    """Unique airline tweets labelled negative / neutral / positive, in file order."""
+    return corpus_tweets(lambda text: any(a in text.lower() for a in _AIRLINES), limit)
