@@ -42,6 +42,13 @@ def simulate(
     seed_size: int = typer.Option(100, min=10, help="Labelled examples to bootstrap from."),
     test_size: int = typer.Option(1000, min=10, help="Examples never streamed (at most 20%)."),
     audit_share: float = typer.Option(0.1, min=0.0, max=1.0, help="Audit share of the stream."),
+    error_rate: float = typer.Option(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="Share of annotator answers (routed and audit) that are a wrong class, as "
+        "`eddy demo --error-rate` simulates; the seed stays clean.",
+    ),
     min_holdout: int = typer.Option(
         30,
         min=1,
@@ -82,6 +89,7 @@ def simulate(
         seed_size=seed_size,
         test_size=test_size,
         audit_share=audit_share,
+        error_rate=error_rate,
         min_holdout=min_holdout,
         keep_models=keep_models,
     )

@@ -13,15 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.annotation.client import LabelStudioClient, LabelStudioUnavailable
+from services.labels.noise import answer
 
 log = logging.getLogger("eddy.demo.annotators")
-
-
-def answer(gold: str, labels: list[str], error_rate: float, rng: random.Random) -> str:
-    """The gold label, or (with probability error_rate) a wrong one. Pure."""
-    if error_rate > 0 and rng.random() < error_rate and len(labels) > 1:
-        return rng.choice([lab for lab in labels if lab != gold])
-    return gold
 
 
 def needs_overlap(task_id: int, overlap: float) -> bool:

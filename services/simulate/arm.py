@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from services.core.settings import Settings
+from services.labels.noise import answer_for
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import evaluate
@@ -39,6 +40,7 @@ class ArmResult:
     spec: ArmSpec
     points: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    wrong_labels: int = 0  # answers the simulated annotators got wrong (routed and audit)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +49,7 @@ class ArmResult:
             "seed": self.spec.seed,
             "points": self.points,
             "runs": self.runs,
+            "wrong_labels": self.wrong_labels,
         }
 
 
@@ -58,6 +61,8 @@ class StreamSpec:
     step: int  # routed labels per training run
     window: int  # events the router ranks per step (its priority window)
     audit_share: float
+    error_rate: float = 0.0  # share of annotator answers that are wrong, as in `eddy demo`
+    classes: tuple[str, ...] = ()  # the label set a wrong answer is drawn from
 
 
 def _load(s: Settings, ref: ModelRef) -> TextClassifier:
@@ -124,6 +129,12 @@ def run_arm(
     labels, audit_ids = MemoryLabels(), dict[str, str]()
     clf = _champion(s)
     result = ArmResult(spec)
+
+    def annotate(event_id: str, ex: Example) -> None:
+        given = answer_for(event_id, ex.label, list(data.classes), data.error_rate)
+        result.wrong_labels += given != ex.label
+        labels.add(event_id, ex.text, given)
+
     result.points.append(_point(clf, data.test, 0, 0))
     routed, pos = 0, 0
     while routed < data.budget and pos < len(data.stream):
@@ -134,7 +145,7 @@ def run_arm(
         probs = clf.predict_proba([e.text for e in window])
         for event_id, ex, p in zip(ids, window, probs, strict=True):
             if policy.sampled(event_id):
-                labels.add(event_id, ex.text, ex.label)
+                annotate(event_id, ex)
                 audit_ids[event_id] = "chat"
                 continue
             pred = {"event_id": event_id, "channel": "chat", "key": event_id, "text": ex.text,
@@ -147,7 +158,7 @@ def run_arm(
         take = min(data.step, data.budget - routed)
         picked = sorted(candidates, key=lambda c: (-c[0], c[1]))[:take]
         for _score, event_id, ex in picked:
-            labels.add(event_id, ex.text, ex.label)
+            annotate(event_id, ex)
             routed += 1
         # What the budget left to the model joins the pseudo-label pool in arrival order, as
         # the route agent's confident events do (here every unpicked one: no threshold).

@@ -34,6 +34,9 @@ class SimulateOptions:
     seed_size: int = 100
     test_size: int = 1000
     audit_share: float = 0.1
+    # Annotators' mistakes: this share of routed and audit answers is a wrong class (the seed
+    # stays clean, as an operator's curated set would be). 0: the file's labels as they are.
+    error_rate: float = 0.0
     # Small: a learning curve needs every step judged; the services' own gate waits for
     # EDDY_GATE_MIN_HOLDOUT (100) examples, which a 10% audit of 240-event windows reaches
     # only after four steps.
@@ -79,6 +82,7 @@ def _simulate(
         trainer={"export_onnx": False},
     )
     say(f"{dataset}: {len(test)} test examples (never streamed), {len(rest)} to seed and stream")
+    classes = tuple(sorted({e.label for e in data}))
     arms: list[dict[str, Any]] = []
     for seed in range(opts.first_seed, opts.first_seed + opts.seeds):
         order = shuffled(rest, seed)
@@ -93,7 +97,10 @@ def _simulate(
         )
         for problem in boot.problems:
             say(f"seed {seed}: warning: the bootstrap model is weak: {problem}")
-        spec = StreamSpec(stream, test, opts.budget, opts.step, opts.window, opts.audit_share)
+        spec = StreamSpec(
+            stream, test, opts.budget, opts.step, opts.window, opts.audit_share,
+            opts.error_rate, classes,
+        )  # fmt: skip
         for strategy in opts.strategies:
             for recipe in opts.recipes:
                 arm = run_arm(s, ArmSpec(strategy, recipe, seed), spec, boot_dir, work, say)
@@ -111,6 +118,7 @@ def _simulate(
             "window": opts.window,
             "seed_size": opts.seed_size,
             "audit_share": opts.audit_share,
+            "error_rate": opts.error_rate,
             "min_holdout": opts.min_holdout,
         },
         "arms": arms,

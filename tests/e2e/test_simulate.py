@@ -38,7 +38,7 @@ def test_simulate_small_run_writes_table_json_and_png(tmp_path: Path) -> None:
         [sys.executable, "-m", "services.cli", "simulate", "--dataset", str(data),
          "--seeds", "1", "--budget", "20", "--step", "10", "--window", "40",
          "--seed-size", "40", "--test-size", "60", "--strategies", "margin,random",
-         "--recipe", "warm", "--min-holdout", "5", "--json", str(out), "--png", str(png),
+         "--recipe", "warm", "--min-holdout", "5", "--error-rate", "0.3", "--json", str(out), "--png", str(png),
          "--keep-models", str(models)],
         env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
@@ -47,6 +47,9 @@ def test_simulate_small_run_writes_table_json_and_png(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert result["dataset"] == str(data) and result["test_size"] == 60
     assert result["options"]["min_holdout"] == 5
+    assert result["options"]["error_rate"] == 0.3
+    # The simulated annotators' mistakes, as the demo's: about 30% of ~28 answers per arm.
+    assert all(0 < arm["wrong_labels"] < 20 for arm in result["arms"])
     assert {(a["strategy"], a["seed"]) for a in result["arms"]} == {("margin", 1), ("random", 1)}
     for arm in result["arms"]:
         assert [p["labels"] for p in arm["points"]] == [0, 10, 20]
