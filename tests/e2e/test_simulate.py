@@ -38,8 +38,8 @@ def test_simulate_small_run_writes_table_json_and_png(tmp_path: Path) -> None:
         [sys.executable, "-m", "services.cli", "simulate", "--dataset", str(data),
          "--seeds", "1", "--budget", "20", "--step", "10", "--window", "40",
          "--seed-size", "40", "--test-size", "60", "--strategies", "margin,random",
-         "--recipe", "warm", "--min-holdout", "5", "--error-rate", "0.3", "--json", str(out), "--png", str(png),
-         "--keep-models", str(models)],
+         "--recipe", "warm", "--min-holdout", "5", "--error-rate", "0.3",
+         "--json", str(out), "--png", str(png), "--keep-models", str(models)],
         env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
