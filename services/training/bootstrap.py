@@ -216,6 +216,13 @@ def retire_seed_holdout(registry: ModelRegistry) -> int:
     return len(hold)
 
 
+def warm_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]:
+    """The seed examples a warm run adds to its new labels: the holdout once the gate no
+    longer uses it, until a promoted run has learned it (then it is retired). Without this a
+    warm lineage would never train on those paid-for labels: only rebuilds read the seed."""
+    return [] if holdout_in_use else seed_holdout(registry)
+
+
 def rebuild_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]:
     """The seed examples a rebuild trains on: the training part, and the holdout as well once
     the gate no longer uses it (retiring it for good)."""

@@ -29,7 +29,7 @@ from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
 from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef
-from services.training.bootstrap import rebuild_seed, seed_holdout, train_from_base
+from services.training import bootstrap as seeds
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
 from services.training.export import store_version
@@ -74,6 +74,7 @@ class Trained:
     result: TrainResult
     examples: list[Example]  # the human labels it trained on
     pseudo: int = 0  # pseudo-labels it trained on besides
+    seed_retiring: int = 0  # retired seed-holdout examples a warm run learned (retired if promoted)
 
 
 def plan_run(
@@ -96,7 +97,7 @@ def plan_run(
     )
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
-    seed = seed_holdout(registry) if len(data.audit) < t.eval_seed_until else []
+    seed = seeds.seed_holdout(registry) if len(data.audit) < t.eval_seed_until else []
     trigger = should_train(
         len(data.new),
         age,
@@ -125,21 +126,22 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     ref = plan.champion
     max_len = int(ref.meta.get("max_length", settings.model.max_length))
     champion = TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_len)
+    registry, in_use = open_registry(settings.stack), bool(plan.seed_holdout)
     if plan.recipe.name == "rebuild":
-        seed = rebuild_seed(open_registry(settings.stack), holdout_in_use=bool(plan.seed_holdout))
-        examples = seed + plan.data.every_label
+        examples = seeds.rebuild_seed(registry, holdout_in_use=in_use) + plan.data.every_label
         # Self-training: the champion's surest answers on recent traffic, beside the humans'.
         pseudo = pseudo_examples(champion, plan.pool, settings.trainer.pseudo_labels)
-        fb = train_from_base(settings, champion.labels, examples + pseudo, progress)
+        fb = seeds.train_from_base(settings, champion.labels, examples + pseudo, progress)
         return Trained(champion, fb.clf, fb.cfg, fb.result, examples, len(pseudo))
     # A copy of the loaded champion, not a second read of its weights from disk.
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
     t = settings.trainer
     cfg = TrainConfig(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, seed=t.seed)
-    examples = plan.data.train
+    retiring = seeds.warm_seed(registry, holdout_in_use=in_use)
+    examples = plan.data.train + retiring
     texts, golds = [e.text for e in examples], [e.label for e in examples]
     result = fine_tune(challenger, texts, golds, cfg, progress)
-    return Trained(champion, challenger, cfg, result, examples)
+    return Trained(champion, challenger, cfg, result, examples, seed_retiring=len(retiring))
 
 
 def record(
@@ -173,6 +175,7 @@ def record(
             "replay": len(data.replay),
             "trained_on": len(trained.examples),
             "pseudo": trained.pseudo,
+            "seed_retiring": trained.seed_retiring,
             "holdout_audit": len(data.audit),
             "holdout_seed": len(plan.seed_holdout),
             "new_event_ids": sorted(e.event_id for e in data.new),
@@ -197,17 +200,11 @@ def record(
     metrics = judgement.challenger.as_dict()
     if decision.promote:
         change_champion(registry, ref.version, "promoted", decision.summary, publish, metrics)
+        if trained.seed_retiring:
+            seeds.retire_seed_holdout(registry)  # the lineage has it now
     elif publish:
-        publish(
-            {
-                "type": "rejected",
-                "version": ref.version,
-                "previous_version": champ.version,
-                "at": utc_now_iso(),
-                "reason": decision.summary,
-                "metrics": metrics,
-            }
-        )
+        publish({"type": "rejected", "version": ref.version, "previous_version": champ.version,
+                 "at": utc_now_iso(), "reason": decision.summary, "metrics": metrics})  # fmt: skip
     return ref
 
 

@@ -252,7 +252,7 @@ class TrainerSettings(Group):
         ge=0,
         description="The seed holdout joins the audit labels in the gate's holdout and the "
         "evaluation set until there are this many audit labels; after that it is retired "
-        "and the next rebuild trains on it.",
+        "and the next run trains on it (a warm run until one is promoted).",
     )
 
 

@@ -14,6 +14,7 @@ from services.training.bootstrap import (
     rebuild_seed,
     retire_seed_holdout,
     seed_holdout,
+    warm_seed,
 )
 from services.training.evaluation import evaluation_set
 from services.training.examples import Example
@@ -55,3 +56,16 @@ def test_a_move_cut_short_adds_nothing_twice(tmp_path: Path) -> None:
 def test_no_seed_retires_nothing(tmp_path: Path) -> None:
     reg = ModelRegistry(tmp_path / "models")
     assert rebuild_seed(reg, holdout_in_use=False) == [] and retire_seed_holdout(reg) == 0
+
+
+def test_a_warm_run_learns_the_retired_holdout_but_retires_nothing_itself(
+    tmp_path: Path,
+) -> None:
+    reg = registry(tmp_path)
+    assert warm_seed(reg, holdout_in_use=True) == [], "the gate still uses it"
+    assert warm_seed(reg, holdout_in_use=False) == HOLD
+    # Only a promotion retires it (the training run's record step): a refused warm run
+    # leaves it for the next one, so the lineage never loses those labels.
+    assert seed_holdout(reg) == HOLD and read_seed(reg, SEED_TRAIN_FILE) == TRAIN
+    retire_seed_holdout(reg)
+    assert warm_seed(reg, holdout_in_use=False) == []
