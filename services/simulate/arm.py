@@ -131,7 +131,7 @@ def run_arm(
     result = ArmResult(spec)
 
     def annotate(event_id: str, ex: Example) -> None:
-        given = answer_for(event_id, ex.label, list(data.classes), data.error_rate)
+        given = answer_for(event_id, ex.label, data.classes, data.error_rate)
         result.wrong_labels += given != ex.label
         labels.add(event_id, ex.text, given)
 
