@@ -14,7 +14,7 @@ from types import FrameType
 from services.core.kafka import ensure_topics
 from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings, public_secrets
-from services.core.settings.infra import METRICS_OFFSETS
+from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.registry.open import open_registry
 from services.stack import servers

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from services.core.roles import ROLES
-from services.core.settings.infra import METRICS_OFFSETS
+from services.core.settings.ops import METRICS_OFFSETS
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"

@@ -28,17 +28,12 @@ from services.core.settings.infra import (
     GatewaySettings,
     KafkaSettings,
     LabelStudioSettings,
-    MetricsSettings,
     RedisSettings,
     StackSettings,
 )
-from services.core.settings.learning import (
-    GateSettings,
-    ModelSettings,
-    RoutingSettings,
-    TrainerSettings,
-)
-from services.core.settings.ops import ConsoleSettings
+from services.core.settings.learning import ModelSettings, RoutingSettings
+from services.core.settings.ops import ConsoleSettings, MetricsSettings
+from services.core.settings.training import GateSettings, TrainerSettings
 
 # Old variables: each is reported with what replaced it.
 RENAMED = {

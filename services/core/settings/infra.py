@@ -1,12 +1,12 @@
 """Settings groups of the servers Eddy runs on and serves: the embedded stack, Kafka, Redis,
-Label Studio, the gateway and the metrics endpoints."""
+Label Studio and the gateway."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr
 
 from services.core.settings.base import Group, env
 
@@ -244,64 +244,3 @@ class GatewaySettings(Group):
         ge=1_000,
         description="Largest single event (encoded); a bigger one makes the batch a 413.",
     )
-
-
-# Offsets from EDDY_METRICS_PORT, fixed per process so that a scrape config written once
-# stays right: one port per process, the same on every host.
-METRICS_OFFSETS = {
-    "normalize": 0,
-    "classify": 1,
-    "route": 2,
-    "annotate": 3,
-    "trainer": 4,
-    "gateway": 5,
-    "webhook": 6,
-    "ml-backend": 7,
-    "console": 8,
-}
-
-
-class MetricsSettings(Group):
-    host: str = env("EDDY_METRICS_HOST", "127.0.0.1", description="Address /metrics binds.")
-    allow_remote: bool = env(
-        "EDDY_METRICS_ALLOW_REMOTE",
-        False,
-        description="/metrics has no authentication: a host other than loopback is refused "
-        "unless this is true (inside a private network, e.g. a pod scraped by Prometheus).",
-    )
-
-    @model_validator(mode="after")
-    def _loopback_unless_allowed(self) -> MetricsSettings:
-        loopback = self.host in ("127.0.0.1", "::1", "localhost")
-        if not loopback and not self.allow_remote:
-            raise ValueError(
-                f"EDDY_METRICS_HOST={self.host} would serve /metrics, unauthenticated, beyond "
-                "this machine; set EDDY_METRICS_ALLOW_REMOTE=true if its network is private"
-            )
-        return self
-
-    port: int = env(
-        "EDDY_METRICS_PORT",
-        18010,
-        ge=0,
-        le=65535 - max(METRICS_OFFSETS.values()),
-        description="Base port of every process's Prometheus /metrics: normalize on this "
-        "port, classify +1, route +2, annotate +3, trainer +4, gateway +5, webhook +6, "
-        "ml-backend +7, console +8. 0 = off.",
-    )
-
-    def port_for(self, process: str) -> int | None:
-        """The /metrics port of ``process`` (a worker role, "trainer", "gateway", ...), or
-        None when metrics are off."""
-        if process not in METRICS_OFFSETS:
-            raise ValueError(f"no metrics port for {process!r}; known: {sorted(METRICS_OFFSETS)}")
-        return self.port + METRICS_OFFSETS[process] if self.port else None
-
-    def url_for(self, process: str) -> str | None:
-        port = self.port_for(process)
-        if port is None:
-            return None
-        # A wildcard bind is reachable on loopback; that is the address to print locally.
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{port}/metrics"
