@@ -27,6 +27,13 @@ def demo(
     events: int = typer.Option(D.events, help="Events to replay (chat, CRM and ads in turn)."),
     rate: float = typer.Option(D.rate, help="Events per second."),
     seed_size: int = typer.Option(D.seed_size, help="Labelled examples to bootstrap v1 from."),
+    seed_holdout: float = typer.Option(
+        D.seed_holdout,
+        min=0.0,
+        max=0.9,
+        help="Share of the seed kept out of v1's training: the gate's holdout (with the audit "
+        "labels) until the audit sample alone has EDDY_EVAL_SEED_UNTIL labels, then trained on.",
+    ),
     eval_size: int = typer.Option(
         D.eval_size, help="Examples held out from everything, to score every version at the end."
     ),
@@ -90,6 +97,7 @@ def demo(
         events=events,
         rate=rate,
         seed_size=seed_size,
+        seed_holdout=seed_holdout,
         eval_size=eval_size,
         annotators=annotators,
         annotator_delay_s=annotator_delay,

@@ -16,7 +16,10 @@ class DemoOptions:
     dataset: Path | None = None
     events: int = 2600
     rate: float = 8.0
-    seed_size: int = 100
+    seed_size: int = 150
+    # Share of the seed held out for the gate until the audit sample alone is a holdout: with
+    # 60 of 150 the first training run waits for 40 audit labels, not 80 (with 20 of 100).
+    seed_holdout: float = 0.4
     eval_size: int = 400
     annotators: int = 3
     annotator_delay_s: float = 0.4
@@ -39,6 +42,7 @@ def demo_settings(
     review_threshold: float = DemoOptions.review_threshold,
     audit_share: float = DemoOptions.audit_share,
     pseudo_labels: int = DemoOptions.pseudo_labels,
+    seed_holdout: float = DemoOptions.seed_holdout,
 ) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
@@ -72,6 +76,7 @@ def demo_settings(
             "bootstrap_members": 1 if pseudo_labels else 3,
             "pseudo_labels": pseudo_labels,
             "bootstrap_lr": 2e-4,
+            "bootstrap_holdout_fraction": seed_holdout,
             "min_new_labels": train_every,
             "max_label_age_s": 90.0,
             "interval_s": 10.0,

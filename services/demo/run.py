@@ -74,6 +74,7 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
             opts.review_threshold,
             opts.audit_share,
             opts.pseudo_labels,
+            opts.seed_holdout,
         ),
         seed,
         held_out,
@@ -267,6 +268,7 @@ def report(
         "review_threshold": opts.review_threshold,
         "audit_share": opts.audit_share,
         "pseudo_labels": opts.pseudo_labels,
+        "seed_holdout": opts.seed_holdout,
         "train_every": opts.train_every,
         "annotators": {
             "size": opts.annotators,

@@ -47,6 +47,8 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
             "20",
             "--seed-size",
             "30",
+            "--seed-holdout",
+            "0.2",
             "--eval-size",
             "30",
             "--annotators",

@@ -31,6 +31,11 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     # Rebuilds average three 4-epoch runs (a model soup, README § Training recipe).
     assert (s.trainer.bootstrap_members, s.trainer.bootstrap_epochs) == (3, 4)
     assert s.trainer.pseudo_labels == 0
+    # 60 of the 150 seed examples held out: the first run waits for 40 audit labels, not 80.
+    assert s.trainer.bootstrap_holdout_fraction == 0.4
+    assert (
+        demo_settings(Settings(), "r5", seed_holdout=0.2).trainer.bootstrap_holdout_fraction == 0.2
+    )
     # Self-training: one 4-epoch run on the labels and the pseudo-labels.
     p = demo_settings(Settings(), "r4", pseudo_labels=400).trainer
     assert (p.pseudo_labels, p.bootstrap_members, p.bootstrap_epochs) == (400, 1, 4)
