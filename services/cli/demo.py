@@ -73,6 +73,13 @@ def demo(
         "events with the champion's answers (EDDY_TRAINER_PSEUDO_LABELS), as one 4-epoch run "
         "instead of the 3-run soup. 0 = off.",
     ),
+    rebuild_below: int = typer.Option(
+        D.rebuild_below,
+        min=0,
+        help="The auto recipe rebuilds from the base encoder while there are fewer routed labels "
+        "than this, or the champion learned from fewer (EDDY_TRAINER_REBUILD_BELOW; the "
+        "services' default is 200); warm runs after. 40: warm after the first rebuild.",
+    ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the report JSON here (default in the run's folder)."
     ),
@@ -108,6 +115,7 @@ def demo(
         review_threshold=review_threshold,
         audit_share=audit_share,
         pseudo_labels=pseudo_labels,
+        rebuild_below=rebuild_below,
         report=report,
         png=png,
     )

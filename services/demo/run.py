@@ -75,6 +75,7 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
             audit_share=opts.audit_share,
             pseudo_labels=opts.pseudo_labels,
             seed_holdout=opts.seed_holdout,
+            rebuild_below=opts.rebuild_below,
         ),
         seed,
         held_out,
@@ -269,6 +270,7 @@ def report(
         "audit_share": opts.audit_share,
         "pseudo_labels": opts.pseudo_labels,
         "seed_holdout": opts.seed_holdout,
+        "rebuild_below": opts.rebuild_below,
         "train_every": opts.train_every,
         "annotators": {
             "size": opts.annotators,

@@ -36,6 +36,9 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert (
         demo_settings(Settings(), "r5", seed_holdout=0.2).trainer.bootstrap_holdout_fraction == 0.2
     )
+    # Warm after the first rebuild (45-60 routed labels); the services keep 200.
+    assert s.trainer.rebuild_below == 40 and Settings().trainer.rebuild_below == 200
+    assert demo_settings(Settings(), "r6", rebuild_below=200).trainer.rebuild_below == 200
     # Self-training: one 4-epoch run on the labels and the pseudo-labels.
     p = demo_settings(Settings(), "r4", pseudo_labels=400).trainer
     assert (p.pseudo_labels, p.bootstrap_members, p.bootstrap_epochs) == (400, 1, 4)
