@@ -38,18 +38,11 @@ class DemoOptions:
     png: Path | None = None
 
 
-def demo_settings(
-    base: Settings,
-    run: str,
-    train_every: int = DemoOptions.train_every,
-    review_threshold: float = DemoOptions.review_threshold,
-    audit_share: float = DemoOptions.audit_share,
-    pseudo_labels: int = DemoOptions.pseudo_labels,
-    seed_holdout: float = DemoOptions.seed_holdout,
-    rebuild_below: int = DemoOptions.rebuild_below,
-) -> Settings:
+def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
-    short run on a small machine; any EDDY_* variable the user set still wins for the rest."""
+    short run on a small machine (``opts``: the run's options, the defaults when None); any
+    EDDY_* variable the user set still wins for the rest."""
+    o = opts or DemoOptions()
     root = base.stack.data_dir / "demo-runs" / run
     return base.override(
         kafka={
@@ -77,11 +70,11 @@ def demo_settings(
         # (self-training steadies it as the soup does, at about the soup's CPU).
         trainer={
             "bootstrap_epochs": 4,
-            "bootstrap_members": 1 if pseudo_labels else 3,
-            "pseudo_labels": pseudo_labels,
+            "bootstrap_members": 1 if o.pseudo_labels else 3,
+            "pseudo_labels": o.pseudo_labels,
             "bootstrap_lr": 2e-4,
-            "bootstrap_holdout_fraction": seed_holdout,
-            "min_new_labels": train_every,
+            "bootstrap_holdout_fraction": o.seed_holdout,
+            "min_new_labels": o.train_every,
             "max_label_age_s": 90.0,
             "interval_s": 10.0,
             # Warm runs keep the trainer's defaults (3 epochs at 5e-5, 200 replayed labels):
@@ -92,7 +85,7 @@ def demo_settings(
             # rebuild (45-60 labels): plain runs ended at 0.815, 0.821 and 0.816 that way, with
             # 2-4 training runs in 438-464 s, against 0.806-0.814 and 2 runs in 625-787 s when
             # the second run was a rebuild too.
-            "rebuild_below": rebuild_below,
+            "rebuild_below": o.rebuild_below,
             "threads": 2,
         },
         # The strategy eddy simulate measured best on the airline tweets (README § Training
@@ -103,8 +96,8 @@ def demo_settings(
         # together stay under 600 for 2,600 events.
         routing={
             "strategy": "margin",
-            "threshold": review_threshold,
-            "audit_share": audit_share,
+            "threshold": o.review_threshold,
+            "audit_share": o.audit_share,
             "audit_floor_per_hour": 0,
             "budget_per_hour": 0,
             "open_cap": 0,

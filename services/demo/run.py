@@ -67,16 +67,7 @@ def prepare(base: Settings, opts: DemoOptions) -> DemoRun:
     gold = {str(ev["event_id"]): ex.label for (_ch, ev), ex in zip(events, stream, strict=True)}
     return DemoRun(
         run,
-        demo_settings(
-            base,
-            run,
-            train_every=opts.train_every,
-            review_threshold=opts.review_threshold,
-            audit_share=opts.audit_share,
-            pseudo_labels=opts.pseudo_labels,
-            seed_holdout=opts.seed_holdout,
-            rebuild_below=opts.rebuild_below,
-        ),
+        demo_settings(base, run, opts),
         seed,
         held_out,
         events,

@@ -26,7 +26,10 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert s.routing.threshold == 0.62
     # The demo's own broker: topics in memory, no S3 emulator taking CPU from the trainer.
     assert s.stack.broker_storage == "memory://tansu/" and not s.stack.durable_broker
-    assert demo_settings(Settings(), "r2", review_threshold=0.45).routing.threshold == 0.45
+    assert (
+        demo_settings(Settings(), "r2", DemoOptions(review_threshold=0.45)).routing.threshold
+        == 0.45
+    )
     assert s.routing.audit_share == 0.05
     # Rebuilds average three 4-epoch runs (a model soup, README § Training recipe).
     assert (s.trainer.bootstrap_members, s.trainer.bootstrap_epochs) == (3, 4)
@@ -34,12 +37,19 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     # 60 of the 150 seed examples held out: the first run waits for 40 audit labels, not 80.
     assert s.trainer.bootstrap_holdout_fraction == 0.4
     assert (
-        demo_settings(Settings(), "r5", seed_holdout=0.2).trainer.bootstrap_holdout_fraction == 0.2
+        demo_settings(
+            Settings(), "r5", DemoOptions(seed_holdout=0.2)
+        ).trainer.bootstrap_holdout_fraction
+        == 0.2
     )
     # Warm after the first rebuild (45-60 routed labels); the services keep 200.
     assert s.trainer.rebuild_below == 40 and Settings().trainer.rebuild_below == 200
-    assert demo_settings(Settings(), "r6", rebuild_below=200).trainer.rebuild_below == 200
+    assert (
+        demo_settings(Settings(), "r6", DemoOptions(rebuild_below=200)).trainer.rebuild_below == 200
+    )
     # Self-training: one 4-epoch run on the labels and the pseudo-labels.
-    p = demo_settings(Settings(), "r4", pseudo_labels=400).trainer
+    p = demo_settings(Settings(), "r4", DemoOptions(pseudo_labels=400)).trainer
     assert (p.pseudo_labels, p.bootstrap_members, p.bootstrap_epochs) == (400, 1, 4)
-    assert demo_settings(Settings(), "r3", audit_share=0.03).routing.audit_share == 0.03
+    assert (
+        demo_settings(Settings(), "r3", DemoOptions(audit_share=0.03)).routing.audit_share == 0.03
+    )
