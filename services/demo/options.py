@@ -82,9 +82,9 @@ def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> 
             # 0.822 and 0.825 with them, 0.811 and 0.802 with the 5 epochs at 8e-5 replaying
             # every label the demo used before: more passes over old labels learn their mistakes.
             # The services rebuild below 200 routed labels; the demo goes warm after its first
-            # rebuild (45-60 labels): plain runs ended at 0.815, 0.821 and 0.816 that way, with
-            # 2-4 training runs in 438-464 s, against 0.806-0.814 and 2 runs in 625-787 s when
-            # the second run was a rebuild too.
+            # rebuild (45-60 labels): six plain runs ended at 0.810-0.825 (mean 0.819) that way,
+            # with 2-4 training runs in 438-479 s, against 0.806-0.814 and 2 runs in 625-787 s
+            # when the second run was a rebuild too.
             "rebuild_below": o.rebuild_below,
             "threads": 2,
         },
