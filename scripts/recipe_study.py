@@ -15,6 +15,8 @@ plus the ``--pseudo`` unlabelled tweets it is surest of (services.training.pseud
 4-epoch "champion" on the seed and the first half of the picked labels, a 3-member soup of
 4 epochs on all of them, and the soup with the champion's weights averaged in; beside them,
 three warm runs from that champion (5 epochs at 8e-5) and their average (a warm soup).
+``--normalize url`` (or ``mentions``) rewrites every tweet first: links to ``http`` (and every
+@handle but the first to ``@user``).
 
     .venv/bin/python scripts/recipe_study.py --pick 350 --mode margin --variants base,ls0.1
     .venv/bin/python scripts/recipe_study.py --variants soup_ep4,soup --seeds 13,14
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -76,6 +79,19 @@ def prior(labels: Sequence[str], classes: Sequence[str]) -> list[float]:
     return [(n[c] + 1) / (len(labels) + len(classes)) for c in classes]
 
 
+_URL = re.compile(r"https?://\S+")
+_MENTION = re.compile(r"(?<=\S)(\s+)@\w+")
+
+
+def normalize(text: str, how: str) -> str:
+    """Text normalization as tweet classifiers commonly do (links and handles carry no sentiment);
+    "mentions" keeps the first handle, the airline addressed."""
+    if how == "none":
+        return text
+    text = _URL.sub("http", text)
+    return _MENTION.sub(r"\1@user", text) if how == "mentions" else text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--noise", type=float, default=0.05, help="share of labels flipped")
@@ -88,6 +104,12 @@ def main() -> None:
     )
     ap.add_argument("--seeds", default="13,14", help="training seeds, comma list")
     ap.add_argument("--pseudo", type=int, default=1000, help="pseudo-labelled tweets")
+    ap.add_argument(
+        "--normalize",
+        choices=["none", "url", "mentions"],
+        default="none",
+        help="rewrite every tweet first: links to 'http'; 'mentions' also other @handles to @user",
+    )
     args = ap.parse_args()
     known = [
         *sorted(VARIANTS),
@@ -101,7 +123,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown --variants {sorted(unknown)}; choose from {known}")
     torch.set_num_threads(2)
-    data = airline_tweets()
+    data = [Example(normalize(e.text, args.normalize), e.label) for e in airline_tweets()]
     random.Random(7).shuffle(data)
     classes = sorted({e.label for e in data})
     test, pool = data[:1000], data[1000:5000]
