@@ -25,14 +25,11 @@ from collections import Counter
 
 import torch
 import torch.nn.functional as F
-from recipe_models import mean_embeddings, soup, train
+from recipe_models import demo_like_set, mean_embeddings, soup, train
 
 from services.demo.airline import airline_tweets
-from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
-from services.model.device import select_placement
-from services.model.train import TrainConfig, evaluate, fine_tune, seed_everything
-from services.training.examples import Example
+from services.model.train import evaluate, seed_everything
 
 
 def pooled(clf: TextClassifier, texts: list[str]) -> torch.Tensor:
@@ -111,34 +108,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     torch.set_num_threads(2)
-    data = list(airline_tweets())
-    random.Random(7).shuffle(data)
-    classes = sorted({e.label for e in data})
-    test, pool = data[:1000], data[1000:5000]
-    seed_set, rest = pool[:100], pool[100:]
-    base, placement = base_model_path(None), select_placement("cpu", "fp32")
-
-    def fresh() -> TextClassifier:
-        return TextClassifier.load(base, placement, labels=classes, pooling="mean")
-
-    seed_model = fresh()
-    seed_cfg = TrainConfig(epochs=8, lr=2e-4)
-    fine_tune(seed_model, [e.text for e in seed_set], [e.label for e in seed_set], seed_cfg)
-    probs = seed_model.predict_proba([e.text for e in rest], chunk_size=64)
-    margin = [sorted(p)[-1] - sorted(p)[-2] for p in probs]
-    hardest = sorted(range(len(rest)), key=margin.__getitem__)
-    picked = [rest[i] for i in hardest[: args.pick]]
-    flip = random.Random(99)
-
-    def answer(e: Example) -> str:
-        if flip.random() < args.noise:
-            return flip.choice([c for c in classes if c != e.label])
-        return e.label
-
-    texts = [e.text for e in seed_set + picked]
-    labels = [answer(e) for e in seed_set + picked]
+    ls = demo_like_set(list(airline_tweets()), args.pick, "margin", args.noise)
+    fresh, texts, labels, tx, ty = ls.fresh, ls.texts, ls.labels, ls.tx, ls.ty
     print(f"{len(texts)} labels {dict(Counter(labels))}", flush=True)
-    tx, ty = [e.text for e in test], [e.label for e in test]
     res: dict[str, list[float]] = {}
     if "soup" in args.variants:
         soup(fresh, texts, labels, tx, ty, [int(x) for x in args.seeds.split(",")], {"epochs": 4})

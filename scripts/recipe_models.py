@@ -1,18 +1,83 @@
-"""The models of scripts/recipe_study.py: its fine-tune loop with the variants' knobs, and the
-runs that train several models (a soup, a lineage). Not part of the services or of CI."""
+"""The models of scripts/recipe_study.py and scripts/contrastive_study.py: their demo-like label
+set, the fine-tune loop with the variants' knobs, and the runs that train several models (a soup,
+a lineage). Not part of the services or of CI."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from services.model.base import base_model_path
 from services.model.classifier import TextClassifier
+from services.model.device import select_placement
 from services.model.soup import average_weights
-from services.model.train import evaluate, most_probable, seed_everything
+from services.model.train import TrainConfig, evaluate, fine_tune, most_probable, seed_everything
+from services.training.examples import Example
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    classes: list[str]
+    fresh: Callable[[], TextClassifier]  # the base encoder with a new mean-pooled head
+    seed_set: list[Example]
+    texts: list[str]  # the seed and the picked tweets
+    labels: list[str]  # their answers, ``noise`` of them wrong
+    tx: list[str]  # the 1,000 held-out tweets
+    ty: list[str]
+    unlabelled: list[Example]  # the tweets past the pool, for self-training
+
+
+def demo_like_set(data: list[Example], pick: int, mode: str, noise: float) -> LabelSet:
+    """The label set the demo builds: 100 random seed tweets, then ``pick`` more chosen by
+    margin by a model trained on the seed (or at random, or half and half, by ``mode``), with
+    ``noise`` of the answers a wrong class as the demo's annotators give."""
+    data = list(data)
+    random.Random(7).shuffle(data)
+    classes = sorted({e.label for e in data})
+    test, pool = data[:1000], data[1000:5000]
+    seed_set, rest = pool[:100], pool[100:]
+    base, placement = base_model_path(None), select_placement("cpu", "fp32")
+
+    def fresh() -> TextClassifier:
+        return TextClassifier.load(base, placement, labels=classes, pooling="mean")
+
+    seed_model = fresh()
+    cfg = TrainConfig(epochs=8, lr=2e-4)
+    fine_tune(seed_model, [e.text for e in seed_set], [e.label for e in seed_set], cfg)
+    probs = seed_model.predict_proba([e.text for e in rest], chunk_size=64)
+    margin = [sorted(p)[-1] - sorted(p)[-2] for p in probs]
+    hardest = sorted(range(len(rest)), key=margin.__getitem__)
+    if mode == "random":
+        picked = rest[:pick]
+    elif mode == "mix":
+        top = set(hardest[: pick // 2])
+        others = [e for i, e in enumerate(rest) if i not in top]
+        picked = [rest[i] for i in sorted(top)] + others[: pick - len(top)]
+    else:
+        picked = [rest[i] for i in hardest[:pick]]
+    flip = random.Random(99)
+
+    def answer(e: Example) -> str:
+        if flip.random() < noise:
+            return flip.choice([c for c in classes if c != e.label])
+        return e.label
+
+    chosen = seed_set + picked
+    return LabelSet(
+        classes,
+        fresh,
+        seed_set,
+        [e.text for e in chosen],
+        [answer(e) for e in chosen],
+        [e.text for e in test],
+        [e.label for e in test],
+        data[5000:],
+    )
 
 
 def mean_embeddings(clf: TextClassifier, texts: Sequence[str]) -> torch.Tensor:

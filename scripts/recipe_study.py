@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import random
 import re
 import time
 from collections import Counter
@@ -36,13 +35,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from recipe_models import lineage, soup, train
+from recipe_models import demo_like_set, lineage, soup, train
 
 from services.demo.airline import airline_tweets
-from services.model.base import base_model_path
-from services.model.classifier import TextClassifier
-from services.model.device import select_placement
-from services.model.train import TrainConfig, evaluate, fine_tune, most_probable
+from services.model.train import evaluate, most_probable
 from services.training.examples import Example
 from services.training.pseudo import pick_pseudo
 
@@ -124,42 +120,12 @@ def main() -> None:
         ap.error(f"unknown --variants {sorted(unknown)}; choose from {known}")
     torch.set_num_threads(2)
     data = [Example(normalize(e.text, args.normalize), e.label) for e in airline_tweets()]
-    random.Random(7).shuffle(data)
-    classes = sorted({e.label for e in data})
-    test, pool = data[:1000], data[1000:5000]
-    seed_set, rest = pool[:100], pool[100:]
-    unlabelled = [e.text for e in data[5000:]]
-    hidden = [e.label for e in data[5000:]]  # only to report how right the pseudo labels are
-    base, placement = base_model_path(None), select_placement("cpu", "fp32")
-
-    def fresh() -> TextClassifier:
-        return TextClassifier.load(base, placement, labels=classes, pooling="mean")
-
-    seed_model = fresh()
-    cfg = TrainConfig(epochs=8, lr=2e-4)
-    fine_tune(seed_model, [e.text for e in seed_set], [e.label for e in seed_set], cfg)
-    probs = seed_model.predict_proba([e.text for e in rest], chunk_size=64)
-    margin = [sorted(p)[-1] - sorted(p)[-2] for p in probs]
-    hardest = sorted(range(len(rest)), key=margin.__getitem__)
-    if args.mode == "random":
-        picked = rest[: args.pick]
-    elif args.mode == "mix":
-        top = set(hardest[: args.pick // 2])
-        others = [e for i, e in enumerate(rest) if i not in top]
-        picked = [rest[i] for i in sorted(top)] + others[: args.pick - len(top)]
-    else:
-        picked = [rest[i] for i in hardest[: args.pick]]
-    flip = random.Random(99)
-
-    def answer(e: Example) -> str:
-        if flip.random() < args.noise:
-            return flip.choice([c for c in classes if c != e.label])
-        return e.label
-
-    texts = [e.text for e in seed_set + picked]
-    labels = [answer(e) for e in seed_set + picked]
+    ls = demo_like_set(data, args.pick, args.mode, args.noise)
+    classes, fresh, seed_set, texts, labels = ls.classes, ls.fresh, ls.seed_set, ls.texts, ls.labels
+    tx, ty = ls.tx, ls.ty
+    unlabelled = [e.text for e in ls.unlabelled]
+    hidden = [e.label for e in ls.unlabelled]  # only to report how right the pseudo labels are
     print(f"{args.mode}: {len(texts)} labels {dict(Counter(labels))}, noise {args.noise}")
-    tx, ty = [e.text for e in test], [e.label for e in test]
     shift = [
         math.log(a) - math.log(b)
         for a, b in zip(
