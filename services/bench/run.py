@@ -79,9 +79,11 @@ def run_bench(
     workers: int = 1,
     naive_events: int = 200,
     swap_seconds: float = 20.0,
+    normalize_workers: int = 1,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run, workers)
+    parts = max(workers, normalize_workers)
+    s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run, parts)
     champ = private_champion(settings, s, say)
     tweets = [e.text for e in airline_tweets()]
     texts = tweets[:events]
@@ -96,14 +98,23 @@ def run_bench(
     bare = bare_by_backend(s, champ, placement, texts)
     say("    " + ", ".join(f"{k} {v:.1f} events/s" for k, v in bare.items()))
 
-    stack = Stack(s, external=False, say=lambda m: say(f"    {m}"), classify_workers=workers)
+    stack = Stack(
+        s,
+        external=False,
+        say=lambda m: say(f"    {m}"),
+        classify_workers=workers,
+        normalize_workers=normalize_workers,
+    )
     try:
         stack.start()
         probe = StreamProbe(s)
         try:
             probe.warm_up(tweets[-64:], run)
             backend = _serving_backend(s, workers)
-            say(f"(c) stream: {len(texts)} events, {workers} classify worker(s) on {backend}")
+            say(
+                f"(c) stream: {len(texts)} events, {normalize_workers} normalize and {workers} "
+                f"classify worker(s) on {backend}"
+            )
             stream_eps = probe.throughput(texts, run, max(bare.values()))
             say(f"    {stream_eps:.1f} events/s")
             lat_rate = rate or round(stream_eps * 0.5, 1)
@@ -143,6 +154,7 @@ def run_bench(
         "latency_missing": len(sent) - len(lat_ms),
         "swap": swap,
         "workers": workers,
+        "normalize_workers": normalize_workers,
         "device": str(placement.device),
         "events": len(texts),
         "naive_events": min(naive_events, len(texts)),

@@ -20,6 +20,9 @@ def bench(
     workers: int = typer.Option(
         1, min=1, help="Classify workers in one consumer group (partitions raised to N)."
     ),
+    normalize_workers: int = typer.Option(
+        1, min=1, help="Normalize workers in their consumer group (partitions raised to N)."
+    ),
     naive_events: int = typer.Option(200, min=10, help="Events for the naive pipeline."),
     swap_seconds: float = typer.Option(
         20.0,
@@ -65,6 +68,7 @@ def bench(
             latency_seconds=latency_seconds,
             say=say,
             workers=workers,
+            normalize_workers=normalize_workers,
             naive_events=naive_events,
             swap_seconds=swap_seconds,
         )
