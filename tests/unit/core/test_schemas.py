@@ -61,3 +61,55 @@ def test_ids_must_be_opaque_not_emails() -> None:
     event = make_event("chat", 1, "hi", random.Random(0))
     event["customer_id"] = "jane@example.com"
     assert validate("chat", event)[0].path == "$.customer_id"
+
+
+BAD_VALUES: list[object] = [42, "", "a@b.example", "x" * 300, None, {"k": "v"}, "en-US\n", []]
+
+
+@pytest.mark.parametrize("channel", ["chat", "crm", "ads"])
+def test_inlined_refs_give_the_same_errors_as_the_schema_as_written(channel: str) -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from services.core.schemas import _format_checker, schemas_dir
+
+    written = Draft202012Validator(
+        json.loads((schemas_dir() / f"{channel}.v1.json").read_text()),
+        format_checker=_format_checker,
+    )
+    fast = validator(channel)
+    assert "#/$defs/" not in json.dumps(fast.schema.get("properties"))  # it did inline them
+
+    def errors(v: Draft202012Validator, record: object) -> list[tuple[str, str, str]]:
+        found = [
+            (str(list(e.absolute_path)), str(e.validator), e.message) for e in v.iter_errors(record)
+        ]
+        return sorted(found)
+
+    event = make_event(channel, 1, "hi", random.Random(0))
+    event["metadata"] = {"ok": 1}
+    records: list[object] = [event, {}, [], "x"]
+    for field in [*event, "unknown"]:
+        for bad in BAD_VALUES:
+            records.append({**event, field: bad})
+    records.append({**event, "metadata": {"bad key!": 1, "ok": {"nested": 1}}})
+    for record in records:
+        assert errors(fast, record) == errors(written, record), record
+
+
+def test_a_ref_with_a_check_beside_it_is_left_alone() -> None:
+    from services.core.schemas import inline_local_refs
+
+    schema = {
+        "$defs": {"id": {"type": "string"}},
+        "properties": {
+            "a": {"$ref": "#/$defs/id", "description": "annotation only"},
+            "b": {"$ref": "#/$defs/id", "maxLength": 3},
+            "c": {"$ref": "#/$defs/missing"},
+        },
+    }
+    out = inline_local_refs(schema)["properties"]
+    assert out["a"] == {"type": "string"}
+    assert out["b"] == {"$ref": "#/$defs/id", "maxLength": 3}
+    assert out["c"] == {"$ref": "#/$defs/missing"}
