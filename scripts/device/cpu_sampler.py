@@ -35,7 +35,8 @@ def main(log: str, every: float = 3.0) -> None:
                 except (psutil.Error, IndexError):
                     continue
             if rows:
-                f.write(f"{time.strftime('%H:%M:%S', time.localtime(now))} " + ", ".join(rows) + "\n")
+                stamp = time.strftime("%H:%M:%S", time.localtime(now))
+                f.write(f"{stamp} " + ", ".join(rows) + "\n")
                 f.flush()
             time.sleep(every)
 

@@ -58,13 +58,17 @@ def bench_settings(settings: Settings, tmp: Path, run: str, workers: int) -> Set
     )
 
 
-def _serving_backend(s: Settings, workers: int) -> str:
-    """The backend each classify worker chose, from their heartbeats (every 2 s)."""
+def _serving_backend(s: Settings, workers: int, normalize_workers: int = 1) -> str:
+    """The backend each classify worker chose, from their heartbeats (every 2 s), once every
+    replica is up: a late one would rebalance its group in the middle of a measurement."""
     deadline = time.monotonic() + 15
     while True:
-        beats = [b for b in replicas(s.redis) if b.get("role") == "classify"]
-        chosen = sorted({str(b["backend"]) for b in beats if b.get("backend")})
-        if len([b for b in beats if b.get("backend")]) >= workers or time.monotonic() > deadline:
+        beats = replicas(s.redis)
+        classify = [b for b in beats if b.get("role") == "classify" and b.get("backend")]
+        normalize = [b for b in beats if b.get("role") == "normalize"]
+        chosen = sorted({str(b["backend"]) for b in classify})
+        ready = len(classify) >= workers and len(normalize) >= normalize_workers
+        if ready or time.monotonic() > deadline:
             return ",".join(chosen) or "unknown"
         time.sleep(0.5)
 
@@ -110,7 +114,7 @@ def run_bench(
         probe = StreamProbe(s)
         try:
             probe.warm_up(tweets[-64:], run)
-            backend = _serving_backend(s, workers)
+            backend = _serving_backend(s, workers, normalize_workers)
             say(
                 f"(c) stream: {len(texts)} events, {normalize_workers} normalize and {workers} "
                 f"classify worker(s) on {backend}"

@@ -71,6 +71,7 @@ def _is_datetime(value: object) -> bool:
 
 # Keywords a `$ref`'s siblings may carry without changing what validates (annotations).
 _ANNOTATIONS = frozenset({"description", "title", "examples", "$comment", "default"})
+_DATA = frozenset({"const", "enum", "default", "examples"})
 
 
 def inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -80,19 +81,20 @@ def inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
     Other references, and ones with checks beside them, stay as they are."""
     defs = schema.get("$defs", {})
 
-    def walk(node: Any, seen: tuple[str, ...]) -> Any:
+    def walk(node: Any, seen: tuple[str, ...], root: bool = False) -> Any:
         if isinstance(node, list):
             return [walk(v, seen) for v in node]
-        if not isinstance(node, dict):
-            return node
+        if not isinstance(node, dict) or ("$id" in node and not root):
+            return node  # a nested $id starts another document: its "#" is not ours
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
             target = ref.removeprefix("#/$defs/")
             if target in defs and target not in seen and set(node) - {"$ref"} <= _ANNOTATIONS:
                 return walk(defs[target], (*seen, target))
-        return {k: walk(v, seen) for k, v in node.items()}
+        # Values of const, enum, default and examples are data, not schemas.
+        return {k: v if k in _DATA else walk(v, seen) for k, v in node.items()}
 
-    out: dict[str, Any] = walk(schema, ())
+    out: dict[str, Any] = walk(schema, (), root=True)
     return out
 
 

@@ -107,9 +107,31 @@ def test_a_ref_with_a_check_beside_it_is_left_alone() -> None:
             "a": {"$ref": "#/$defs/id", "description": "annotation only"},
             "b": {"$ref": "#/$defs/id", "maxLength": 3},
             "c": {"$ref": "#/$defs/missing"},
+            "d": {"const": {"$ref": "#/$defs/id"}},  # data, not a schema
+            "e": {"$id": "other.json", "properties": {"f": {"$ref": "#/$defs/id"}}},
         },
     }
     out = inline_local_refs(schema)["properties"]
     assert out["a"] == {"type": "string"}
     assert out["b"] == {"$ref": "#/$defs/id", "maxLength": 3}
     assert out["c"] == {"$ref": "#/$defs/missing"}
+    assert out["d"] == schema["properties"]["d"]  # type: ignore[index]
+    assert out["e"] == schema["properties"]["e"]  # type: ignore[index]
+
+
+def test_inlined_interaction_schema_checks_its_source_the_same_way() -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from services.core.schemas import _format_checker, schemas_dir
+
+    raw = json.loads((schemas_dir() / "interaction.v1.json").read_text())
+    written = Draft202012Validator(raw, format_checker=_format_checker)
+    fast = validator("interaction")
+    assert "#/$defs/source" not in json.dumps(fast.schema.get("properties"))
+    for source in [*BAD_VALUES, {}, {"topic": 1}, {"topic": "t", "partition": "x"}]:
+        record = {"source": source}
+        got = sorted((str(list(e.absolute_path)), e.message) for e in fast.iter_errors(record))
+        want = sorted((str(list(e.absolute_path)), e.message) for e in written.iter_errors(record))
+        assert got == want, source
