@@ -16,8 +16,8 @@ def render(r: dict[str, Any]) -> Table:
     for backend, eps in r["bare_eps"].items():
         t.add_row(f"(b) bare model, {backend}", f"{eps:.1f} events/s")
     t.add_row(
-        f"(c) stream, {r.get('normalize_workers', 1)} normalize and {r['workers']} classify "
-        f"worker(s) on {r['backend']}",
+        f"(c) stream, {r.get('normalize_workers', 1)} normalize, {r['workers']} classify and "
+        f"{r.get('route_workers', 1)} route worker(s) on {r['backend']}",
         f"{r['stream_eps']:.1f} events/s",
     )
     t.add_row("    stream / bare (same backend)", f"{r['stream_to_bare_ratio']:.2f}")

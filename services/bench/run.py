@@ -58,16 +58,18 @@ def bench_settings(settings: Settings, tmp: Path, run: str, workers: int) -> Set
     )
 
 
-def _serving_backend(s: Settings, workers: int, normalize_workers: int = 1) -> str:
+def _serving_backend(s: Settings, workers: int, others: dict[str, int] | None = None) -> str:
     """The backend each classify worker chose, from their heartbeats (every 2 s), once every
-    replica is up: a late one would rebalance its group in the middle of a measurement."""
+    replica (``others``: role -> count) is up: a late one would rebalance its group in the
+    middle of a measurement."""
     deadline = time.monotonic() + 15
     while True:
         beats = replicas(s.redis)
         classify = [b for b in beats if b.get("role") == "classify" and b.get("backend")]
-        normalize = [b for b in beats if b.get("role") == "normalize"]
         chosen = sorted({str(b["backend"]) for b in classify})
-        ready = len(classify) >= workers and len(normalize) >= normalize_workers
+        ready = len(classify) >= workers and all(
+            sum(b.get("role") == role for b in beats) >= n for role, n in (others or {}).items()
+        )
         if ready or time.monotonic() > deadline:
             return ",".join(chosen) or "unknown"
         time.sleep(0.5)
@@ -84,9 +86,10 @@ def run_bench(
     naive_events: int = 200,
     swap_seconds: float = 20.0,
     normalize_workers: int = 1,
+    route_workers: int = 1,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    parts = max(workers, normalize_workers)
+    parts = max(workers, normalize_workers, route_workers)
     s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run, parts)
     champ = private_champion(settings, s, say)
     tweets = [e.text for e in airline_tweets()]
@@ -108,16 +111,19 @@ def run_bench(
         say=lambda m: say(f"    {m}"),
         classify_workers=workers,
         normalize_workers=normalize_workers,
+        route_workers=route_workers,
     )
     try:
         stack.start()
         probe = StreamProbe(s)
         try:
             probe.warm_up(tweets[-64:], run)
-            backend = _serving_backend(s, workers, normalize_workers)
+            backend = _serving_backend(
+                s, workers, {"normalize": normalize_workers, "route": route_workers}
+            )
             say(
-                f"(c) stream: {len(texts)} events, {normalize_workers} normalize and {workers} "
-                f"classify worker(s) on {backend}"
+                f"(c) stream: {len(texts)} events, {normalize_workers} normalize, {workers} "
+                f"classify and {route_workers} route worker(s) on {backend}"
             )
             stream_eps = probe.throughput(texts, run, max(bare.values()))
             say(f"    {stream_eps:.1f} events/s")
@@ -159,6 +165,7 @@ def run_bench(
         "swap": swap,
         "workers": workers,
         "normalize_workers": normalize_workers,
+        "route_workers": route_workers,
         "device": str(placement.device),
         "events": len(texts),
         "naive_events": min(naive_events, len(texts)),

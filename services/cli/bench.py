@@ -23,6 +23,9 @@ def bench(
     normalize_workers: int = typer.Option(
         1, min=1, help="Normalize workers in their consumer group (partitions raised to N)."
     ),
+    route_workers: int = typer.Option(
+        1, min=1, help="Route workers in their consumer group (partitions raised to N)."
+    ),
     naive_events: int = typer.Option(200, min=10, help="Events for the naive pipeline."),
     swap_seconds: float = typer.Option(
         20.0,
@@ -69,6 +72,7 @@ def bench(
             say=say,
             workers=workers,
             normalize_workers=normalize_workers,
+            route_workers=route_workers,
             naive_events=naive_events,
             swap_seconds=swap_seconds,
         )

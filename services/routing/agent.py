@@ -119,16 +119,29 @@ def register(ctx: WorkerContext) -> None:
         await r.hset(members_key(prefix, channel, first), event_id, exact_fingerprint(text))
         return str(first)
 
+    held = {"share": 1.0}  # of the prediction stream, refreshed every batch
+
+    def traffic_share() -> float:
+        """The part of the traffic this replica sees: its share of the topic's partitions
+        (route replicas split them). 1 while it holds none (mid-rebalance)."""
+        try:
+            assigned = ctx.app.consumer.assignment()
+        except Exception:  # no consumer yet (tests, start-up): act as the only replica
+            return 1.0
+        mine = sum(1 for tp in assigned if tp.topic == ctx.topics.predictions)
+        return min(1.0, mine / s.kafka.partitions) if mine else 1.0
+
     async def decide(event_id: str, channel: str, score: float) -> tuple[str | None, str]:
         """(routed, random or None within the channel's budget; admit's reason)."""
         window = windows.setdefault(channel, PriorityWindow(budget.window))
         window.add(time.monotonic(), score)
         threshold = router.threshold_for(channel)
-        wanted = admit(budget, window, event_id, score, threshold, 0, 0)
+        share = held["share"]
+        wanted = admit(budget, window, event_id, score, threshold, 0, 0, share)
         if wanted.sample is not None and (budget.per_hour or budget.open_cap):
             # Only a case that would be sent costs the Redis round trip for the caps.
             sent, open_now = await retry_forever(partial(queue_counts, channel), "queue counts")
-            wanted = admit(budget, window, event_id, score, threshold, sent, open_now)
+            wanted = admit(budget, window, event_id, score, threshold, sent, open_now, share)
         if wanted.sample is None:
             decided(channel, "confident" if wanted.reason == "below_threshold" else wanted.reason)
         return wanted.sample, wanted.reason
@@ -139,6 +152,10 @@ def register(ctx: WorkerContext) -> None:
             STAGE_BATCH, within=STAGE_WAIT_S
         ):
             confident: list[str] = []
+            share = traffic_share()
+            if share != held["share"]:
+                log.info("this replica sees %.2f of the traffic (its partitions)", share)
+                held["share"] = share
             for event in events:
                 await route_one(event, deduper, confident)
             if confident:

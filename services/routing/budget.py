@@ -85,9 +85,14 @@ def admit(
     threshold: float,
     routed_this_hour: int,
     open_now: int,
+    traffic_share: float = 1.0,
 ) -> Admission:
-    """Send this case to annotators? ``window`` must already hold ``score``."""
-    affordable = affordable_share(policy.per_hour, window.rate_per_s())
+    """Send this case to annotators? ``window`` must already hold ``score``.
+    ``traffic_share``: the part of the channel's traffic this router sees (a route replica
+    holding half the partitions sees half): its window's rate is scaled up by it, so N
+    replicas together admit what one would, not N times the affordable share."""
+    rate = window.rate_per_s() / traffic_share if traffic_share > 0 else window.rate_per_s()
+    affordable = affordable_share(policy.per_hour, rate)
     uncertain = min(affordable, window.share_at_least(threshold))
     # Random picks take random_share of what is routed: a rate over all traffic.
     random_rate = 0.0

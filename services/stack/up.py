@@ -37,8 +37,9 @@ class Stack:
     roles: list[str] = field(default_factory=list)
     classify_workers: int = 1  # one consumer group; `eddy bench --workers N`
     # Normalize is stateless (dedupe and threads live in Redis), so it scales the same way;
-    # route does not yet: its traffic-rate window is per process (`eddy bench --normalize-workers`).
-    normalize_workers: int = 1
+    # route too: its caps live in Redis and its rate window counts its share of partitions.
+    normalize_workers: int = 1  # `eddy bench --normalize-workers N`
+    route_workers: int = 1  # `eddy bench --route-workers N`
 
     def _child_env(self) -> dict[str, str]:
         # Children get the full settings explicitly, so CLI overrides reach them too.
@@ -149,7 +150,11 @@ class Stack:
         roles = ROLES if loop else STREAM_ROLES
         self.roles = [*roles, "trainer"] if loop else list(roles)
         for role in roles:
-            replicas = {"classify": self.classify_workers, "normalize": self.normalize_workers}
+            replicas = {
+                "classify": self.classify_workers,
+                "normalize": self.normalize_workers,
+                "route": self.route_workers,
+            }
             for i in range(replicas.get(role, 1)):
                 # Extra replicas serve no /metrics: the role's port is the first one's.
                 own = {**env, "EDDY_METRICS_PORT": "0"} if i else env

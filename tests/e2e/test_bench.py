@@ -26,7 +26,8 @@ def test_bench_measures_everything_on_a_copy_of_the_champion(
     out = tmp_path / "bench.json"
     args = ["--events", "160", "--naive-events", "20", "--latency-seconds", "3"]
     args += ["--swap-seconds", "9", "--rate", "20", "--json", str(out)]
-    args += ["--normalize-workers", "2"]  # replicas share one group: nothing lost or doubled
+    # Replicas share one group each: nothing lost or doubled.
+    args += ["--normalize-workers", "2", "--route-workers", "2"]
     env = {**os.environ, **settings.to_env(), "EDDY_MODEL_POLL_S": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "services.cli", "bench", *args],
@@ -40,7 +41,7 @@ def test_bench_measures_everything_on_a_copy_of_the_champion(
     for key in ("naive_eps", "stream_eps", "stream_to_bare_ratio", "workers", "device"):
         assert r[key], key
     assert set(r["bare_eps"]) >= {"torch"} and r["backend"] == "torch"
-    assert r["normalize_workers"] == 2
+    assert r["normalize_workers"] == 2 and r["route_workers"] == 2
     assert {"p50", "p95", "p99"} <= set(r["latency_ms"]) and r["latency_missing"] == 0
     swap = r["swap"]
     assert swap["lost"] == 0 and swap["duplicated"] == 0, swap

@@ -45,7 +45,7 @@ def test_report_renders_every_measure() -> None:
         "10.0 events/s",
         "onnx-int8",
         "140.0 events/s",
-        "2 classify worker(s)",
+        "1 normalize, 2 classify and 1 route worker(s)",
         "30.0 events/s",
         "0.60",
         "3.00",

@@ -77,3 +77,28 @@ def test_affordable_share() -> None:
     assert affordable_share(0, 5.0) == 1.0
     assert affordable_share(3600, 0.5) == 1.0
     assert affordable_share(360, 1.0) == 0.1
+
+
+def test_route_replicas_together_admit_what_one_router_would() -> None:
+    # 10 events/s against 360 tasks/hour: ~1% affordable. Two replicas each see every other
+    # event (half the partitions) at 5/s; told so, they admit ~1% of their half each.
+    policy = BudgetPolicy(per_hour=360, window=200)
+    rng = random.Random(5)
+    events = [(i / 10.0, rng.random()) for i in range(20000)]
+    one = PriorityWindow(policy.window)
+    halves = [PriorityWindow(policy.window), PriorityWindow(policy.window)]
+    single = together = naive = 0
+    for i, (at, score) in enumerate(events):
+        one.add(at, score)
+        half = halves[i % 2]
+        half.add(at, score)
+        if i < 2 * policy.window:
+            continue  # every window full: while they fill the ranking is coarser
+        single += admit(policy, one, f"e{i}", score, 0.0, 0, 0).sample is not None
+        together += admit(policy, half, f"e{i}", score, 0.0, 0, 0, 0.5).sample is not None
+        naive += admit(policy, half, f"e{i}", score, 0.0, 0, 0).sample is not None
+    expected = 0.01 * (len(events) - 2 * policy.window)  # ~196; the counts' sd is ~14
+    assert abs(single - expected) <= 0.25 * expected, (single, together, naive)
+    assert abs(together - expected) <= 0.25 * expected, (together, expected)
+    # Without the share each replica spends the budget as if it were alone: twice over.
+    assert naive > 1.6 * expected, (naive, expected)
