@@ -124,12 +124,16 @@ def register(ctx: WorkerContext) -> None:
     def traffic_share() -> float:
         """The part of the traffic this replica sees: its share of the topic's partitions
         (route replicas split them). 1 while it holds none (mid-rebalance)."""
+        topic = ctx.topics.predictions
         try:
             assigned = ctx.app.consumer.assignment()
+            # The topic's own count: an existing topic keeps its partitions whatever the
+            # setting says now.
+            total = ctx.app.consumer.topic_partitions(topic) or s.kafka.partitions
         except Exception:  # no consumer yet (tests, start-up): act as the only replica
             return 1.0
-        mine = sum(1 for tp in assigned if tp.topic == ctx.topics.predictions)
-        return min(1.0, mine / s.kafka.partitions) if mine else 1.0
+        mine = sum(1 for tp in assigned if tp.topic == topic)
+        return min(1.0, mine / total) if mine else 1.0
 
     async def decide(event_id: str, channel: str, score: float) -> tuple[str | None, str]:
         """(routed, random or None within the channel's budget; admit's reason)."""
