@@ -58,17 +58,17 @@ def bench_settings(settings: Settings, tmp: Path, run: str, workers: int) -> Set
     )
 
 
-def _serving_backend(s: Settings, workers: int, others: dict[str, int] | None = None) -> str:
+def _serving_backend(s: Settings, counts: dict[str, int]) -> str:
     """The backend each classify worker chose, from their heartbeats (every 2 s), once every
-    replica (``others``: role -> count) is up: a late one would rebalance its group in the
+    replica (``counts``: role -> processes) is up: a late one would rebalance its group in the
     middle of a measurement."""
     deadline = time.monotonic() + 15
     while True:
         beats = replicas(s.redis)
         classify = [b for b in beats if b.get("role") == "classify" and b.get("backend")]
         chosen = sorted({str(b["backend"]) for b in classify})
-        ready = len(classify) >= workers and all(
-            sum(b.get("role") == role for b in beats) >= n for role, n in (others or {}).items()
+        ready = len(classify) >= counts["classify"] and all(
+            sum(b.get("role") == role for b in beats) >= n for role, n in counts.items()
         )
         if ready or time.monotonic() > deadline:
             return ",".join(chosen) or "unknown"
@@ -89,7 +89,8 @@ def run_bench(
     route_workers: int = 1,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    parts = max(workers, normalize_workers, route_workers)
+    counts = {"normalize": normalize_workers, "classify": workers, "route": route_workers}
+    parts = max(counts.values())
     s = bench_settings(settings, Path(tempfile.mkdtemp(prefix="eddy-bench-")), run, parts)
     champ = private_champion(settings, s, say)
     tweets = [e.text for e in airline_tweets()]
@@ -109,18 +110,14 @@ def run_bench(
         s,
         external=False,
         say=lambda m: say(f"    {m}"),
-        classify_workers=workers,
-        normalize_workers=normalize_workers,
-        route_workers=route_workers,
+        replicas=counts,
     )
     try:
         stack.start()
         probe = StreamProbe(s)
         try:
             probe.warm_up(tweets[-64:], run)
-            backend = _serving_backend(
-                s, workers, {"normalize": normalize_workers, "route": route_workers}
-            )
+            backend = _serving_backend(s, counts)
             say(
                 f"(c) stream: {len(texts)} events, {normalize_workers} normalize, {workers} "
                 f"classify and {route_workers} route worker(s) on {backend}"

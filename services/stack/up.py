@@ -35,11 +35,11 @@ class Stack:
     _stop: threading.Event = field(default_factory=threading.Event)
     _starting: bool = False
     roles: list[str] = field(default_factory=list)
-    classify_workers: int = 1  # one consumer group; `eddy bench --workers N`
-    # Normalize is stateless (dedupe and threads live in Redis), so it scales the same way;
-    # route too: its caps live in Redis and its rate window counts its share of partitions.
-    normalize_workers: int = 1  # `eddy bench --normalize-workers N`
-    route_workers: int = 1  # `eddy bench --route-workers N`
+    # Processes per stream role, each role one consumer group (`eddy bench --workers,
+    # --normalize-workers, --route-workers`); 1 where absent. Normalize is stateless (dedupe
+    # and threads live in Redis); route's caps live in Redis and its rate window counts its
+    # share of partitions.
+    replicas: dict[str, int] = field(default_factory=dict)
 
     def _child_env(self) -> dict[str, str]:
         # Children get the full settings explicitly, so CLI overrides reach them too.
@@ -150,12 +150,7 @@ class Stack:
         roles = ROLES if loop else STREAM_ROLES
         self.roles = [*roles, "trainer"] if loop else list(roles)
         for role in roles:
-            replicas = {
-                "classify": self.classify_workers,
-                "normalize": self.normalize_workers,
-                "route": self.route_workers,
-            }
-            for i in range(replicas.get(role, 1)):
+            for i in range(self.replicas.get(role, 1)):
                 # Extra replicas serve no /metrics: the role's port is the first one's.
                 own = {**env, "EDDY_METRICS_PORT": "0"} if i else env
                 self._spawn(

@@ -1,8 +1,17 @@
+import json
 import random
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from services.core.schemas import SCHEMA_NAMES, validate, validator
+from services.core.schemas import (
+    SCHEMA_NAMES,
+    _format_checker,
+    inline_local_refs,
+    schemas_dir,
+    validate,
+    validator,
+)
 from services.demo.simulator import make_event
 
 
@@ -66,18 +75,15 @@ def test_ids_must_be_opaque_not_emails() -> None:
 BAD_VALUES: list[object] = [42, "", "a@b.example", "x" * 300, None, {"k": "v"}, "en-US\n", []]
 
 
+def _as_written(name: str) -> Draft202012Validator:
+    """The schema file as it is, without inlining: what the fast validator must agree with."""
+    raw = json.loads((schemas_dir() / f"{name}.v1.json").read_text())
+    return Draft202012Validator(raw, format_checker=_format_checker)
+
+
 @pytest.mark.parametrize("channel", ["chat", "crm", "ads"])
 def test_inlined_refs_give_the_same_errors_as_the_schema_as_written(channel: str) -> None:
-    import json
-
-    from jsonschema import Draft202012Validator
-
-    from services.core.schemas import _format_checker, schemas_dir
-
-    written = Draft202012Validator(
-        json.loads((schemas_dir() / f"{channel}.v1.json").read_text()),
-        format_checker=_format_checker,
-    )
+    written = _as_written(channel)
     fast = validator(channel)
     assert "#/$defs/" not in json.dumps(fast.schema.get("properties"))  # it did inline them
 
@@ -99,8 +105,6 @@ def test_inlined_refs_give_the_same_errors_as_the_schema_as_written(channel: str
 
 
 def test_a_ref_with_a_check_beside_it_is_left_alone() -> None:
-    from services.core.schemas import inline_local_refs
-
     schema = {
         "$defs": {"id": {"type": "string"}},
         "properties": {
@@ -120,14 +124,7 @@ def test_a_ref_with_a_check_beside_it_is_left_alone() -> None:
 
 
 def test_inlined_interaction_schema_checks_its_source_the_same_way() -> None:
-    import json
-
-    from jsonschema import Draft202012Validator
-
-    from services.core.schemas import _format_checker, schemas_dir
-
-    raw = json.loads((schemas_dir() / "interaction.v1.json").read_text())
-    written = Draft202012Validator(raw, format_checker=_format_checker)
+    written = _as_written("interaction")
     fast = validator("interaction")
     assert "#/$defs/source" not in json.dumps(fast.schema.get("properties"))
     for source in [*BAD_VALUES, {}, {"topic": 1}, {"topic": "t", "partition": "x"}]:
