@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from redis.asyncio import Redis
 
 
@@ -27,3 +29,28 @@ class Deduper:
         if isinstance(stored, bytes):
             stored = stored.decode()
         return stored is None or stored == token
+
+    async def first_times(self, items: Sequence[tuple[str, str, str]]) -> list[bool]:
+        """``first_time`` for a batch of (scope, id, token) in two round trips instead of one
+        or two per item. Items are marked in order, so a second copy of an id later in the
+        same batch is a duplicate, as it would be one by one."""
+        if not items:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for scope, item_id, token in items:
+                pipe.set(self.key(scope, item_id), token, nx=True, ex=self.ttl_s)
+            marked = await pipe.execute()
+        taken = [i for i, ok in enumerate(marked) if not ok]
+        if not taken:
+            return [True] * len(items)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for i in taken:
+                scope, item_id, _ = items[i]
+                pipe.get(self.key(scope, item_id))
+            stored = await pipe.execute()
+        result = [True] * len(items)
+        for i, got in zip(taken, stored, strict=True):
+            if isinstance(got, bytes):
+                got = got.decode()
+            result[i] = got is None or got == items[i][2]
+        return result

@@ -156,18 +156,23 @@ def register(ctx: WorkerContext) -> None:
             STAGE_BATCH, within=STAGE_WAIT_S
         ):
             confident: list[str] = []
+            # Audits this hour per channel, read once a batch (not once an event) and counted
+            # on as this batch audits: another replica's audits show from the next batch.
+            audits: dict[str, int] = {}
             share = traffic_share()
             if share != held["share"]:
                 log.info("this replica sees %.2f of the traffic (its partitions)", share)
                 held["share"] = share
             for event in events:
-                await route_one(event, deduper, confident)
+                await route_one(event, deduper, confident, audits)
             if confident:
                 await retry_forever(partial(keep_confident, confident), "pool")
             # Before the batch is acked: its input offsets commit only after its outputs.
             await ctx.delivered()
 
-    async def route_one(event: Any, deduper: Deduper, confident: list[str]) -> None:
+    async def route_one(
+        event: Any, deduper: Deduper, confident: list[str], audits: dict[str, int]
+    ) -> None:
         pred = await ctx.decode(event, "prediction")
         if pred is None:
             return
@@ -175,8 +180,11 @@ def register(ctx: WorkerContext) -> None:
         if policy.sampled(event_id):
             audit = True
         elif policy.floor_per_hour:
-            count = await retry_forever(partial(audited_this_hour, channel), "audit count")
-            audit = policy.decide(event_id, count)
+            if channel not in audits:
+                audits[channel] = await retry_forever(
+                    partial(audited_this_hour, channel), "audit count"
+                )
+            audit = policy.decide(event_id, audits[channel])
         else:
             audit = False
         score = router.score(pred)
@@ -201,9 +209,11 @@ def register(ctx: WorkerContext) -> None:
                 return
         if audit:
             await retry_forever(partial(record_audit, event_id, channel), "audit record")
+            if channel in audits:
+                audits[channel] += 1
         await retry_forever(partial(record_sent, event_id, channel, score, sample), "queue")
         review = router.review(pred, score, utc_now_iso(), sample)
-        await ctx.outbox.send(out, event.key, dumps(review))
+        ctx.outbox.send_soon(out, event.key, dumps(review))
         decided(channel, sample)
 
     ctx.app.agent(source, name="route", concurrency=1)(route_agent)

@@ -24,3 +24,27 @@ def test_first_time_redelivery_and_duplicate(settings: Settings, redis_server: s
         return first, redelivered, duplicate
 
     assert asyncio.run(go()) == (True, True, False)
+
+
+def test_first_times_batch_matches_one_by_one(settings: Settings, redis_server: str) -> None:
+    async def go() -> list[bool]:
+        client = Redis.from_url(redis_server, decode_responses=True)
+        d = Deduper(client, settings.redis.prefix, 60)
+        a, b, c = (uuid.uuid4().hex for _ in range(3))
+        assert await d.first_time("s", a, "t:0:1")  # seen before the batch
+        got = await d.first_times(
+            [
+                ("s", a, "t:0:1"),  # a redelivery of the message that marked it
+                ("s", b, "t:0:2"),  # new
+                ("s", b, "t:1:7"),  # the same id again in the batch: a duplicate
+                ("s", a, "t:2:3"),  # another message with a marked id: a duplicate
+                ("s", c, "t:0:3"),  # new
+            ]
+        )
+        ttl = await client.ttl(d.key("s", c))
+        assert await d.first_times([]) == []
+        await client.aclose()
+        assert 0 < ttl <= 60
+        return got
+
+    assert asyncio.run(go()) == [True, True, False, False, True]

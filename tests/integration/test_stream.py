@@ -237,6 +237,51 @@ def test_redaction_happens_before_prediction(settings: Settings, workers: dict[s
     assert "[CARD]" in pred["text"] and "[EMAIL]" in pred["text"]
 
 
+def test_normalize_keeps_each_conversation_in_order(
+    settings: Settings, workers: dict[str, Any]
+) -> None:
+    """Normalize writes a batch's turns in one pipeline: each conversation's turns land in
+    its thread in the order they were sent, redacted, and a duplicate adds none."""
+    from redis import Redis
+
+    from services.ingest.producer import EventProducer
+    from services.labels.threads import thread_key
+
+    run = uuid.uuid4().hex[:6]
+    convs = [f"conv{run}a", f"conv{run}b"]
+    events = [
+        {
+            "event_id": f"th{run}-{i}",
+            "conversation_id": convs[i % 2],
+            "customer_id": "u1",
+            "author_role": "customer",
+            "sent_at": "2026-11-01T10:00:00Z",
+            "text": f"turn {i} call me on +44 20 7946 0{i:03d}",
+        }
+        for i in range(8)
+    ]
+    with EventProducer(settings.kafka) as p:
+        for ev in [*events, events[3]]:  # the last one again: a duplicate
+            p.send("chat", ev)
+    reader = TopicReader(settings.kafka, Topics.from_settings(settings.kafka).predictions)
+    try:
+        ids = {e["event_id"] for e in events}
+        reader.wait_for(lambda rs: ids <= {r["event_id"] for r in rs}, 60)
+    finally:
+        reader.close()
+    client = Redis.from_url(settings.redis.url, decode_responses=True)
+    try:
+        for n, conv in enumerate(convs):
+            turns = [
+                json.loads(t)
+                for t in client.lrange(thread_key(settings.redis.prefix, "chat", conv), 0, -1)
+            ]
+            assert [t["event_id"] for t in turns] == [e["event_id"] for e in events[n::2]]
+            assert all("7946" not in t["text"] for t in turns)
+    finally:
+        client.close()
+
+
 def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
     settings: Settings, workers: dict[str, Any]
 ) -> None:
