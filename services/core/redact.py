@@ -82,3 +82,17 @@ def redact(text: str) -> Redacted:
     out = _PHONE.sub(phone_repl, out)
     out = sub(_ACCOUNT, "account", out)
     return Redacted(out, dict(counts))
+
+
+def id_kinds(text: str) -> set[str]:
+    """Which of "email" and "ip" ``redact(text)`` would count: what makes an id personal data.
+    Three patterns instead of every recogniser: normalize checks four ids an event, and this
+    was a tenth of its CPU. The same order and checks as ``redact`` for those two kinds."""
+    found: set[str] = set()
+    if _EMAIL.search(text):
+        found.add("email")
+        text = _EMAIL.sub("[EMAIL]", text)
+    count = found.add
+    out = pii.IPV4.sub(pii.whole("ip", "[IP]", count), text)
+    pii.IPV6.sub(pii.ipv6(count), out)
+    return found

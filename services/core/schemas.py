@@ -110,7 +110,7 @@ def validator(name: str) -> Draft202012Validator:
 
 def _rs_datetime(value: str) -> bool:
     try:
-        return _is_datetime(value)
+        return bool(_is_datetime(value))
     except ValueError:
         return False
 
