@@ -125,6 +125,15 @@ def _fast(name: str) -> jsonschema_rs.Validator:
     )
 
 
+def fast_valid(name: str, record: object) -> bool:
+    """jsonschema-rs's verdict; False for a value it cannot convert (an object that is not
+    JSON), which leaves the decision to the Python validator."""
+    try:
+        return bool(_fast(name).is_valid(record))
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return False
+
+
 def _json_path(parts: Iterable[Any]) -> str:
     out = "$"
     for p in parts:
@@ -160,10 +169,7 @@ def validate(name: str, record: object) -> list[SchemaError]:
     """Validate ``record`` against schema ``name``; [] when valid. A record the fast validator
     passes is valid; any other (or one it cannot take, e.g. an integer past 64 bits) gets the
     Python validator's verdict and errors, so messages and paths stay the same."""
-    try:
-        if _fast(name).is_valid(record):
-            return []
-    except Exception:  # a value it cannot convert: the Python validator decides
-        pass
+    if fast_valid(name, record):
+        return []
     errors = sorted(validator(name).iter_errors(record), key=lambda e: list(e.absolute_path))
     return [_describe(e) for e in errors[:_MAX_ERRORS]]
