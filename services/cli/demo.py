@@ -180,3 +180,11 @@ def demo(
         f"{first['macro_f1']:.3f}); report {result['report_path']}, curve "
         f"{result['png_path']}; took {result['duration_s']:.0f}s"
     )
+    h = result["human_labels"]
+    out.print(
+        f"human labels: {h['total']} ({h['seed']} seed + {h['tasks']} labelled tasks); "
+        f"{h['answers_total']} counting every annotator's answer ({h['answers']} answers, "
+        "overlapping tasks counted once per annotator)",
+        highlight=False,
+        soft_wrap=True,
+    )

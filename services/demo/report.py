@@ -89,6 +89,20 @@ def decisions(rows: list[dict[str, Any]], margin: float = 0.02) -> dict[str, Any
     }
 
 
+def human_labels(seed: int, tasks: int, answers: int) -> dict[str, int]:
+    """What the run spent on people, counted both ways: ``total`` counts each labelled example
+    once (the seed and every labelled task, which is what the label budget and the training
+    data count); ``answers_total`` counts every answer given, so a task that consensus sent to
+    three annotators counts three times."""
+    return {
+        "seed": seed,
+        "tasks": tasks,
+        "answers": answers,
+        "total": seed + tasks,
+        "answers_total": seed + answers,
+    }
+
+
 def write_report(path: Path, report: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2))

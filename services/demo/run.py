@@ -33,7 +33,13 @@ from services.demo.arms import channel_report
 from services.demo.live import Progress
 from services.demo.options import DemoOptions, demo_settings, load_data
 from services.demo.replay import replay
-from services.demo.report import decisions, plot_learning_curve, version_rows, write_report
+from services.demo.report import (
+    decisions,
+    human_labels,
+    plot_learning_curve,
+    version_rows,
+    write_report,
+)
 from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
 from services.model.device import select_placement
@@ -273,6 +279,9 @@ def report(
         },
         "consensus": consensus,
         "labels": progress.snapshot.get("labels", 0),
+        "human_labels": human_labels(
+            len(d.seed), progress.snapshot.get("labels", 0), pool.stats.answered
+        ),
         "duration_s": round(time.monotonic() - started, 1),
         "versions": rows,
         "decisions": decisions(rows),

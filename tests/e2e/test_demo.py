@@ -78,6 +78,15 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
         assert 0.0 <= v["accuracy"] <= 1.0
     assert versions[-1]["labels_used"] > 0
     assert data["annotators"]["answered"] > 0 and "consensus" in data
+    h = data["human_labels"]
+    assert h == {
+        "seed": 30,
+        "tasks": data["labels"],
+        "answers": data["annotators"]["answered"],
+        "total": 30 + data["labels"],
+        "answers_total": 30 + data["annotators"]["answered"],
+    }
+    assert f"human labels: {h['total']} (30 seed + {h['tasks']} labelled tasks)" in proc.stdout
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert "held-out accuracy" in proc.stdout
     # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.
