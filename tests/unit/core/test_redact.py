@@ -1,7 +1,11 @@
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.core import pii
 from services.core.redact import id_kinds, redact
 
 
@@ -65,7 +69,7 @@ ID_CASES = [
 
 
 def _kinds_by_redact(text: str) -> set[str]:
-    return {k for k in redact(text).counts if k in ("email", "ip")}
+    return {k for k in redact(text, pii.EVERYTHING).counts if k in ("email", "ip")}
 
 
 @pytest.mark.parametrize("text", ID_CASES)
@@ -77,3 +81,107 @@ def test_id_kinds_is_what_redact_counts_for_email_and_ip(text: str) -> None:
 @given(st.text(alphabet="0123456789abcdefABCDEF.:-_/@x ", max_size=40))
 def test_id_kinds_agrees_with_redact_on_id_like_strings(text: str) -> None:
     assert id_kinds(text) == _kinds_by_redact(text)
+
+
+# Skipping the recognisers a text cannot satisfy (too few digits, dots or colons, no "@") must
+# change nothing: the same text and counts as running every one of them.
+PII_CORPUS = Path(__file__).resolve().parents[2] / "data" / "pii_corpus.jsonl"
+
+
+# Each at the fewest digits, dots or colons its kind can have: the skipping's boundaries.
+BOUNDARIES = [
+    ("born 1/2/90", "dob"),  # 4 digits
+    ("ip 1.2.3.4 here", "ip"),  # 4 digits, 3 dots
+    ("addr ::", "ip"),  # 2 colons, no digit
+    ("a::b", "ip"),
+    ("call 555 0132", "phone"),  # 7 digits
+    ("ref 12345678", "account"),  # 8 digits
+    ("card 4222222222222", "card"),  # 13 digits, Luhn-valid
+    ("1 Main Street", "address"),  # 1 digit
+    ("SW1A 1AA", "address"),  # 2 digits
+    ("iban GB82 WEST 1234 5698 7654 32", "account"),
+    ("iban GB82 WEST ABCD", "account"),  # 2 digits
+    ("x@y.io", "email"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), BOUNDARIES)
+def test_skipping_keeps_the_fewest_each_kind_needs(text: str, kind: str) -> None:
+    r = redact(text)
+    assert r == redact(text, pii.EVERYTHING)
+    assert kind in r.counts, r
+
+
+def test_skipping_changes_nothing_on_the_pii_corpus() -> None:
+    texts = [json.loads(line)["text"] for line in PII_CORPUS.read_text("utf-8").splitlines()]
+    assert len(texts) > 50
+    for text in texts:
+        assert redact(text) == redact(text, pii.EVERYTHING), text
+
+
+_TOKENS = [
+    "born",
+    "on",
+    "DOB:",
+    "passport",
+    "no.",
+    "Passport",
+    "my",
+    "name",
+    "is",
+    "Mr.",
+    "Smith",
+    "Jane",
+    "Regards,",
+    "Street",
+    "Rue",
+    "de",
+    "Rivoli",
+    "SW1A",
+    "1AA",
+    "DE89",
+    "3704",
+    "0044",
+    "4111",
+    "1111",
+    "1111",
+    "+44",
+    "(020)",
+    "7946",
+    "0958",
+    "12",
+    "March",
+    "2024",
+    "1990-05-17",
+    "17/05/1990",
+    "10.0.0.1",
+    "192.168.",
+    "fe80::1",
+    "::",
+    "a:b:c",
+    "10:30",
+    "jane@x.io",
+    "@",
+    ".",
+    ":",
+    "-",
+    "٣٤٥",
+    "²",
+    "١٢٣٤٥٦٧٨٩",
+    "\u017f",  # long s: case-insensitively an "s"
+    "flight",
+    "1234",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=14), st.sampled_from([" ", "", "-", "\n"]))
+def test_skipping_changes_nothing_on_pii_like_texts(tokens: list[str], sep: str) -> None:
+    text = sep.join(tokens)
+    assert redact(text) == redact(text, pii.EVERYTHING)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="0123456789٣²abcDEF.:-+()/@ \n", max_size=60))
+def test_skipping_changes_nothing_on_digit_soup(text: str) -> None:
+    assert redact(text) == redact(text, pii.EVERYTHING)
