@@ -3,6 +3,7 @@ environment once, here, at the entry point, with the command's overrides by grou
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -51,6 +52,12 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
+    # Captured or piped output (`| tee`, CI logs) is 80 columns by default, which cut the
+    # tables' headers ("held-o…"); 140 keeps them whole. COLUMNS, when set, still decides.
+    if "COLUMNS" not in os.environ:
+        for c in (out, console):
+            if not c.is_terminal:
+                c.width = 140
     # A typo in an EDDY_* variable must not pass silently.
     for line in unknown_variables():
         console.print(f"[yellow]warning:[/yellow] {line}", highlight=False, soft_wrap=True)

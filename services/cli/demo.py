@@ -178,7 +178,9 @@ def demo(
         f"champion v{champ['version']}: held-out accuracy {champ['accuracy']:.3f} vs "
         f"bootstrap {first['accuracy']:.3f} (macro-F1 {champ['macro_f1']:.3f} vs "
         f"{first['macro_f1']:.3f}); report {result['report_path']}, curve "
-        f"{result['png_path']}; took {result['duration_s']:.0f}s"
+        f"{result['png_path']}; took {result['duration_s']:.0f}s",
+        highlight=False,
+        soft_wrap=True,
     )
     h = result["human_labels"]
     out.print(
