@@ -22,9 +22,10 @@ def up(
     ),
     no_label_studio: bool = typer.Option(False, "--no-label-studio", help="Skip Label Studio."),
 ) -> None:
-    """Start the stack: Kafka-protocol broker, Redis (AOF), Label Studio, the normalize /
-    classify / route / annotate workers, the webhook receiver, the trainer and the HTTP
-    gateway. Ctrl-C stops them all."""
+    """Start the stack: a local S3 server (s3rver) holding the Kafka-protocol broker's
+    topics, the broker, Redis (AOF), Label Studio, the normalize / classify / route / annotate
+    workers, the webhook receiver, the Label Studio ML backend, the trainer, the HTTP gateway
+    and the ops console. Ctrl-C stops them all."""
     from services.stack.process import StackError
     from services.stack.up import run_up
 
