@@ -33,7 +33,7 @@ from services.training import bootstrap as seeds
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
 from services.training.export import store_version
-from services.training.judge import Judgement, judge
+from services.training.judge import Judgement, judge, parts_summary
 from services.training.metadata import model_metadata
 from services.training.pseudo import pseudo_examples
 from services.training.recipe import Recipe, choose_recipe
@@ -247,10 +247,12 @@ def run_once(
         plan.data.oldest,
         settings.gate,
         final_loss=trained.result.final_loss if trained.result.steps else 0.0,
+        parts={"audit": len(plan.data.audit), "seed": len(plan.seed_holdout)},
     )
     run.duration_s = round(time.perf_counter() - started, 2)
     ref = record(settings, labels, plan, trained, judgement, run, publish)
-    say(f"run {run.run_id}: v{ref.version} {run.outcome}: {judgement.decision.summary}")
+    d = judgement.decision
+    say(f"run {run.run_id}: v{ref.version} {run.outcome}: {d.summary}{parts_summary(d.stats)}")
     return run
 
 

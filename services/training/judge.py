@@ -4,7 +4,9 @@ pair, with the floors and the forgetting check (see ``gate`` for the rule)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from services.core.settings import GateSettings
 from services.labels.records import LabelledExample
@@ -31,6 +33,46 @@ class Judgement:
     decision: Decision
 
 
+def holdout_parts(
+    gold: Sequence[str],
+    champion: Sequence[str],
+    challenger: Sequence[str],
+    parts: Mapping[str, int],
+) -> dict[str, dict[str, Any]]:
+    """Both models' accuracy on each consecutive part of the holdout (audit labels, then the
+    seed holdout): a fixed seed holdout can disagree with the audit sample, and when it does
+    the gate's figures lean on it; this shows where. Pure."""
+    out: dict[str, dict[str, Any]] = {}
+    start = 0
+    for name, n in parts.items():
+        g = gold[start : start + n]
+        if g:
+            a = sum(x == y for x, y in zip(champion[start : start + n], g, strict=True))
+            b = sum(x == y for x, y in zip(challenger[start : start + n], g, strict=True))
+            out[name] = {
+                "n": len(g),
+                "champion_accuracy": round(a / len(g), 4),
+                "challenger_accuracy": round(b / len(g), 4),
+            }
+        start += n
+    return out
+
+
+def parts_summary(stats: Mapping[str, Any]) -> str:
+    """ " (audit 43: +0.070, seed 59: -0.051)" when the holdout has more than one part."""
+    parts = stats.get("parts") or {}
+    if len(parts) < 2:
+        return ""
+    return (
+        " ("
+        + ", ".join(
+            f"{k} {p['n']}: {p['challenger_accuracy'] - p['champion_accuracy']:+.3f}"
+            for k, p in parts.items()
+        )
+        + ")"
+    )
+
+
 def judge(
     champion: TextClassifier,
     challenger: TextClassifier,
@@ -38,8 +80,10 @@ def judge(
     oldest: list[LabelledExample],
     gate: GateSettings,
     final_loss: float = 0.0,
+    parts: Mapping[str, int] | None = None,
 ) -> Judgement:
-    """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting."""
+    """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting.
+    ``parts`` names the holdout's consecutive parts and their sizes, for the record."""
     texts, gold = [e.text for e in hold], [e.label for e in hold]
     labels = champion.labels
     champ_pred = predict_labels(champion, texts) if hold else []
@@ -86,4 +130,7 @@ def judge(
         class_f1=per_class,
         finite=finite,
     )
+    if parts and decision.stats:
+        by_part = holdout_parts(gold, champ_pred, chall_pred, parts)
+        decision = replace(decision, stats={**decision.stats, "parts": by_part})
     return Judgement(champ_m, chall_m, decision)

@@ -148,6 +148,10 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     assert result.new_labels == 30, "audit labels are not new training labels"
     assert result.holdout["audit"] == len(expected)
     assert result.gate["paired"]["n"] == len(expected) + result.holdout["seed"]
+    # Both models' accuracy on each part of the holdout, for the record.
+    parts = result.gate["parts"]
+    assert parts["audit"]["n"] == len(expected)
+    assert parts.get("seed", {"n": 0})["n"] == result.holdout["seed"]
     meta = ModelRegistry(s.stack.models_dir).get(result.challenger_version or 0).meta
     assert meta["data"]["trained_on"] == 30
     assert not set(meta["data"]["new_event_ids"]) & expected, "an audit label was trained on"
