@@ -196,3 +196,44 @@ def promote_if_better(
         ],
         stats,
     )
+
+
+def holdout_parts(
+    gold: Sequence[str],
+    champion: Sequence[str],
+    challenger: Sequence[str],
+    parts: Mapping[str, int],
+) -> dict[str, dict[str, Any]]:
+    """Both models' accuracy on each consecutive part of the holdout (audit labels, then the
+    seed holdout): a fixed seed holdout can disagree with the audit sample, and when it does
+    the gate's figures lean on it; this shows where."""
+    out: dict[str, dict[str, Any]] = {}
+    start = 0
+    for name, n in parts.items():
+        g = gold[start : start + n]
+        if g:
+            a = sum(x == y for x, y in zip(champion[start : start + n], g, strict=True))
+            b = sum(x == y for x, y in zip(challenger[start : start + n], g, strict=True))
+            out[name] = {
+                "n": len(g),
+                "champion_accuracy": round(a / len(g), 4),
+                "challenger_accuracy": round(b / len(g), 4),
+            }
+        start += n
+    return out
+
+
+def parts_summary(stats: Mapping[str, Any]) -> str:
+    """The challenger's accuracy difference on each part, as in ``(audit 43: +0.070, seed 59:
+    -0.051)``, when the holdout has more than one part; empty otherwise."""
+    parts = stats.get("parts") or {}
+    if len(parts) < 2:
+        return ""
+    return (
+        " ("
+        + ", ".join(
+            f"{k} {p['n']}: {p['challenger_accuracy'] - p['champion_accuracy']:+.3f}"
+            for k, p in parts.items()
+        )
+        + ")"
+    )

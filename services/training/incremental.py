@@ -33,7 +33,8 @@ from services.training import bootstrap as seeds
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
 from services.training.export import store_version
-from services.training.judge import Judgement, judge, parts_summary
+from services.training.gate import parts_summary
+from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
 from services.training.pseudo import pseudo_examples
 from services.training.recipe import Recipe, choose_recipe

@@ -13,11 +13,12 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
+    holdout_parts,
     judged_wrong,
     majority_baseline,
+    parts_summary,
     promote_if_better,
 )
-from services.training.judge import holdout_parts, parts_summary
 from services.training.paired import PairedComparison, class_f1, compare
 
 LABELS = ["neg", "pos"]
