@@ -207,19 +207,20 @@ def holdout_parts(
     """Both models' accuracy on each consecutive part of the holdout (audit labels, then the
     seed holdout): a fixed seed holdout can disagree with the audit sample, and when it does
     the gate's figures lean on it; this shows where."""
+
+    def accuracy(pred: Sequence[str], g: Sequence[str]) -> float:
+        return round(sum(x == y for x, y in zip(pred, g, strict=True)) / len(g), 4)
+
     out: dict[str, dict[str, Any]] = {}
     start = 0
     for name, n in parts.items():
-        g = gold[start : start + n]
-        if g:
-            a = sum(x == y for x, y in zip(champion[start : start + n], g, strict=True))
-            b = sum(x == y for x, y in zip(challenger[start : start + n], g, strict=True))
+        part, start = slice(start, start + n), start + n
+        if g := gold[part]:
             out[name] = {
                 "n": len(g),
-                "champion_accuracy": round(a / len(g), 4),
-                "challenger_accuracy": round(b / len(g), 4),
+                "champion_accuracy": accuracy(champion[part], g),
+                "challenger_accuracy": accuracy(challenger[part], g),
             }
-        start += n
     return out
 
 
