@@ -55,7 +55,6 @@ def main(out: Path) -> None:
             # The fast tokenizer's batch call, on its own threads (TOKENIZERS_PARALLELISM).
             rows.append({"what": "tokenize only", "precision": "-", "pass": len(texts), "eps": eps})
             print(rows[-1], flush=True)
-        del clf
     info = {"torch": torch.__version__, "device": torch.cuda.get_device_name(0)
             if torch.cuda.is_available() else "cpu", "texts": len(texts), "rows": rows}  # fmt: skip
     out.write_text(json.dumps(info, indent=1))

@@ -38,7 +38,7 @@ def health_urls(s: Settings) -> list[str]:
     return [f"http://127.0.0.1:{port}/healthz" for port in ports]
 
 
-@app.command()
+@app.command(short_help="Exit 0 when an Eddy process here is alive (the images' HEALTHCHECK).")
 def alive(data_dir: Path | None = DataDir) -> None:
     """Exit 0 when an Eddy process in this container (host) is alive: a heartbeat in Redis
     from this host (workers, trainer) or /healthz answering on the gateway, webhook or console

@@ -23,6 +23,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: the rich renderer of typer 0.29 shows every flag as taking a
+    # value (`--json <bool>`).
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
 )
 console = Console(stderr=True)  # progress, warnings and errors
 out = Console()  # results (tables), on stdout

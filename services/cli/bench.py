@@ -10,7 +10,7 @@ import typer
 from services.cli.app import DataDir, app, fail, out, say, settings
 
 
-@app.command()
+@app.command(short_help="Measure throughput and latency: naive pipeline, bare model, the stream.")
 def bench(
     events: int = typer.Option(1000, help="Events for the throughput runs."),
     rate: float = typer.Option(
@@ -86,7 +86,7 @@ def bench(
         say(f"wrote {json_path}")
 
 
-@app.command("bench-redact")
+@app.command("bench-redact", short_help="Time PII redaction on adversarial inputs.")
 def bench_redact(
     json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON."),
 ) -> None:

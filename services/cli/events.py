@@ -17,12 +17,14 @@ def _lines(file: str) -> list[bytes]:
     if file == "-":
         return [ln for ln in sys.stdin.buffer.read().splitlines() if ln.strip()]
     path = Path(file)
+    if path.is_dir():
+        raise fail("cannot read events", f"{path} is a folder; give a JSONL file", 2)
     if not path.is_file():
         raise fail("cannot read events", f"{path}: no such file", 2)
     return [ln for ln in path.read_bytes().splitlines() if ln.strip()]
 
 
-@app.command()
+@app.command(short_help="Produce channel events from a JSONL file (or stdin).")
 def produce(
     file: str = typer.Argument(..., help="JSONL file, one event per line; - reads stdin."),
     channel: str = typer.Option(..., help=" | ".join(CHANNELS)),
@@ -61,7 +63,7 @@ def produce(
     raise typer.Exit(1 if bad else 0)
 
 
-@app.command("sample-events")
+@app.command("sample-events", short_help="Write chat/CRM/ads JSONL event files of airline tweets.")
 def sample_events(
     out: Path = typer.Option(Path("sample-events"), help="Output directory."),
     count: int = typer.Option(300, help="Events in all (split over chat, crm and ads)."),
@@ -103,7 +105,9 @@ def sample_events(
     say(f"wrote seed.csv, {names} and event.json in {out}")
 
 
-@app.command("deadletter-raw")
+@app.command(
+    "deadletter-raw", short_help="Decrypt the raw bytes of one dead letter (ops key needed)."
+)
 def deadletter_raw(
     sha256: str = typer.Argument(..., help="original.sha256 of the dead letter."),
     out: Path | None = typer.Option(None, help="Write the bytes here (0600); default stdout."),

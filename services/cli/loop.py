@@ -12,7 +12,7 @@ from services.cli.models import model_events
 from services.cli.progress import training_progress
 
 
-@app.command()
+@app.command(short_help="Serve the Label Studio webhook receiver.")
 def webhook(data_dir: Path | None = DataDir) -> None:
     """Serve the Label Studio webhook receiver on EDDY_WEBHOOK_HOST:EDDY_WEBHOOK_PORT
     (annotation created / updated / deleted -> Redis label store)."""
@@ -38,7 +38,7 @@ def webhook(data_dir: Path | None = DataDir) -> None:
     )
 
 
-@app.command("ml-backend")
+@app.command("ml-backend", short_help="Serve the champion as a Label Studio ML backend.")
 def ml_backend(data_dir: Path | None = DataDir) -> None:
     """Serve Eddy's champion as a Label Studio ML backend on EDDY_ML_BACKEND_HOST:PORT
     (/health, /setup, /predict, /webhook) and connect it to Eddy's project."""
@@ -52,7 +52,7 @@ def ml_backend(data_dir: Path | None = DataDir) -> None:
     serve_ml_backend(s)
 
 
-@app.command()
+@app.command(short_help="Run the scheduled jobs: reconcile labels, train, gate, promote.")
 def trainer(
     data_dir: Path | None = DataDir,
     no_label_studio: bool = typer.Option(
@@ -68,7 +68,7 @@ def trainer(
     run_trainer(settings(data_dir), with_label_studio=not no_label_studio)
 
 
-@app.command()
+@app.command(short_help="Fetch annotations changed in Label Studio once.")
 def reconcile(data_dir: Path | None = DataDir) -> None:
     """Fetch annotations changed in Label Studio since the last poll into the label store
     (what the trainer does on schedule; webhooks are only a fast path)."""
@@ -95,18 +95,24 @@ def reconcile(data_dir: Path | None = DataDir) -> None:
     )
 
 
-@app.command()
+@app.command(short_help="One training run now (--dry-run: only say what it would do).")
 def train(
     data_dir: Path | None = DataDir,
-    force: bool = typer.Option(False, "--force", help="Train on any new labels, ignoring N and T."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Train on any new labels, ignoring the trigger (EDDY_TRAINER_MIN_NEW_LABELS, "
+        "EDDY_TRAINER_MAX_LABEL_AGE_S).",
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Say what would train (trigger, data, holdout); train nothing."
     ),
     as_json: bool = JsonFlag,
 ) -> None:
-    """One training run now: if the trigger fires (or --force), fine-tune the champion on
-    the new labels plus replay, score champion and challenger on the same holdout, and
-    promote only if the challenger is not worse (EDDY_GATE_*)."""
+    """One training run now: if the trigger fires (or --force), train a challenger by the
+    recipe (warm: the champion on the new labels plus replay; rebuild: the base encoder on
+    every label; EDDY_TRAINER_RECIPE), score champion and challenger on the same holdout (the
+    audit sample), and promote only if the paired gate finds it no worse (EDDY_GATE_*)."""
     from services.training.incremental import train_once
 
     s = settings(data_dir)
@@ -147,7 +153,7 @@ def train(
         )
 
 
-@app.command()
+@app.command(short_help="Score every version on the shared evaluation set.")
 def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Score every version on the evaluation set (every audit label, plus the seed holdout
     while audits are few) and the champion per channel; the trainer does this after each

@@ -37,7 +37,7 @@ def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], No
         events.close()
 
 
-@app.command()
+@app.command(short_help="Train v1 from a labelled seed file and make it the champion.")
 def bootstrap(
     seed: Path = typer.Option(..., "--seed", help="CSV or JSONL with text and label columns."),
     data_dir: Path | None = DataDir,
@@ -121,12 +121,15 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
     return rows, evaluation
 
 
-@app.command()
+@app.command(short_help="List model versions, their lineage and scores.")
 def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """List model versions with lineage, status, labels used, and each version's score on
     the one evaluation set they all share (audit labels; re-scored when it grows), besides
     the gate's figures from its own run."""
-    rows, evaluation = version_rows(settings(data_dir).stack)
+    if data_dir is not None and not data_dir.is_dir():
+        raise fail("no such data dir", f"{data_dir} (--data-dir)", 2)
+    stack = settings(data_dir).stack
+    rows, evaluation = version_rows(stack)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -141,7 +144,8 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     for r in rows:
         ev = r["eval"] or {}
         table.add_row(
-            *(str(r[k] if r[k] is not None else "-") for k in ("version", "parent", "kind")),
+            *(f"v{r[k]}" if r[k] is not None else "-" for k in ("version", "parent")),
+            str(r["kind"] or "-"),
             str(r["recipe"] or "-"),
             str(r["status"]),
             f3(ev.get("accuracy")) + ("*" if ev.get("stale") else ""),
@@ -149,7 +153,16 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             f3(r["accuracy"]),
             str(r["labels_used"]),
         )
-    out.print(table if rows else "no model versions yet")
+    if not rows:
+        # A demo run keeps its registry in its own folder, not in DATA_DIR/models.
+        out.print(
+            f"no model versions yet in {stack.model_store or stack.models_dir} (`eddy "
+            f"bootstrap` makes v1; a demo run's are under {stack.data_dir / 'demo-runs'}/<run>: "
+            "pass that as --data-dir)",
+            highlight=False,
+        )
+        return
+    out.print(table)
     if evaluation:
         out.print(
             f"evaluation set: {evaluation['size']} examples ({evaluation['audit']} audit + "
@@ -161,7 +174,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
 
 
-@app.command()
+@app.command(short_help="Make VERSION the champion (bypasses the gate).")
 def promote(
     version: int = typer.Argument(..., help="Version to make champion."),
     reason: str = typer.Option("manual promotion", help="Recorded in history and models.v1."),
@@ -182,7 +195,7 @@ def promote(
     say(f"champion: v{event['previous_version']} -> v{event['version']}")
 
 
-@app.command()
+@app.command(short_help="Make the previous champion the champion again.")
 def rollback(
     reason: str = typer.Option("manual rollback", help="Recorded in history and models.v1."),
     data_dir: Path | None = DataDir,

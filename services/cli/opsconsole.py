@@ -7,7 +7,7 @@ from pathlib import Path
 from services.cli.app import DataDir, app, fail, settings
 
 
-@app.command("console")
+@app.command("console", short_help="Serve the ops console (web UI).")
 def console_command(data_dir: Path | None = DataDir) -> None:
     """Serve the ops console on EDDY_CONSOLE_HOST:EDDY_CONSOLE_PORT (default
     http://127.0.0.1:18002/): the model timeline and accuracy, the retraining cadence,

@@ -23,7 +23,7 @@ def _new_or_empty(path: Path) -> bool:
     return not path.exists() or (path.is_dir() and not any(path.iterdir()))
 
 
-@app.command()
+@app.command(short_help="Label-efficiency report: replay a labelled file, no servers.")
 def simulate(
     dataset: Path | None = typer.Option(
         None, "--dataset", help="CSV or JSONL with text and label columns (default: airline)."

@@ -11,7 +11,7 @@ from services.cli.app import DataDir, app, fail, say, settings, with_generated_s
 from services.core.roles import ROLES
 
 
-@app.command()
+@app.command(short_help="Start the embedded stack: broker, Redis, Label Studio, workers.")
 def up(
     data_dir: Path | None = DataDir,
     external: bool = typer.Option(
@@ -42,7 +42,7 @@ def up(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(short_help="Run one stream worker (--role picks which stage).")
 def worker(
     role: str = typer.Option(..., help=" | ".join(ROLES)),
     data_dir: Path | None = DataDir,
@@ -62,7 +62,7 @@ def worker(
     run_worker(s, role)
 
 
-@app.command()
+@app.command(short_help="Serve the HTTP ingest gateway.")
 def gateway(data_dir: Path | None = DataDir) -> None:
     """Serve the HTTP ingest gateway on EDDY_GATEWAY_HOST:EDDY_GATEWAY_PORT."""
     import uvicorn
@@ -87,7 +87,7 @@ def gateway(data_dir: Path | None = DataDir) -> None:
     )
 
 
-@app.command()
+@app.command(short_help="Create Eddy's topics on the broker.")
 def topics(data_dir: Path | None = DataDir) -> None:
     """Create Eddy's topics (EDDY_PARTITIONS each) on the broker EDDY_KAFKA_BOOTSTRAP points
     at; existing topics are left alone. `eddy up` does this itself."""

@@ -56,7 +56,7 @@ def status_report(s: Settings) -> dict[str, Any]:
     }
 
 
-@app.command()
+@app.command(short_help="Show the champion, workers, lag, labels and backlog.")
 def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Show the champion model, live workers (each replica), consumer lag, labels and the
     backlog, the last training runs and anything that needs a person (the console's

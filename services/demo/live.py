@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from threading import Event
 from typing import Any
 
+from rich.live import Live
 from rich.table import Table
 
 from services.core import redis_sync
@@ -50,6 +54,18 @@ class Progress:
         }
         return self.snapshot
 
+    def line(self) -> str:
+        """The table in one line, for output that is not a terminal (a log, `| tee`)."""
+        p = self.snapshot
+        acc = p.get("champion_acc")
+        return (
+            f"events {p.get('sent', 0)}/{self.total}, predicted {p.get('predicted', 0)}, "
+            f"routed {p.get('routed', 0)}, tasks {p.get('tasks', 0)}, human labels "
+            f"{p.get('labels', 0)}, training runs {p.get('runs', 0)} ({p.get('promoted', 0)} "
+            f"promoted), champion v{p.get('champion')}"
+            + (f" (gate accuracy {acc:.3f})" if acc is not None else "")
+        )
+
     def table(self) -> Table:
         p = self.snapshot
         t = Table(title="eddy demo", show_header=False, min_width=48)
@@ -71,3 +87,28 @@ class Progress:
             f"v{p.get('champion')}" + (f" (gate accuracy {acc:.3f})" if acc is not None else ""),
         )
         return t
+
+
+def watch(
+    progress: Progress,
+    live: Live,
+    sent: Event,
+    pending: Callable[[], int],
+    deadline: float,
+    every_s: float = 30.0,
+) -> None:
+    """Refresh the live view until every event is sent (``sent``) and predicted, and every
+    task answered (``pending``). Rich shows a live view only on a terminal; elsewhere one
+    progress line every ``every_s`` says the run is alive."""
+    printed = time.monotonic()
+    while time.monotonic() < deadline:
+        snap = progress.refresh()
+        live.update(progress.table())
+        if not live.console.is_terminal and time.monotonic() - printed >= every_s:
+            live.console.print(progress.line(), highlight=False, markup=False)
+            printed = time.monotonic()
+        handled = snap["predicted"] + snap["dead_lettered"]
+        done = handled >= progress.total and snap["tasks"] >= snap["routed"]
+        if sent.is_set() and done and pending() == 0:
+            return
+        time.sleep(1.0)

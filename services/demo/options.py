@@ -38,12 +38,17 @@ class DemoOptions:
     png: Path | None = None
 
 
+def run_dir(data_dir: Path, run: str) -> Path:
+    """Where one demo run keeps its registry and report (``--data-dir`` of a later look)."""
+    return data_dir / "demo-runs" / run
+
+
 def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> Settings:
     """The demo's own namespace (topics, keys, registry, project) plus settings tuned for a
     short run on a small machine (``opts``: the run's options, the defaults when None); any
     EDDY_* variable the user set still wins for the rest."""
     o = opts or DemoOptions()
-    root = base.stack.data_dir / "demo-runs" / run
+    root = run_dir(base.stack.data_dir, run)
     return base.override(
         kafka={
             "topic_prefix": f"{base.kafka.topic_prefix}demo{run}.",
@@ -113,8 +118,8 @@ def load_data(opts: DemoOptions) -> tuple[list[Example], list[Example], list[Exa
     need = opts.seed_size + opts.eval_size + 1
     if len(data) < need:
         raise ValueError(
-            f"dataset has {len(data)} examples; the demo needs more than seed "
-            f"({opts.seed_size}) + eval ({opts.eval_size})"
+            f"dataset has {len(data)} examples; the demo needs more than --seed-size "
+            f"({opts.seed_size}) + --eval-size ({opts.eval_size})"
         )
     seed = data[: opts.seed_size]
     held_out = data[opts.seed_size : opts.seed_size + opts.eval_size]

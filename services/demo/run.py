@@ -30,7 +30,7 @@ from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.demo.arms import channel_report
-from services.demo.live import Progress
+from services.demo.live import Progress, watch
 from services.demo.options import DemoOptions, demo_settings, load_data
 from services.demo.replay import replay
 from services.demo.report import (
@@ -97,7 +97,8 @@ def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:
         say(f"WARNING: the bootstrap model is weak: {problem}; the demo goes on with it")
     m = boot.metrics
     say(
-        f"v1 ready: seed holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}"
+        f"v1 ready: accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f} on the {m.n} seed "
+        "examples it did not train on (the report scores every version on the held-out set)"
         if m
         else "v1 ready"
     )
@@ -158,20 +159,6 @@ def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
     return Replaying(done, halt, thread)
 
 
-def watch(
-    progress: Progress, live: Live, sent: Replaying, pool: AnnotatorPool, deadline: float
-) -> None:
-    """Refresh the live view until every event is predicted and every task answered."""
-    while time.monotonic() < deadline:
-        snap = progress.refresh()
-        live.update(progress.table())
-        handled = snap["predicted"] + snap["dead_lettered"]
-        done = handled >= progress.total and snap["tasks"] >= snap["routed"]
-        if sent.done.is_set() and done and pool.pending() == 0:
-            return
-        time.sleep(1.0)
-
-
 def final_training(s: Settings, redis: Redis, stack: Stack) -> None:
     """Stop the trainer, reconcile, then train once more if at least half a run's worth of
     labels is left: a last run on a handful of labels adds little and risks a regression (a
@@ -219,7 +206,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         progress = Progress(s, len(d.events))
         sent = start_replay(d, opts.rate, progress)
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
-            watch(progress, live, sent, pool, started + opts.max_minutes * 60)
+            watch(progress, live, sent.done, pool.pending, started + opts.max_minutes * 60)
             say("stream replayed; final training run on the remaining labels ...")
             final_training(s, redis, stack)
             progress.refresh()
@@ -228,6 +215,8 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             consensus = progress.store.agreement()
             say("scoring the arms and channels ...")
             channels = channel_report(s, redis, d.held_out)
+        if not console.is_terminal:
+            console.print()  # Live leaves its last frame without a newline when not a terminal
     finally:
         signal.signal(signal.SIGTERM, previous)
         if sent:

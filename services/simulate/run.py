@@ -55,7 +55,8 @@ def split(
     test_size = min(test_size, len(shuffled_all) // 5)
     if len(shuffled_all) - test_size < seed_size * 2:
         raise ValueError(
-            f"{len(data)} examples are too few for a seed of {seed_size} and a test set"
+            f"{len(data)} examples are too few for a seed of {seed_size} and a test set "
+            f"(it needs at least {seed_size * 2} besides the test set; lower --seed-size)"
         )
     return shuffled_all[:test_size], shuffled_all[test_size:]
 

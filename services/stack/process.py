@@ -108,3 +108,13 @@ class Child:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         return self.proc.returncode
+
+
+def stop_note(code: int | None) -> str:
+    """What a child's exit status says after our SIGTERM: nothing when it stopped as asked
+    (0, or killed by that SIGTERM), else the status. Pure."""
+    if code in (None, 0, -signal.SIGTERM):
+        return ""
+    if code == -signal.SIGKILL:
+        return " (exit -9: killed, it ignored SIGTERM for 10 s)"
+    return f" (exit {code})"

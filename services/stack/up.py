@@ -20,7 +20,7 @@ from services.registry.open import open_registry
 from services.stack import servers
 from services.stack.liveness import StallWatch, restart_stalled, wait_for_heartbeats
 from services.stack.probes import ensure_ports_free, http_ok
-from services.stack.process import Child, StackError
+from services.stack.process import Child, StackError, stop_note
 from services.stack.supervise import Backoff
 
 Say = Callable[[str], None]
@@ -217,7 +217,7 @@ class Stack:
 
     def _stop_one(self, child: Child) -> None:
         if child.proc is not None:  # SIGTERM, then SIGKILL after 10 s: each stops well within
-            self.say(f"stopped {child.name} (exit {child.stop(timeout_s=10)})")
+            self.say(f"stopped {child.name}{stop_note(child.stop(timeout_s=10))}")
 
     def watch(self) -> int:
         """Block until a signal. A child that dies is restarted with backoff, and `eddy up`

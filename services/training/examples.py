@@ -25,6 +25,8 @@ def read_examples(
     path: Path, text_field: str = "text", label_field: str = "label", encoding: str = "utf-8"
 ) -> list[Example]:
     """Read a CSV (header row) or JSONL file with a text and a label column."""
+    if path.is_dir():
+        raise DatasetError(f"{path} is a folder; give a CSV or JSONL file")
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     suffix = path.suffix.lower()

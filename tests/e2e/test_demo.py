@@ -102,3 +102,17 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     assert all((t["members"], t["epochs"]) == (3, 4) for t in rebuilt), rebuilt
     # The live view is the output: kafka-python's transient warnings stay out of it.
     assert "kafka." not in proc.stdout + proc.stderr
+    assert "wrong by more than 2 points:" in proc.stdout
+    # Not a terminal: the live view's last frame ends its line, and a child that stopped on
+    # SIGTERM as asked is not reported with an alarming exit status.
+    assert "┘stopped" not in proc.stderr and "(exit -15)" not in proc.stderr, proc.stderr[-2000:]
+    # The run's versions can be looked at again, from the command it prints.
+    again = proc.stdout.split("look again: eddy versions --data-dir ", 1)[1].split("\n", 1)[0]
+    listed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "versions", "--json", "--data-dir", again],
+        env={**os.environ, **s.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert [v["version"] for v in json.loads(listed.stdout)] == [v["version"] for v in versions]

@@ -16,3 +16,11 @@ def test_restart_delay_doubles_on_crashes_in_a_row_and_resets_when_healthy() -> 
     now += 120.0  # up for two minutes: the next crash starts over
     assert b.crashed("w", now) == (1.0, 1)
     assert b.crashed("other", now) == (1.0, 1), "each child has its own streak"
+
+
+def test_stop_note_is_quiet_for_a_child_that_stopped_as_asked() -> None:
+    from services.stack.process import stop_note
+
+    assert stop_note(0) == "" and stop_note(-15) == "" and stop_note(None) == ""
+    assert "(exit -9" in stop_note(-9) and "ignored SIGTERM" in stop_note(-9)
+    assert stop_note(3) == " (exit 3)"

@@ -1,0 +1,73 @@
+"""What a new user meets first: `--help` that reads right and options that refuse nonsense
+with one line, before anything starts."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app
+
+runner = CliRunner()
+cli_app = importlib.import_module("services.cli.app")
+
+
+@pytest.fixture(autouse=True)
+def _keep_console_widths() -> Iterator[None]:
+    # Each invocation sets the shared consoles to 140 columns (output is not a terminal).
+    saved = [(c, c._width) for c in (cli_app.out, cli_app.console)]
+    yield
+    for c, width in saved:
+        c._width = width
+
+
+def test_flags_take_no_value_in_help() -> None:
+    # typer 0.29's rich renderer showed every flag as `--json <bool>`.
+    for args in ([], ["versions"], ["train"], ["status"]):
+        res = runner.invoke(app, [*args, "--help"])
+        assert res.exit_code == 0, res.output
+        assert "<bool>" not in res.output
+        assert "--help  " in res.output or "--help " in res.output
+
+
+def test_every_command_has_a_whole_summary() -> None:
+    res = runner.invoke(app, ["--help"])
+    commands = res.output.split("Commands:", 1)[1]
+    assert "..." not in commands  # click cuts a long first sentence short
+    for name in ("demo", "simulate", "versions", "train", "status", "up"):
+        assert f"  {name} " in commands
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--rate", "0"),
+        ("--rate", "-1"),
+        ("--events", "0"),
+        ("--annotators", "0"),
+        ("--annotator-delay", "-1"),
+        ("--max-minutes", "0"),
+        ("--seed-size", "1"),
+        ("--eval-size", "0"),
+    ],
+)
+def test_demo_refuses_out_of_range_options(option: str, value: str) -> None:
+    res = runner.invoke(app, ["demo", option, value])
+    assert res.exit_code == 2
+    assert f"Invalid value for '{option}'" in res.output
+
+
+def test_versions_names_a_missing_data_dir(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["versions", "--data-dir", str(tmp_path / "nope")])
+    assert res.exit_code == 2
+    assert "no such data dir" in res.output
+
+
+def test_versions_says_where_it_looked(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["versions", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0
+    assert "no model versions yet in" in res.output and "demo-runs" in res.output

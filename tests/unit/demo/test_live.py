@@ -1,0 +1,58 @@
+"""The demo's live view when its output is not a terminal: a progress line now and then, so
+a run logged to a file or piped through `tee` is seen to be alive."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+
+from services.demo.live import Progress, watch
+
+
+class _Scripted(Progress):
+    """Progress whose counters come from a script instead of Redis."""
+
+    def __init__(self, snapshots: list[dict[str, Any]]) -> None:
+        self.total = 10
+        self.sent = 0
+        self._script = snapshots
+        self.snapshot = {}
+
+    def refresh(self) -> dict[str, Any]:
+        self.snapshot = self._script.pop(0) if len(self._script) > 1 else self._script[0]
+        return self.snapshot
+
+
+def _snap(predicted: int, **kw: Any) -> dict[str, Any]:
+    base = {"sent": predicted, "predicted": predicted, "dead_lettered": 0, "routed": 2,
+            "tasks": 2, "labels": 1, "runs": 0, "promoted": 0, "rejected": 0,
+            "champion": 1, "champion_acc": None}  # fmt: skip
+    return {**base, **kw}
+
+
+def test_not_a_terminal_prints_progress_lines_and_stops_when_done() -> None:
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=200)
+    progress = _Scripted([_snap(4), _snap(10, champion=2, champion_acc=0.81)])
+    sent = threading.Event()
+    sent.set()
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=0.0)
+    out = buf.getvalue()
+    assert "events 4/10, predicted 4" in out
+    assert "champion v2 (gate accuracy 0.810)" in out
+
+
+def test_waits_for_open_tasks() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False)
+    progress = _Scripted([_snap(10)])
+    sent = threading.Event()
+    sent.set()
+    pending = iter([1, 0])
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: next(pending), deadline=1e18, every_s=1e9)
+    assert next(pending, "drained") == "drained"
