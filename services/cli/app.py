@@ -68,7 +68,7 @@ def _root(
 
 
 def say(message: str) -> None:
-    console.print(message, highlight=False, markup=False)
+    console.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
 def settings(

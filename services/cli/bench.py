@@ -12,11 +12,11 @@ from services.cli.app import DataDir, app, fail, out, say, settings
 
 @app.command(short_help="Measure throughput and latency: naive pipeline, bare model, the stream.")
 def bench(
-    events: int = typer.Option(1000, help="Events for the throughput runs."),
+    events: int = typer.Option(1000, min=10, help="Events for the throughput runs."),
     rate: float = typer.Option(
-        0.0, help="Events/s for the latency run (0 = half the measured stream throughput)."
+        0.0, min=0.0, help="Events/s for the latency run (0 = half the measured stream throughput)."
     ),
-    latency_seconds: float = typer.Option(20.0, help="Length of the latency run."),
+    latency_seconds: float = typer.Option(20.0, min=1.0, help="Length of the latency run."),
     workers: int = typer.Option(
         1, min=1, help="Classify workers in one consumer group (partitions raised to N)."
     ),

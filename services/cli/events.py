@@ -66,11 +66,11 @@ def produce(
 @app.command("sample-events", short_help="Write chat/CRM/ads JSONL event files of airline tweets.")
 def sample_events(
     out: Path = typer.Option(Path("sample-events"), help="Output directory."),
-    count: int = typer.Option(300, help="Events in all (split over chat, crm and ads)."),
+    count: int = typer.Option(300, min=1, help="Events in all (split over chat, crm and ads)."),
     # 100 tweets trained a model no better than the majority class with the default
     # bootstrap recipe (holdout 0.650 = the majority's share), so bootstrap refused it; 300
     # gave 0.733 (macro-F1 0.625).
-    seed_size: int = typer.Option(300, help="Labelled tweets in seed.csv (for bootstrap)."),
+    seed_size: int = typer.Option(300, min=10, help="Labelled tweets in seed.csv (for bootstrap)."),
 ) -> None:
     """Write chat/crm/ads JSONL event files of airline tweets for `eddy produce`, one
     event.json for the gateway (curl), and a labelled seed.csv (other tweets) for `eddy

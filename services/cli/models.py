@@ -41,7 +41,7 @@ def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], No
 def bootstrap(
     seed: Path = typer.Option(..., "--seed", help="CSV or JSONL with text and label columns."),
     data_dir: Path | None = DataDir,
-    epochs: int | None = typer.Option(None, help="Default EDDY_BOOTSTRAP_EPOCHS (8)."),
+    epochs: int | None = typer.Option(None, min=1, help="Default EDDY_BOOTSTRAP_EPOCHS (8)."),
     force: bool = typer.Option(
         False,
         "--force",

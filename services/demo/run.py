@@ -181,7 +181,7 @@ def final_training(s: Settings, redis: Redis, stack: Stack) -> None:
 
 
 def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, Any]:
-    say: Say = lambda m: console.print(m, highlight=False, markup=False)  # noqa: E731
+    say: Say = lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
     started = time.monotonic()
     d = prepare(base, opts)
     s = d.settings
