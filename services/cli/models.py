@@ -126,9 +126,11 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """List model versions with lineage, status, labels used, and each version's score on
     the one evaluation set they all share (audit labels; re-scored when it grows), besides
     the gate's figures from its own run."""
-    if data_dir is not None and not data_dir.is_dir():
-        raise fail("no such data dir", f"{data_dir} (--data-dir)", 2)
     stack = settings(data_dir).stack
+    # A typo'd --data-dir must not read as "no versions"; with EDDY_MODEL_STORE the
+    # registry is in the object store and the local dir is only a cache.
+    if data_dir is not None and not data_dir.is_dir() and not stack.model_store:
+        raise fail("no such data dir", f"{data_dir} (--data-dir)", 2)
     rows, evaluation = version_rows(stack)
     if as_json:
         print(json.dumps(rows, indent=2))
