@@ -201,7 +201,13 @@ def demo(
         soft_wrap=True,
     )
     again = run_dir(s.stack.data_dir, result["run"])
-    out.print(f"look again: eddy versions --data-dir {again}", highlight=False, soft_wrap=True)
+    # EDDY_REGISTRY_DIR, when set, would win over --data-dir in a later command.
+    look = (
+        f"eddy versions --data-dir {again}"
+        if s.stack.registry_dir is None
+        else f"EDDY_REGISTRY_DIR={again / 'models'} eddy versions"
+    )
+    out.print(f"look again: {look}", highlight=False, soft_wrap=True)
 
 
 def count(n: int, noun: str) -> str:

@@ -82,6 +82,8 @@ def sample_events(
     from services.demo.simulator import make_event, spread
 
     tweets = airline_tweets()
+    if seed_size + count >= len(tweets):  # one more tweet goes to event.json
+        raise fail("too many", f"--seed-size + --count must stay below the {len(tweets)} tweets", 2)
     random.Random(0).shuffle(tweets)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "seed.csv").open("w", encoding="utf-8", newline="") as f:

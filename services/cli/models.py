@@ -127,9 +127,14 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     the one evaluation set they all share (audit labels; re-scored when it grows), besides
     the gate's figures from its own run."""
     stack = settings(data_dir).stack
-    # A typo'd --data-dir must not read as "no versions"; with EDDY_MODEL_STORE the
-    # registry is in the object store and the local dir is only a cache.
-    if data_dir is not None and not data_dir.is_dir() and not stack.model_store:
+    # A typo'd --data-dir must not read as "no versions"; with EDDY_MODEL_STORE or
+    # EDDY_REGISTRY_DIR the registry is elsewhere and the data dir may rightly be absent.
+    if (
+        data_dir is not None
+        and not data_dir.is_dir()
+        and not stack.model_store
+        and stack.registry_dir is None
+    ):
         raise fail("no such data dir", f"{data_dir} (--data-dir)", 2)
     rows, evaluation = version_rows(stack)
     if as_json:

@@ -98,13 +98,14 @@ def watch(
     every_s: float = 30.0,
 ) -> None:
     """Refresh the live view until every event is sent (``sent``) and predicted, and every
-    task answered (``pending``). Rich shows a live view only on a terminal; elsewhere one
-    progress line every ``every_s`` says the run is alive."""
+    task answered (``pending``). Rich animates the view only on an interactive console (a
+    terminal, not TERM=dumb); elsewhere one progress line every ``every_s`` says the run is
+    alive."""
     printed = time.monotonic()
     while time.monotonic() < deadline:
         snap = progress.refresh()
         live.update(progress.table())
-        if not live.console.is_terminal and time.monotonic() - printed >= every_s:
+        if not live.console.is_interactive and time.monotonic() - printed >= every_s:
             live.console.print(progress.line(), highlight=False, markup=False)
             printed = time.monotonic()
         handled = snap["predicted"] + snap["dead_lettered"]

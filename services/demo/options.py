@@ -60,6 +60,9 @@ def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> 
         # the producer spun on its slow acknowledgements) while the trainer had half a core.
         stack={
             "registry_dir": root / "models",
+            # Never a shared EDDY_MODEL_STORE: a demo's versions must not become anyone's
+            # champion, and `eddy versions --data-dir RUN` finds them in the run's folder.
+            "model_store": "",
             "with_label_studio": True,
             "broker_storage": "memory://tansu/",
         },

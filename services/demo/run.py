@@ -215,9 +215,9 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
             consensus = progress.store.agreement()
             say("scoring the arms and channels ...")
             channels = channel_report(s, redis, d.held_out)
-        if not console.is_terminal:
-            console.print()  # Live leaves its last frame without a newline when not a terminal
     finally:
+        if not console.is_interactive:
+            console.print()  # Live leaves its last frame without a newline there
         signal.signal(signal.SIGTERM, previous)
         if sent:
             sent.stop()

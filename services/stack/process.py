@@ -112,9 +112,8 @@ class Child:
 
 def stop_note(code: int | None) -> str:
     """What a child's exit status says after our SIGTERM: nothing when it stopped as asked
-    (0, or killed by that SIGTERM), else the status. Pure."""
+    (0, or killed by that SIGTERM), else the status (-9: killed, by our SIGKILL after the
+    grace period or by something else). Pure."""
     if code in (None, 0, -signal.SIGTERM):
         return ""
-    if code == -signal.SIGKILL:
-        return " (exit -9: killed, it ignored SIGTERM for 10 s)"
     return f" (exit {code})"

@@ -71,3 +71,9 @@ def test_versions_says_where_it_looked(tmp_path: Path) -> None:
     res = runner.invoke(app, ["versions", "--data-dir", str(tmp_path)])
     assert res.exit_code == 0
     assert "no model versions yet in" in res.output and "demo-runs" in res.output
+
+
+def test_sample_events_refuses_more_tweets_than_there_are(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["sample-events", "--out", str(tmp_path), "--count", "1000000"])
+    assert res.exit_code == 2
+    assert "must stay below" in res.output

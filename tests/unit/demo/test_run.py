@@ -20,8 +20,11 @@ def test_demo_reads_any_labelled_dataset_and_splits_it(tmp_path: Path) -> None:
     assert not {e.text for e in held} & {e.text for e in seed + stream}
     with pytest.raises(ValueError, match="needs more"):
         load_data(DemoOptions(dataset=data, seed_size=50, eval_size=50))
-    s = demo_settings(Settings().override(stack={"data_dir": tmp_path}), "r1")
+    s = demo_settings(
+        Settings().override(stack={"data_dir": tmp_path, "model_store": "s3://shared/eddy"}), "r1"
+    )
     assert s.stack.models_dir == tmp_path / "demo-runs" / "r1" / "models"
+    assert s.stack.model_store == "", "a demo never writes to a shared model store"
     assert s.kafka.topic_prefix.startswith("demor1.") and s.label_studio.project.endswith("r1")
     assert s.routing.threshold == 0.62
     # The demo's own broker: topics in memory, no S3 emulator taking CPU from the trainer.
