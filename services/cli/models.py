@@ -161,10 +161,12 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             str(r["labels_used"]),
         )
     if not rows:
+        from services.demo.options import run_dir
+
         # A demo run keeps its registry in its own folder, not in DATA_DIR/models.
         out.print(
             f"no model versions yet in {stack.model_store or stack.models_dir} (`eddy "
-            f"bootstrap` makes v1; a demo run's are under {stack.data_dir / 'demo-runs'}/<run>: "
+            f"bootstrap` makes v1; a demo run's are under {run_dir(stack.data_dir, '<run>')}: "
             "pass that as --data-dir)",
             highlight=False,
         )

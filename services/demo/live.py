@@ -57,13 +57,17 @@ class Progress:
     def line(self) -> str:
         """The table in one line, for output that is not a terminal (a log, `| tee`)."""
         p = self.snapshot
-        acc = p.get("champion_acc")
         return (
             f"events {p.get('sent', 0)}/{self.total}, predicted {p.get('predicted', 0)}, "
             f"routed {p.get('routed', 0)}, tasks {p.get('tasks', 0)}, human labels "
             f"{p.get('labels', 0)}, training runs {p.get('runs', 0)} ({p.get('promoted', 0)} "
-            f"promoted), champion v{p.get('champion')}"
-            + (f" (gate accuracy {acc:.3f})" if acc is not None else "")
+            f"promoted), champion {self._champion()}"
+        )
+
+    def _champion(self) -> str:
+        acc = self.snapshot.get("champion_acc")
+        return f"v{self.snapshot.get('champion')}" + (
+            f" (gate accuracy {acc:.3f})" if acc is not None else ""
         )
 
     def table(self) -> Table:
@@ -81,11 +85,7 @@ class Progress:
             f"{p.get('runs', 0)} ({p.get('promoted', 0)} promoted, {p.get('rejected', 0)} "
             "rejected)",
         )
-        acc = p.get("champion_acc")
-        t.add_row(
-            "champion",
-            f"v{p.get('champion')}" + (f" (gate accuracy {acc:.3f})" if acc is not None else ""),
-        )
+        t.add_row("champion", self._champion())
         return t
 
 
