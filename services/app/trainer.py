@@ -28,7 +28,7 @@ from services.core.settings import Settings
 from services.registry.open import open_registry
 from services.registry.rollout import ModelEvents
 from services.runtime.metrics_server import serve_metrics
-from services.training.evaluation import due, evaluation_of, refresh
+from services.training.evaluation import due, evaluation_of, needs_rescore, refresh
 from services.training.incremental import train_once
 
 log = logging.getLogger("eddy.trainer")
@@ -91,7 +91,12 @@ class TrainerJobs:
         else:
             log.info("no training: %s", run.trigger)
         registry = open_registry(self.settings.stack)
-        if trained or due(evaluation_of(registry), time.time(), EVALUATE_EVERY_S):
+        doc = evaluation_of(registry)
+        if (
+            trained
+            or due(doc, time.time(), EVALUATE_EVERY_S)
+            or needs_rescore(doc, registry.champion_version(), registry.versions())
+        ):
             self.evaluate()
 
     def requeue(self) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from services.cli.app import DataDir, JsonFlag, app, console, fail, out, say, settings
 from services.cli.models import model_events
 from services.cli.progress import training_progress
+from services.core.settings import Settings
 
 
 @app.command(short_help="Serve the Label Studio webhook receiver.")
@@ -127,8 +130,8 @@ def train(
         verb = "would train" if run.outcome == "planned" else "would not train"
         out.print(
             f"{verb}: {run.trigger}; champion v{run.champion_version}; {run.new_labels} new + "
-            f"{run.replay_labels} replayed label(s); holdout {run.holdout.get('human', 0)} "
-            f"human + {run.holdout.get('seed', 0)} seed",
+            f"{run.replay_labels} replayed label(s); holdout {run.holdout.get('audit', 0)} "
+            f"audit + {run.holdout.get('seed', 0)} seed",
             highlight=False,
         )
         return
@@ -140,6 +143,10 @@ def train(
             run = train_once(s, force=force, progress=on_step, say=say, publish=publish)
         except RuntimeError as exc:
             raise fail("train failed", exc) from None
+    if run.outcome in ("promoted", "rejected"):
+        # As the trainer does after its runs: the new version on the common evaluation set,
+        # so `eddy versions` and the console compare it at once.
+        _evaluate(s, say=(lambda _m: None) if as_json else say)
     if as_json:
         print(json.dumps(run.as_dict(), indent=2))
     elif run.outcome in ("skipped", "busy"):
@@ -158,15 +165,7 @@ def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Score every version on the evaluation set (every audit label, plus the seed holdout
     while audits are few) and the champion per channel; the trainer does this after each
     run. `eddy versions` and `eddy status` show the result."""
-    from services.core import redis_sync
-    from services.training.evaluation import refresh
-
-    s = settings(data_dir)
-    redis = redis_sync.connect(s.redis)
-    try:
-        doc = refresh(s, redis, say=say)
-    finally:
-        redis.close()
+    doc = _evaluate(settings(data_dir), say=say)
     if as_json:
         print(json.dumps(doc, indent=2))
         return
@@ -175,9 +174,27 @@ def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         f"{len(doc['versions'])} version(s) scored",
         highlight=False,
     )
+    for v, sc in sorted(doc["versions"].items(), key=lambda kv: int(kv[0])):
+        mark = " (champion)" if int(v) == doc.get("champion") else ""
+        old = f" (stale: scored on {sc['n']} earlier examples)" if sc.get("stale") else ""
+        out.print(
+            f"v{v}{mark}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f}{old}",
+            highlight=False,
+        )
     for channel, est in (doc.get("champion_estimate") or {}).items():
         out.print(
             f"champion v{doc['champion']} on {channel}: accuracy {est['estimate']:.3f} "
             f"[{est['low']:.3f}, {est['high']:.3f}] (95% Wilson, n={est['n']})",
             highlight=False,
         )
+
+
+def _evaluate(s: Settings, say: Callable[[str], None]) -> dict[str, Any]:
+    from services.core import redis_sync
+    from services.training.evaluation import refresh
+
+    redis = redis_sync.connect(s.redis)
+    try:
+        return refresh(s, redis, say=say)
+    finally:
+        redis.close()

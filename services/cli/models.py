@@ -111,7 +111,8 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "eval": scores.get(str(v)),
                 "accuracy": metrics.get("accuracy"),
                 "macro_f1": metrics.get("macro_f1"),
-                "labels_used": m.get("labels_used", 0),
+                # v1 has no store labels: the seed examples it trained on (as the console).
+                "labels_used": m.get("labels_used", (m.get("data") or {}).get("train", 0)),
                 "recipe": (m.get("recipe") or {}).get("name"),
                 "created_at": m.get("created_at"),
                 "decision": "; ".join(m.get("decision") or []),
@@ -175,17 +176,33 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     if evaluation:
         out.print(
             f"evaluation set: {evaluation['size']} examples ({evaluation['audit']} audit + "
-            f"{evaluation['seed']} seed holdout), the same for every version (* = an old "
-            "version scored on an earlier, smaller set); gate acc is each run's own holdout",
+            f"{evaluation['seed']} seed holdout), the same for every version",
+            highlight=False,
+        )
+        out.print(
+            "(* = an old version scored on an earlier, smaller set; gate acc is each run's "
+            "own holdout)",
             highlight=False,
         )
     elif rows:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
 
 
+def version_number(text: str) -> int:
+    """A version as every listing writes it (v7) or bare (7)."""
+    digits = text[1:] if text[:1] in ("v", "V") else text
+    if not digits.isdigit() or int(digits) < 1:
+        raise typer.BadParameter(
+            f"{text!r} is not a version; give one as 7 or v7", param_hint="'VERSION'"
+        )
+    return int(digits)
+
+
 @app.command(short_help="Make VERSION the champion (bypasses the gate).")
 def promote(
-    version: int = typer.Argument(..., help="Version to make champion."),
+    version: str = typer.Argument(
+        ..., help="Version to make champion (7 or v7).", metavar="VERSION"
+    ),
     reason: str = typer.Option("manual promotion", help="Recorded in history and models.v1."),
     data_dir: Path | None = DataDir,
 ) -> None:
@@ -195,10 +212,11 @@ def promote(
     from services.registry.rollout import promote as do_promote
     from services.registry.store import RegistryError
 
+    number = version_number(version)
     s = settings(data_dir)
     with model_events(s.kafka) as publish:
         try:
-            event = do_promote(open_registry(s.stack), version, reason, publish)
+            event = do_promote(open_registry(s.stack), number, reason, publish)
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")

@@ -89,8 +89,9 @@ def _print(report: dict[str, Any]) -> None:
                 highlight=False,
             )
         for channel, est in (champ["estimate"] or {}).items():
+            where = "all channels" if channel == "all" else channel
             out.print(
-                f"  accuracy on audited {channel} traffic: {est['estimate']:.3f} "
+                f"  accuracy on audited traffic ({where}): {est['estimate']:.3f} "
                 f"[{est['low']:.3f}, {est['high']:.3f}] (n={est['n']})",
                 highlight=False,
             )

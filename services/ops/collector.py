@@ -52,10 +52,19 @@ def _stream(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
         "against the previous one",
         ["channel"],
     )
+    trained = _gauge(
+        "eddy_drift_training_js_divergence",
+        "Jensen-Shannon divergence (base 2) of the predicted-label mix: the current window "
+        "against the champion's training labels",
+        ["channel"],
+    )
     for channel, d in sorted(((snap.get("drift") or {}).get("channels") or {}).items()):
         if d.get("vs_previous") is not None:
             drift.add_metric([channel], d["vs_previous"])
+        if d.get("vs_training") is not None:
+            trained.add_metric([channel], d["vs_training"])
     yield drift
+    yield trained
 
 
 def _models(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
@@ -101,8 +110,9 @@ def _labels(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     agree = _gauge(
         "eddy_label_agreement_ratio", "Mean agreement over events that several people labelled"
     )
-    if labels:
-        agree.add_metric([], (labels.get("agreement") or {}).get("mean_agreement") or 0.0)
+    overlap = labels.get("agreement") or {}
+    if overlap.get("events_with_several_votes"):  # no sample, not 0%, before any overlap
+        agree.add_metric([], overlap.get("mean_agreement") or 0.0)
     yield agree
     up = snap.get("label_studio_up")
     g = _gauge("eddy_label_studio_up", "1 when Label Studio answers its health check")

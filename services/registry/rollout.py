@@ -61,7 +61,7 @@ def _change(
     registry.update_meta(version, champion_since=event["at"])
     if publish:
         publish(event)
-    log.info("champion v%s -> v%s (%s)", previous, version, kind)
+    log.info("champion %s -> v%s (%s)", f"v{previous}" if previous else "none", version, kind)
     return event
 
 

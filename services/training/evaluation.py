@@ -148,6 +148,21 @@ def due(doc: dict[str, Any], now: float, every_s: float) -> bool:
     return now - float(doc.get("scored_at", 0.0)) >= every_s
 
 
+def needs_rescore(
+    doc: Mapping[str, Any], champion: int | None, versions: Sequence[int], keep: int = 20
+) -> bool:
+    """Whether the stored scores miss a change made outside a scheduled run: another champion
+    (a promotion or rollback by hand) or a recent version not scored on the current set (a
+    hand-run `eddy train`). Pure."""
+    if doc.get("champion") != champion:
+        return True
+    if not doc.get("size"):
+        return False  # nothing to score on yet
+    scores = doc.get("versions") or {}
+    recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
+    return any((scores.get(str(v)) or {"stale": True}).get("stale") for v in recent)
+
+
 def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:
     """Rebuild the evaluation set from the label store and re-score what changed."""
     registry = open_registry(settings.stack)

@@ -16,6 +16,7 @@ import pytest
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.simulator import make_event
+from services.labels.audit import AuditSet
 from services.labels.records import AnnotationRecord
 from services.labels.store import LabelStore
 from services.registry.store import ModelRegistry
@@ -98,7 +99,8 @@ def test_train_dry_run_plans_without_training(
     assert json.loads(r.stdout)["outcome"] == "skipped"
     import redis
 
-    store = LabelStore(redis.Redis.from_url(s.redis.url, decode_responses=True), s.redis.prefix)
+    client = redis.Redis.from_url(s.redis.url, decode_responses=True)
+    store = LabelStore(client, s.redis.prefix)
     label = ModelRegistry(s.stack.models_dir).get(champion).labels[0]
     for i in range(3):
         store.upsert(
@@ -107,12 +109,14 @@ def test_train_dry_run_plans_without_training(
                 "2026-01-01T00:00:00Z", "poll",
             )
         )  # fmt: skip
+    AuditSet(client, s.redis.prefix).add("dry-2", "chat")  # the gate's, not training's
     versions = ModelRegistry(s.stack.models_dir).versions()
     r = eddy(s, "train", "--dry-run", "--force")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("would train: forced (3 new label(s))")
+    assert r.stdout.startswith("would train: forced (2 new label(s))"), r.stdout
+    assert "holdout 1 audit + " in r.stdout, r.stdout
     r = eddy(s, "train", "--dry-run")
-    assert "would not train: 3/" in r.stdout
+    assert "would not train: 2/" in r.stdout
     assert ModelRegistry(s.stack.models_dir).versions() == versions, "nothing was trained"
     assert store.used() == set(), "no label was consumed"
 

@@ -164,7 +164,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
                 "document.getElementById('champion').textContent === 'v2'", timeout=420_000
             )
             row = page.locator('#versions tr[data-version="2"]')
-            assert "promoted" in row.inner_text()
+            assert "champion (promoted)" in row.inner_text()
             # The four labels arrived within the hour (by webhook, or by the poll).
             hour = page.inner_text("#inflow-hour")
             assert sum(int(n) for n in re.findall(r"\d+", hour)) == 4, hour
@@ -181,6 +181,9 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.wait_for_function(
                 "document.getElementById('champion').textContent === 'v1'", timeout=30_000
             )
+            # The same render that names v1 champion shows v2 as the gate left it.
+            v2 = page.locator('#versions tr[data-version="2"]').inner_text()
+            assert "promoted" in v2 and "champion" not in v2, v2
             page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
             assert not errors, errors
             browser.close()

@@ -56,6 +56,14 @@ function renderBanner(items) {
   b.hidden = !(items && items.length);
 }
 
+// The status cell: what the gate decided, and which version serves now. A version the gate
+// rejected can still be champion, promoted by hand: say both, as `eddy versions` does.
+function statusCell(v, champ) {
+  const gate = v.status || v.kind || "-";
+  if (v.version !== champ) return [gate, v.status || ""];
+  return [gate === "rejected" ? "champion (rejected by the gate, promoted by hand)" : `champion (${gate})`, "champion"];
+}
+
 function renderModels(s) {
   const m = s.models || {};
   const champ = s.champion;
@@ -73,7 +81,7 @@ function renderModels(s) {
     const d = v.gate && v.gate.paired && v.gate.paired.accuracy_diff;
     const gate = d ? `Δacc ${num(d.estimate)} [${num(d.low)}, ${num(d.high)}] on ${v.gate.paired.n}; ` : "";
     return [
-      `v${v.version}`, when(v.created_at), [v.status || v.kind || "-", v.status || ""],
+      `v${v.version}`, when(v.created_at), statusCell(v, champ),
       ev ? `${num(ev.accuracy)} [${num(ev.low)}, ${num(ev.high)}] n=${ev.n}`
         : v.holdout ? `not scored yet (own holdout ${num(v.holdout.accuracy)}, n=${v.holdout.n})` : "-",
       v.labels_used ?? "-", gate + (v.reasons || []).join("; "),
@@ -89,7 +97,7 @@ function renderModels(s) {
   const xs = versions.map((v) => epoch(v.created_at));
   const acc = (v) => (v.evaluation ? v.evaluation.accuracy : v.holdout ? v.holdout.accuracy : null);
   const pts = { paths: () => null, points: { show: true, size: 9 } };
-  if (xs.length) plot("chart-versions", "Versions (common-set accuracy; holdout where not scored)", kinds,
+  if (xs.length) plot("chart-versions", "Versions by the gate's decision (common-set accuracy; holdout where not scored)", kinds,
     [xs].concat(kinds.map((k) => versions.map((v) => ((v.status || v.kind) === k ? acc(v) : null)))),
     { series: { bootstrap: pts, promoted: pts, rejected: pts },
       opts: { scales: { x: { time: true }, y: { range: [0, 1] } } },

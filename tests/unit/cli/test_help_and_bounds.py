@@ -77,3 +77,13 @@ def test_sample_events_refuses_more_tweets_than_there_are(tmp_path: Path) -> Non
     res = runner.invoke(app, ["sample-events", "--out", str(tmp_path), "--count", "1000000"])
     assert res.exit_code == 2
     assert "must stay below" in res.output
+
+
+def test_promote_takes_a_version_as_listings_write_it() -> None:
+    from services.cli.models import version_number
+
+    assert version_number("v7") == 7 and version_number("7") == 7
+    for bad in ("vx", "0", "v", "7.5"):
+        res = runner.invoke(app, ["promote", bad])
+        assert res.exit_code == 2, res.output
+        assert "is not a version; give one as 7 or v7" in res.output

@@ -11,6 +11,7 @@ from services.training.evaluation import (
     due,
     evaluation_set,
     fingerprint,
+    needs_rescore,
 )
 from services.training.examples import Example
 
@@ -57,3 +58,22 @@ def test_rescoring_between_runs_is_throttled() -> None:
     assert due({}, now=1000.0, every_s=600)
     assert not due({"scored_at": 700.0}, now=1000.0, every_s=600)
     assert due({"scored_at": 300.0}, now=1000.0, every_s=600)
+
+
+def test_a_change_made_by_hand_is_scored_at_the_next_check() -> None:
+    sc = {"accuracy": 0.8, "macro_f1": 0.7, "n": 60}
+    doc = {"champion": 1, "size": 60, "versions": {"1": sc}}
+    assert not needs_rescore(doc, champion=1, versions=[1])
+    # `eddy train` by hand made v2 (rejected): not scored yet.
+    assert needs_rescore(doc, champion=1, versions=[1, 2])
+    # ... then `eddy promote 2`: the champion moved.
+    both = {**doc, "versions": {"1": sc, "2": sc}}
+    assert needs_rescore(both, champion=2, versions=[1, 2])
+    assert not needs_rescore({**both, "champion": 2}, champion=2, versions=[1, 2])
+    # A score on an older set counts as missing, but only for the recent versions.
+    stale = {**both, "champion": 2, "versions": {"1": {**sc, "stale": True}, "2": sc}}
+    assert needs_rescore(stale, champion=2, versions=[1, 2])
+    assert not needs_rescore(stale, champion=2, versions=[1, 2], keep=1)
+    assert needs_rescore({**stale, "champion": 1}, champion=1, versions=[1, 2], keep=1)
+    # Nothing to score on yet: only a new champion is news.
+    assert not needs_rescore({"champion": 1, "size": 0}, champion=1, versions=[1, 2])
