@@ -27,7 +27,9 @@ def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], No
         events = ModelEvents(kafka)
     except BrokerUnavailable as exc:
         console.print(
-            f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc}", soft_wrap=True
+            f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc} (the change "
+            "itself is made: classify workers follow the registry's champion pointer)",
+            soft_wrap=True,
         )
         yield None
         return
