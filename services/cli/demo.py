@@ -55,6 +55,11 @@ def demo(
     overlap: float = typer.Option(
         D.overlap, min=0.0, max=1.0, help="Share of tasks labelled by 3 annotators (consensus)."
     ),
+    label_budget: int = typer.Option(
+        D.label_budget,
+        min=0,
+        help="Answers the annotators give in all, seed included (0: no limit); then they stop.",
+    ),
     max_minutes: float = typer.Option(
         D.max_minutes, min=0.5, help="Stop replaying after this long."
     ),
@@ -109,6 +114,12 @@ def demo(
     # "No node available" warnings are not: the replay counts and reports what it loses.
     s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    if 0 < label_budget <= seed_size:
+        raise typer.BadParameter(
+            f"{label_budget} leaves nothing for annotators after the {seed_size} seed "
+            "examples (--seed-size); give more, or 0 for no limit",
+            param_hint="'--label-budget'",
+        )
     opts = DemoOptions(
         dataset=dataset,
         events=events,
@@ -120,6 +131,7 @@ def demo(
         annotator_delay_s=annotator_delay,
         error_rate=error_rate,
         overlap=overlap,
+        label_budget=label_budget,
         max_minutes=max_minutes,
         train_every=train_every,
         review_threshold=review_threshold,
@@ -200,6 +212,14 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+    team = result["annotators"]
+    if team["budget_spent"]:
+        out.print(
+            f"the label budget of {team['label_budget']} answers (--label-budget, seed "
+            "included) ran out: the annotators stopped and later cases stayed open",
+            highlight=False,
+            soft_wrap=True,
+        )
     again = run_dir(s.stack.data_dir, result["run"])
     # EDDY_REGISTRY_DIR, when set, would win over --data-dir in a later command.
     look = (

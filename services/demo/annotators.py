@@ -23,12 +23,20 @@ def needs_overlap(task_id: int, overlap: float) -> bool:
     return zlib.crc32(str(task_id).encode()) % 1000 < overlap * 1000
 
 
+def within_budget(budget: int, committed: int, needed: int) -> bool:
+    """Whether a task that needs ``needed`` answers fits the team's budget of answers, with
+    ``committed`` given or promised (0: no budget). A task is taken whole or not at all: a
+    consensus short of its votes would spend answers on no label. Pure."""
+    return budget <= 0 or committed + needed <= budget
+
+
 @dataclass
 class PoolStats:
     answered: int = 0
     wrong: int = 0
     unknown: int = 0
     overlapped: int = 0
+    budget_spent: bool = False  # the team stopped taking tasks: the next would overrun it
 
 
 @dataclass
@@ -49,6 +57,7 @@ class AnnotatorPool:
     delay_s: float = 0.5
     overlap: float = 0.2
     seed: int = 0
+    budget: int = 0  # answers the team gives in all (0: no limit)
     stats: PoolStats = field(default_factory=PoolStats)
     user_ids: list[int] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -102,8 +111,13 @@ class AnnotatorPool:
                         break
             if not self._queue:
                 return None
-            tid, event_id = self._queue.pop(0)
-            if self.votes > 1 and needs_overlap(tid, self.overlap):
+            tid, event_id = self._queue[0]
+            shared = self.votes > 1 and needs_overlap(tid, self.overlap)
+            if not within_budget(self.budget, self._committed(), self.votes if shared else 1):
+                self.stats.budget_spent = True
+                return None
+            self._queue.pop(0)
+            if shared:
                 self._shared.append(_Shared(tid, event_id, {i}))
                 self.stats.overlapped += 1
             self._inflight += 1
@@ -142,11 +156,21 @@ class AnnotatorPool:
                 self.stats.answered += 1
                 self.stats.wrong += int(label != gold)
 
+    def _committed(self) -> int:
+        """Answers given, being given, to be retried, and promised to shared tasks (under
+        the lock)."""
+        owed = sum(self.votes - len(item.done_by) for item in self._shared)
+        return self.stats.answered + self._inflight + len(self._retry) + owed
+
     def pending(self) -> int:
         """Tasks not answered yet: queued, waiting for another vote, being answered, or in
-        Label Studio beyond the last task the pool has seen."""
+        Label Studio beyond the last task the pool has seen. Once the budget is spent, only
+        the work already taken on: the rest stays open for no one."""
         with self._lock:
-            known = len(self._queue) + len(self._shared) + len(self._retry) + self._inflight
+            taken = len(self._shared) + len(self._retry) + self._inflight
+            if self.stats.budget_spent:
+                return taken
+            known = taken + len(self._queue)
             cursor = self._cursor
         unseen = next(iter(self.client.tasks_after(self.project_id, cursor)), None)
         return known + (1 if unseen is not None else 0)

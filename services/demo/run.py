@@ -122,6 +122,7 @@ def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> A
         delay_s=opts.annotator_delay_s,
         overlap=opts.overlap,
         seed=opts.seed,
+        budget=max(1, opts.label_budget - len(d.seed)) if opts.label_budget else 0,
     )
     pool.start()
     return pool
@@ -265,6 +266,8 @@ def report(
             "answered": pool.stats.answered,
             "wrong": pool.stats.wrong,
             "tasks_with_several_annotators": pool.stats.overlapped,
+            "label_budget": opts.label_budget,
+            "budget_spent": pool.stats.budget_spent,
         },
         "consensus": consensus,
         "labels": progress.snapshot.get("labels", 0),

@@ -59,6 +59,8 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
             "0.3",
             "--train-every",
             "4",
+            "--label-budget",
+            "42",  # 30 seed + 12 answers: fewer than the tasks such a run routes
             "--report",
             str(report),
         ],
@@ -87,6 +89,9 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
         "answers_total": 30 + data["annotators"]["answered"],
     }
     assert f"human labels: {h['total']} (30 seed + {h['tasks']} labelled tasks)" in proc.stdout
+    team = data["annotators"]
+    assert team["label_budget"] == 42 and h["answers_total"] <= 42, (team, h)
+    assert team["budget_spent"] and "the label budget of 42 answers" in proc.stdout, team
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert "held-out accuracy" in proc.stdout
     # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.

@@ -53,6 +53,8 @@ def test_every_command_has_a_whole_summary() -> None:
         ("--max-minutes", "0"),
         ("--seed-size", "1"),
         ("--eval-size", "0"),
+        ("--label-budget", "-1"),
+        ("--label-budget", "150"),  # no more than the 150 seed examples
     ],
 )
 def test_demo_refuses_out_of_range_options(option: str, value: str) -> None:
