@@ -160,17 +160,23 @@ def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
     return Replaying(done, halt, thread)
 
 
-def final_training(s: Settings, redis: Redis, stack: Stack) -> None:
-    """Stop the trainer, reconcile, then train once more if at least half a run's worth of
-    labels is left: a last run on a handful of labels adds little and risks a regression (a
-    forced run on 12 labels once promoted a model 2 points worse). The trainer goes first: its
-    own age trigger otherwise started a run on those few labels that the stack's stop then cut
-    short. A run it had in flight is abandoned, its labels still new: this run takes them."""
+def final_training(s: Settings, redis: Redis, stack: Stack, say: Say) -> None:
+    """Let a run in flight finish, stop the trainer, reconcile, then train once more if at
+    least half a run's worth of labels is left: a last run on a handful of labels adds little
+    and risks a regression (a forced run on 12 labels once promoted a model 2 points worse).
+    The trainer stops first: its own age trigger otherwise started a run on those few labels
+    that the stack's stop then cut short. A run in flight is not cut short: a first rebuild
+    on 200 labels, minutes of CPU, was thrown away and done again (Apple, DeflateGate)."""
     events_pub = ModelEvents(s.kafka)
     last = s.override(
         trainer={"min_new_labels": max(1, s.trainer.min_new_labels // 2), "max_label_age_s": 1e9}
     )
     try:
+        if redis.exists(f"{s.redis.prefix}trainer:lock"):
+            say("waiting for the training run in flight ...")
+        deadline = time.monotonic() + 900
+        while redis.exists(f"{s.redis.prefix}trainer:lock") and time.monotonic() < deadline:
+            time.sleep(2)
         stack.stop_child("trainer")
         reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
         # The lock of a run the trainer had in flight expires within seconds.
@@ -209,7 +215,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
             watch(progress, live, sent.done, pool.pending, started + opts.max_minutes * 60)
             say("stream replayed; final training run on the remaining labels ...")
-            final_training(s, redis, stack)
+            final_training(s, redis, stack, say)
             progress.refresh()
             live.update(progress.table())
             # Read what lives in Redis now: the stack (and Redis) stops below.
