@@ -52,6 +52,7 @@ class TrainerJobs:
             "next_check_at": time.time() + settings.trainer.interval_s,
             "last_failure": None,
         }
+        self._eval_failed_at = 0.0  # a version that cannot be scored waits for due(), not a tick
 
     def reconcile(self) -> None:
         try:
@@ -92,10 +93,12 @@ class TrainerJobs:
             log.info("no training: %s", run.trigger)
         registry = open_registry(self.settings.stack)
         doc = evaluation_of(registry)
+        now = time.time()
+        changed = needs_rescore(doc, registry.champion_version(), registry.versions())
         if (
             trained
-            or due(doc, time.time(), EVALUATE_EVERY_S)
-            or needs_rescore(doc, registry.champion_version(), registry.versions())
+            or due(doc, now, EVALUATE_EVERY_S)
+            or (changed and now - self._eval_failed_at >= EVALUATE_EVERY_S)
         ):
             self.evaluate()
 
@@ -119,6 +122,7 @@ class TrainerJobs:
         try:
             refresh(self.settings, self.redis, say=log.info)
         except Exception:
+            self._eval_failed_at = time.time()
             log.exception("evaluation failed")
 
     def heartbeat(self) -> None:

@@ -110,16 +110,16 @@ def demo(
     from services.stack.process import StackError
     from services.training.examples import DatasetError
 
-    # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
-    # "No node available" warnings are not: the replay counts and reports what it loses.
-    s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     if 0 < label_budget <= seed_size:
         raise typer.BadParameter(
             f"{label_budget} leaves nothing for annotators after the {seed_size} seed "
             "examples (--seed-size); give more, or 0 for no limit",
             param_hint="'--label-budget'",
         )
+    # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
+    # "No node available" warnings are not: the replay counts and reports what it loses.
+    s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     opts = DemoOptions(
         dataset=dataset,
         events=events,

@@ -143,10 +143,6 @@ def train(
             run = train_once(s, force=force, progress=on_step, say=say, publish=publish)
         except RuntimeError as exc:
             raise fail("train failed", exc) from None
-    if run.outcome in ("promoted", "rejected"):
-        # As the trainer does after its runs: the new version on the common evaluation set,
-        # so `eddy versions` and the console compare it at once.
-        _evaluate(s, say=(lambda _m: None) if as_json else say)
     if as_json:
         print(json.dumps(run.as_dict(), indent=2))
     elif run.outcome in ("skipped", "busy"):
@@ -158,6 +154,17 @@ def train(
             f"{'; '.join(run.reasons)}",
             highlight=False,
         )
+    if run.outcome in ("promoted", "rejected"):
+        # As the trainer does after its runs: the new version on the common evaluation set,
+        # so `eddy versions` and the console compare it at once. The run stands either way.
+        try:
+            _evaluate(s, say=(lambda _m: None) if as_json else say)
+        except Exception as exc:
+            console.print(
+                f"[yellow]warning:[/yellow] scoring the evaluation set failed "
+                f"({type(exc).__name__}); `eddy evaluate` tries again",
+                soft_wrap=True,
+            )
 
 
 @app.command(short_help="Score every version on the shared evaluation set.")

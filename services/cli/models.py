@@ -193,7 +193,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
 def version_number(text: str) -> int:
     """A version as every listing writes it (v7) or bare (7)."""
     digits = text[1:] if text[:1] in ("v", "V") else text
-    if not digits.isdigit() or int(digits) < 1:
+    if not (digits.isascii() and digits.isdecimal()) or int(digits) < 1:
         raise typer.BadParameter(
             f"{text!r} is not a version; give one as 7 or v7", param_hint="'VERSION'"
         )

@@ -109,7 +109,7 @@ class AnnotatorPool:
                     self._cursor = max(self._cursor, int(task["id"]))
                     if len(self._queue) >= 50:
                         break
-            if not self._queue:
+            if not self._queue or self.stats.budget_spent:  # spent stays spent
                 return None
             tid, event_id = self._queue[0]
             shared = self.votes > 1 and needs_overlap(tid, self.overlap)

@@ -25,11 +25,11 @@ from rich.live import Live
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
-from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.demo.arms import channel_report
+from services.demo.final import final_training
 from services.demo.live import Progress, watch
 from services.demo.options import DemoOptions, demo_settings, load_data
 from services.demo.replay import replay
@@ -44,12 +44,10 @@ from services.demo.simulator import spread
 from services.ingest.producer import EventProducer
 from services.model.device import select_placement
 from services.registry.open import open_registry
-from services.registry.rollout import ModelEvents
 from services.stack.up import Stack
 from services.training.bootstrap import bootstrap
-from services.training.evaluation import evaluation_of, refresh
+from services.training.evaluation import evaluation_of
 from services.training.examples import Example
-from services.training.incremental import train_once
 
 Say = Callable[[str], None]
 
@@ -158,33 +156,6 @@ def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
     thread = threading.Thread(target=produce, name="demo-producer", daemon=True)
     thread.start()
     return Replaying(done, halt, thread)
-
-
-def final_training(s: Settings, redis: Redis, stack: Stack, say: Say) -> None:
-    """Let a run in flight finish, stop the trainer, reconcile, then train once more if at
-    least half a run's worth of labels is left: a last run on a handful of labels adds little
-    and risks a regression (a forced run on 12 labels once promoted a model 2 points worse).
-    The trainer stops first: its own age trigger otherwise started a run on those few labels
-    that the stack's stop then cut short. A run in flight is not cut short: a first rebuild
-    on 200 labels, minutes of CPU, was thrown away and done again (Apple, DeflateGate)."""
-    events_pub = ModelEvents(s.kafka)
-    last = s.override(
-        trainer={"min_new_labels": max(1, s.trainer.min_new_labels // 2), "max_label_age_s": 1e9}
-    )
-    try:
-        if redis.exists(f"{s.redis.prefix}trainer:lock"):
-            say("waiting for the training run in flight ...")
-        deadline = time.monotonic() + 900
-        while redis.exists(f"{s.redis.prefix}trainer:lock") and time.monotonic() < deadline:
-            time.sleep(2)
-        stack.stop_child("trainer")
-        reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
-        # The lock of a run the trainer had in flight expires within seconds.
-        while train_once(last, publish=events_pub.publish).outcome == "busy":
-            time.sleep(2)
-        refresh(s, redis)  # every version on the final evaluation set
-    finally:
-        events_pub.close()
 
 
 def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, Any]:

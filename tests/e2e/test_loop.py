@@ -225,6 +225,10 @@ def test_event_to_label_to_promotion_to_next_prediction(
             assert reg.champion_version() == 2
             meta = reg.get(2).meta
             assert meta["parent"] == 1 and meta["labels_used"] == 2
+            # `eddy train` scored the new version on the common evaluation set, as the
+            # trainer does after its runs (a hand-run version used to stay unscored).
+            scored = (reg.read_json("EVALUATION.json") or {}).get("versions", {})
+            assert {"1", "2"} <= set(scored), scored
             events = models.wait_for(lambda rs: any(x["type"] == "promoted" for x in rs), 30)
             assert any(x["type"] == "promoted" and x["version"] == 2 for x in events)
             assert store.used() == {e1, e2}

@@ -61,7 +61,9 @@ function renderBanner(items) {
 function statusCell(v, champ) {
   const gate = v.status || v.kind || "-";
   if (v.version !== champ) return [gate, v.status || ""];
-  return [gate === "rejected" ? "champion (rejected by the gate, promoted by hand)" : `champion (${gate})`, "champion"];
+  const text = gate === "rejected" ? "champion (rejected by the gate, promoted by hand)"
+    : gate === "-" ? "champion" : `champion (${gate})`;
+  return [text, `${v.status || v.kind || ""} champion`];
 }
 
 function renderModels(s) {

@@ -63,16 +63,22 @@ class _Tasks:
 
     def annotate(self, task_id: int, label: str | None, **kw: Any) -> int:
         with self.lock:
-            self.answers.append((task_id, int(kw["user_id"])))
+            if not kw.get("skip"):  # a skip is no answer
+                self.answers.append((task_id, int(kw["user_id"])))
         return len(self.answers)
 
 
-@pytest.mark.parametrize(("overlap", "budget"), [(0.0, 7), (1.0, 7), (0.3, 20)])
-def test_the_team_stops_at_its_budget_without_half_voted_tasks(overlap: float, budget: int) -> None:
+@pytest.mark.parametrize(
+    ("overlap", "budget", "unknown"),
+    [(0.0, 7, set()), (1.0, 7, set()), (0.3, 20, set()), (0.0, 7, {"e2", "e5"})],
+)
+def test_the_team_stops_at_its_budget_without_half_voted_tasks(
+    overlap: float, budget: int, unknown: set[str]
+) -> None:
     tasks = _Tasks(30)
     pool = AnnotatorPool(
-        cast(LabelStudioClient, tasks), 1, lambda e: "a", ["a", "b"], size=3,
-        error_rate=0.0, delay_s=0.0, overlap=overlap, budget=budget,
+        cast(LabelStudioClient, tasks), 1, lambda e: None if e in unknown else "a", ["a", "b"],
+        size=3, error_rate=0.0, delay_s=0.0, overlap=overlap, budget=budget,
     )  # fmt: skip
     pool.start()
     deadline = time.monotonic() + 20
