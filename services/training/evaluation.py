@@ -84,6 +84,17 @@ def channel_estimates(
     return out
 
 
+def unscored(
+    scores: Mapping[str, Any], champion: int | None, versions: Sequence[int], keep: int
+) -> list[int]:
+    """The versions worth scoring that have no score on the current set: the newest ``keep``
+    and the champion (older ones keep their stale score, which bounds the cost). Pure."""
+    recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
+    return [
+        v for v in versions if v in recent and (scores.get(str(v)) or {"stale": 1}).get("stale")
+    ]
+
+
 def rescore(
     registry: ModelRegistry,
     examples: Sequence[EvalExample],
@@ -105,8 +116,7 @@ def rescore(
         scores = {v: {**sc, "stale": True} for v, sc in scores.items()}
     champion = registry.champion_version()
     versions = registry.versions()
-    recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
-    missing = [v for v in versions if v in recent and scores.get(str(v), {"stale": 1}).get("stale")]
+    missing = unscored(scores, champion, versions, keep)
     estimate_stale = doc.get("fingerprint") != fp or doc.get("champion") != champion
     if examples and (missing or estimate_stale):
         say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
@@ -159,8 +169,7 @@ def needs_rescore(
     if not doc.get("size"):
         return False  # nothing to score on yet
     scores = doc.get("versions") or {}
-    recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
-    return any((scores.get(str(v)) or {"stale": True}).get("stale") for v in recent)
+    return bool(unscored(scores, champion, versions, keep))
 
 
 def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:
