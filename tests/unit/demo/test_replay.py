@@ -69,3 +69,18 @@ def test_a_stopped_replay_sends_nothing_more() -> None:
     )
     assert lost == 0
     assert producer.accepted == ["e0", "e1"]
+
+
+def test_enough_stops_sending_but_delivers_what_was_sent() -> None:
+    producer = _Producer("e1", refuse=1)  # e1 is refused once: resent after the stop
+    seen: list[int] = []
+    lost = replay(
+        producer,
+        EVENTS,
+        rate=1e6,
+        on_sent=seen.append,
+        sleep=lambda _s: None,
+        enough=lambda: len(seen) >= 3,
+    )
+    assert lost == 0
+    assert sorted(producer.accepted) == ["e0", "e1", "e2"] and seen == [1, 2, 3]
