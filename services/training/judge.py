@@ -19,6 +19,7 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
+    class_check_sample,
     holdout_parts,
     majority_baseline,
     promote_if_better,
@@ -63,7 +64,15 @@ def judge(
         [index[p] for p in chall_pred],
     )
     paired = compare(y, a, b, len(labels), confidence=gate.confidence) if hold else None
-    per_class = class_f1(y, a, b, labels, gate.min_support, confidence=gate.confidence)
+    keep = class_check_sample(parts, len(y))
+    per_class = class_f1(
+        [y[i] for i in keep],
+        [a[i] for i in keep],
+        [b[i] for i in keep],
+        labels,
+        gate.min_support,
+        confidence=gate.confidence,
+    )
     forgetting = None
     if oldest:
         o_texts, o_gold = [e.text for e in oldest], [e.label for e in oldest]
@@ -92,5 +101,6 @@ def judge(
     )
     if parts and decision.stats:
         by_part = holdout_parts(gold, champ_pred, chall_pred, parts)
-        decision = replace(decision, stats={**decision.stats, "parts": by_part})
+        stats = {**decision.stats, "parts": by_part, "class_check_examples": len(keep)}
+        decision = replace(decision, stats=stats)
     return Judgement(champ_m, chall_m, decision)

@@ -126,7 +126,8 @@ class GateSettings(Group):
         "EDDY_GATE_MIN_SUPPORT",
         20,
         ge=1,
-        description="Holdout examples a class needs before it is gated on its own.",
+        description="Holdout examples a class needs before it is gated on its own (audit "
+        "labels only: the seed holdout counts for accuracy, not for a class's F1).",
     )
     min_holdout: int = env(
         "EDDY_GATE_MIN_HOLDOUT",

@@ -13,6 +13,7 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
+    class_check_sample,
     holdout_parts,
     judged_wrong,
     majority_baseline,
@@ -195,3 +196,36 @@ def test_one_part_or_an_empty_one_needs_no_summary() -> None:
     assert list(parts) == ["audit"]
     assert parts_summary({"parts": parts}) == ""
     assert parts_summary({}) == ""
+
+
+def test_the_per_class_check_reads_all_but_the_seed_part() -> None:
+    assert class_check_sample(None, 4) == [0, 1, 2, 3]
+    assert class_check_sample({"audit": 2, "seed": 3}, 5) == [0, 1]
+    assert class_check_sample({"audit": 0, "seed": 3}, 3) == []
+    assert class_check_sample({"audit": 3, "seed": 0}, 3) == [0, 1, 2]
+    assert class_check_sample({"audit": 1, "seed": 1}, 4) == [0, 2, 3]  # unnamed tail kept
+
+
+def test_a_class_loss_only_on_the_seed_part_does_not_refuse() -> None:
+    # Audit part: both models alike. Seed part: the challenger loses 'pos' badly, as the
+    # demo's rebuilds did on its fixed seed holdout while better on 1,000 held-out tweets.
+    audit = ["neg"] * 60 + ["pos"] * 40
+    seed = ["neg"] * 30 + ["pos"] * 30
+    gold = audit + seed
+    champ = list(gold)
+    chall = audit + ["neg"] * 30 + ["pos"] * 10 + ["neg"] * 20
+    ix = {lab: i for i, lab in enumerate(LABELS)}
+    y, a, b = ([ix[v] for v in s] for s in (gold, champ, chall))
+    cfg = GateConfig(tolerance=0.5, min_support=20)
+
+    def decide(keep: list[int]) -> bool:
+        per_class = class_f1(
+            [y[i] for i in keep], [a[i] for i in keep], [b[i] for i in keep], LABELS, 20, seed=1
+        )
+        paired = compare(y, a, b, 2, seed=1)
+        return promote_if_better(
+            _m(gold, champ), _m(gold, chall), paired, cfg, class_f1=per_class
+        ).promote
+
+    assert not decide(list(range(len(gold))))  # the whole holdout: refused for 'pos'
+    assert decide(class_check_sample({"audit": 100, "seed": 60}, len(gold)))
