@@ -219,8 +219,12 @@ def demo(
     if team["budget_spent"]:
         out.print(
             f"the label budget of {team['label_budget']} answers (--label-budget, seed "
-            "included) ran out: the annotators stopped, later cases stayed open and the stream "
-            f"stopped after {result['events_sent']} of {result['events']} events",
+            "included) ran out: the annotators stopped and later cases stayed open"
+            + (
+                f"; the stream stopped after {result['events_sent']} of {result['events']} events"
+                if result["events_sent"] < result["events"]
+                else ""
+            ),
             highlight=False,
             soft_wrap=True,
         )

@@ -25,6 +25,7 @@ class Progress:
         self.s = s
         self.total = total
         self.sent = 0
+        self.lost = 0
         self.redis = redis_sync.connect(s.redis)
         self.store = LabelStore(self.redis, s.redis.prefix)
         self.registry = open_registry(s.stack)
@@ -110,7 +111,8 @@ def watch(
             live.console.print(progress.line(), highlight=False, markup=False)
             printed = time.monotonic()
         handled = snap["predicted"] + snap["dead_lettered"]
-        target = progress.sent if sent.is_set() else progress.total  # read after the flag
+        # Read after the flag: the producer sets both counts before it.
+        target = progress.sent - progress.lost if sent.is_set() else progress.total
         done = handled >= target and snap["tasks"] >= snap["routed"]
         if sent.is_set() and done and pending() == 0:
             return

@@ -14,7 +14,7 @@ from services.training.examples import Example, read_examples
 @dataclass(frozen=True)
 class DemoOptions:
     dataset: Path | None = None
-    # The most events replayed: at 8 a second the label budget is spent after about 2,800-3,300
+    # The most events replayed: at 8 a second the label budget is spent after about 2,500-3,400
     # airline events and the stream stops there (2,600 left 30-100 of the 600 labels unspent).
     events: int = 3600
     rate: float = 8.0
@@ -109,8 +109,8 @@ def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> 
         # recipe); a case goes to review when its score 1 - (p1 - p2) is at least 0.62.
         # The demo compresses hours into minutes, so an hourly budget means nothing here:
         # the threshold decides. A 10% random share makes the routed-vs-random comparison in
-        # the report; threshold and audit share are set so routed, random and audit labels
-        # together stay under 600 for 2,600 events.
+        # the report. The label budget, not the threshold, ends a run: the stream stops once
+        # the team's 600 answers are given.
         routing={
             "strategy": "margin",
             "threshold": o.review_threshold,

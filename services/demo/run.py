@@ -128,9 +128,10 @@ def start_annotators(d: DemoRun, opts: DemoOptions, redis: Redis, say: Say) -> A
 
 @dataclass
 class Replaying:
-    """The producer thread: ``done`` is set when every event is sent; ``stop()`` ends it and
-    waits for its producer to close, which must happen before the broker stops (else the
-    producer retries a dead broker and prints a traceback at exit)."""
+    """The producer thread: ``done`` is set when it ends (every event sent, the label budget
+    spent, or halted; ``progress.sent`` and ``progress.lost`` are final then). ``stop()``
+    ends it and waits for its producer to close, which must happen before the broker stops
+    (else the producer retries a dead broker and prints a traceback at exit)."""
 
     done: threading.Event
     halt: threading.Event
@@ -152,9 +153,10 @@ def start_replay(
             progress.sent = n
 
         with EventProducer(d.settings.kafka) as producer:
-            replay(
+            lost = replay(
                 producer, d.events, rate, sent, sleep=halt.wait, stopped=halt.is_set, enough=enough
             )
+        progress.lost = lost  # given up on: never predicted, so the demo must not wait for them
         done.set()
 
     thread = threading.Thread(target=produce, name="demo-producer", daemon=True)
@@ -192,7 +194,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         sent = start_replay(d, opts.rate, progress, enough=lambda: team.stats.budget_spent)
         with Live(progress.table(), console=console, refresh_per_second=2) as live:
             watch(progress, live, sent.done, pool.pending, started + opts.max_minutes * 60)
-            if progress.sent < len(d.events):
+            if sent.done.is_set() and progress.sent < len(d.events):
                 say(
                     f"the label budget is spent: the stream stopped after {progress.sent} of "
                     f"{len(d.events)} events"

@@ -92,7 +92,11 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
     team = data["annotators"]
     assert team["label_budget"] == 42 and h["answers_total"] <= 42, (team, h)
     assert team["budget_spent"] and "the label budget of 42 answers" in proc.stdout, team
-    assert f"the stream stopped after {data['events_sent']} of 45 events" in proc.stdout
+    # The budget may run out before or after the 45 events are all sent (2 s at 20/s): the
+    # demo says the stream stopped early only when it did.
+    assert 0 < data["events_sent"] <= 45
+    stopped = f"the stream stopped after {data['events_sent']} of 45 events"
+    assert (stopped in proc.stdout) == (data["events_sent"] < 45), proc.stdout[-2000:]
     assert report.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert "held-out accuracy" in proc.stdout
     # v1 is one 8-epoch run; a rebuild is a soup of three 4-epoch runs, recorded as such.

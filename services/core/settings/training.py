@@ -126,8 +126,9 @@ class GateSettings(Group):
         "EDDY_GATE_MIN_SUPPORT",
         20,
         ge=1,
-        description="Holdout examples a class needs before it is gated on its own (audit "
-        "labels only: the seed holdout counts for accuracy, not for a class's F1).",
+        description="Examples a class needs before it is gated on its own: for its paired F1, "
+        "audit labels of the holdout (the seed holdout counts for accuracy only); for the "
+        "never-predicted floor, the whole holdout; also the smallest forgetting sample.",
     )
     min_holdout: int = env(
         "EDDY_GATE_MIN_HOLDOUT",

@@ -20,6 +20,7 @@ class _Scripted(Progress):
     def __init__(self, snapshots: list[dict[str, Any]]) -> None:
         self.total = 10
         self.sent = 0
+        self.lost = 0
         self._script = snapshots
         self.snapshot = {}
 
@@ -66,14 +67,31 @@ def test_a_stream_stopped_early_is_done_when_what_was_sent_is_predicted() -> Non
     progress.sent = 6  # the producer stopped after 6 of 10 (the label budget was spent)
     sent = threading.Event()
     sent.set()
+    t0 = time.monotonic()
     with Live(progress.table(), console=console, auto_refresh=False) as live:
-        watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=1e9)
+        watch(progress, live, sent, lambda: 0, deadline=t0 + 30.0, every_s=1e9)
+    assert time.monotonic() - t0 < 30.0, "it returned when done, not at the deadline"
 
 
-def test_a_stream_still_sending_is_not_done() -> None:
+def test_events_given_up_on_are_not_waited_for() -> None:
     console = Console(file=io.StringIO(), force_terminal=False)
-    progress = _Scripted([_snap(6), _snap(6), _snap(6)])
-    progress.sent = 6
+    progress = _Scripted([_snap(6)])
+    progress.sent, progress.lost = 7, 1  # one event never accepted by the broker
+    sent = threading.Event()
+    sent.set()
+    t0 = time.monotonic()
     with Live(progress.table(), console=console, auto_refresh=False) as live:
-        watch(progress, live, threading.Event(), lambda: 0, time.monotonic() + 1.5, 1e9)
-    assert len(progress._script) == 1, "it went on refreshing until the deadline"
+        watch(progress, live, sent, lambda: 0, deadline=t0 + 30.0, every_s=1e9)
+    assert time.monotonic() - t0 < 30.0
+
+
+def test_sent_events_not_yet_predicted_are_waited_for() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False)
+    progress = _Scripted([_snap(6)])
+    progress.sent = 8  # the producer is done, but 2 of its events are not predicted yet
+    sent = threading.Event()
+    sent.set()
+    t0 = time.monotonic()
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: 0, deadline=t0 + 1.5, every_s=1e9)
+    assert time.monotonic() - t0 >= 1.5, "it waited until the deadline"

@@ -71,8 +71,47 @@ def test_a_stopped_replay_sends_nothing_more() -> None:
     assert producer.accepted == ["e0", "e1"]
 
 
+class _Pending:
+    """A send the broker answers only at the next flush."""
+
+    def __init__(self, ok: bool) -> None:
+        self.is_done = False
+        self.ok = ok
+
+    def failed(self) -> bool:
+        return not self.ok
+
+
+class _SlowProducer:
+    """Answers sends at flush time; refuses the first send of ``bad``."""
+
+    def __init__(self, bad: str) -> None:
+        self.bad = bad
+        self.inflight: list[tuple[_Pending, str]] = []
+        self.accepted: list[str] = []
+        self.flushes = 0
+
+    def send(self, channel: str, event: Mapping[str, Any]) -> _Pending:
+        eid = str(event["id"])
+        future = _Pending(ok=eid != self.bad)
+        if eid == self.bad:
+            self.bad = ""  # refused once only
+        self.inflight.append((future, eid))
+        return future
+
+    def flush(self, timeout_s: float | None = 30.0) -> None:
+        self.flushes += 1
+        for future, eid in self.inflight:
+            future.is_done = True
+            if future.ok:
+                self.accepted.append(eid)
+        self.inflight = []
+
+
 def test_enough_stops_sending_but_delivers_what_was_sent() -> None:
-    producer = _Producer("e1", refuse=1)  # e1 is refused once: resent after the stop
+    # e2, the last event sent before the stop, is refused at the first flush: it is resent
+    # and delivered after the stop, not dropped as a halted replay would.
+    producer = _SlowProducer("e2")
     seen: list[int] = []
     lost = replay(
         producer,
@@ -82,5 +121,5 @@ def test_enough_stops_sending_but_delivers_what_was_sent() -> None:
         sleep=lambda _s: None,
         enough=lambda: len(seen) >= 3,
     )
-    assert lost == 0
-    assert sorted(producer.accepted) == ["e0", "e1", "e2"] and seen == [1, 2, 3]
+    assert lost == 0 and seen == [1, 2, 3]
+    assert sorted(producer.accepted) == ["e0", "e1", "e2"] and producer.flushes == 2

@@ -218,14 +218,14 @@ def test_a_class_loss_only_on_the_seed_part_does_not_refuse() -> None:
     y, a, b = ([ix[v] for v in s] for s in (gold, champ, chall))
     cfg = GateConfig(tolerance=0.5, min_support=20)
 
-    def decide(keep: list[int]) -> bool:
+    def decide(keep: list[int]) -> tuple[bool, list[str]]:
         per_class = class_f1(
             [y[i] for i in keep], [a[i] for i in keep], [b[i] for i in keep], LABELS, 20, seed=1
         )
         paired = compare(y, a, b, 2, seed=1)
-        return promote_if_better(
-            _m(gold, champ), _m(gold, chall), paired, cfg, class_f1=per_class
-        ).promote
+        d = promote_if_better(_m(gold, champ), _m(gold, chall), paired, cfg, class_f1=per_class)
+        return d.promote, d.reasons
 
-    assert not decide(list(range(len(gold))))  # the whole holdout: refused for 'pos'
-    assert decide(class_check_sample({"audit": 100, "seed": 60}, len(gold)))
+    promote, reasons = decide(list(range(len(gold))))  # the whole holdout: refused for 'pos'
+    assert not promote and any(r.startswith("class 'pos' F1 is worse") for r in reasons)
+    assert decide(class_check_sample({"audit": 100, "seed": 60}, len(gold)))[0]
