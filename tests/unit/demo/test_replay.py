@@ -9,12 +9,14 @@ from services.demo.replay import replay
 
 
 class _Future:
-    def __init__(self, ok: bool) -> None:
-        self.is_done = True
-        self._ok = ok
+    """A send's outcome; ``done=False``: the broker answers only at the next flush."""
+
+    def __init__(self, ok: bool, done: bool = True) -> None:
+        self.is_done = done
+        self.ok = ok
 
     def failed(self) -> bool:
-        return not self._ok
+        return not self.ok
 
 
 class _Producer:
@@ -71,29 +73,18 @@ def test_a_stopped_replay_sends_nothing_more() -> None:
     assert producer.accepted == ["e0", "e1"]
 
 
-class _Pending:
-    """A send the broker answers only at the next flush."""
-
-    def __init__(self, ok: bool) -> None:
-        self.is_done = False
-        self.ok = ok
-
-    def failed(self) -> bool:
-        return not self.ok
-
-
 class _SlowProducer:
     """Answers sends at flush time; refuses the first send of ``bad``."""
 
     def __init__(self, bad: str) -> None:
         self.bad = bad
-        self.inflight: list[tuple[_Pending, str]] = []
+        self.inflight: list[tuple[_Future, str]] = []
         self.accepted: list[str] = []
         self.flushes = 0
 
-    def send(self, channel: str, event: Mapping[str, Any]) -> _Pending:
+    def send(self, channel: str, event: Mapping[str, Any]) -> _Future:
         eid = str(event["id"])
-        future = _Pending(ok=eid != self.bad)
+        future = _Future(ok=eid != self.bad, done=False)
         if eid == self.bad:
             self.bad = ""  # refused once only
         self.inflight.append((future, eid))
