@@ -107,7 +107,7 @@ def demo(
     """Eddy's main job on the embedded stack: bootstrap v1 from a small seed set, replay
     the data as channel events, let simulated annotators label what Eddy routes to Label
     Studio, fine-tune and promote on schedule, then report every version's held-out
-    accuracy and macro-F1 with a learning-curve PNG. About 8-10 minutes on 2 cores."""
+    accuracy and macro-F1 with a learning-curve PNG. About 6-9 minutes on 2 cores."""
     from services.demo.run import run_demo
     from services.stack.probes import PortInUse
     from services.stack.process import StackError
