@@ -4,6 +4,7 @@ pair, with the floors and the forgetting check (see ``gate`` for the rule)."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -64,6 +65,12 @@ def judge(
         [index[p] for p in chall_pred],
     )
     paired = compare(y, a, b, len(labels), confidence=gate.confidence) if hold else None
+    versus_baseline = None
+    if hold:
+        # The floor's baseline, always answering the holdout's most frequent class, compared
+        # pair by pair with the challenger as the champion is.
+        majority = [Counter(y).most_common(1)[0][0]] * len(y)
+        versus_baseline = compare(y, majority, b, len(labels), confidence=gate.confidence).accuracy
     keep = class_check_sample(parts, len(y))
     per_class = class_f1(
         [y[i] for i in keep],
@@ -95,6 +102,7 @@ def judge(
         paired,
         cfg,
         baseline=majority_baseline(gold),
+        versus_baseline=versus_baseline,
         forgetting=forgetting,
         class_f1=per_class,
         finite=finite,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 
 import pytest
 
@@ -20,7 +21,7 @@ from services.training.gate import (
     parts_summary,
     promote_if_better,
 )
-from services.training.paired import PairedComparison, class_f1, compare
+from services.training.paired import Interval, PairedComparison, class_f1, compare
 
 LABELS = ["neg", "pos"]
 
@@ -44,10 +45,19 @@ def _judge(
         paired,
         cfg,
         baseline=majority_baseline(gold),
+        versus_baseline=_versus_majority(gold, chall),
         forgetting=forgetting,
         class_f1=class_f1(y, a, b, LABELS, cfg.min_support, seed=1),
     )
     return d.promote, d.reasons
+
+
+def _versus_majority(gold: list[str], pred: list[str]) -> Interval:
+    """``pred``'s paired accuracy minus always answering the majority class, as judge passes."""
+    ix = {lab: i for i, lab in enumerate(LABELS)}
+    y = [ix[g] for g in gold]
+    majority = [ix[Counter(gold).most_common(1)[0][0]]] * len(y)
+    return compare(y, majority, [ix[p] for p in pred], 2, seed=1).accuracy
 
 
 def _m(gold: list[str], pred: list[str]) -> Metrics:
@@ -108,6 +118,36 @@ def test_floors_majority_baseline_and_a_class_never_predicted() -> None:
     assert not promote
     assert any("no better than the majority-class baseline 0.600" in r for r in reasons)
     assert any("class 'pos' is never predicted (support 400)" in r for r in reasons)
+
+
+def test_the_baseline_floor_is_paired_not_a_bare_threshold() -> None:
+    # A hard holdout (a demo run's: a 0.80 model scored 0.625 there, the baseline): the
+    # challenger ties the majority class on accuracy but disagrees with it on 40 of 100
+    # examples, half of them rightly; the interval of its difference spans about +-10 points.
+    gold = ["neg"] * 60 + ["pos"] * 40
+    chall = ["neg"] * 40 + ["pos"] * 20 + ["pos"] * 20 + ["neg"] * 20
+    assert _m(gold, chall).accuracy == pytest.approx(majority_baseline(gold))
+    promote, reasons = _judge(gold, chall, chall)
+    assert promote, reasons
+    versus = _versus_majority(gold, chall)
+    assert versus.estimate == 0.0 and versus.low < -0.05 and versus.high > 0.05
+    # The bare comparison (no paired interval given) refused it.
+    y = [LABELS.index(p) for p in chall]
+    same = compare([LABELS.index(g) for g in gold], y, y, 2, seed=1)
+    m = _m(gold, chall)
+    bare = promote_if_better(m, m, same, GateConfig(), baseline=majority_baseline(gold))
+    assert not bare.promote
+    assert bare.reasons == ["accuracy 0.600 is no better than the majority-class baseline 0.600"]
+    # A model that answers the majority class but for three examples, all wrong, is refused:
+    # the data gives no sign that it beats the baseline.
+    near = ["neg"] * 57 + ["pos"] * 3 + ["neg"] * 40
+    promote, reasons = _judge(gold, near, near)
+    assert not promote
+    assert any(
+        "no better than the majority-class baseline 0.600: -0.030 [" in r
+        and "does not reach above 0" in r
+        for r in reasons
+    ), reasons
 
 
 def test_per_class_drop_is_judged_paired_and_only_with_enough_support() -> None:
