@@ -16,6 +16,7 @@ from services.model.metrics import Metrics, compute_metrics
 from services.model.train import most_probable, predict_labels
 from services.training.examples import Example
 from services.training.gate import (
+    FLOOR_CONFIDENCE,
     Decision,
     Finiteness,
     Forgetting,
@@ -70,7 +71,8 @@ def judge(
         # The floor's baseline, always answering the holdout's most frequent class, compared
         # pair by pair with the challenger as the champion is.
         majority = [Counter(y).most_common(1)[0][0]] * len(y)
-        versus_baseline = compare(y, majority, b, len(labels), confidence=gate.confidence).accuracy
+        versus = compare(y, majority, b, len(labels), confidence=FLOOR_CONFIDENCE)
+        versus_baseline = versus.accuracy
     keep = class_check_sample(parts, len(y))
     per_class = class_f1(
         [y[i] for i in keep],
