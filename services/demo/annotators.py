@@ -101,6 +101,11 @@ class AnnotatorPool:
             if self._retry:
                 self._inflight += 1
                 return self._retry.pop(0)
+            if self.budget > 0 and self._committed() >= self.budget:
+                # Every answer is given or promised: spent, whether or not another task has
+                # arrived (a run whose last task used the last answer stopped here unmarked).
+                self.stats.budget_spent = True
+                return None
             if not self._queue:
                 # Walk the project by task id rather than asking for "unannotated" tasks:
                 # Label Studio's per-task counters lag under concurrent annotations.

@@ -96,3 +96,21 @@ def test_the_team_stops_at_its_budget_without_half_voted_tasks(
     nxt = max(votes) + 1
     assert pool.stats.answered + (3 if needs_overlap(nxt, overlap) else 1) > budget
     assert len(votes) < 30
+
+
+def test_the_budget_is_spent_when_the_last_task_there_is_uses_the_last_answer() -> None:
+    # Seven single-vote tasks and a budget of seven: no eighth task ever comes to overrun it,
+    # yet nothing is left to give (a small e2e demo run ended with 12 of 12 answers given and
+    # the budget not marked spent, so the stream did not stop and the demo did not say so).
+    tasks = _Tasks(7)
+    pool = AnnotatorPool(
+        cast(LabelStudioClient, tasks), 1, lambda e: "a", ["a", "b"],
+        size=3, error_rate=0.0, delay_s=0.0, overlap=0.0, budget=7,
+    )  # fmt: skip
+    pool.start()
+    deadline = time.monotonic() + 20
+    while not pool.stats.budget_spent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pool.stop()
+    assert pool.stats.budget_spent
+    assert pool.stats.answered == len(tasks.answers) == 7 and pool.pending() == 0
