@@ -5,6 +5,7 @@ a lineage). Not part of the services or of CI."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,21 @@ def mean_embeddings(clf: TextClassifier, texts: Sequence[str]) -> torch.Tensor:
     return torch.cat(out)
 
 
+def layer_groups(
+    model: torch.nn.Module, skip: set[int], lr: float, decay: float
+) -> list[dict[str, Any]]:
+    """Parameter groups with the learning rate decaying from the top layer down."""
+    n = model.config.num_hidden_layers
+    by_depth: dict[int, list[torch.nn.Parameter]] = {}
+    for name, p in model.named_parameters():
+        if id(p) in skip:
+            continue
+        hit = re.search(r"encoder\.layer\.(\d+)\.", name)
+        depth = int(hit.group(1)) + 1 if hit else (0 if "embeddings" in name else n)
+        by_depth.setdefault(depth, []).append(p)
+    return [{"params": ps, "lr": lr * decay ** (n - d)} for d, ps in sorted(by_depth.items())]
+
+
 def train(
     clf: TextClassifier,
     texts: list[str],
@@ -106,8 +122,11 @@ def train(
     swa_from: int | None = None,
     drop: float = 0.0,
     drop_from: int = 0,
+    llrd: float | None = None,
 ) -> None:
-    """The services' fine-tune loop (services.model.train) with the variants' knobs."""
+    """The services' fine-tune loop (services.model.train) with the variants' knobs.
+    ``llrd``: layer-wise learning-rate decay, each encoder layer below the top at that factor
+    of the one above (the embeddings one step below the first layer)."""
     seed_everything(seed)
     rng = random.Random(seed)
     ids = {lab: i for i, lab in enumerate(clf.labels)}
@@ -123,9 +142,10 @@ def train(
             probe.step()
     in_head = {id(p) for p in head}
     body = [p for p in model.parameters() if id(p) not in in_head]
-    opt = torch.optim.AdamW(
-        [{"params": body, "lr": lr}, {"params": head, "lr": head_lr or lr}], weight_decay=0.01
-    )
+    groups: list[dict[str, Any]] = [{"params": body, "lr": lr}]
+    if llrd is not None:
+        groups = layer_groups(model, in_head, lr, llrd)
+    opt = torch.optim.AdamW([*groups, {"params": head, "lr": head_lr or lr}], weight_decay=0.01)
     order = list(range(len(texts)))
     total = (len(texts) + batch - 1) // batch * epochs
     warm = max(1, int(total * 0.1))

@@ -57,6 +57,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "small5": {"drop": 0.05, "drop_from": 2},
     "small10": {"drop": 0.1, "drop_from": 2},
     "small15": {"drop": 0.15, "drop_from": 3},
+    # Layer-wise learning-rate decay (few-sample BERT fine-tuning): lower layers move less.
+    "llrd0.8": {"llrd": 0.8},
+    "llrd0.65": {"llrd": 0.65},
 }
 # Not a knob of one fine-tune but the loop's order: a rebuild on the seed and the first half
 # of the picked labels, then a warm run (the trainer's 5 epochs at 8e-5) on all of them.
