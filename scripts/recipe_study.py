@@ -60,6 +60,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # Layer-wise learning-rate decay (few-sample BERT fine-tuning): lower layers move less.
     "llrd0.8": {"llrd": 0.8},
     "llrd0.65": {"llrd": 0.65},
+    "ep4_llrd0.8": {"epochs": 4, "llrd": 0.8},  # as a member of the demo's soup
+    "ep4_llrd0.65": {"epochs": 4, "llrd": 0.65},
 }
 # Not a knob of one fine-tune but the loop's order: a rebuild on the seed and the first half
 # of the picked labels, then a warm run (the trainer's 5 epochs at 8e-5) on all of them.

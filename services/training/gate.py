@@ -125,6 +125,10 @@ def _floors(
     return out
 
 
+def _bound(tolerance: float) -> str:
+    return f"{-tolerance:+.3f}" if tolerance else "0"  # not "-0.0" at the default of 0
+
+
 def paired_problems(paired: PairedComparison, cfg: GateConfig) -> list[str]:
     """Why the paired comparison refuses the challenger (empty: it does not)."""
     out = []
@@ -132,7 +136,7 @@ def paired_problems(paired: PairedComparison, cfg: GateConfig) -> list[str]:
         if iv.high < -cfg.tolerance:
             out.append(
                 f"{name} is worse: {iv.estimate:+.3f} [{iv.low:+.3f}, {iv.high:+.3f}] "
-                f"({cfg.confidence:.0%} CI) lies below -{cfg.tolerance}"
+                f"({cfg.confidence:.0%} CI) lies below {_bound(cfg.tolerance)}"
             )
     return out
 
@@ -146,7 +150,7 @@ def _per_class(class_f1: Mapping[str, Interval], cfg: GateConfig) -> list[str]:
         if iv.high < -cfg.class_tolerance:
             out.append(
                 f"class {label!r} F1 is worse: {iv.estimate:+.3f} [{iv.low:+.3f}, "
-                f"{iv.high:+.3f}] lies below -{cfg.class_tolerance}"
+                f"{iv.high:+.3f}] lies below {_bound(cfg.class_tolerance)}"
             )
     return out
 

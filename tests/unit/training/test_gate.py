@@ -93,6 +93,10 @@ def test_worse_by_a_small_margin_on_a_large_set_is_rejected() -> None:
     promote, reasons = _judge(GOLD, champ, chall, GateConfig(tolerance=0.01))
     assert not promote
     assert any(r.startswith("accuracy is worse: -0.040") for r in reasons), reasons
+    assert any(r.endswith("lies below -0.010") for r in reasons), reasons
+    # At the default tolerance the bound reads 0, not "-0.0".
+    promote, reasons = _judge(GOLD, champ, chall, GateConfig(tolerance=0.0))
+    assert not promote and any(r.endswith("(90% CI) lies below 0") for r in reasons), reasons
 
 
 def test_a_noisy_small_drop_is_not_a_reason_to_reject() -> None:
