@@ -6,8 +6,7 @@ tolerance (the upper end of the confidence interval of the difference lies below
 ``-tolerance``), not when one noisy number trails another. An offline replay of the loop found
 that rule (and even "always promote") wrong less often than a bare threshold; what it cannot
 see, the floors catch: too small a holdout, a model no better than the majority class (paired
-too), a
-well-supported class never predicted, a class whose F1 drops (paired, per class),
+too), a well-supported class never predicted, a class whose F1 drops (paired, per class),
 forgetting the oldest labels.
 """
 

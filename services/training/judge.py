@@ -4,7 +4,6 @@ pair, with the floors and the forgetting check (see ``gate`` for the rule)."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -26,7 +25,7 @@ from services.training.gate import (
     majority_baseline,
     promote_if_better,
 )
-from services.training.paired import class_f1, compare
+from services.training.paired import class_f1, compare, versus_majority
 
 
 @dataclass(frozen=True)
@@ -66,13 +65,11 @@ def judge(
         [index[p] for p in chall_pred],
     )
     paired = compare(y, a, b, len(labels), confidence=gate.confidence) if hold else None
-    versus_baseline = None
-    if hold:
-        # The floor's baseline, always answering the holdout's most frequent class, compared
-        # pair by pair with the challenger as the champion is.
-        majority = [Counter(y).most_common(1)[0][0]] * len(y)
-        versus = compare(y, majority, b, len(labels), confidence=FLOOR_CONFIDENCE)
-        versus_baseline = versus.accuracy
+    # The floor's baseline, always answering the holdout's most frequent class, compared pair
+    # by pair with the challenger as the champion is.
+    versus_baseline = (
+        versus_majority(y, b, len(labels), confidence=FLOOR_CONFIDENCE) if hold else None
+    )
     keep = class_check_sample(parts, len(y))
     per_class = class_f1(
         [y[i] for i in keep],

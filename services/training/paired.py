@@ -124,6 +124,16 @@ def compare(
     )
 
 
+def versus_majority(
+    y_true: Sequence[int], challenger: Sequence[int], num_classes: int, *, confidence: float
+) -> Interval:
+    """The challenger's accuracy minus always answering the most frequent true class, paired
+    on the same examples (the gate's majority-baseline floor)."""
+    majority = np.bincount(np.asarray(y_true, dtype=np.int64), minlength=num_classes).argmax()
+    baseline = [int(majority)] * len(y_true)
+    return compare(y_true, baseline, challenger, num_classes, confidence=confidence).accuracy
+
+
 def _class_f1(y: IntArray, pred: IntArray, c: int) -> npt.NDArray[np.float64]:
     tp = np.sum((pred == c) & (y == c), axis=-1)
     denom = np.sum(pred == c, axis=-1) + np.sum(y == c, axis=-1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 
 import pytest
 
@@ -22,7 +21,13 @@ from services.training.gate import (
     parts_summary,
     promote_if_better,
 )
-from services.training.paired import Interval, PairedComparison, class_f1, compare
+from services.training.paired import (
+    Interval,
+    PairedComparison,
+    class_f1,
+    compare,
+    versus_majority,
+)
 
 LABELS = ["neg", "pos"]
 
@@ -56,10 +61,9 @@ def _judge(
 def _versus_majority(gold: list[str], pred: list[str]) -> Interval:
     """``pred``'s paired accuracy minus always answering the majority class, as judge passes."""
     ix = {lab: i for i, lab in enumerate(LABELS)}
-    y = [ix[g] for g in gold]
-    majority = [ix[Counter(gold).most_common(1)[0][0]]] * len(y)
-    pred_ix = [ix[p] for p in pred]
-    return compare(y, majority, pred_ix, 2, confidence=FLOOR_CONFIDENCE).accuracy
+    return versus_majority(
+        [ix[g] for g in gold], [ix[p] for p in pred], 2, confidence=FLOOR_CONFIDENCE
+    )
 
 
 def _m(gold: list[str], pred: list[str]) -> Metrics:
