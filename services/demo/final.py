@@ -39,7 +39,7 @@ def final_outcome(run: RunRecord, minimum: int) -> str:
             f"{run.outcome} ({run.recipe})"
         )
     if run.new_labels == 0:
-        return "no final run: every label was trained on"
+        return "no final run: no new labels since the last run"
     if run.new_labels < minimum:
         return (
             f"no final run: {run.new_labels} new label(s) left, fewer than the {minimum} "

@@ -29,7 +29,7 @@ def test_a_skipped_last_run_says_why() -> None:
         "no final run: 19 new label(s) left, fewer than the 20 a run needs"
     )
     assert final_outcome(_run("skipped", 0, "no new labels"), 20) == (
-        "no final run: every label was trained on"
+        "no final run: no new labels since the last run"
     )
     wait = "25 new label(s) wait for the holdout: 30 of the 40 examples the gate needs"
     assert final_outcome(_run("skipped", 25, wait), 20) == f"no final run: {wait}"
