@@ -67,7 +67,9 @@ def demo(
         D.max_minutes, min=0.5, help="Stop replaying after this long."
     ),
     train_every: int = typer.Option(
-        D.train_every, min=1, help="New labels per training run (the last run needs a fifth as many)."
+        D.train_every,
+        min=1,
+        help="New labels per training run (the last run needs a fifth as many).",
     ),
     review_threshold: float = typer.Option(
         D.review_threshold,
