@@ -3,6 +3,7 @@ Studio client."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ __all__ = [
     "artifacts_dir",
     "close_label_studio",
     "copy_models",
+    "deadletter_original",
     "free_port",
     "free_port_run",
     "gone",
@@ -36,6 +38,12 @@ __all__ = [
     "wait",
 ]
 T = TypeVar("T")
+
+
+def deadletter_original(record: dict[str, Any], known: Mapping[bytes, Any]) -> bytes:
+    """Which of ``known`` a dead letter is about (dead letters carry a hash, not the bytes)."""
+    by_hash = {hashlib.sha256(raw).hexdigest(): raw for raw in known}
+    return by_hash.get(record["original"]["sha256"], b"")
 
 
 def artifacts_dir() -> Path:

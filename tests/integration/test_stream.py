@@ -12,7 +12,6 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -27,14 +26,9 @@ from services.routing.audit import AuditPolicy
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from tests.helpers import TopicReader
+from tests.helpers import deadletter_original as original_of
 
 pytestmark = pytest.mark.integration
-
-
-def _orig(record: dict[str, Any], known: Mapping[bytes, Any]) -> bytes:
-    """Which of ``known`` a dead letter is about (dead letters carry a hash, not the bytes)."""
-    by_hash = {hashlib.sha256(raw).hexdigest(): raw for raw in known}
-    return by_hash.get(record["original"]["sha256"], b"")
 
 
 def _mine(run: str) -> Any:
@@ -116,7 +110,7 @@ def _check(
     all_preds = preds_reader.wait_for(lambda rs: everything <= {r["event_id"] for r in rs}, 240)
     dls = dl_reader.wait_for(
         lambda rs: (
-            sum(1 for r in rs if _orig(r, bad_payloads) in bad_payloads) >= len(bad_payloads)
+            sum(1 for r in rs if original_of(r, bad_payloads) in bad_payloads) >= len(bad_payloads)
         ),
         60,
     )
@@ -133,13 +127,13 @@ def _check(
         assert r["label"] in r["probs"] and 0 < r["confidence"] <= 1
         assert r["timings"]["batch_size"] >= 1
 
-    mine_dl = [r for r in dls if _orig(r, bad_payloads) in bad_payloads]
+    mine_dl = [r for r in dls if original_of(r, bad_payloads) in bad_payloads]
     assert len(mine_dl) == len(bad_payloads) == 50
     for r in mine_dl:
         assert r["stage"] == "normalize"
         assert r["reason"] in {"invalid_json", "schema_violation"}
         assert r["errors"] and all(e["path"].startswith("$") for e in r["errors"])
-        assert r["source"]["topic"] == topics.channel(bad_payloads[_orig(r, bad_payloads)])
+        assert r["source"]["topic"] == topics.channel(bad_payloads[original_of(r, bad_payloads)])
     _check_raw_kept(settings, mine_dl, bad_payloads)
 
     # Routing: exactly the uncertain predictions and the audit sample, once each.
@@ -204,118 +198,3 @@ def _check_raw_kept(
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert out.read_bytes() == raw
     assert out.stat().st_mode & 0o777 == 0o600
-
-
-def _predict_one(settings: Settings, text: str) -> dict[str, Any]:
-    """Send one chat event through the workers; return its prediction."""
-    from services.ingest.producer import EventProducer
-
-    event = {
-        "event_id": f"one{uuid.uuid4().hex[:6]}-1",
-        "conversation_id": "c1",
-        "customer_id": "u1",
-        "author_role": "customer",
-        "sent_at": "2026-11-01T10:00:00Z",
-        "text": text,
-    }
-    with EventProducer(settings.kafka) as p:
-        p.send("chat", event)
-    reader = TopicReader(settings.kafka, Topics.from_settings(settings.kafka).predictions)
-    try:
-        recs = reader.wait_for(lambda rs: any(r["event_id"] == event["event_id"] for r in rs), 60)
-    finally:
-        reader.close()
-    (pred,) = [r for r in recs if r["event_id"] == event["event_id"]]
-    return pred
-
-
-def test_redaction_happens_before_prediction(settings: Settings, workers: dict[str, Any]) -> None:
-    pred = _predict_one(
-        settings, "my card 4111 1111 1111 1111 was charged twice, mail jane@example.com"
-    )
-    assert "4111" not in pred["text"] and "jane" not in pred["text"]
-    assert "[CARD]" in pred["text"] and "[EMAIL]" in pred["text"]
-
-
-def test_normalize_keeps_each_conversation_in_order(
-    settings: Settings, workers: dict[str, Any]
-) -> None:
-    """Normalize writes a batch's turns in one pipeline: each conversation's turns land in
-    its thread in the order they were sent, redacted, and a duplicate adds none."""
-    from redis import Redis
-
-    from services.ingest.producer import EventProducer
-    from services.labels.threads import thread_key
-
-    run = uuid.uuid4().hex[:6]
-    convs = [f"conv{run}a", f"conv{run}b"]
-    events = [
-        {
-            "event_id": f"th{run}-{i}",
-            "conversation_id": convs[i % 2],
-            "customer_id": "u1",
-            "author_role": "customer",
-            "sent_at": "2026-11-01T10:00:00Z",
-            "text": f"turn {i} call me on +44 20 7946 0{i:03d}",
-        }
-        for i in range(8)
-    ]
-    with EventProducer(settings.kafka) as p:
-        for ev in [*events, events[3]]:  # the last one again: a duplicate
-            p.send("chat", ev)
-    reader = TopicReader(settings.kafka, Topics.from_settings(settings.kafka).predictions)
-    try:
-        ids = {e["event_id"] for e in events}
-        reader.wait_for(lambda rs: ids <= {r["event_id"] for r in rs}, 60)
-    finally:
-        reader.close()
-    client = Redis.from_url(settings.redis.url, decode_responses=True)
-    try:
-        for n, conv in enumerate(convs):
-            turns = [
-                json.loads(t)
-                for t in client.lrange(thread_key(settings.redis.prefix, "chat", conv), 0, -1)
-            ]
-            assert [t["event_id"] for t in turns] == [e["event_id"] for e in events[n::2]]
-            assert all("7946" not in t["text"] for t in turns)
-    finally:
-        client.close()
-
-
-def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
-    settings: Settings, workers: dict[str, Any]
-) -> None:
-    """A poisoned record on interactions.v1 or predictions.v1 is dead-lettered by classify
-    or route with its reason; the workers keep running."""
-    topics = Topics.from_settings(settings.kafka)
-    tag = uuid.uuid4().hex[:8].encode()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka.servers)
-    bad_interaction = b'{"event_id": "only-an-id-' + tag + b'"}'
-    bad_prediction = b"not json " + tag
-    producer.send(topics.interactions, value=bad_interaction)
-    producer.send(topics.predictions, value=bad_prediction)
-    producer.flush()
-    producer.close()
-    reader = TopicReader(settings.kafka, topics.deadletter)
-    try:
-        wanted = {bad_interaction: "classify", bad_prediction: "route"}
-        recs = reader.wait_for(lambda rs: sum(_orig(r, wanted) in wanted for r in rs) >= 2, 60)
-    finally:
-        reader.close()
-    got = {_orig(r, wanted): r for r in recs if _orig(r, wanted) in wanted}
-    assert {raw: r["stage"] for raw, r in got.items()} == wanted
-    assert got[bad_interaction]["reason"] == "schema_violation"
-    assert got[bad_prediction]["reason"] == "invalid_json"
-    assert all(p.poll() is None for p in workers.values()), "a worker died"
-
-
-def test_workers_serve_prometheus_metrics(settings: Settings, workers: dict[str, Any]) -> None:
-    import httpx
-
-    from services.core.roles import ROLES
-
-    _predict_one(settings, "hello")
-    port = settings.metrics.port + ROLES.index("classify")
-    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    assert 'eddy_events_total{outcome="ok",stage="classify"}' in body
-    assert "eddy_inference_duration_seconds_count" in body
