@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.core.logs import configure_logging
-from services.core.settings import Settings, load_settings, unknown_variables
+from services.core.settings import Settings, config_error, load_settings, unknown_variables
 from services.stack import secrets
 
 app = typer.Typer(
@@ -83,7 +83,11 @@ def settings(
     try:
         s = load_settings(**{k: v for k, v in overrides.items() if v})
     except ValueError as exc:  # pydantic's ValidationError: a configuration error
-        console.print(f"[red]configuration error:[/red] {exc}")
+        console.print(
+            f"[red]configuration error:[/red] {escape(config_error(exc))}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     configure_logging(log_level or s.stack.log_level)
     # The embedded stack's generated secrets, for every command run against its data dir.

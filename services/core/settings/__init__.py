@@ -23,6 +23,7 @@ from services.core.settings.base import (
     Group,
     StrategyName,
 )
+from services.core.settings.errors import describe
 from services.core.settings.exposure import exposed_without_secret, public_secrets
 from services.core.settings.infra import (
     GatewaySettings,
@@ -121,6 +122,19 @@ def env_names() -> dict[str, str]:
     }
 
 
+def config_error(exc: ValueError, environ: Mapping[str, str] | None = None) -> str:
+    """A settings error in one line naming the variable (``EDDY_X='value': what is wrong``)."""
+    environ = os.environ if environ is None else environ
+    aliases: dict[str, str] = {}
+    for var, dotted in env_names().items():
+        field = dotted.split(".", 1)[1]
+        # A field name two groups share: the variable that is set is the one at fault.
+        if field not in aliases or var in environ:
+            aliases[field] = var
+        aliases[var] = var
+    return describe(exc, aliases, environ)
+
+
 def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """One line per ``EDDY_*`` variable that is not a setting (a typo or an old name)."""
     environ = os.environ if environ is None else environ
@@ -164,6 +178,7 @@ __all__ = [
     "StackSettings",
     "StrategyName",
     "TrainerSettings",
+    "config_error",
     "env_names",
     "exposed_without_secret",
     "load_settings",

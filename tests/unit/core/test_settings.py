@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from services.core.settings import Settings, env_names, unknown_variables
+from services.core.settings import Settings, config_error, env_names, unknown_variables
 
 
 def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,3 +57,29 @@ def test_override_rejects_unknown_group_and_invalid_value() -> None:
         Settings().override(kafk={"partitions": 2})
     with pytest.raises(ValidationError):
         Settings().override(kafka={"partitions": 0})
+
+
+def _error(monkeypatch: pytest.MonkeyPatch, var: str, value: str) -> str:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ValueError) as caught:
+        Settings()
+    return config_error(caught.value)
+
+
+def test_config_errors_are_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad_number = _error(monkeypatch, "EDDY_GATE_TOLERANCE", "abc")
+    assert bad_number.startswith("EDDY_GATE_TOLERANCE='abc': input should be a valid number")
+    monkeypatch.delenv("EDDY_GATE_TOLERANCE")
+    out_of_range = _error(monkeypatch, "EDDY_ROUTING_THRESHOLD", "2")
+    assert out_of_range == "EDDY_ROUTING_THRESHOLD='2': input should be less than or equal to 1"
+    monkeypatch.delenv("EDDY_ROUTING_THRESHOLD")
+    bad_json = _error(monkeypatch, "EDDY_LABELS", "notjson")
+    assert bad_json.startswith("EDDY_LABELS='notjson': not valid JSON")
+    for line in (bad_number, out_of_range, bad_json):
+        assert "\n" not in line and "http" not in line
+
+
+def test_override_errors_name_the_variable_too() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings().override(gate={"tolerance": "x"})
+    assert config_error(caught.value).startswith("EDDY_GATE_TOLERANCE='x': ")

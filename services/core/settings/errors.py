@@ -1,0 +1,40 @@
+"""A configuration error in one line that names the variable to change.
+
+pydantic's own text is several lines with a documentation URL ("1 validation error for
+GateSettings / EDDY_GATE_TOLERANCE / Input should be a valid number ... For further
+information visit https://..."), and pydantic-settings names a JSON setting by its field
+("error parsing value for field "labels" ..."), not by the variable a user set."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pydantic import ValidationError
+
+_FIELD = re.compile(r'field "([^"]+)"')
+
+
+def describe(exc: ValueError, aliases: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """``exc`` from building the settings, as ``EDDY_X='value': what is wrong``.
+
+    ``aliases`` maps every field name (and every variable) to its variable; ``environ`` is
+    where the value came from."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors(include_url=False):
+            loc = str(err["loc"][-1]) if err["loc"] else ""
+            var = aliases.get(loc, loc)
+            msg = str(err["msg"])
+            msg = msg[:1].lower() + msg[1:]
+            parts.append(f"{var}={err.get('input')!r}: {msg}")
+        return "; ".join(parts)
+    match = _FIELD.search(str(exc))
+    if match and match.group(1) in aliases:
+        var = aliases[match.group(1)]
+        got = environ.get(var, "")
+        return (
+            f"{var}={got!r}: not valid JSON (list and map settings are JSON: "
+            """'["neg", "pos"]', '{"chat": 0.5}')"""
+        )
+    return str(exc)
