@@ -211,14 +211,20 @@ def promote(
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
     workers switch within EDDY_MODEL_POLL_S, without restart."""
     from services.registry.open import open_registry
+    from services.registry.rollout import check_promotable
     from services.registry.rollout import promote as do_promote
     from services.registry.store import RegistryError
 
     number = version_number(version)
     s = settings(data_dir)
+    registry = open_registry(s.stack)
+    try:
+        check_promotable(registry, number)  # before the broker: then the error is the only line
+    except RegistryError as exc:
+        raise fail("promote failed", exc) from None
     with model_events(s.kafka) as publish:
         try:
-            event = do_promote(open_registry(s.stack), number, reason, publish)
+            event = do_promote(registry, number, reason, publish)
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")
@@ -232,12 +238,18 @@ def rollback(
     """Make the previous champion the champion again."""
     from services.registry.open import open_registry
     from services.registry.rollout import rollback as do_rollback
+    from services.registry.rollout import rollback_target
     from services.registry.store import RegistryError
 
     s = settings(data_dir)
+    registry = open_registry(s.stack)
+    try:
+        rollback_target(registry)  # before the broker, as promote
+    except RegistryError as exc:
+        raise fail("rollback failed", exc) from None
     with model_events(s.kafka) as publish:
         try:
-            event = do_rollback(open_registry(s.stack), reason, publish)
+            event = do_rollback(registry, reason, publish)
         except RegistryError as exc:
             raise fail("rollback failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")

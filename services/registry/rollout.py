@@ -65,11 +65,17 @@ def _change(
     return event
 
 
+def check_promotable(registry: ModelRegistry, version: int) -> None:
+    """Raise RegistryError when ``version`` does not exist or is the champion already."""
+    registry.get(version)
+    if registry.champion_version() == version:
+        raise RegistryError(f"v{version} is already the champion")
+
+
 def promote(
     registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
 ) -> dict[str, Any]:
-    if registry.champion_version() == version:
-        raise RegistryError(f"v{version} is already the champion")
+    check_promotable(registry, version)
     return change_champion(registry, version, "promoted", reason, publish)
 
 

@@ -89,3 +89,15 @@ def test_promote_takes_a_version_as_listings_write_it() -> None:
         res = runner.invoke(app, ["promote", bad])
         assert res.exit_code == 2, res.output
         assert "is not a version; give one as 7 or v7" in res.output
+
+
+def test_promote_and_rollback_check_the_registry_before_the_broker(tmp_path: Path) -> None:
+    # No broker listens on port 9: a check that came after it would print its warning first.
+    env = {"EDDY_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    for args, line in (
+        (["promote", "99"], "promote failed: model version 99 not found in"),
+        (["rollback"], "rollback failed: no champion to roll back from"),
+    ):
+        res = runner.invoke(app, [*args, "--data-dir", str(tmp_path)], env=env)
+        assert res.exit_code == 1, res.output
+        assert res.output.startswith(line) and "warning" not in res.output
