@@ -154,8 +154,8 @@ def demo(
         console.print("interrupted; everything stopped")
         raise typer.Exit(130) from None
     table = Table(
-        "version", "recipe", "status", "held-out acc", "macro-F1", "eval-set acc", "labels",
-        "champion",
+        "version", "recipe", "status", "held-out acc", "macro-F1", "eval-set acc",
+        "labels (seed+tasks)", "champion",
     )  # fmt: skip
     for r in result["versions"]:
         ev = r["eval_set"] or {}
@@ -166,7 +166,7 @@ def demo(
             f"{r['accuracy']:.3f}",
             f"{r['macro_f1']:.3f}",
             f"{ev['accuracy']:.3f}" if ev else "-",
-            str(r["labels_used"]),
+            f"{r['seed_used']}+{r['labels_used']}",
             "yes" if r["champion"] else "",
         )
     out.print(table)

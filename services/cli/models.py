@@ -93,6 +93,7 @@ def bootstrap(
 
 def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One row per version, and the evaluation document their ``eval`` scores come from."""
+    from services.registry.lineage import seed_used
     from services.registry.open import open_registry
     from services.training.evaluation import evaluation_of
 
@@ -100,9 +101,10 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
     champ = reg.champion_version()
     evaluation = evaluation_of(reg)
     scores = evaluation.get("versions", {})
+    metas = {v: reg.get(v).meta for v in reg.versions()}
+    seeds = seed_used(metas)
     rows = []
-    for v in reg.versions():
-        m = reg.get(v).meta
+    for v, m in metas.items():
         metrics = m.get("metrics") or {}
         rows.append(
             {
@@ -113,8 +115,9 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "eval": scores.get(str(v)),
                 "accuracy": metrics.get("accuracy"),
                 "macro_f1": metrics.get("macro_f1"),
-                # v1 has no store labels: the seed examples it trained on (as the console).
-                "labels_used": m.get("labels_used", (m.get("data") or {}).get("train", 0)),
+                # Store labels (routed and random picks), and the seed beside them.
+                "labels_used": int(m.get("labels_used") or 0),
+                "seed_used": seeds[v],
                 "recipe": (m.get("recipe") or {}).get("name"),
                 "created_at": m.get("created_at"),
                 "decision": "; ".join(m.get("decision") or []),
@@ -145,7 +148,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         return
     table = Table(
         "version", "parent", "kind", "recipe", "status", "eval acc", "eval F1", "gate acc",
-        "labels",
+        "labels (seed+tasks)",
     )  # fmt: skip
 
     def f3(x: Any) -> str:
@@ -161,7 +164,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             f3(ev.get("accuracy")) + ("*" if ev.get("stale") else ""),
             f3(ev.get("macro_f1")) + ("*" if ev.get("stale") else ""),
             f3(r["accuracy"]),
-            str(r["labels_used"]),
+            f"{r['seed_used']}+{r['labels_used']}",
         )
     if not rows:
         from services.demo.options import run_dir

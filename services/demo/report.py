@@ -10,6 +10,7 @@ from typing import Any
 from services.model.classifier import TextClassifier
 from services.model.device import Placement
 from services.model.train import evaluate
+from services.registry.lineage import seed_used
 from services.registry.rollout import history
 from services.registry.store import ModelRegistry
 from services.training.evaluation import evaluation_of
@@ -31,8 +32,9 @@ def version_rows(
     evaluation = evaluation_of(registry)
     texts, gold = [e.text for e in held_out], [e.label for e in held_out]
     rows: list[dict[str, Any]] = []
-    for v in registry.versions():
-        ref = registry.get(v)
+    refs = {v: registry.get(v) for v in registry.versions()}
+    seeds = seed_used({v: ref.meta for v, ref in refs.items()})
+    for v, ref in refs.items():
         meta = ref.meta
         clf = TextClassifier.load(ref.path, placement, version=v)
         m = evaluate(clf, texts, gold)
@@ -46,8 +48,9 @@ def version_rows(
                 "accuracy": m.accuracy,
                 "macro_f1": m.macro_f1,
                 "eval_set": (evaluation.get("versions") or {}).get(str(v)),
-                "labels_used": 0 if bootstrap else int(meta.get("labels_used", 0)),
-                "seed_examples": (meta.get("data") or {}).get("train") if bootstrap else None,
+                # Store labels (routed and random picks; never audit), and the seed beside.
+                "labels_used": int(meta.get("labels_used") or 0),
+                "seed_used": seeds[v],
                 "champion": v == champion,
                 "status": "bootstrap" if bootstrap else meta.get("status"),
                 "promoted_at": promoted_at.get(v),
@@ -108,6 +111,10 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     path.write_text(json.dumps(report, indent=2))
 
 
+def _learned(row: dict[str, Any]) -> int:
+    return int(row.get("seed_used") or 0) + int(row["labels_used"])
+
+
 def plot_learning_curve(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     import matplotlib
 
@@ -118,7 +125,7 @@ def plot_learning_curve(rows: list[dict[str, Any]], path: Path, title: str) -> N
     for metric, style in (("accuracy", "o-"), ("macro_f1", "s--")):
         kept = [r for r in rows if r["status"] in ("bootstrap", "promoted")]
         ax.plot(
-            [r["labels_used"] for r in kept],
+            [_learned(r) for r in kept],
             [r[metric] for r in kept],
             style,
             label=f"{metric} (champions)",
@@ -126,7 +133,7 @@ def plot_learning_curve(rows: list[dict[str, Any]], path: Path, title: str) -> N
     rejected = [r for r in rows if r["status"] == "rejected"]
     if rejected:
         ax.scatter(
-            [r["labels_used"] for r in rejected],
+            [_learned(r) for r in rejected],
             [r["accuracy"] for r in rejected],
             marker="x",
             color="red",
@@ -136,12 +143,12 @@ def plot_learning_curve(rows: list[dict[str, Any]], path: Path, title: str) -> N
     for r in rows:
         ax.annotate(
             f"v{r['version']}",
-            (r["labels_used"], r["accuracy"]),
+            (_learned(r), r["accuracy"]),
             fontsize=8,
             xytext=(3, 4),
             textcoords="offset points",
         )
-    ax.set_xlabel("human labels the model has learned from")
+    ax.set_xlabel("human labels the model has learned from (seed included)")
     ax.set_ylabel("held-out score")
     ax.set_title(title)
     ax.grid(alpha=0.3)

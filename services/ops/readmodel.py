@@ -28,6 +28,7 @@ from services.ops.offsets import OffsetReader, consumer_groups
 from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
+from services.registry.lineage import seed_used
 from services.registry.open import open_registry
 from services.registry.rollout import history
 
@@ -130,11 +131,14 @@ class ReadModel:
                 metas.append(registry.get(v).meta)
             except Exception:  # a half-written or broken version: listed by others, not here
                 continue
+        seeds = seed_used({int(m["version"]): m for m in metas})
         return {
             "champion": None if champ is None else champ.version,
             "labels": [] if champ is None else champ.labels,
             "training_mix": training_mix(None if champ is None else champ.meta),
-            "versions": [version_entry(m, evaluation) for m in metas],
+            "versions": [
+                version_entry(m, evaluation, seeds.get(int(m["version"]), 0)) for m in metas
+            ],
             "history": history(registry)[-200:],
             "accuracy": champion_series(history(registry), evaluation),
             "evaluation_size": evaluation.get("size"),

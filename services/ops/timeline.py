@@ -28,7 +28,10 @@ def scored(evaluation: Mapping[str, Any], version: int) -> dict[str, Any] | None
     }
 
 
-def version_entry(meta: Mapping[str, Any], evaluation: Mapping[str, Any]) -> dict[str, Any]:
+def version_entry(
+    meta: Mapping[str, Any], evaluation: Mapping[str, Any], seed: int = 0
+) -> dict[str, Any]:
+    """One version as the console lists it; ``seed`` from registry.lineage.seed_used."""
     v = int(meta["version"])
     data = meta.get("data") or {}
     return {
@@ -41,7 +44,8 @@ def version_entry(meta: Mapping[str, Any], evaluation: Mapping[str, Any]) -> dic
         "gate": meta.get("gate") or {},
         "trigger": meta.get("trigger"),
         "recipe": (meta.get("recipe") or {}).get("name"),
-        "labels_used": meta.get("labels_used", data.get("train")),
+        "labels_used": int(meta.get("labels_used") or 0),
+        "seed_used": seed,
         "new_labels": data.get("new"),
         "trained_on": data.get("trained_on", data.get("train")),
         "holdout": meta.get("metrics"),

@@ -79,6 +79,10 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
         assert {"version", "accuracy", "macro_f1", "labels_used", "champion"} <= set(v)
         assert 0.0 <= v["accuracy"] <= 1.0
     assert versions[-1]["labels_used"] > 0
+    # v1 learned from the seed only; every later version from the seed too (seed+tasks).
+    assert versions[0]["labels_used"] == 0 and versions[0]["seed_used"] > 0
+    assert all(v["seed_used"] >= versions[0]["seed_used"] for v in versions)
+    assert f"{versions[0]['seed_used']}+0" in proc.stdout
     assert data["annotators"]["answered"] > 0 and "consensus" in data
     h = data["human_labels"]
     assert h == {

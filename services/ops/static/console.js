@@ -86,7 +86,7 @@ function renderModels(s) {
       `v${v.version}`, when(v.created_at), statusCell(v, champ),
       ev ? `${num(ev.accuracy)} [${num(ev.low)}, ${num(ev.high)}] n=${ev.n}`
         : v.holdout ? `not scored yet (own holdout ${num(v.holdout.accuracy)}, n=${v.holdout.n})` : "-",
-      v.labels_used ?? "-", gate + (v.reasons || []).join("; "),
+      `${v.seed_used ?? 0}+${v.labels_used ?? 0}`, gate + (v.reasons || []).join("; "),
     ];
   }, (v) => (v.version === champ ? "champion" : ""));
   $("versions").querySelectorAll("tbody tr").forEach((tr, i) => {
