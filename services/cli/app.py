@@ -4,6 +4,8 @@ environment once, here, at the entry point, with the command's overrides by grou
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -65,6 +67,19 @@ def _root(
     # A typo in an EDDY_* variable must not pass silently.
     for line in unknown_variables():
         console.print(f"[yellow]warning:[/yellow] {line}", highlight=False, soft_wrap=True)
+
+
+def invoked_as() -> str:
+    """How to type `eddy` again: `eddy` when it is on PATH, else the path this run used
+    (`.venv/bin/eddy` after `scripts/setup`, which puts nothing on PATH)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if shutil.which("eddy") or Path(argv0).name != "eddy":
+        return "eddy"
+    path = Path(argv0)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def say(message: str) -> None:

@@ -9,7 +9,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from services.cli.app import DataDir, app, console, fail, out, settings, with_generated_secrets
+from services.cli.app import (
+    DataDir,
+    app,
+    console,
+    fail,
+    invoked_as,
+    out,
+    settings,
+    with_generated_secrets,
+)
 from services.demo.options import DemoOptions, run_dir
 
 # The options' defaults are DemoOptions' own: one place to change them.
@@ -109,7 +118,7 @@ def demo(
     """Eddy's main job on the embedded stack: bootstrap v1 from a small seed set, replay
     the data as channel events, let simulated annotators label what Eddy routes to Label
     Studio, fine-tune and promote on schedule, then report every version's held-out
-    accuracy and macro-F1 with a learning-curve PNG. About 6-9 minutes on 2 cores."""
+    accuracy and macro-F1 with a learning-curve PNG. About 8-10 minutes on 2 cores."""
     from services.demo.run import run_demo
     from services.stack.probes import PortInUse
     from services.stack.process import StackError
@@ -212,8 +221,9 @@ def demo(
     h = result["human_labels"]
     out.print(
         f"human labels: {h['total']} ({h['seed']} seed + {count(h['tasks'], 'labelled task')}); "
-        f"{h['answers_total']} counting every annotator's answer "
-        f"({count(h['answers'], 'answer')}, overlapping tasks counted once per annotator)",
+        f"{h['answers_total']} answers in all ({h['seed']} seed + "
+        f"{count(h['answers'], 'annotator answer')}: a task three annotators answered counts "
+        "three times)",
         highlight=False,
         soft_wrap=True,
     )
@@ -232,10 +242,11 @@ def demo(
         )
     again = run_dir(s.stack.data_dir, result["run"])
     # EDDY_REGISTRY_DIR, when set, would win over --data-dir in a later command.
+    eddy = invoked_as()
     look = (
-        f"eddy versions --data-dir {again}"
+        f"{eddy} versions --data-dir {again}"
         if s.stack.registry_dir is None
-        else f"EDDY_REGISTRY_DIR={again / 'models'} eddy versions"
+        else f"EDDY_REGISTRY_DIR={again / 'models'} {eddy} versions"
     )
     out.print(f"look again: {look}", highlight=False, soft_wrap=True)
 

@@ -51,7 +51,10 @@ class Progress:
             "promoted": sum(r["outcome"] == "promoted" for r in runs),
             "rejected": sum(r["outcome"] == "rejected" for r in runs),
             "champion": champ.version if champ else None,
+            # The gate's accuracy on its holdout, and that holdout's size: it grows between
+            # runs, so a promoted champion can read lower than the one before on a larger set.
             "champion_acc": ((champ.meta.get("metrics") or {}).get("accuracy") if champ else None),
+            "champion_n": ((champ.meta.get("metrics") or {}).get("n") if champ else None),
         }
         return self.snapshot
 
@@ -60,15 +63,16 @@ class Progress:
         p = self.snapshot
         return (
             f"events {p.get('sent', 0)}/{self.total}, predicted {p.get('predicted', 0)}, "
-            f"routed {p.get('routed', 0)}, tasks {p.get('tasks', 0)}, human labels "
+            f"routed {p.get('routed', 0)}, tasks {p.get('tasks', 0)}, labelled tasks "
             f"{p.get('labels', 0)}, training runs {p.get('runs', 0)} ({p.get('promoted', 0)} "
             f"promoted), champion {self._champion()}"
         )
 
     def _champion(self) -> str:
-        acc = self.snapshot.get("champion_acc")
+        acc, n = self.snapshot.get("champion_acc"), self.snapshot.get("champion_n")
+        on = f" on {n}" if n else ""
         return f"v{self.snapshot.get('champion')}" + (
-            f" (gate accuracy {acc:.3f})" if acc is not None else ""
+            f" (gate holdout accuracy {acc:.3f}{on})" if acc is not None else ""
         )
 
     def table(self) -> Table:
@@ -80,7 +84,7 @@ class Progress:
             t.add_row("dead-lettered", str(p["dead_lettered"]))
         t.add_row("routed to review", str(p.get("routed", 0)))
         t.add_row("Label Studio tasks", str(p.get("tasks", 0)))
-        t.add_row("human labels", str(p.get("labels", 0)))
+        t.add_row("labelled tasks", str(p.get("labels", 0)))
         t.add_row(
             "training runs",
             f"{p.get('runs', 0)} ({p.get('promoted', 0)} promoted, {p.get('rejected', 0)} "

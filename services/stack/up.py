@@ -133,7 +133,7 @@ class Stack:
         if not self.external and not self.settings.stack.durable_broker:
             self.say(
                 "note: the broker keeps topics in memory (EDDY_BROKER_STORAGE); events not yet "
-                "processed are lost if it or `eddy up` stops"
+                "processed are lost when the stack stops"
             )
 
     def _create_topics(self) -> None:

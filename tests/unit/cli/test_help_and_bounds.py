@@ -101,3 +101,19 @@ def test_promote_and_rollback_check_the_registry_before_the_broker(tmp_path: Pat
         res = runner.invoke(app, [*args, "--data-dir", str(tmp_path)], env=env)
         assert res.exit_code == 1, res.output
         assert res.output.startswith(line) and "warning" not in res.output
+
+
+def test_invoked_as_is_a_command_the_user_can_type_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from services.cli.app import invoked_as
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setattr("sys.argv", [str(tmp_path / ".venv" / "bin" / "eddy")])
+    assert invoked_as() == ".venv/bin/eddy"
+    monkeypatch.setattr("sys.argv", ["/opt/python/lib/services/cli/__main__.py"])
+    assert invoked_as() == "eddy"  # python -m services.cli
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/local/bin/eddy")
+    monkeypatch.setattr("sys.argv", [str(tmp_path / ".venv" / "bin" / "eddy")])
+    assert invoked_as() == "eddy"

@@ -39,7 +39,7 @@ def _snap(predicted: int, **kw: Any) -> dict[str, Any]:
 def test_not_a_terminal_prints_progress_lines_and_stops_when_done() -> None:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=False, width=200)
-    progress = _Scripted([_snap(4), _snap(10, champion=2, champion_acc=0.81)])
+    progress = _Scripted([_snap(4), _snap(10, champion=2, champion_acc=0.81, champion_n=151)])
     progress.sent = 10
     sent = threading.Event()
     sent.set()
@@ -47,7 +47,8 @@ def test_not_a_terminal_prints_progress_lines_and_stops_when_done() -> None:
         watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=0.0)
     out = buf.getvalue()
     assert "events 4/10, predicted 4" in out
-    assert "champion v2 (gate accuracy 0.810)" in out
+    assert "labelled tasks 1" in out
+    assert "champion v2 (gate holdout accuracy 0.810 on 151)" in out
 
 
 def test_waits_for_open_tasks() -> None:
