@@ -13,6 +13,12 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 _FIELD = re.compile(r'field "([^"]+)"')
+# A value that may hold a credential is never echoed (a URL can carry a password).
+_HIDDEN = re.compile(r"URL|TOKEN|SECRET|PASSWORD|KEY|API_KEY|CREDENTIAL")
+
+
+def _shown(var: str, value: object) -> str:
+    return "=<hidden>" if _HIDDEN.search(var) else f"={value!r}"
 
 
 def describe(exc: ValueError, aliases: Mapping[str, str], environ: Mapping[str, str]) -> str:
@@ -27,14 +33,14 @@ def describe(exc: ValueError, aliases: Mapping[str, str], environ: Mapping[str, 
             var = aliases.get(loc, loc)
             msg = str(err["msg"])
             msg = msg[:1].lower() + msg[1:]
-            parts.append(f"{var}={err.get('input')!r}: {msg}")
+            parts.append(f"{var}{_shown(var, err.get('input'))}: {msg}")
         return "; ".join(parts)
     match = _FIELD.search(str(exc))
     if match and match.group(1) in aliases:
         var = aliases[match.group(1)]
         got = environ.get(var, "")
         return (
-            f"{var}={got!r}: not valid JSON (list and map settings are JSON: "
+            f"{var}{_shown(var, got)}: not valid JSON (list and map settings are JSON: "
             """'["neg", "pos"]', '{"chat": 0.5}')"""
         )
     return str(exc)

@@ -83,3 +83,19 @@ def test_override_errors_name_the_variable_too() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings().override(gate={"tolerance": "x"})
     assert config_error(caught.value).startswith("EDDY_GATE_TOLERANCE='x': ")
+
+
+def test_config_errors_never_echo_a_credential() -> None:
+    # Settings of these names are not validated today (any string is a URL or a token), so
+    # the rule is checked on errors shaped as pydantic reports them.
+    from pydantic import BaseModel, Field
+
+    class Probe(BaseModel):
+        url: int = Field(validation_alias="EDDY_REDIS_URL")
+        size: int = Field(validation_alias="EDDY_DEDUPE_TTL_S")
+
+    with pytest.raises(ValidationError) as caught:
+        Probe.model_validate({"EDDY_REDIS_URL": "redis://:hunter2@h/0", "EDDY_DEDUPE_TTL_S": "x"})
+    line = config_error(caught.value, {})
+    assert "hunter2" not in line and "EDDY_REDIS_URL=<hidden>" in line, line
+    assert "EDDY_DEDUPE_TTL_S='x'" in line
