@@ -220,8 +220,8 @@ def promote(
 
     number = version_number(version)
     s = settings(data_dir)
-    registry = open_registry(s.stack)
     try:
+        registry = open_registry(s.stack)
         check_promotable(registry, number)  # before the broker: then the error is the only line
     except RegistryError as exc:
         raise fail("promote failed", exc) from None
@@ -245,8 +245,8 @@ def rollback(
     from services.registry.store import RegistryError
 
     s = settings(data_dir)
-    registry = open_registry(s.stack)
     try:
+        registry = open_registry(s.stack)
         rollback_target(registry)  # before the broker, as promote
     except RegistryError as exc:
         raise fail("rollback failed", exc) from None

@@ -26,5 +26,7 @@ def seed_used(metas: Mapping[int, Mapping[str, Any]]) -> dict[int, int]:
         else:
             parent = meta.get("parent")
             inherited = out.get(int(parent), 0) if parent is not None else 0
-            out[v] = inherited + int(data.get("seed_retiring") or 0)
+            # A bench copy is its parent's weights under another number (its metadata too).
+            retiring = 0 if meta.get("kind") == "bench-copy" else data.get("seed_retiring")
+            out[v] = inherited + int(retiring or 0)
     return out

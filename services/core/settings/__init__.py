@@ -125,13 +125,15 @@ def env_names() -> dict[str, str]:
 def config_error(exc: ValueError, environ: Mapping[str, str] | None = None) -> str:
     """A settings error in one line naming the variable (``EDDY_X='value': what is wrong``)."""
     environ = os.environ if environ is None else environ
+    # pydantic names the failing group's class (ValidationError.title): its fields, first.
+    title = getattr(exc, "title", None)
+    failing = [cls for cls in GROUPS.values() if cls.__name__ == title]
     aliases: dict[str, str] = {}
-    for var, dotted in env_names().items():
-        field = dotted.split(".", 1)[1]
-        # A field name two groups share: the variable that is set is the one at fault.
-        if field not in aliases or var in environ:
-            aliases[field] = var
-        aliases[var] = var
+    for cls in [*failing, *GROUPS.values()]:
+        for field, info in cls.model_fields.items():
+            var = str(info.validation_alias)
+            aliases.setdefault(field, var)
+            aliases[var] = var
     return describe(exc, aliases, environ)
 
 

@@ -99,3 +99,21 @@ def test_config_errors_never_echo_a_credential() -> None:
     line = config_error(caught.value, {})
     assert "hunter2" not in line and "EDDY_REDIS_URL=<hidden>" in line, line
     assert "EDDY_DEDUPE_TTL_S='x'" in line
+
+
+def test_config_errors_name_entries_group_checks_and_the_right_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = _error(monkeypatch, "EDDY_ROUTING_THRESHOLDS", '{"chat": "x"}')
+    assert entry.startswith("EDDY_ROUTING_THRESHOLDS[chat]='x': input should be a valid number")
+    monkeypatch.delenv("EDDY_ROUTING_THRESHOLDS")
+    # A group's own check speaks for itself: no "={...}" dump of the group's input.
+    group = _error(monkeypatch, "EDDY_METRICS_HOST", "0.0.0.0")
+    assert group.startswith("EDDY_METRICS_HOST=0.0.0.0 would serve /metrics"), group
+    monkeypatch.delenv("EDDY_METRICS_HOST")
+    # Eight field names are shared by groups (port, url, token ...): the failing group's own.
+    with pytest.raises(ValidationError) as caught:
+        Settings().override(console={"port": 70000})
+    assert config_error(caught.value, {}).startswith("EDDY_CONSOLE_PORT=70000: ")
+    # Set in lower case (the names match case-insensitively), still read back.
+    assert "'notjson'" in _error(monkeypatch, "eddy_labels", "notjson")

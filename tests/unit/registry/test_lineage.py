@@ -25,8 +25,10 @@ def test_seed_is_counted_along_the_lineage() -> None:
         4: {"kind": "incremental", "parent": 3, "recipe": {"name": "warm"}, "data": {}},
         # A rejected sibling trained from the same champion inherits the same seed.
         5: {"kind": "incremental", "parent": 3, "recipe": {"name": "warm"}, "data": {}},
+        # eddy bench's copy of v3: the same weights and metadata, retiring nothing again.
+        6: {"kind": "bench-copy", "parent": 3, "data": {"seed_retiring": 59}},
     }
-    assert seed_used(metas) == {1: 91, 2: 91, 3: 150, 4: 150, 5: 150}
+    assert seed_used(metas) == {1: 91, 2: 91, 3: 150, 4: 150, 5: 150, 6: 150}
 
 
 def test_missing_parent_or_fields_count_zero() -> None:
