@@ -105,6 +105,10 @@ def settings(
         )
         raise typer.Exit(2) from None
     configure_logging(log_level or s.stack.log_level)
+    where = s.stack.data_dir
+    if where.exists() and not where.is_dir():
+        source = "--data-dir" if data_dir is not None else "EDDY_DATA_DIR"
+        raise fail("data dir is not a folder", f"{where} ({source})", 2)
     # The embedded stack's generated secrets, for every command run against its data dir.
     return secrets.apply(s, secrets.read(s.stack.data_dir))
 

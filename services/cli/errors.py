@@ -15,7 +15,12 @@ from services.registry.store import RegistryError
 def dependency_message(exc: BaseException, settings: Settings) -> str | None:
     """The line to print for a dependency failure, or None for any other error."""
     if isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError):
-        return f"Redis at {settings.redis.url} refused Eddy ({exc}); check EDDY_REDIS_URL."
+        # The password is usually the part that is wrong (the embedded stack's is generated
+        # into secrets.env); the URL may carry one too.
+        return (
+            f"Redis at {settings.redis.url} refused Eddy ({exc}); check EDDY_REDIS_PASSWORD "
+            "(or the password in EDDY_REDIS_URL)."
+        )
     if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return (
             f"Redis at {settings.redis.url} is unreachable ({type(exc).__name__}); is "

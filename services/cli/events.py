@@ -13,15 +13,19 @@ from services.cli.app import DataDir, app, console, fail, say, settings
 from services.core.settings import CHANNELS
 
 
-def _lines(file: str) -> list[bytes]:
+def _lines(file: str) -> list[tuple[int, bytes]]:
+    """The non-blank lines with their 1-based numbers in the file, so that an error names
+    the line an editor shows."""
     if file == "-":
-        return [ln for ln in sys.stdin.buffer.read().splitlines() if ln.strip()]
-    path = Path(file)
-    if path.is_dir():
-        raise fail("cannot read events", f"{path} is a folder; give a JSONL file", 2)
-    if not path.is_file():
-        raise fail("cannot read events", f"{path}: no such file", 2)
-    return [ln for ln in path.read_bytes().splitlines() if ln.strip()]
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(file)
+        if path.is_dir():
+            raise fail("cannot read events", f"{path} is a folder; give a JSONL file", 2)
+        if not path.is_file():
+            raise fail("cannot read events", f"{path}: no such file", 2)
+        data = path.read_bytes()
+    return [(n, ln) for n, ln in enumerate(data.splitlines(), 1) if ln.strip()]
 
 
 @app.command(short_help="Produce channel events from a JSONL file (or stdin).")
@@ -45,7 +49,7 @@ def produce(
     lines = _lines(file)
     sent = bad = 0
     with EventProducer(s.kafka) as producer:
-        for n, line in enumerate(track(lines, description="producing", console=console), 1):
+        for n, line in track(lines, description="producing", console=console):
             if raw:
                 producer.send_raw(channel, line)
                 sent += 1

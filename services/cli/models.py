@@ -203,12 +203,21 @@ def version_number(text: str) -> int:
     return int(digits)
 
 
+def said_why(reason: str) -> str:
+    """A change of champion is an operator's decision: the console asks why, so does this."""
+    if not reason.strip():
+        raise typer.BadParameter("say why: a reason is required", param_hint="'--reason'")
+    return reason.strip()
+
+
 @app.command(short_help="Make VERSION the champion (bypasses the gate).")
 def promote(
     version: str = typer.Argument(
         ..., help="Version to make champion (7 or v7).", metavar="VERSION"
     ),
-    reason: str = typer.Option("manual promotion", help="Recorded in history and models.v1."),
+    reason: str = typer.Option(
+        "manual promotion", help="Recorded in history and models.v1.", callback=said_why
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
@@ -235,7 +244,9 @@ def promote(
 
 @app.command(short_help="Make the previous champion the champion again.")
 def rollback(
-    reason: str = typer.Option("manual rollback", help="Recorded in history and models.v1."),
+    reason: str = typer.Option(
+        "manual rollback", help="Recorded in history and models.v1.", callback=said_why
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
     """Make the previous champion the champion again."""

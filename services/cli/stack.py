@@ -91,10 +91,11 @@ def gateway(data_dir: Path | None = DataDir) -> None:
 def topics(data_dir: Path | None = DataDir) -> None:
     """Create Eddy's topics (EDDY_PARTITIONS each) on the broker EDDY_KAFKA_BOOTSTRAP points
     at; existing topics are left alone. `eddy up` does this itself."""
-    from services.core.kafka import ensure_topics
+    from services.core.kafka import check_reachable, ensure_topics
     from services.core.topics import Topics
 
     s = settings(data_dir)
+    check_reachable(s.kafka)  # a broker that is down: one line now, not 30 s of retries
     created = ensure_topics(s.kafka, Topics.from_settings(s.kafka).all())
     say(
         f"{len(created)} topic(s) created"

@@ -52,7 +52,8 @@ def ensure_topics(kafka: KafkaSettings, names: Iterable[str], timeout_s: float =
         finally:
             admin.close()
     raise BrokerUnavailable(
-        f"Kafka at {kafka.bootstrap} not reachable within {timeout_s:.0f}s: {last}"
+        f"Kafka at {kafka.bootstrap} not reachable within {timeout_s:.0f}s: {last}; "
+        "see EDDY_KAFKA_BOOTSTRAP"
     )
 
 

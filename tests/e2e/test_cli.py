@@ -99,11 +99,12 @@ def test_produce_reports_invalid_lines_and_sends_the_rest(
     bad = make_event("chat", 2, "x", rng, "cli")
     del bad["text"]
     f = tmp_path / "events.jsonl"
-    f.write_text("\n".join([json.dumps(good), json.dumps(bad), "{oops"]) + "\n")
+    # A blank line does not shift the numbers: they are the file's, as an editor shows them.
+    f.write_text("\n".join([json.dumps(good), "", json.dumps(bad), "{oops"]) + "\n")
     r = eddy(settings, "produce", str(f), "--channel", "chat")
     assert r.returncode == 1
-    assert "line 2: invalid chat event: $.text is required" in r.stderr
-    assert "line 3: invalid JSON" in r.stderr
+    assert "line 3: invalid chat event: $.text is required" in r.stderr
+    assert "line 4: invalid JSON" in r.stderr
     assert "sent 1 event(s) to chat; 2 invalid line(s) not sent" in r.stderr
 
 

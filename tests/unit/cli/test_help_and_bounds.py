@@ -69,6 +69,17 @@ def test_versions_names_a_missing_data_dir(tmp_path: Path) -> None:
     assert "no such data dir" in res.output
 
 
+def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    # It was a traceback: NotADirectoryError on <file>/secrets.env.
+    f = tmp_path / "afile"
+    f.write_text("x")
+    res = runner.invoke(app, ["versions", "--data-dir", str(f)])
+    assert res.exit_code == 2
+    assert res.output.strip() == f"data dir is not a folder: {f} (--data-dir)"
+    res = runner.invoke(app, ["status"], env={"EDDY_DATA_DIR": str(f)})
+    assert res.exit_code == 2 and f"{f} (EDDY_DATA_DIR)" in res.output
+
+
 def test_versions_says_where_it_looked(tmp_path: Path) -> None:
     res = runner.invoke(app, ["versions", "--data-dir", str(tmp_path)])
     assert res.exit_code == 0
@@ -101,6 +112,14 @@ def test_promote_and_rollback_check_the_registry_before_the_broker(tmp_path: Pat
         res = runner.invoke(app, [*args, "--data-dir", str(tmp_path)], env=env)
         assert res.exit_code == 1, res.output
         assert res.output.startswith(line) and "warning" not in res.output
+
+
+def test_promote_and_rollback_need_a_reason(tmp_path: Path) -> None:
+    # The console refuses an empty reason; the command line recorded "reason": "".
+    for args in (["promote", "2"], ["rollback"]):
+        res = runner.invoke(app, [*args, "--reason", "  ", "--data-dir", str(tmp_path)])
+        assert res.exit_code == 2, res.output
+        assert "say why: a reason is required" in res.output
 
 
 def test_invoked_as_is_a_command_the_user_can_type_again(

@@ -1,0 +1,27 @@
+"""A dependency that is down or refuses Eddy: one line naming the setting to change."""
+
+from __future__ import annotations
+
+import redis
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.cli.errors import dependency_message
+from services.core.kafka import BrokerUnavailable
+from services.core.settings import load_settings
+
+
+def test_a_redis_refusal_names_the_password_setting() -> None:
+    exc = redis.exceptions.AuthenticationError("invalid username-password pair")
+    line = dependency_message(exc, load_settings())
+    assert line is not None and "check EDDY_REDIS_PASSWORD" in line
+
+
+def test_topics_without_a_broker_fails_at_once_naming_the_setting() -> None:
+    # It retried for 30 s, logging each failure, and named no setting; the one-shot check
+    # (its message, not the retry loop's "not reachable within 30s") answers at once.
+    res = CliRunner().invoke(app, ["topics"], env={"EDDY_KAFKA_BOOTSTRAP": "127.0.0.1:9"})
+    assert isinstance(res.exception, BrokerUnavailable)
+    message = str(res.exception)
+    assert message.startswith("no Kafka broker reachable at 127.0.0.1:9")
+    assert "See EDDY_KAFKA_BOOTSTRAP" in message
