@@ -3,6 +3,7 @@ when imported, here."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from rich.markup import escape
@@ -23,6 +24,10 @@ from services.cli.app import app, console
 
 
 def main() -> None:
+    # A shell starts a background job (`eddy trainer &` in a script) with SIGINT ignored, and
+    # Python keeps that: `kill -INT` did nothing. Ctrl-C / SIGINT stops every command.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         app()
     except Exception as exc:

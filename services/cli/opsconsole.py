@@ -17,8 +17,9 @@ def console_command(data_dir: Path | None = DataDir) -> None:
     Its read model's figures are on /metrics at EDDY_METRICS_PORT + 8."""
     from services.app.console import run_console
     from services.core.settings import exposed_without_secret
+    from services.stack.mode import follow_up
 
-    s = settings(data_dir)
+    s = follow_up(settings(data_dir))
     if s.console.token is None:
         raise fail(
             "no console token",

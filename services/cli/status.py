@@ -61,7 +61,9 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Show the champion model, live workers (each replica), consumer lag, labels and the
     backlog, the last training runs and anything that needs a person (the console's
     banner). Exits 1 when a role has no live worker. --json prints the ops read model."""
-    report = status_report(settings(data_dir))
+    from services.stack.mode import follow_up
+
+    report = status_report(follow_up(settings(data_dir)))
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         raise typer.Exit(1 if report["missing_roles"] else 0)

@@ -17,7 +17,7 @@ from services.core.settings import Settings, public_secrets
 from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.registry.open import open_registry
-from services.stack import servers
+from services.stack import mode, servers
 from services.stack.liveness import StallWatch, restart_stalled, wait_for_heartbeats
 from services.stack.probes import ensure_ports_free, http_ok
 from services.stack.process import Child, StackError, stop_note
@@ -276,6 +276,8 @@ def run_up(settings: Settings, external: bool, say: Say) -> int:
     previous = {
         sig: signal.signal(sig, stack.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
     }
+    data_dir = settings.stack.data_dir
+    mode.record(data_dir, settings.stack.with_label_studio)
     try:
         try:
             stack.start()
@@ -285,5 +287,6 @@ def run_up(settings: Settings, external: bool, say: Say) -> int:
         return stack.watch()
     finally:
         stack.stop()
+        mode.clear(data_dir)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

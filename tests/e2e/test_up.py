@@ -3,10 +3,13 @@ a second run reuses the data dir; clear errors for a busy port or a missing bina
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -195,6 +198,16 @@ def test_up_external_runs_only_eddy_processes(
         out = up.wait_for("Eddy is up", 180)
         assert "started broker" not in out and "started redis" not in out
         assert f"serving model v{champion}" in out
+        # `eddy status` beside it, not told about --no-label-studio, expects what this stack
+        # runs (it listed annotate and trainer as missing and exited 1).
+        env = {**os.environ, **s.to_env()}
+        env.pop("EDDY_WITH_LABEL_STUDIO", None)
+        st = subprocess.run(
+            [sys.executable, "-m", "services.cli", "status", "--json"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert st.returncode == 0, st.stdout[-2000:] + st.stderr[-2000:]
+        assert json.loads(st.stdout)["missing_roles"] == []
     finally:
         assert up.interrupt() == 0
     # three workers, the gateway and the ops console

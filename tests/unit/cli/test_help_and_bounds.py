@@ -136,3 +136,20 @@ def test_invoked_as_is_a_command_the_user_can_type_again(
     monkeypatch.setattr("shutil.which", lambda name: "/usr/local/bin/eddy")
     monkeypatch.setattr("sys.argv", [str(tmp_path / ".venv" / "bin" / "eddy")])
     assert invoked_as() == "eddy"
+
+
+def test_sigint_stops_a_command_started_in_the_background() -> None:
+    # A script's `eddy trainer &` starts with SIGINT ignored; `kill -INT` did nothing.
+    import subprocess
+    import sys
+
+    code = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "sys.argv = ['eddy', '--version']\n"
+        "from services.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().endswith("True"), done.stdout + done.stderr

@@ -1,0 +1,52 @@
+"""What the running `eddy up` started, for commands that look at the stack from beside it.
+
+`eddy up --no-label-studio` runs no annotate worker and no trainer; `eddy status` or a
+separate `eddy console` in another terminal, reading only the environment, expected them and
+reported them missing (exit 1). `eddy up` records its mode in DATA_DIR/up.json while it runs;
+those commands follow it unless EDDY_WITH_LABEL_STUDIO is set where they run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from services.core.settings import Settings
+
+FILE = "up.json"
+VARIABLE = "EDDY_WITH_LABEL_STUDIO"
+
+
+def record(data_dir: Path, with_label_studio: bool) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    body = {"pid": os.getpid(), "with_label_studio": with_label_studio}
+    (data_dir / FILE).write_text(json.dumps(body) + "\n")
+
+
+def clear(data_dir: Path) -> None:
+    """Remove the record, if it is this process's (a second `eddy up` that failed to start
+    must not erase the running one's)."""
+    if (running(data_dir) or {}).get("pid") == os.getpid():
+        (data_dir / FILE).unlink(missing_ok=True)
+
+
+def running(data_dir: Path) -> dict[str, object] | None:
+    """The record of an `eddy up` still alive on this machine, or None."""
+    try:
+        body = json.loads((data_dir / FILE).read_text())
+        pid = int(body["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no record, a damaged one, or its process is gone
+    return dict(body)
+
+
+def follow_up(s: Settings, environ: dict[str, str] | None = None) -> Settings:
+    """Settings that expect what the running `eddy up` started, unless the user said."""
+    env = os.environ if environ is None else environ
+    if any(name.upper() == VARIABLE for name in env):
+        return s
+    up = running(s.stack.data_dir)
+    if up is None or bool(up["with_label_studio"]) == s.stack.with_label_studio:
+        return s
+    return s.override(stack={"with_label_studio": bool(up["with_label_studio"])})

@@ -1,0 +1,52 @@
+"""`eddy status` beside `eddy up --no-label-studio` expects what that stack started."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from services.core.settings import Settings, load_settings
+from services.stack import mode
+
+
+def _settings(tmp_path: Path, with_label_studio: bool = True) -> Settings:
+    return load_settings(stack={"data_dir": tmp_path, "with_label_studio": with_label_studio})
+
+
+def test_status_follows_a_running_up_without_label_studio(tmp_path: Path) -> None:
+    mode.record(tmp_path, with_label_studio=False)
+    s = mode.follow_up(_settings(tmp_path), environ={})
+    assert s.stack.with_label_studio is False
+
+
+def test_the_users_own_setting_wins(tmp_path: Path) -> None:
+    mode.record(tmp_path, with_label_studio=False)
+    s = mode.follow_up(_settings(tmp_path), environ={"eddy_with_label_studio": "true"})
+    assert s.stack.with_label_studio is True
+
+
+def test_a_record_whose_process_is_gone_is_ignored(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    body = {"pid": int(done.stdout), "with_label_studio": False}
+    (tmp_path / mode.FILE).write_text(json.dumps(body))
+    assert mode.running(tmp_path) is None
+    assert mode.follow_up(_settings(tmp_path), environ={}).stack.with_label_studio is True
+    (tmp_path / mode.FILE).write_text("{not json")
+    assert mode.running(tmp_path) is None
+
+
+def test_clear_removes_only_its_own_record(tmp_path: Path) -> None:
+    mode.record(tmp_path, with_label_studio=True)
+    mode.clear(tmp_path)
+    assert not (tmp_path / mode.FILE).exists()
+    other = {"pid": 1, "with_label_studio": False}  # pid 1 is alive and not us
+    (tmp_path / mode.FILE).write_text(json.dumps(other))
+    mode.clear(tmp_path)
+    assert (tmp_path / mode.FILE).exists()
