@@ -4,7 +4,6 @@ with one line, before anything starts."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from services.cli import app
 
 runner = CliRunner()
 cli_app = importlib.import_module("services.cli.app")
-
-
-@pytest.fixture(autouse=True)
-def _keep_console_widths() -> Iterator[None]:
-    # Each invocation sets the shared consoles to 140 columns (output is not a terminal).
-    saved = [(c, c._width) for c in (cli_app.out, cli_app.console)]
-    yield
-    for c, width in saved:
-        c._width = width
 
 
 def test_flags_take_no_value_in_help() -> None:
