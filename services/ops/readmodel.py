@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 
 from services.core import redis_sync
+from services.core.kafka import check_reachable
 from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import CHANNELS, Settings
 from services.core.topics import Topics
@@ -36,6 +37,12 @@ log = logging.getLogger("eddy.ops")
 UNSURE_SPAN_S = 900.0  # the alert's 15 minutes
 
 
+def _describe(exc: BaseException) -> str:
+    """``Type: message``, once (kafka-python's errors already start with their type)."""
+    text, name = str(exc), type(exc).__name__
+    return (text if text.startswith(name) else f"{name}: {text}")[:300]
+
+
 def expected_roles(s: Settings) -> list[str]:
     """Roles `eddy up` runs with these settings: the label side only with Label Studio."""
     return [*ROLES, "trainer"] if s.stack.with_label_studio else list(STREAM_ROLES)
@@ -54,9 +61,13 @@ class ReadModel:
         self._offsets: OffsetReader | None = None
         self._tail: TopicTail | None = None
         self.last: dict[str, Any] = {}
+        self._failing: set[str] = set()
 
     # --- parts ----------------------------------------------------------------------------
     def _kafka(self, now: float) -> dict[str, Any]:
+        # A broker that is down: fail in a second, not after kafka-python's 30-45 s of
+        # retries, so the console answers and its page stays fresh.
+        check_reachable(self.s.kafka, timeout_s=2.0)
         if self._offsets is None:
             roles = expected_roles(self.s)
             self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka, roles))
@@ -188,26 +199,30 @@ class ReadModel:
             try:
                 return fn(*args)
             except Exception as exc:  # one unreachable part must not blank the console
-                errors[name] = f"{type(exc).__name__}: {exc}"[:300]
-                log.warning("ops read of %s failed: %s", name, type(exc).__name__)
+                errors[name] = _describe(exc)
+                if name not in self._failing:  # once per outage, not every few seconds
+                    log.warning("ops read of %s failed: %s", name, type(exc).__name__)
                 return None
 
         kafka = part("kafka", self._kafka, now) if with_stream else None
         beats = part("redis", replicas, self.s.redis) or []
         roles = by_role(beats)
-        missing = [r for r in expected_roles(self.s) if r not in roles]
+        # Without Redis no worker's heartbeat can be read: unknown, not missing.
+        known = "redis" not in errors
+        missing = [r for r in expected_roles(self.s) if r not in roles] if known else []
         labels = part("labels", self._labels, now)
         models = part("models", self._models) or {"champion": None, "labels": []}
         runs = part("runs", self.facts.runs, 20) or []
         trig = part("trigger", self.facts.trigger) or {}
         trainer = next(iter(roles.get("trainer", [])), None)
-        cad = (
-            cadence(
-                runs, trig, trainer, self.s.trainer.interval_s, self.s.console.trainer_stale_s, now
-            )
-            if self.s.stack.with_label_studio
-            else None
-        )
+        unread = sorted(p for p in ("redis", "runs", "trigger") if p in errors)
+        cad: dict[str, Any] | None = None
+        if self.s.stack.with_label_studio and unread:
+            # Not "no run yet" and "the trainer went quiet": those are facts Redis holds.
+            cad = {"unknown": f"could not read {', '.join(unread)}"}
+        elif self.s.stack.with_label_studio:
+            c = self.s
+            cad = cadence(runs, trig, trainer, c.trainer.interval_s, c.console.trainer_stale_s, now)
         ls_up = self._label_studio_up()
         unsure = self._unsure(now, beats)
         stats = self.window.channel_stats(now)
@@ -263,6 +278,9 @@ class ReadModel:
                     },
                 }
             )
+        for name in self._failing - set(errors):
+            log.info("ops read of %s works again", name)
+        self._failing = set(errors)
         self.last = snap
         return snap
 

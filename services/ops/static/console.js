@@ -124,6 +124,11 @@ function renderModels(s) {
 
 function renderCadence(c) {
   if (!c) { $("cad-last").textContent = "no trainer (the stack runs without Label Studio)"; return; }
+  if (c.unknown) {  // Redis unreadable: say so, rather than "none yet" and "none"
+    for (const id of ["cad-last", "cad-since", "cad-next", "cad-trigger", "cad-oldest", "cad-failure"]) $(id).textContent = `unknown (${c.unknown})`;
+    $("cad-progress").value = 0;
+    return;
+  }
   const r = c.last_run;
   $("cad-last").textContent = r ? `${r.outcome} v${r.challenger_version} at ${when(r.started_at)} (${num(r.duration_s, 0)} s, ${r.new_labels} new labels)` : "none yet";
   $("cad-since").textContent = ago(c.since_last_run_s);
