@@ -125,7 +125,8 @@ function renderModels(s) {
 function renderCadence(c) {
   if (!c) { $("cad-last").textContent = "no trainer (the stack runs without Label Studio)"; return; }
   if (c.unknown) {  // Redis unreadable: say so, rather than "none yet" and "none"
-    for (const id of ["cad-last", "cad-since", "cad-next", "cad-trigger", "cad-oldest", "cad-failure"]) $(id).textContent = `unknown (${c.unknown})`;
+    for (const id of ["cad-since", "cad-next", "cad-trigger", "cad-oldest", "cad-failure"]) $(id).textContent = "-";
+    $("cad-last").textContent = `unknown (${c.unknown})`;
     $("cad-progress").value = 0;
     return;
   }
