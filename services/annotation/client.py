@@ -64,8 +64,9 @@ class LabelStudioClient:
 
     # --- project --------------------------------------------------------------------------
     def find_project(self, title: str) -> int | None:
-        found: list[Any] = _call("list projects", lambda: list(self.sdk.projects.list(title=title)))
-        for p in found:
+        # Page 1 only: the SDK's pager asks for page 2 too, a 404 with a traceback in LS's log.
+        pager: Any = _call("list projects", lambda: self.sdk.projects.list(title=title))
+        for p in pager.items or []:
             if p.title == title and p.id is not None:
                 return int(p.id)
         return None
