@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import logging
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, disable_created_metrics, start_http_server
 
 from services.core.settings import MetricsSettings
 
@@ -23,6 +23,9 @@ def serve_metrics(
     url = settings.url_for(process)
     if port is None or url is None:
         return None
+    # No `<counter>_created` timestamp series beside each counter and histogram: they doubled
+    # the series (each a gauge) and no dashboard or rule reads them.
+    disable_created_metrics()
     try:
         start_http_server(port, addr=settings.host, registry=registry)
     except OSError as exc:

@@ -8,6 +8,7 @@ import socket
 
 import httpx
 import pytest
+from prometheus_client import Counter
 
 from services.core.settings import MetricsSettings
 from services.runtime.metrics import process_registry
@@ -56,10 +57,14 @@ def test_a_taken_port_warns_once_naming_the_setting_and_carries_on(
 
 def test_a_free_port_serves_the_registry() -> None:
     base = free_port_run(1)
-    url = serve_metrics(process_registry(), "normalize", MetricsSettings(port=base))
+    registry = process_registry()
+    Counter("eddy_test_things", "Things", registry=registry).inc()
+    url = serve_metrics(registry, "normalize", MetricsSettings(port=base))
     assert url == f"http://127.0.0.1:{base}/metrics"
     body = httpx.get(url, timeout=5).text
     assert 'eddy_build_info{version="' in body and "process_cpu_seconds_total" in body
+    # Only the counter itself: a `_created` gauge beside each one doubled the series.
+    assert "eddy_test_things_total 1.0" in body and "_created" not in body
 
 
 def test_eddy_up_refuses_a_taken_metrics_port_before_starting_anything() -> None:
