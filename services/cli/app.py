@@ -123,3 +123,25 @@ def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:
     # Text, not markup: a message may hold brackets (s3://BUCKET[/PREFIX]).
     console.print(f"[red]{what}:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+# process -> (settings group, host field, port field, the port's variable)
+SERVED = {
+    "gateway": ("gateway", "host", "port", "EDDY_GATEWAY_PORT"),
+    "webhook": ("label_studio", "webhook_host", "webhook_port", "EDDY_WEBHOOK_PORT"),
+    "ml-backend": ("annotation", "ml_backend_host", "ml_backend_port", "EDDY_ML_BACKEND_PORT"),
+    "console": ("console", "host", "port", "EDDY_CONSOLE_PORT"),
+}
+
+
+def port_free(s: Settings, process: str) -> None:
+    """Before a server starts: a taken port is one line naming the setting, not uvicorn's
+    errno 98 after a line that says the server is up."""
+    from services.stack.probes import PortInUse, ensure_port_free
+
+    group, host, port, variable = SERVED[process]
+    g = getattr(s, group)
+    try:
+        ensure_port_free(getattr(g, host), int(getattr(g, port)), process, variable)
+    except PortInUse as exc:
+        raise fail("cannot start", exc, 2) from None

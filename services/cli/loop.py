@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, console, fail, out, say, settings
+from services.cli.app import DataDir, JsonFlag, app, console, fail, out, port_free, say, settings
 from services.cli.models import model_events
 from services.cli.progress import training_progress
 from services.core.settings import Settings
@@ -30,6 +30,7 @@ def webhook(data_dir: Path | None = DataDir) -> None:
     refused = exposed_without_secret(s, "webhook")
     if refused:
         raise fail("refusing to start", refused, 2)
+    port_free(s, "webhook")
     metrics = WebhookMetrics()
     serve_metrics(metrics.registry, "webhook", s.metrics)
     uvicorn.run(
@@ -52,6 +53,7 @@ def ml_backend(data_dir: Path | None = DataDir) -> None:
     refused = exposed_without_secret(s, "ml-backend")
     if refused:
         raise fail("refusing to start", refused, 2)
+    port_free(s, "ml-backend")
     serve_ml_backend(s)
 
 

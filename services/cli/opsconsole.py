@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.cli.app import DataDir, app, fail, settings
+from services.cli.app import DataDir, app, fail, port_free, settings
 
 
 @app.command("console", short_help="Serve the ops console (web UI).")
@@ -29,4 +29,5 @@ def console_command(data_dir: Path | None = DataDir) -> None:
     refused = exposed_without_secret(s, "console")
     if refused:
         raise fail("refusing to start", refused, 2)
+    port_free(s, "console")
     run_console(s)

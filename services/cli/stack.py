@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, app, fail, say, settings, with_generated_secrets
+from services.cli.app import DataDir, app, fail, port_free, say, settings, with_generated_secrets
 from services.core.roles import ROLES
 
 
@@ -76,6 +76,7 @@ def gateway(data_dir: Path | None = DataDir) -> None:
     refused = exposed_without_secret(s, "gateway")
     if refused:
         raise fail("refusing to start", refused, 2)
+    port_free(s, "gateway")
     metrics = GatewayMetrics()
     serve_metrics(metrics.registry, "gateway", s.metrics)
     uvicorn.run(

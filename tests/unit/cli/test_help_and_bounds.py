@@ -143,3 +143,32 @@ def test_sigint_stops_a_command_started_in_the_background() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().endswith("True"), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "variable"),
+    [("console", "EDDY_CONSOLE_PORT"), ("gateway", "EDDY_GATEWAY_PORT"),
+     ("webhook", "EDDY_WEBHOOK_PORT")],
+)  # fmt: skip
+def test_a_taken_port_is_one_line_naming_its_setting(
+    command: str, variable: str, tmp_path: Path
+) -> None:
+    # The console logged "ops console on http://..." and then uvicorn's errno 98.
+    import socket
+
+    from tests.helpers import free_port
+
+    port = free_port()
+    env = {
+        variable: str(port),
+        "EDDY_CONSOLE_TOKEN": "a-strong-console-token-0123456789",
+        "EDDY_GATEWAY_TOKEN": "a-strong-gateway-token-0123456789",
+        "EDDY_METRICS_PORT": "0",
+    }
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        res = runner.invoke(app, [command, "--data-dir", str(tmp_path)], env=env)
+    assert res.exit_code == 2, res.output
+    assert f"cannot start: port {port} on 127.0.0.1 ({command}) is already in use" in res.output
+    assert variable in res.output
