@@ -112,6 +112,7 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "parent": m.get("parent"),
                 "kind": m.get("kind"),
                 "status": "champion" if v == champ else m.get("status", "-"),
+                "gate_status": m.get("status", "-"),  # the gate's word, champion or not
                 "eval": scores.get(str(v)),
                 "accuracy": metrics.get("accuracy"),
                 "macro_f1": metrics.get("macro_f1"),
@@ -160,7 +161,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             *(f"v{r[k]}" if r[k] is not None else "-" for k in ("version", "parent")),
             str(r["kind"] or "-"),
             str(r["recipe"] or "-"),
-            str(r["status"]),
+            _status(r),
             f3(ev.get("accuracy")) + ("*" if ev.get("stale") else ""),
             f3(ev.get("macro_f1")) + ("*" if ev.get("stale") else ""),
             f3(r["accuracy"]),
@@ -191,6 +192,13 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         )
     elif rows:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
+
+
+def _status(row: dict[str, Any]) -> str:
+    """As the console says it: a champion the gate rejected was promoted by hand."""
+    if row["status"] == "champion" and row["gate_status"] == "rejected":
+        return "champion (gate rejected; promoted by hand)"
+    return str(row["status"])
 
 
 def version_number(text: str) -> int:

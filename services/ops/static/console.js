@@ -61,7 +61,7 @@ function renderBanner(items) {
 function statusCell(v, champ) {
   const gate = v.status || v.kind || "-";
   if (v.version !== champ) return [gate, v.status || ""];
-  const text = gate === "rejected" ? "champion (rejected by the gate, promoted by hand)"
+  const text = gate === "rejected" ? "champion (gate rejected; promoted by hand)"
     : gate === "-" ? "champion" : `champion (${gate})`;
   return [text, `${v.status || v.kind || ""} champion`];
 }

@@ -172,3 +172,13 @@ def test_a_taken_port_is_one_line_naming_its_setting(
     assert res.exit_code == 2, res.output
     assert f"cannot start: port {port} on 127.0.0.1 ({command}) is already in use" in res.output
     assert variable in res.output
+
+
+def test_versions_says_a_champion_the_gate_rejected_was_promoted_by_hand() -> None:
+    # The console said so; `eddy versions` said only "champion".
+    from services.cli.models import _status
+
+    row = {"status": "champion", "gate_status": "rejected"}
+    assert _status(row) == "champion (gate rejected; promoted by hand)"
+    assert _status({"status": "champion", "gate_status": "promoted"}) == "champion"
+    assert _status({"status": "rejected", "gate_status": "rejected"}) == "rejected"
