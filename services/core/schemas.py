@@ -161,8 +161,22 @@ def _describe(err: ValidationError) -> SchemaError:
         return SchemaError(_json_path(path), f"violates {err.validator} {err.validator_value!r}")
     if err.validator == "format":
         return SchemaError(_json_path(path), f"is not a valid {err.validator_value}")
+    if err.validator == "anyOf" and isinstance(err.validator_value, list):
+        # "violates anyOf" told a sender nothing (a metadata value over 2,000 characters).
+        return SchemaError(
+            _json_path(path), f"must be {' or '.join(_alternative(a) for a in err.validator_value)}"
+        )
     # Other validators: jsonschema's message may quote the value; keep only the rule.
     return SchemaError(_json_path(path), f"violates {err.validator}")
+
+
+def _alternative(schema: Any) -> str:
+    """One branch of an anyOf as a sender reads it: ``string (maxLength 2000)``."""
+    if not isinstance(schema, dict):
+        return "a valid value"
+    rules = ", ".join(f"{k} {v!r}" for k, v in schema.items() if k != "type")
+    kind = str(schema.get("type", "a value"))
+    return f"{kind} ({rules})" if rules else kind
 
 
 def validate(name: str, record: object) -> list[SchemaError]:

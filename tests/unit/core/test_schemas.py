@@ -46,6 +46,15 @@ def test_wrong_enum_and_type_and_date() -> None:
     assert errors["$.created_at"] == "is not a valid date-time"
 
 
+def test_a_metadata_value_too_long_says_what_is_allowed() -> None:
+    # It said "violates anyOf".
+    event = make_event("chat", 1, "hi", random.Random(0))
+    event["metadata"] = {"note": "x" * 2001}
+    (err,) = validate("chat", event)
+    assert err.path == "$.metadata.note"
+    assert err.message == "must be string (maxLength 2000) or number or boolean or null"
+
+
 def test_naive_datetime_is_rejected() -> None:
     event = make_event("chat", 1, "hi", random.Random(0))
     event["sent_at"] = "2026-11-01T10:00:00"
