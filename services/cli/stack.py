@@ -20,7 +20,12 @@ def up(
         "the ones EDDY_KAFKA_BOOTSTRAP / EDDY_REDIS_URL / "
         "EDDY_LABEL_STUDIO_URL point at.",
     ),
-    no_label_studio: bool = typer.Option(False, "--no-label-studio", help="Skip Label Studio."),
+    no_label_studio: bool = typer.Option(
+        False,
+        "--no-label-studio",
+        help="Skip Label Studio and what needs it: the annotate worker, the webhook receiver, "
+        "the ML backend and the trainer (the stream only).",
+    ),
 ) -> None:
     """Start the stack: a local S3 server (s3rver) holding the Kafka-protocol broker's
     topics, the broker, Redis (AOF), Label Studio, the normalize / classify / route / annotate

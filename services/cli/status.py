@@ -90,7 +90,9 @@ def _print(report: dict[str, Any]) -> None:
                 "trainer has not scored the common evaluation set yet)",
                 highlight=False,
             )
-        for channel, est in (champ["estimate"] or {}).items():
+        estimates = champ["estimate"] or {}
+        # Each channel, then all of them together (the JSON keeps Redis's order).
+        for channel, est in sorted(estimates.items(), key=lambda kv: (kv[0] == "all", kv[0])):
             where = "all channels" if channel == "all" else channel
             out.print(
                 f"  accuracy on audited traffic ({where}): {est['estimate']:.3f} "

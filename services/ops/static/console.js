@@ -136,7 +136,8 @@ function renderCadence(c) {
   $("cad-next").textContent = c.next_check_in_s === null ? "-" : `in ${ago(c.next_check_in_s)} (every ${ago(c.interval_s)}; last ${ago(c.last_check_s_ago)} ago)`;
   const t = c.trigger || {};
   $("cad-progress").value = t.progress || 0;
-  $("cad-trigger").textContent = `${t.new_labels ?? 0} of ${t.needed ?? "?"} new labels: ${t.reason || "-"}`;
+  // The trigger's reason already reads "6/50 new label(s), oldest 55s of 3600s".
+  $("cad-trigger").textContent = t.reason || `${t.new_labels ?? 0} of ${t.needed ?? "?"} new labels`;
   $("cad-oldest").textContent = t.oldest_age_s === null || t.oldest_age_s === undefined ? "-" : `${ago(t.oldest_age_s)} (runs at ${ago(t.max_age_s)})`;
   const f = c.last_failure;
   $("cad-failure").textContent = f ? `${new Date(f.at * 1000).toLocaleString()}: ${f.reason}` : "none";
