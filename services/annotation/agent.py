@@ -11,11 +11,8 @@ from typing import Any
 
 import faust
 
-from services.annotation.client import (
-    LabelStudioClient,
-    LabelStudioRefused,
-    LabelStudioUnavailable,
-)
+from services.annotation.client import LabelStudioClient
+from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
 from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync

@@ -4,49 +4,17 @@ Blocking (httpx under the hood): call from a thread, never from an event loop.""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-import httpx
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
+from services.annotation.lserrors import ls_call
 from services.annotation.tasks import choice_result, labeling_config
-from services.core.errors import DependencyUnavailable
 from services.core.settings import LabelStudioSettings
 
-T = TypeVar("T")
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
 SECRET_HEADER = "X-Eddy-Webhook-Secret"
-
-
-class LabelStudioUnavailable(DependencyUnavailable):
-    """Label Studio cannot be reached or answered 5xx: worth retrying."""
-
-
-class LabelStudioRefused(RuntimeError):
-    """Label Studio answered 4xx: retrying will not help (bad token, bad request)."""
-
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-
-    @property
-    def auth(self) -> bool:
-        return self.status_code in (401, 403)
-
-
-def _call(what: str, fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except ApiError as exc:
-        code = exc.status_code or 0
-        if code >= 500 or code in (408, 429):
-            raise LabelStudioUnavailable(f"{what}: Label Studio answered {code}") from exc
-        body = str(exc.body)[:300]
-        raise LabelStudioRefused(f"{what}: Label Studio answered {code}: {body}", code) from exc
-    except (httpx.TransportError, OSError) as exc:
-        raise LabelStudioUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
 class LabelStudioClient:
@@ -63,18 +31,28 @@ class LabelStudioClient:
         self.sdk._client_wrapper.httpx_client.httpx_client.close()
 
     # --- project --------------------------------------------------------------------------
-    def find_project(self, title: str) -> int | None:
-        # Page 1 only: the SDK's pager asks for page 2 too, a 404 with a traceback in LS's log.
-        pager: Any = _call("list projects", lambda: self.sdk.projects.list(title=title))
-        for p in pager.items or []:
-            if p.title == title and p.id is not None:
-                return int(p.id)
+    def find_project(self, title: str, page_size: int = 100) -> int | None:
+        # Page by page while Label Studio says there is a next one: the SDK's own pager asked
+        # for one page past the last (a 404 with a traceback in LS's log). The title filter
+        # matches substrings, newest first, so the project may be on a later page.
+        page, more = 1, True
+        while more:
+            pager = self._projects_page(title, page, page_size)
+            for p in pager.items or []:
+                if p.title == title and p.id is not None:
+                    return int(p.id)
+            page, more = page + 1, bool(getattr(pager.response, "next", None))
         return None
+
+    def _projects_page(self, title: str, page: int, size: int) -> Any:
+        return ls_call(
+            "list projects", lambda: self.sdk.projects.list(title=title, page=page, page_size=size)
+        )
 
     def add_prediction(
         self, task_id: int, model_version: str, score: float, result: dict[str, Any]
     ) -> None:
-        _call(
+        ls_call(
             "create prediction",
             lambda: self.sdk.predictions.create(
                 task=task_id, model_version=model_version, score=score, result=[result]
@@ -82,12 +60,12 @@ class LabelStudioClient:
         )
 
     def delete_prediction(self, prediction_id: int) -> None:
-        _call("delete prediction", lambda: self.sdk.predictions.delete(id=prediction_id))
+        ls_call("delete prediction", lambda: self.sdk.predictions.delete(id=prediction_id))
 
     def connect_ml_backend(self, project_id: int, url: str, password: str | None) -> str:
         """Connect (once) the ML backend at ``url`` to the project; its state as Label Studio
         reads it ("Connected" when its /health and /setup answered)."""
-        found: list[Any] = _call(
+        found: list[Any] = ls_call(
             "list ML backends", lambda: list(self.sdk.ml.list(project=project_id))
         )
         auth: dict[str, Any] = (
@@ -97,7 +75,7 @@ class LabelStudioClient:
         )
         mine = next((b for b in found if str(b.url).rstrip("/") == url.rstrip("/")), None)
         if mine is None:
-            mine = _call(
+            mine = ls_call(
                 "connect ML backend",
                 lambda: self.sdk.ml.create(
                     project=project_id, url=url, title="Eddy", is_interactive=True, **auth
@@ -107,19 +85,19 @@ class LabelStudioClient:
 
     def ml_backend_state(self, project_id: int) -> list[tuple[str, str]]:
         """(url, readable state) of every ML backend of the project."""
-        found: list[Any] = _call(
+        found: list[Any] = ls_call(
             "list ML backends", lambda: list(self.sdk.ml.list(project=project_id))
         )
         return [(str(b.url), str(getattr(b, "readable_state", None) or b.state)) for b in found]
 
     def ensure_view(self, project_id: int, title: str, ordering: list[str]) -> None:
         """A Data Manager tab with this title and ordering (created once)."""
-        views: list[Any] = _call(
+        views: list[Any] = ls_call(
             "list views", lambda: list(self.sdk.views.list(project=project_id))
         )
         if any((getattr(v, "data", None) or {}).get("title") == title for v in views):
             return
-        _call(
+        ls_call(
             "create view",
             lambda: self.sdk.views.create(
                 project=project_id,
@@ -128,12 +106,12 @@ class LabelStudioClient:
         )
 
     def update_project(self, project_id: int, **fields: Any) -> None:
-        _call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
+        ls_call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
 
     def create_project(
         self, title: str, labels: list[str], definitions: Mapping[str, str] | None = None
     ) -> int:
-        p: Any = _call(
+        p: Any = ls_call(
             "create project",
             lambda: self.sdk.projects.create(
                 title=title,
@@ -146,13 +124,13 @@ class LabelStudioClient:
         return int(p.id)  # type: ignore[arg-type]
 
     def project_labels(self, project_id: int) -> list[str]:
-        p: Any = _call("get project", lambda: self.sdk.projects.get(id=project_id))
+        p: Any = ls_call("get project", lambda: self.sdk.projects.get(id=project_id))
         parsed = p.parsed_label_config or {}
         return list((parsed.get("label") or {}).get("labels") or [])
 
     def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
         """One active webhook for our receiver on this project (updated if it drifted)."""
-        existing = _call(
+        existing = ls_call(
             "list webhooks", lambda: list(self.sdk.webhooks.list(project=str(project_id)))
         )
         headers = {SECRET_HEADER: secret}
@@ -160,7 +138,7 @@ class LabelStudioClient:
         if match is not None:
             wid = int(match.id)  # type: ignore[arg-type]
             if match.headers != headers or not match.is_active:
-                _call(
+                ls_call(
                     "update webhook",
                     lambda: self.sdk.webhooks.update(
                         id=wid,
@@ -172,7 +150,7 @@ class LabelStudioClient:
                     ),
                 )
             return wid
-        w = _call(
+        w = ls_call(
             "create webhook",
             lambda: self.sdk.webhooks.create(
                 url=url,
@@ -188,7 +166,7 @@ class LabelStudioClient:
 
     # --- tasks ----------------------------------------------------------------------------
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
-        r: Any = _call(
+        r: Any = ls_call(
             "import tasks",
             lambda: self.sdk.projects.import_tasks(
                 id=project_id,
@@ -210,7 +188,7 @@ class LabelStudioClient:
         query = _filters(
             [("filter:tasks:updated_at", "greater", "Datetime", since)], ["tasks:updated_at"]
         )
-        pager: Any = _call(
+        pager: Any = ls_call(
             "list tasks",
             lambda: self.sdk.tasks.list(
                 project=project_id,
@@ -224,7 +202,7 @@ class LabelStudioClient:
         return items, int(getattr(pager.response, "total", None) or len(items))
 
     def _tasks(self, project_id: int, query: str, fields: str) -> Iterator[dict[str, Any]]:
-        pager: Any = _call(
+        pager: Any = ls_call(
             "list tasks",
             lambda: self.sdk.tasks.list(
                 project=project_id,
@@ -235,22 +213,22 @@ class LabelStudioClient:
         )
         it = iter(pager)
         while True:
-            item = _call("list tasks", lambda: next(it, None))
+            item = ls_call("list tasks", lambda: next(it, None))
             if item is None:
                 return
             yield _plain(item)
 
     def get_task(self, task_id: int) -> dict[str, Any]:
-        return _plain(_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
+        return _plain(ls_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
 
     # --- annotators and annotations (used by the simulated annotators and tests) ----------
     def ensure_user(self, email: str, first_name: str, last_name: str) -> int:
         """The id of the user with this email, created if missing (an annotator account)."""
-        users: list[Any] = _call("list users", lambda: list(self.sdk.users.list()))
+        users: list[Any] = ls_call("list users", lambda: list(self.sdk.users.list()))
         for u in users:
             if getattr(u, "email", None) == email:
                 return int(u.id)
-        created: Any = _call(
+        created: Any = ls_call(
             "create user",
             lambda: self.sdk.users.create(
                 email=email,
@@ -268,7 +246,7 @@ class LabelStudioClient:
         the annotators it manages)."""
         result = [] if skip or label is None else [choice_result(label)]
         extra: dict[str, Any] = {"completed_by": user_id} if user_id is not None else {}
-        a = _call(
+        a = ls_call(
             "create annotation",
             lambda: self.sdk.annotations.create(
                 id=task_id, result=result, was_cancelled=skip, **extra

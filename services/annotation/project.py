@@ -8,7 +8,8 @@ from typing import Any
 
 from redis import Redis
 
-from services.annotation.client import LabelStudioClient, LabelStudioRefused
+from services.annotation.client import LabelStudioClient
+from services.annotation.lserrors import LabelStudioRefused
 from services.annotation.tasks import instructions_html
 from services.core.errors import NoLabelSet
 from services.core.settings import AnnotationSettings, LabelStudioSettings

@@ -139,9 +139,14 @@ def port_free(s: Settings, process: str) -> None:
     errno 98 after a line that says the server is up."""
     from services.stack.probes import PortInUse, ensure_port_free
 
-    group, host, port, variable = SERVED[process]
+    group, host_field, port_field, variable = SERVED[process]
     g = getattr(s, group)
+    host, port = str(getattr(g, host_field)), int(getattr(g, port_field))
     try:
-        ensure_port_free(getattr(g, host), int(getattr(g, port)), process, variable)
+        ensure_port_free(host, port, process, variable)
     except PortInUse as exc:
         raise fail("cannot start", exc, 2) from None
+    except OSError as exc:  # a host this machine has no address for
+        where = variable.replace("_PORT", "_HOST")
+        line = f"{process} cannot bind {host}:{port}: {exc} ({where})"
+        raise fail("cannot start", line, 2) from None

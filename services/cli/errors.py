@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import redis
 
-from services.annotation.client import LabelStudioRefused, LabelStudioUnavailable
+from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
 from services.core.errors import DependencyUnavailable
 from services.core.kafka import BrokerUnavailable
 from services.core.settings import Settings
@@ -14,12 +14,17 @@ from services.registry.store import RegistryError
 
 def dependency_message(exc: BaseException, settings: Settings) -> str | None:
     """The line to print for a dependency failure, or None for any other error."""
-    if isinstance(exc, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError):
+    if isinstance(exc, redis.exceptions.AuthenticationError):
         # The password is usually the part that is wrong (the embedded stack's is generated
         # into secrets.env); the URL may carry one too.
         return (
             f"Redis at {settings.redis.url} refused Eddy ({exc}); check EDDY_REDIS_PASSWORD "
             "(or the password in EDDY_REDIS_URL)."
+        )
+    if isinstance(exc, redis.exceptions.AuthorizationError):  # signed in, not allowed (ACL)
+        return (
+            f"Redis at {settings.redis.url} does not allow Eddy's user a command ({exc}); "
+            "give the user in EDDY_REDIS_URL the rights it needs."
         )
     if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return (

@@ -77,7 +77,7 @@ def trainer(
 def reconcile(data_dir: Path | None = DataDir) -> None:
     """Fetch annotations changed in Label Studio since the last poll into the label store
     (what the trainer does on schedule; webhooks are only a fast path)."""
-    from services.annotation.client import LabelStudioRefused
+    from services.annotation.lserrors import LabelStudioRefused
     from services.app.wiring import label_sink, reconciler
     from services.core import redis_sync
     from services.core.errors import NoLabelSet

@@ -12,7 +12,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.annotation.client import LabelStudioClient, LabelStudioUnavailable
+from services.annotation.client import LabelStudioClient
+from services.annotation.lserrors import LabelStudioUnavailable
 from services.labels.noise import answer
 
 log = logging.getLogger("eddy.demo.annotators")

@@ -10,6 +10,9 @@ from typing import Any
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+# The read model's parts (services/ops/readmodel.py, ``part(...)``).
+READ_PARTS = ("kafka", "redis", "labels", "models", "runs", "trigger")
+
 
 class ReadModelCollector(Collector):
     def __init__(self, snapshot: Callable[[], dict[str, Any]]) -> None:
@@ -46,6 +49,17 @@ def _stream(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     for role, n in sorted(per_role.items()):
         live.add_metric([role], n)
     yield live
+    # Without Redis no heartbeat can be read and eddy_workers_live is absent, not 0: this
+    # says why (EddyReadFailed), where the console's own scrape stays `up`.
+    failed = _gauge(
+        "eddy_ops_read_failed",
+        "1 when the ops read model could not read this part of the stack at its last sample",
+        ["part"],
+    )
+    errors = snap.get("errors") or {}
+    for part in sorted(READ_PARTS):
+        failed.add_metric([part], 1 if part in errors else 0)
+    yield failed
     drift = _gauge(
         "eddy_drift_js_divergence",
         "Jensen-Shannon divergence (base 2) of the predicted-label mix: the current window "

@@ -62,12 +62,15 @@ class ReadModel:
         self._tail: TopicTail | None = None
         self.last: dict[str, Any] = {}
         self._failing: set[str] = set()
+        self._kafka_ok = False
 
     # --- parts ----------------------------------------------------------------------------
     def _kafka(self, now: float) -> dict[str, Any]:
-        # A broker that is down: fail in a second, not after kafka-python's 30-45 s of
-        # retries, so the console answers and its page stays fresh.
-        check_reachable(self.s.kafka, timeout_s=2.0)
+        # Before the clients exist and after a failed read: a broker that is down fails here
+        # at once (refused) or in 2 s (silent), not after kafka-python's 30-45 s of retries.
+        if not self._kafka_ok:
+            check_reachable(self.s.kafka, timeout_s=2.0)
+        self._kafka_ok = False  # until this read succeeds
         if self._offsets is None:
             roles = expected_roles(self.s)
             self._offsets = OffsetReader(self.s.kafka, consumer_groups(self.s.kafka, roles))
@@ -97,6 +100,7 @@ class ReadModel:
         span = [(t, e) for t, e in self._ends if now - t <= 60]
         events = {ch: round(rate([(t, e.get(ch, 0)) for t, e in span]), 3) for ch in CHANNELS}
         recent = [s for s in self.lag_history if now - s.at <= 120]
+        self._kafka_ok = True
         return {
             "groups": {g: {"lag": lag[g], "committed": committed[g]} for g in sorted(lag)},
             "partitions": [r.__dict__ | {"lag": r.lag} for r in rows],

@@ -18,6 +18,12 @@ VARIABLE = "EDDY_WITH_LABEL_STUDIO"
 
 
 def record(data_dir: Path, with_label_studio: bool) -> None:
+    """Write the record, unless another live `eddy up` holds it: a second one on the same
+    data dir fails its preflight (the ports are taken) and must not replace, then erase, the
+    running one's."""
+    other = running(data_dir)
+    if other is not None and other.get("pid") != os.getpid():
+        return
     data_dir.mkdir(parents=True, exist_ok=True)
     body = {"pid": os.getpid(), "with_label_studio": with_label_studio}
     (data_dir / FILE).write_text(json.dumps(body) + "\n")
@@ -35,10 +41,13 @@ def running(data_dir: Path) -> dict[str, object] | None:
     try:
         body = json.loads((data_dir / FILE).read_text())
         pid = int(body["pid"])
+        mode = bool(body["with_label_studio"])
         os.kill(pid, 0)
+    except PermissionError:
+        pass  # alive, under another user
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no record, a damaged one, or its process is gone
-    return dict(body)
+    return {"pid": pid, "with_label_studio": mode}
 
 
 def follow_up(s: Settings, environ: dict[str, str] | None = None) -> Settings:

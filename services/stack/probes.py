@@ -82,7 +82,8 @@ def _bindable(host: str, port: int) -> bool:
 
 
 def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::" binds every address
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         # As the servers themselves bind: sockets of a stopped run waiting in TIME_WAIT do
         # not hold the port (without this, a restart right after a stop failed here).
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

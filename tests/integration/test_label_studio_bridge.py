@@ -103,3 +103,19 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
         .stored
         == 0
     ), "a second poll changes nothing"
+
+
+def test_a_project_is_found_past_the_first_page_of_titles_that_contain_its_own(
+    settings: Settings, label_studio: str, request: pytest.FixtureRequest
+) -> None:
+    # Label Studio's title filter matches substrings, newest first: the first page alone
+    # missed an older project, and a duplicate would have been created.
+    client = LabelStudioClient(settings.label_studio)
+    request.addfinalizer(lambda: close_label_studio(client))
+    title = f"Eddy find {uuid.uuid4().hex[:6]}"
+    wanted = client.create_project(title, LABELS)
+    for n in range(3):
+        client.create_project(f"{title} copy {n}", LABELS)
+    assert client.find_project(title, page_size=2) == wanted
+    assert client.find_project(f"{title} copy 0", page_size=2) is not None
+    assert client.find_project(f"{title} missing", page_size=2) is None

@@ -25,3 +25,9 @@ def test_topics_without_a_broker_fails_at_once_naming_the_setting() -> None:
     message = str(res.exception)
     assert message.startswith("no Kafka broker reachable at 127.0.0.1:9")
     assert "See EDDY_KAFKA_BOOTSTRAP" in message
+
+
+def test_an_acl_refusal_is_not_blamed_on_the_password() -> None:
+    exc = redis.exceptions.AuthorizationError("NOPERM this user has no permissions")
+    line = dependency_message(exc, load_settings())
+    assert line is not None and "PASSWORD" not in line and "EDDY_REDIS_URL" in line

@@ -148,7 +148,7 @@ def test_sigint_stops_a_command_started_in_the_background() -> None:
 @pytest.mark.parametrize(
     ("command", "variable"),
     [("console", "EDDY_CONSOLE_PORT"), ("gateway", "EDDY_GATEWAY_PORT"),
-     ("webhook", "EDDY_WEBHOOK_PORT")],
+     ("webhook", "EDDY_WEBHOOK_PORT"), ("ml-backend", "EDDY_ML_BACKEND_PORT")],
 )  # fmt: skip
 def test_a_taken_port_is_one_line_naming_its_setting(
     command: str, variable: str, tmp_path: Path
@@ -182,3 +182,15 @@ def test_versions_says_a_champion_the_gate_rejected_was_promoted_by_hand() -> No
     assert _status(row) == "champion (gate rejected; promoted by hand)"
     assert _status({"status": "champion", "gate_status": "promoted"}) == "champion"
     assert _status({"status": "rejected", "gate_status": "rejected"}) == "rejected"
+
+
+def test_a_host_without_an_address_is_one_line_naming_its_setting(tmp_path: Path) -> None:
+    env = {
+        "EDDY_CONSOLE_HOST": "nosuch.invalid",
+        "EDDY_CONSOLE_TOKEN": "a-strong-console-token-0123456789",
+        "EDDY_METRICS_PORT": "0",
+    }
+    res = runner.invoke(app, ["console", "--data-dir", str(tmp_path)], env=env)
+    assert res.exit_code == 2, res.output
+    assert "cannot start: console cannot bind nosuch.invalid:" in res.output
+    assert "(EDDY_CONSOLE_HOST)" in res.output

@@ -37,3 +37,9 @@ def test_drift_against_the_previous_window_and_against_training() -> None:
     assert got[("eddy_drift_js_divergence", (("channel", "ads"),))] == 0.1
     assert ("eddy_drift_js_divergence", (("channel", "chat"),)) not in got
     assert ("eddy_drift_training_js_divergence", (("channel", "ads"),)) not in got
+
+
+def test_a_part_it_could_not_read_is_a_1_and_the_others_0() -> None:
+    got = samples({"champion": 1, "errors": {"redis": "ConnectionError: refused"}})
+    assert got[("eddy_ops_read_failed", (("part", "redis"),))] == 1
+    assert got[("eddy_ops_read_failed", (("part", "kafka"),))] == 0

@@ -50,3 +50,17 @@ def test_clear_removes_only_its_own_record(tmp_path: Path) -> None:
     (tmp_path / mode.FILE).write_text(json.dumps(other))
     mode.clear(tmp_path)
     assert (tmp_path / mode.FILE).exists()
+
+
+def test_a_second_up_that_fails_leaves_the_running_ones_record(tmp_path: Path) -> None:
+    # The second records (refused: the first is alive), fails its preflight, clears.
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        body = {"pid": first.pid, "with_label_studio": False}
+        (tmp_path / mode.FILE).write_text(json.dumps(body))
+        mode.record(tmp_path, with_label_studio=True)
+        mode.clear(tmp_path)
+        assert mode.running(tmp_path) == body
+    finally:
+        first.kill()
+        first.wait()
