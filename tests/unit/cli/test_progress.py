@@ -29,7 +29,7 @@ def test_bar_shows_steps_and_loss() -> None:
 
 
 def test_without_a_terminal_a_line_per_tenth_even_when_transient() -> None:
-    # `eddy train > log` used a transient bar: nothing reached the file for minutes.
+    # `eddy train > log 2>&1` used a transient bar: nothing reached the file for minutes.
     buf = StringIO()
     with training_progress(_console(buf), "fine-tuning", transient=True) as on_step:
         for step in range(1, 101):
