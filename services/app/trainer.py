@@ -24,6 +24,7 @@ from services.app.requeue import requeue_after_promotion
 from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
 from services.core import redis_sync
+from services.core.heartbeat import TTL_S, heartbeat_index, heartbeat_key
 from services.core.settings import Settings
 from services.registry.open import open_registry
 from services.registry.rollout import ModelEvents
@@ -126,7 +127,8 @@ class TrainerJobs:
             log.exception("evaluation failed")
 
     def heartbeat(self) -> None:
-        key = f"{self.settings.redis.prefix}workers:trainer:{socket.gethostname()}:{os.getpid()}"
+        prefix = self.settings.redis.prefix
+        key = heartbeat_key(prefix, "trainer", socket.gethostname(), os.getpid())
         value = {
             "role": "trainer",
             "pid": os.getpid(),
@@ -136,7 +138,10 @@ class TrainerJobs:
             **self.cadence,
         }
         try:
-            self.redis.set(key, json.dumps(value), ex=15)
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.set(key, json.dumps(value), ex=TTL_S)
+            pipe.sadd(heartbeat_index(prefix), key)
+            pipe.execute()
         except Exception as exc:
             log.warning("heartbeat failed: %s", type(exc).__name__)
 

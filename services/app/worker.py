@@ -6,6 +6,7 @@ import logging
 
 import faust
 
+from services.core.heartbeat import TTL_S, heartbeat_index
 from services.core.settings import Settings
 from services.runtime.context import WorkerContext
 from services.runtime.metrics_server import serve_metrics
@@ -28,7 +29,11 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
     async def heartbeat() -> None:
         # Liveness + counters for `eddy up` readiness and `eddy status`.
         try:
-            await ctx.redis().set(ctx.heartbeat_key(), ctx.heartbeat_value(), ex=15)
+            key, prefix = ctx.heartbeat_key(), ctx.settings.redis.prefix
+            async with ctx.redis().pipeline(transaction=False) as pipe:
+                pipe.set(key, ctx.heartbeat_value(), ex=TTL_S)
+                pipe.sadd(heartbeat_index(prefix), key)
+                await pipe.execute()
         except Exception as exc:  # heartbeat is best effort; the stream must go on
             log.warning("heartbeat failed: %s", type(exc).__name__)
 

@@ -1,6 +1,7 @@
 """Worker heartbeats: what `eddy up`, `eddy status`, the console, the demo and tests read to
 know who is alive. Each process writes ``<prefix>workers:<role>:<host>:<pid>`` every 2 s with
-a 15 s TTL, so every replica of a role is seen on its own."""
+a 15 s TTL, so every replica of a role is seen on its own, and adds that key's name to the
+set ``<prefix>workers`` where readers find it (services/core/heartbeat.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import redis as redis_sync
 
+from services.core.heartbeat import heartbeat_index
 from services.core.settings import RedisSettings
 
 
@@ -18,11 +20,17 @@ def replicas(redis: RedisSettings) -> list[dict[str, Any]]:
         redis.url, decode_responses=True, socket_timeout=2, **redis.auth
     )
     try:
-        out = []
-        for key in client.scan_iter(f"{redis.prefix}workers:*", count=100):
-            raw = client.get(key)
+        index = heartbeat_index(redis.prefix)
+        names = sorted(client.smembers(index))  # type: ignore[arg-type]
+        values = client.mget(names) if names else []
+        out, gone = [], []
+        for name, raw in zip(names, values, strict=True):  # type: ignore[arg-type]
             if raw:
                 out.append(json.loads(raw))
+            else:
+                gone.append(name)  # its key expired: the process stopped beating
+        if gone:
+            client.srem(index, *gone)
         return sorted(out, key=lambda b: (str(b["role"]), str(b.get("host")), int(b["pid"])))
     finally:
         client.close()

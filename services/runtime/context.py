@@ -12,6 +12,7 @@ from typing import Any
 import faust
 from redis.asyncio import Redis
 
+from services.core.heartbeat import heartbeat_key
 from services.core.rawletters import RawSealer
 from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
 from services.core.roles import ROLES
@@ -177,8 +178,8 @@ class WorkerContext:
         return out
 
     def heartbeat_key(self) -> str:
-        return (
-            f"{self.settings.redis.prefix}workers:{self.role}:{socket.gethostname()}:{os.getpid()}"
+        return heartbeat_key(
+            self.settings.redis.prefix, self.role, socket.gethostname(), os.getpid()
         )
 
     def heartbeat_value(self) -> str:
