@@ -125,23 +125,13 @@ def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-# process -> (settings group, host field, port field, the port's variable)
-SERVED = {
-    "gateway": ("gateway", "host", "port", "EDDY_GATEWAY_PORT"),
-    "webhook": ("label_studio", "webhook_host", "webhook_port", "EDDY_WEBHOOK_PORT"),
-    "ml-backend": ("annotation", "ml_backend_host", "ml_backend_port", "EDDY_ML_BACKEND_PORT"),
-    "console": ("console", "host", "port", "EDDY_CONSOLE_PORT"),
-}
-
-
 def port_free(s: Settings, process: str) -> None:
     """Before a server starts: a taken port is one line naming the setting, not uvicorn's
     errno 98 after a line that says the server is up."""
+    from services.core.settings.exposure import listen_address
     from services.stack.probes import PortInUse, ensure_port_free
 
-    group, host_field, port_field, variable = SERVED[process]
-    g = getattr(s, group)
-    host, port = str(getattr(g, host_field)), int(getattr(g, port_field))
+    host, port, variable = listen_address(s, process)
     try:
         ensure_port_free(host, port, process, variable)
     except PortInUse as exc:

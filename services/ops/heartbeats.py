@@ -21,7 +21,7 @@ def replicas(redis: RedisSettings) -> list[dict[str, Any]]:
     )
     try:
         index = heartbeat_index(redis.prefix)
-        names = sorted(client.smembers(index))  # type: ignore[arg-type]
+        names = list(client.smembers(index))  # type: ignore[arg-type]
         values = client.mget(names) if names else []
         out, gone = [], []
         for name, raw in zip(names, values, strict=True):  # type: ignore[arg-type]

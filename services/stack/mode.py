@@ -56,6 +56,6 @@ def follow_up(s: Settings, environ: dict[str, str] | None = None) -> Settings:
     if any(name.upper() == VARIABLE for name in env):
         return s
     up = running(s.stack.data_dir)
-    if up is None or bool(up["with_label_studio"]) == s.stack.with_label_studio:
+    if up is None or up["with_label_studio"] == s.stack.with_label_studio:
         return s
-    return s.override(stack={"with_label_studio": bool(up["with_label_studio"])})
+    return s.override(stack={"with_label_studio": up["with_label_studio"]})

@@ -14,6 +14,7 @@ from types import FrameType
 from services.core.kafka import ensure_topics
 from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import Settings, public_secrets
+from services.core.settings.exposure import listen_address
 from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.registry.open import open_registry
@@ -65,17 +66,11 @@ class Stack:
             if self.settings.stack.with_label_studio:
                 planned.append(servers.label_studio(self.settings))
         checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
-        gw, ls = self.settings.gateway, self.settings.label_studio
-        checks.append((f"{gw.host}:{gw.port}", "gateway", "EDDY_GATEWAY_PORT"))
-        if self.settings.stack.with_label_studio:
-            hook = f"{ls.webhook_host}:{ls.webhook_port}"
-            checks.append((hook, "webhook", "EDDY_WEBHOOK_PORT"))
-            a = self.settings.annotation
-            checks.append(
-                (f"{a.ml_backend_host}:{a.ml_backend_port}", "ml-backend", "EDDY_ML_BACKEND_PORT")
-            )
-        c = self.settings.console
-        checks.append((f"{c.host}:{c.port}", "ops console", "EDDY_CONSOLE_PORT"))
+        own = ["gateway", "webhook", "ml-backend", "console"]
+        for server in own if self.settings.stack.with_label_studio else ["gateway", "console"]:
+            host, listens, variable = listen_address(self.settings, server)
+            what = "ops console" if server == "console" else server
+            checks.append((f"{host}:{listens}", what, variable))
         metrics = self.settings.metrics
         for process in self._processes():
             port = metrics.port_for(process)

@@ -51,6 +51,20 @@ def public_secrets(settings: Settings) -> list[str]:
     return out
 
 
+def listen_address(settings: Settings, server: str) -> tuple[str, int, str]:
+    """(host, port, the port's variable) that ``server`` ("gateway", "webhook", "ml-backend"
+    or "console") listens on."""
+    if server == "gateway":
+        return settings.gateway.host, settings.gateway.port, "EDDY_GATEWAY_PORT"
+    if server == "console":
+        return settings.console.host, settings.console.port, "EDDY_CONSOLE_PORT"
+    if server == "ml-backend":
+        a = settings.annotation
+        return a.ml_backend_host, a.ml_backend_port, "EDDY_ML_BACKEND_PORT"
+    ls = settings.label_studio
+    return ls.webhook_host, ls.webhook_port, "EDDY_WEBHOOK_PORT"
+
+
 def exposed_without_secret(settings: Settings, server: str) -> str | None:
     """Why ``server`` ("gateway", "webhook", "ml-backend" or "console") must not start, or
     None: it listens beyond loopback and the secret that guards it is missing, public or
