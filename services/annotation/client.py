@@ -222,12 +222,16 @@ class LabelStudioClient:
         return _plain(ls_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
 
     # --- annotators and annotations (used by the simulated annotators and tests) ----------
+    def user_emails(self) -> dict[str, str]:
+        """Label Studio user id (as the annotations carry it, a string) -> email."""
+        users: list[Any] = ls_call("list users", lambda: list(self.sdk.users.list()))
+        return {str(u.id): str(u.email) for u in users if getattr(u, "email", None)}
+
     def ensure_user(self, email: str, first_name: str, last_name: str) -> int:
         """The id of the user with this email, created if missing (an annotator account)."""
-        users: list[Any] = ls_call("list users", lambda: list(self.sdk.users.list()))
-        for u in users:
-            if getattr(u, "email", None) == email:
-                return int(u.id)
+        for user_id, known in self.user_emails().items():
+            if known == email:
+                return int(user_id)
         created: Any = ls_call(
             "create user",
             lambda: self.sdk.users.create(

@@ -11,6 +11,7 @@ from typing import Any
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
+from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
 from services.annotation.tasks import NotOurTask, parse_annotation
 from services.core.records import utc_now_iso
 from services.labels.consensus import parse_ts
@@ -52,6 +53,9 @@ class Reconciler:
         self.key = f"{prefix}ls:{project_id}:reconciled_until"
         self.project_id = project_id
         self.labels = labels
+        self.seen: set[str] = set()  # annotator ids read in this pass
+        self.nameless: set[str] = set()  # ids Label Studio did not list: not asked again
+        self.naming = True  # False once Label Studio refused to list its users
 
     def checkpoint(self) -> str:
         return str(self.redis.get(self.key) or EPOCH)
@@ -90,6 +94,7 @@ class Reconciler:
             log.warning("reconciliation read %d pages; the next pass goes on", MAX_PAGES)
         if newest != since:
             self.redis.set(self.key, newest)
+        self._name_annotators()
         if stored or deleted:
             log.info(
                 "reconciled %d task(s): %d label(s) stored, %d deleted", tasks, stored, deleted
@@ -106,6 +111,8 @@ class Reconciler:
             except NotOurTask:
                 break
             present.add(rec.annotation_id)
+            if rec.annotator:
+                self.seen.add(rec.annotator)
             stored += int(self.sink.put(rec))
         known = self.sink.store.task_annotation_ids(int(task["id"]))
         for gone in known - present:
@@ -116,6 +123,29 @@ class Reconciler:
                 continue
             deleted += int(self.sink.delete(gone, utc_now_iso(), "poll"))
         return stored, deleted
+
+    def _name_annotators(self) -> None:
+        """Record the email of each annotator first seen in this pass, for the console and
+        `eddy status` (annotations carry only a user id). Naming is a courtesy: a failure
+        here never fails the pass."""
+        store = self.sink.store
+        new, self.seen = self.seen - self.nameless, set()
+        if not new or not self.naming:
+            return
+        new -= set(store.annotator_emails())
+        if not new:
+            return
+        try:
+            emails = self.client.user_emails()
+        except LabelStudioRefused as exc:
+            self.naming = False
+            log.warning("annotators stay known by id: %s", exc)
+            return
+        except LabelStudioUnavailable as exc:
+            log.warning("annotator names not read this pass: %s", exc)
+            return
+        store.remember_annotators({i: emails[i] for i in new if i in emails})
+        self.nameless |= {i for i in new if i not in emails}
 
 
 def _iso(ts: datetime) -> str:

@@ -128,9 +128,11 @@ def _print(report: dict[str, Any]) -> None:
         )
         if labels["annotators"]:
             at = Table("annotator", "answers", "one-click accepts", "agreement with the others")
+            emails = labels.get("annotator_emails") or {}
             for who, q in sorted(labels["annotators"].items()):
                 agree = f"{q['agreement']:.2f} (n={q['compared']})" if q["compared"] else "-"
-                at.add_row(who, str(q["answers"]), str(q["one_click"]), agree)
+                name = f"{emails[who]} ({who})" if who in emails else who
+                at.add_row(name, str(q["answers"]), str(q["one_click"]), agree)
             out.print(at)
     _runs(report["runs"])
 

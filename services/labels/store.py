@@ -12,6 +12,9 @@ changes anything. Keys (under ``<redis_prefix>labels:``):
 - ``propagated``      hash  event id -> {label, from, annotation}: a near-duplicate that got no
                             task of its own, labelled by its representative's answer because
                             the texts match exactly (shown, never trained on: it adds nothing)
+- ``annotator_emails`` hash  Label Studio user id -> email, for ops' tables (annotations
+                            carry only the id; the reconciliation poll, which has a Label
+                            Studio client, fills it)
 
 An annotation also closes the event's entry in the open queue (``labels.queue``).
 """
@@ -169,6 +172,13 @@ class LabelStore:
     def annotator_quality(self) -> dict[str, dict[str, float]]:
         """labels.consensus.annotator_quality over every stored annotation."""
         return annotator_quality(json.loads(v) for v in self.r.hvals(self.p + "ann"))
+
+    def annotator_emails(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.r.hgetall(self.p + "annotator_emails").items()}
+
+    def remember_annotators(self, emails: dict[str, str]) -> None:
+        if emails:
+            self.r.hset(self.p + "annotator_emails", mapping={i: e for i, e in emails.items()})
 
     def propagated(self) -> dict[str, dict[str, Any]]:
         return {str(k): json.loads(v) for k, v in self.r.hgetall(self.p + "propagated").items()}

@@ -122,6 +122,7 @@ class ReadModel:
                 "awaiting_consensus": labelstats.awaiting_consensus(examples),
                 "agreement": store.agreement(),
                 "annotators": store.annotator_quality(),
+                "annotator_emails": store.annotator_emails(),
                 "inflow": labelstats.inflow(anns, now),
             }
         finally:

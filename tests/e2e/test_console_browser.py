@@ -168,6 +168,11 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             # The four labels arrived within the hour (by webhook, or by the poll).
             hour = page.inner_text("#inflow-hour")
             assert sum(int(n) for n in re.findall(r"\d+", hour)) == 4, hour
+            # The one who labelled them, by email: the trainer's poll (every 30 s) looked it up.
+            page.wait_for_function(
+                "document.querySelector('#annotators tbody').textContent.includes('@')",
+                timeout=60_000,
+            )
             page.wait_for_timeout(1500)  # one more refresh: charts with the new point
             page.screenshot(path=str(shots / f"{run}-promoted.png"), full_page=True)
 

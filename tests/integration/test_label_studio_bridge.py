@@ -96,6 +96,9 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     assert None not in stored
     annotators = {a["annotator"] for a in stored if a is not None}
     assert annotators == {str(u) for u in pool.user_ids}
+    assert store.annotator_emails() == {
+        str(u): f"sim-annotator-{i + 1}@eddy.invalid" for i, u in enumerate(pool.user_ids)
+    }, "the poll looked up each annotator's email"
     assert store.agreement()["events_with_several_votes"] == pool.stats.overlapped
     assert (
         Reconciler(client, LabelSink(store), redis, s.redis.prefix, project, LABELS)

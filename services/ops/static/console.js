@@ -158,7 +158,8 @@ function renderLabels(l) {
   plot("chart-inflow", "Labels per hour, by arrival (webhook vs reconciliation poll)", ["webhook", "poll"],
     [hx, l.inflow.per_hour.webhook, l.inflow.per_hour.poll],
     { series: { webhook: bars, poll: Object.assign({}, bars, { fill: "#2e7d3255" }) } });
-  rows("annotators", Object.entries(l.annotators || {}), ([who, q]) => [who, q.answers, q.one_click,
+  const emails = l.annotator_emails || {};
+  rows("annotators", Object.entries(l.annotators || {}), ([who, q]) => [emails[who] ? `${emails[who]} (${who})` : who, q.answers, q.one_click,
     q.compared ? `${num(q.agreement, 2)} (n=${q.compared})` : "-"]);
 }
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.annotation import reconcile
+from services.annotation.lserrors import LabelStudioRefused
 from services.annotation.reconcile import Reconciler
 from services.labels.records import AnnotationRecord
 from services.labels.sink import LabelSink
@@ -84,6 +85,13 @@ class MemoryStore:
     def __init__(self) -> None:
         self.by_task: dict[int, set[int]] = {}
         self.anns: dict[int, dict[str, Any]] = {}
+        self.emails: dict[str, str] = {}
+
+    def annotator_emails(self) -> dict[str, str]:
+        return dict(self.emails)
+
+    def remember_annotators(self, emails: dict[str, str]) -> None:
+        self.emails.update(emails)
 
     def task_annotation_ids(self, task_id: int) -> set[int]:
         return set(self.by_task.get(task_id, set()))
@@ -169,3 +177,47 @@ def test_a_capped_page_size_still_reads_everything(monkeypatch: pytest.MonkeyPat
     rec, sink = _reconciler(project)
     rec.run_once()
     assert sink.store.by_task == project.annotation_ids()  # type: ignore[attr-defined]
+
+
+class NamedProject(LiveProject):
+    """Annotations by Label Studio users 7, 8 and 9; Label Studio lists 7 and 8 only (9 was
+    deleted), or refuses to list its users at all."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        super().__init__(3)
+        self.busy = False
+        for n, task in enumerate(self.tasks.values()):
+            task["annotations"][0]["completed_by"] = 7 + n
+        self.user_calls = 0
+        self.refuse = refuse
+
+    def user_emails(self) -> dict[str, str]:
+        self.user_calls += 1
+        if self.refuse:
+            raise LabelStudioRefused("list users: Label Studio answered 403: forbidden", 403)
+        return {"7": "ann7@example.com", "8": "ann8@example.com", "1": "admin@example.com"}
+
+
+def test_annotators_are_named_once_by_email() -> None:
+    project = NamedProject()
+    rec, sink = _reconciler(project)
+    rec.run_once()
+    store: MemoryStore = sink.store  # type: ignore[assignment]
+    assert store.emails == {"7": "ann7@example.com", "8": "ann8@example.com"}
+    assert project.user_calls == 1
+    # Tasks 1 and 3 change: user 7 is known, user 9 (not listed) was looked for already.
+    project.label_one()
+    project.now += timedelta(seconds=10)
+    project.tasks[3]["updated_at"] = _iso(project.now)
+    assert rec.run_once().tasks == 3  # task 2 too: within the overlap of the checkpoint
+    assert project.user_calls == 1, "no lookup for names already known or not listed"
+
+
+def test_a_refused_user_listing_leaves_ids_and_never_fails_the_pass() -> None:
+    project = NamedProject(refuse=True)
+    rec, sink = _reconciler(project)
+    assert rec.run_once().stored == 3
+    assert sink.store.emails == {}  # type: ignore[attr-defined]
+    project.label_one()
+    rec.run_once()
+    assert project.user_calls == 1, "not asked again after a refusal"

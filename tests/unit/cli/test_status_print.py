@@ -1,0 +1,31 @@
+"""`eddy status` names annotators by email where the reconciliation poll found one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.cli import status
+
+
+def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]) -> None:
+    quality = {"answers": 4, "one_click": 1, "compared": 2, "agree": 2, "agreement": 1.0}
+    report: dict[str, Any] = {
+        "banner": [],
+        "champion": None,
+        "workers": {},
+        "stream": None,
+        "runs": [],
+        "labels": {
+            "counts": {"labelled": 4, "annotations": 8, "used": 0},
+            "backlog_total": 0,
+            "awaiting_consensus": 0,
+            "annotators": {"7": quality, "9": {**quality, "compared": 0}},
+            "annotator_emails": {"7": "ann7@example.com"},
+        },
+    }
+    status._print(report)
+    rows = [line.strip("│").split("│")[0].strip() for line in capsys.readouterr().out.splitlines()]
+    assert "ann7@example.com (7)" in rows
+    assert "9" in rows, "an annotator with no email found stays known by id"
