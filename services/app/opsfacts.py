@@ -12,7 +12,7 @@ from services.labels.audit import AuditSet
 from services.labels.store import LabelStore
 from services.registry.open import open_registry
 from services.training.evaluation import evaluation_of
-from services.training.incremental import plan_run
+from services.training.planning import plan_run
 from services.training.runs import recent_runs
 
 

@@ -15,9 +15,10 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.registry.open import open_registry
 from services.registry.store import META_FILE, ModelRef
-from services.training.bootstrap import bootstrap, seed_holdout
+from services.training.bootstrap import bootstrap
 from services.training.examples import Example
 from services.training.export import check_exports
+from services.training.seedstore import seed_holdout
 
 Say = Callable[[str], None]
 

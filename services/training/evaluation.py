@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 
@@ -21,15 +21,15 @@ from services.core.settings import Settings
 from services.labels.audit import AuditSet
 from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
-from services.model.classifier import TextClassifier
-from services.model.device import Placement, select_placement
 from services.model.metrics import compute_metrics
-from services.model.train import predict_labels
 from services.registry.open import open_registry
 from services.registry.store import ModelRegistry
-from services.training.bootstrap import seed_holdout
 from services.training.examples import Example
 from services.training.paired import wilson
+from services.training.seedstore import seed_holdout
+
+if TYPE_CHECKING:
+    from services.model.device import Placement
 
 EVAL_FILE = "EVALUATION.json"
 Say = Callable[[str], None]
@@ -119,6 +119,11 @@ def rescore(
     missing = unscored(scores, champion, versions, keep)
     estimate_stale = doc.get("fingerprint") != fp or doc.get("champion") != champion
     if examples and (missing or estimate_stale):
+        # Imported here: reading the stored scores (`eddy status`, the console) needs no
+        # torch, which takes seconds to load.
+        from services.model.classifier import TextClassifier
+        from services.model.train import predict_labels
+
         say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
         texts, gold = [e.text for e in examples], [e.label for e in examples]
         for v in sorted(set(missing) | ({champion} if champion is not None else set())):
@@ -181,5 +186,7 @@ def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dic
         seed_holdout(registry),
         settings.trainer.eval_seed_until,
     )
+    from services.model.device import select_placement  # torch: see rescore
+
     placement = select_placement(settings.model.device, settings.model.precision)
     return rescore(registry, examples, placement, settings.model.max_length, say)

@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import torch
 
@@ -20,51 +19,25 @@ from services.core.locks import held_lock
 from services.core.records import utc_now_iso
 from services.core.settings import Settings
 from services.labels.audit import AuditSet
-from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
-from services.labels.traffic import pool_size
 from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.train import ProgressFn, TrainConfig, TrainResult, fine_tune
 from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef
-from services.training import bootstrap as seeds
-from services.training.dataset import RunData, build_run_data
+from services.training import seedstore as seeds
+from services.training.bootstrap import train_from_base
 from services.training.examples import Example
 from services.training.export import store_version
 from services.training.gate import parts_summary
 from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
+from services.training.planning import LabelSource, Plan, plan_run
 from services.training.pseudo import pseudo_examples
-from services.training.recipe import Recipe, choose_recipe
 from services.training.runs import RunRecord, save_run
-from services.training.triggers import Trigger, should_train
 
 Say = Callable[[str], None]
-
-
-class LabelSource(Protocol):
-    def labelled(self) -> list[LabelledExample]: ...
-    def used(self) -> set[str]: ...
-    def mark_used(self, event_ids: list[str]) -> None: ...
-    def traffic(self, limit: int) -> list[str]: ...
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run would train on, how, and what it would be judged on."""
-
-    champion: ModelRef
-    data: RunData
-    trigger: Trigger
-    recipe: Recipe
-    seed_holdout: list[Example]  # joins the audit labels while they are few
-    pool: list[str]  # unlabelled confident traffic a rebuild pseudo-labels (empty: off)
-
-    @property
-    def holdout(self) -> list[Example]:
-        return [Example(e.text, e.label) for e in self.data.audit] + self.seed_holdout
 
 
 @dataclass(frozen=True)
@@ -76,46 +49,6 @@ class Trained:
     examples: list[Example]  # the human labels it trained on
     pseudo: int = 0  # pseudo-labels it trained on besides
     seed_retiring: int = 0  # retired seed-holdout examples a warm run learned (retired if promoted)
-
-
-def plan_run(
-    settings: Settings, labels: LabelSource, audit_ids: Mapping[str, str], force: bool
-) -> Plan:
-    """Step 1: the champion, the run's data, whether to train, and with which recipe."""
-    registry = open_registry(settings.stack)
-    champ = registry.champion()
-    if champ is None:
-        raise RuntimeError("no champion model: run `eddy bootstrap --seed FILE` first")
-    t, g = settings.trainer, settings.gate
-    data = build_run_data(
-        labels.labelled(),
-        labels.used(),
-        champ.labels,
-        audit_ids,
-        t.replay_size,
-        t.seed,
-        g.forget_size,
-    )
-    oldest = data.oldest_new
-    age = time.time() - oldest if oldest is not None else None
-    seed = seeds.seed_holdout(registry) if len(data.audit) < t.eval_seed_until else []
-    trigger = should_train(
-        len(data.new),
-        age,
-        t.min_new_labels,
-        t.max_label_age_s,
-        force,
-        holdout=len(data.audit) + len(seed),
-        min_holdout=g.min_holdout,
-    )
-    recipe = choose_recipe(
-        t.recipe,
-        len(data.new) + len(data.earlier),
-        t.rebuild_below,
-        champion_labels=int(champ.meta.get("labels_used") or 0),
-    )
-    want = t.pseudo_labels if recipe.name == "rebuild" and trigger.fire else 0
-    return Plan(champ, data, trigger, recipe, seed, labels.traffic(pool_size(want)))
 
 
 def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Trained:
@@ -132,7 +65,7 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
         examples = seeds.rebuild_seed(registry, holdout_in_use=in_use) + plan.data.every_label
         # Self-training: the champion's surest answers on recent traffic, beside the humans'.
         pseudo = pseudo_examples(champion, plan.pool, settings.trainer.pseudo_labels)
-        fb = seeds.train_from_base(settings, champion.labels, examples + pseudo, progress)
+        fb = train_from_base(settings, champion.labels, examples + pseudo, progress)
         return Trained(champion, fb.clf, fb.cfg, fb.result, examples, len(pseudo))
     # A copy of the loaded champion, not a second read of its weights from disk.
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)

@@ -13,8 +13,8 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.model.onnx_backend import OnnxClassifier
 from services.registry.store import ModelRegistry
-from services.training.bootstrap import seed_holdout
 from services.training.export import FILES, store_version
+from services.training.seedstore import seed_holdout
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from services.model.classifier import TextClassifier
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
 from services.simulate.memory import MemoryLabels
-from services.training.bootstrap import SEED_TRAIN_FILE, read_seed, seed_holdout
 from services.training.incremental import new_run, run_once
+from services.training.seedstore import SEED_TRAIN_FILE, read_seed, seed_holdout
 from tests.conftest import seed_examples
 from tests.helpers import copy_models
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.registry.store import ModelRegistry
-from services.training.bootstrap import (
+from services.training.evaluation import evaluation_set
+from services.training.examples import Example
+from services.training.seedstore import (
     SEED_HOLDOUT_FILE,
     SEED_TRAIN_FILE,
     examples_jsonl,
@@ -16,8 +18,6 @@ from services.training.bootstrap import (
     seed_holdout,
     warm_seed,
 )
-from services.training.evaluation import evaluation_set
-from services.training.examples import Example
 
 TRAIN = [Example("great crew", "positive"), Example("lost my bag", "negative")]
 HOLD = [Example("on time", "neutral"), Example("rude agent", "negative")]

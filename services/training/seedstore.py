@@ -1,0 +1,63 @@
+"""The seed `eddy bootstrap` keeps in the registry: its training part (a rebuild trains on it
+again) and its holdout (part of the evaluation set while audit labels are few, then retired
+into training). Reading it needs no model code: the ops read model and `eddy status` use it."""
+
+from __future__ import annotations
+
+import json
+
+from services.registry.store import ModelRegistry
+from services.training.examples import Example
+
+SEED_HOLDOUT_FILE = "seed_holdout.jsonl"
+SEED_TRAIN_FILE = "seed_train.jsonl"
+
+
+def examples_jsonl(examples: list[Example]) -> str:
+    return "".join(json.dumps({"text": e.text, "label": e.label}) + "\n" for e in examples)
+
+
+def read_seed(registry: ModelRegistry, name: str) -> list[Example]:
+    """Seed examples bootstrap kept (empty if there are none)."""
+    text = registry.read_text(name) or ""
+    rows = (json.loads(line) for line in text.splitlines() if line.strip())
+    return [Example(str(r["text"]), str(r["label"])) for r in rows]
+
+
+def seed_holdout(registry: ModelRegistry) -> list[Example]:
+    return read_seed(registry, SEED_HOLDOUT_FILE)
+
+
+def retire_seed_holdout(registry: ModelRegistry) -> int:
+    """Move the seed holdout into the seed's training part; return how many examples moved.
+
+    Called once audit labels alone make the holdout: those seed labels were paid for, and
+    training on them is worth more than keeping them out of a set that no longer uses them.
+    The move makes the retirement permanent (the evaluation set never takes them back, even
+    if audit labels are later removed). Training part first, so a crash in between leaves
+    the holdout in place and a second call adds nothing twice."""
+    hold = seed_holdout(registry)
+    if not hold:
+        return 0
+    train = read_seed(registry, SEED_TRAIN_FILE)
+    have = {(e.text, e.label) for e in train}
+    registry.write_text(
+        SEED_TRAIN_FILE, examples_jsonl(train + [e for e in hold if (e.text, e.label) not in have])
+    )
+    registry.write_text(SEED_HOLDOUT_FILE, "")
+    return len(hold)
+
+
+def warm_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]:
+    """The seed examples a warm run adds to its new labels: the holdout once the gate no
+    longer uses it, until a promoted run has learned it (then it is retired). Without this a
+    warm lineage would never train on those paid-for labels: only rebuilds read the seed."""
+    return [] if holdout_in_use else seed_holdout(registry)
+
+
+def rebuild_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]:
+    """The seed examples a rebuild trains on: the training part, and the holdout as well once
+    the gate no longer uses it (retiring it for good)."""
+    if not holdout_in_use:
+        retire_seed_holdout(registry)
+    return read_seed(registry, SEED_TRAIN_FILE)
