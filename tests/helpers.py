@@ -93,6 +93,7 @@ class TopicReader:
         self.consumer.assign(parts)
         self.consumer.seek_to_beginning(*parts)
         self.records: list[dict[str, Any]] = []
+        self.keys: list[bytes | None] = []  # each record's Kafka key, in the same order
 
     def poll(self) -> list[dict[str, Any]]:
         batch = self.consumer.poll(timeout_ms=500, max_records=5000)
@@ -103,6 +104,7 @@ class TopicReader:
                 except ValueError:
                     continue  # poisoned records some tests inject on purpose
                 self.records.append(record)
+                self.keys.append(m.key)
         return self.records
 
     def wait_for(

@@ -72,6 +72,7 @@ def gateway(data_dir: Path | None = DataDir) -> None:
     """Serve the HTTP ingest gateway on EDDY_GATEWAY_HOST:EDDY_GATEWAY_PORT."""
     import uvicorn
 
+    from services.core.kafka import check_reachable
     from services.core.settings import exposed_without_secret
     from services.ingest.gateway import create_gateway
     from services.ingest.gateway_metrics import GatewayMetrics
@@ -82,6 +83,7 @@ def gateway(data_dir: Path | None = DataDir) -> None:
     if refused:
         raise fail("refusing to start", refused, 2)
     port_free(s, "gateway")
+    check_reachable(s.kafka)  # one line now, not a traceback from the server's start-up
     metrics = GatewayMetrics()
     serve_metrics(metrics.registry, "gateway", s.metrics)
     uvicorn.run(

@@ -33,7 +33,7 @@ def register(ctx: WorkerContext) -> None:
             channel = ctx.topics.channel_of(pos.topic)
             result, value = normalize_bounded(channel, event.value, event.key, pos, limit)
             if isinstance(result, Rejected):
-                await ctx.send_dead_letter(result.dead_letter, event.key, event.value)
+                await ctx.send_dead_letter(result.dead_letter, event.value)
                 log.info("dead-lettered %s reason=%s", pos.token(), result.dead_letter["reason"])
             else:
                 accepted.append((event, result, value, pos.token()))

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from kafka.errors import KafkaError
 from starlette.concurrency import run_in_threadpool
 
+from services.core.kafka import BrokerUnavailable
 from services.core.records import dumps
 from services.core.settings import CHANNELS, GatewaySettings, KafkaSettings
 from services.core.strictjson import StrictJSONError, strict_loads
@@ -54,7 +55,7 @@ def create_gateway(
                 return  # another request renewed it already
             try:
                 state["producer"] = await run_in_threadpool(factory)
-            except KafkaError as exc:  # the broker is still down: try again next time
+            except (KafkaError, BrokerUnavailable) as exc:  # still down: try next time
                 log.error("could not renew the producer: %s", type(exc).__name__)
                 return
         await run_in_threadpool(failed.close)

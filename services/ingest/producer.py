@@ -15,6 +15,7 @@ from services.core.schemas import SchemaError, validate
 from services.core.settings import CHANNELS, KafkaSettings
 from services.core.topics import Topics
 from services.ingest.channels import ADAPTERS
+from services.ingest.plausible import semantic_errors
 
 
 class InvalidEvent(ValueError):
@@ -31,9 +32,16 @@ class UnknownChannel(ValueError):
 
 
 def check_event(channel: str, event: object) -> list[SchemaError]:
+    """What normalize would refuse this event for: its schema, then an implausible time or an
+    id holding personal data (each error names the event's own field)."""
     if channel not in ADAPTERS:
         raise UnknownChannel(channel)
-    return validate(ADAPTERS[channel].schema, event)
+    adapter = ADAPTERS[channel]
+    errors = validate(adapter.schema, event)
+    if errors or not isinstance(event, Mapping):
+        return errors
+    refused = semantic_errors(adapter, event)
+    return refused[1] if refused else []
 
 
 class EventProducer:

@@ -118,9 +118,10 @@ class WorkerContext:
         ts = int(msg.timestamp * 1000) if msg.timestamp else None
         return SourcePosition(msg.topic, msg.partition, msg.offset, ts)
 
-    async def send_dead_letter(
-        self, record: dict[str, Any], key: bytes | None, original: bytes | None
-    ) -> None:
+    async def send_dead_letter(self, record: dict[str, Any], original: bytes | None) -> None:
+        """Publish a dead letter keyed by the hash of the event's key: the key is an id the
+        producer chose (an email or an IP address, at times), and the dead letter must carry
+        no PII; the hash keeps one key's dead letters on one partition, in order."""
         if self._dlq is None:
             self._dlq = self.raw_topic(self.topics.deadletter)
         if self.sealer is not None and original:
@@ -130,7 +131,8 @@ class WorkerContext:
                 if self._raw_dlq is None:
                     self._raw_dlq = self.raw_topic(self.topics.deadletter_raw)
                 await self.outbox.send(self._raw_dlq, *sealed)
-        await self.outbox.send(self._dlq, key, dumps(record))
+        hashed = record.get("key_sha256")
+        await self.outbox.send(self._dlq, hashed.encode() if hashed else None, dumps(record))
         self.metrics.deadletter(str(record["reason"]))
 
     async def delivered(self) -> None:
@@ -150,7 +152,6 @@ class WorkerContext:
                 original=event.value,
                 key=event.key,
             ),
-            event.key,
             event.value,
         )
 

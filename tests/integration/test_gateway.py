@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from kafka.errors import KafkaError
 from pydantic import SecretStr
 
+from services.core.kafka import BrokerUnavailable
 from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.simulator import make_event
@@ -86,6 +87,20 @@ def test_invalid_batch_is_rejected_whole_with_reasons(
     assert not [x for x in recs if str(x["event_id"]).startswith(run + "-")]
 
 
+def test_what_normalize_would_dead_letter_is_refused_at_the_door(client: TestClient) -> None:
+    # A far-future time and an IP address as an id passed the schema: the gateway answered
+    # 202 and normalize dead-lettered them later, where an HTTP client never looks.
+    batch = _events(f"p{uuid.uuid4().hex[:6]}", 3, "chat")
+    batch[0]["sent_at"] = "2099-01-01T00:00:00+00:00"
+    batch[2]["customer_id"] = "192.168.10.24"
+    r = client.post("/v1/channels/chat/events", json=batch)
+    assert r.status_code == 422 and "nothing was accepted" in r.json()["detail"]
+    errors = {(e["index"], e["path"]): e["message"] for e in r.json()["errors"]}
+    assert set(errors) == {(0, "$.sent_at"), (2, "$.customer_id")}
+    assert "ahead of the receiving clock" in errors[0, "$.sent_at"]
+    assert "192.168" not in r.text and "opaque id" in errors[2, "$.customer_id"]
+
+
 def test_client_errors(client: TestClient) -> None:
     r = client.post("/v1/channels/crm/events", content=b"{nope")
     assert r.status_code == 400 and "not acceptable JSON" in r.json()["detail"]
@@ -138,3 +153,25 @@ def test_a_producer_in_a_fatal_state_is_replaced(gw_settings: Settings) -> None:
         again = c.post("/v1/channels/crm/events", json=_events(run, 1))
         assert again.status_code == 202, "the retry got a fresh producer"
     assert len(made) == 2
+
+
+def test_a_broker_still_down_at_renewal_is_a_503_not_a_500(gw_settings: Settings) -> None:
+    # The broker's storage stalled: the write failed, and so did the fresh producer's check.
+    kafka = gw_settings.kafka
+    calls: list[int] = []
+
+    def factory() -> EventProducer:
+        calls.append(1)
+        if len(calls) == 2:
+            raise BrokerUnavailable(f"Kafka at {kafka.bootstrap}: KafkaTimeoutError")
+        return _FatalProducer(kafka) if len(calls) == 1 else EventProducer(kafka)
+
+    run = f"u{uuid.uuid4().hex[:6]}"
+    app = create_gateway(gw_settings.gateway, kafka, producer_factory=factory)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for _ in range(2):  # the write fails and the renewal finds the broker still down; then
+            # the write fails again (the same producer) and the renewal works
+            down = c.post("/v1/channels/crm/events", json=_events(run, 1))
+            assert down.status_code == 503, down.text
+            assert "retry later" in down.json()["detail"]
+        assert c.post("/v1/channels/crm/events", json=_events(run, 1)).status_code == 202

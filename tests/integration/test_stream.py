@@ -54,7 +54,8 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
         if i in malformed_idx:
             raw = malform(ch, ev, i)
             bad_payloads[raw] = ch
-            producer.send(topics.channel(ch), value=raw)
+            # Keyed by an email, as a careless producer might: the dead letter must not be.
+            producer.send(topics.channel(ch), key=f"{run}.{i}@example.com".encode(), value=raw)
         else:
             producer.send(
                 topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
@@ -129,6 +130,9 @@ def _check(
 
     mine_dl = [r for r in dls if original_of(r, bad_payloads) in bad_payloads]
     assert len(mine_dl) == len(bad_payloads) == 50
+    dl_keys = [k for r, k in zip(dls, dl_reader.keys, strict=True) if r in mine_dl]
+    assert all(k and b"@" not in k for k in dl_keys), "no producer key in a dead letter's key"
+    assert [k.decode() if k else None for k in dl_keys] == [r["key_sha256"] for r in mine_dl]
     for r in mine_dl:
         assert r["stage"] == "normalize"
         assert r["reason"] in {"invalid_json", "schema_violation"}

@@ -11,6 +11,9 @@ from services.ingest.channels.base import CanonicalFields, collect_metadata
 class AdsAdapter:
     name = "ads"
     schema = "ads"
+    time_field = "created_at"
+    # Ids that must be opaque (services/ingest/plausible.py refuses PII in them).
+    id_fields: tuple[str, ...] = ("event_id", "author_id", "ad_id", "parent_id")
 
     def key(self, event: Mapping[str, Any]) -> str:
         # An author's comments stay ordered; anonymous ones are spread by ad.
@@ -28,7 +31,7 @@ class AdsAdapter:
             event_id=str(event["event_id"]),
             key=self.key(event),
             text=str(event["text"]),
-            occurred_at=str(event["created_at"]),
+            occurred_at=str(event[self.time_field]),
             locale=event.get("locale"),
             customer_id=event.get("author_id"),
             conversation_id=event.get("parent_id"),

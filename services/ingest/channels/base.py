@@ -24,6 +24,8 @@ class CanonicalFields:
 class ChannelAdapter(Protocol):
     name: str
     schema: str
+    time_field: str  # the event's own name for when it happened
+    id_fields: tuple[str, ...]  # the ids that must be opaque
 
     def key(self, event: Mapping[str, Any]) -> str:
         """Partition key, so one customer's events stay ordered."""

@@ -11,6 +11,9 @@ from services.ingest.channels.base import CanonicalFields, collect_metadata
 class ChatAdapter:
     name = "chat"
     schema = "chat"
+    time_field = "sent_at"
+    # Ids that must be opaque (services/ingest/plausible.py refuses PII in them).
+    id_fields: tuple[str, ...] = ("event_id", "conversation_id", "customer_id")
 
     def key(self, event: Mapping[str, Any]) -> str:
         return str(event["conversation_id"])
@@ -23,7 +26,7 @@ class ChatAdapter:
             event_id=str(event["event_id"]),
             key=self.key(event),
             text=str(event["text"]),
-            occurred_at=str(event["sent_at"]),
+            occurred_at=str(event[self.time_field]),
             locale=event.get("locale"),
             customer_id=str(event["customer_id"]),
             conversation_id=str(event["conversation_id"]),

@@ -11,6 +11,9 @@ from services.ingest.channels.base import CanonicalFields, collect_metadata
 class CrmAdapter:
     name = "crm"
     schema = "crm"
+    time_field = "created_at"
+    # Ids that must be opaque (services/ingest/plausible.py refuses PII in them).
+    id_fields: tuple[str, ...] = ("event_id", "account_id", "contact_id", "case_id")
 
     def key(self, event: Mapping[str, Any]) -> str:
         return str(event["account_id"])
@@ -30,7 +33,7 @@ class CrmAdapter:
             event_id=str(event["event_id"]),
             key=self.key(event),
             text=text,
-            occurred_at=str(event["created_at"]),
+            occurred_at=str(event[self.time_field]),
             locale=event.get("locale"),
             customer_id=str(event.get("contact_id") or event["account_id"]),
             conversation_id=str(event["case_id"]),

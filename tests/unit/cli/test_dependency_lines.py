@@ -27,6 +27,13 @@ def test_topics_without_a_broker_fails_at_once_naming_the_setting() -> None:
     assert "See EDDY_KAFKA_BOOTSTRAP" in message
 
 
+def test_the_gateway_without_a_broker_fails_at_once_naming_the_setting() -> None:
+    # It printed uvicorn's 36-line start-up traceback first.
+    res = CliRunner().invoke(app, ["gateway"], env={"EDDY_KAFKA_BOOTSTRAP": "127.0.0.1:9"})
+    assert isinstance(res.exception, BrokerUnavailable)
+    assert "See EDDY_KAFKA_BOOTSTRAP" in str(res.exception)
+
+
 def test_an_acl_refusal_is_not_blamed_on_the_password() -> None:
     exc = redis.exceptions.AuthorizationError("NOPERM this user has no permissions")
     line = dependency_message(exc, load_settings())

@@ -80,6 +80,7 @@ def test_pii_in_ids_numeric_metadata_and_keys() -> None:
                     None, POS)  # fmt: skip
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "pii_in_id"
     assert "10.1.2.3" not in json.dumps(out.dead_letter["errors"])
+    assert [e["path"] for e in out.dead_letter["errors"]] == ["$.customer_id"]
     timestamped = {**event, "event_id": "demo20261130-212528-19b9-chat-0"}  # Luhn-valid digits
     assert isinstance(normalize("chat", json.dumps(timestamped).encode(), None, POS), Normalized)
     meta = {"phone": 447911123456, "4111111111111111": "x", "seats": 2, "vip": True}
@@ -87,3 +88,12 @@ def test_pii_in_ids_numeric_metadata_and_keys() -> None:
     assert isinstance(ok, Normalized)
     m = ok.interaction["metadata"]
     assert m["phone"] == "[ACCOUNT]" and "[CARD]" in m and m["seats"] == 2 and m["vip"] is True
+
+
+def test_an_implausible_time_names_the_channels_own_field() -> None:
+    # It named $.occurred_at, a canonical field no producer sends.
+    for channel, field in (("chat", "sent_at"), ("crm", "created_at"), ("ads", "created_at")):
+        event = {**make_event(channel, 3, "hello", random.Random(0)), field: "2099-01-01T00:00:00Z"}
+        out = normalize(channel, json.dumps(event).encode(), None, POS)
+        assert isinstance(out, Rejected) and out.dead_letter["reason"] == "implausible_timestamp"
+        assert [e["path"] for e in out.dead_letter["errors"]] == [f"$.{field}"]

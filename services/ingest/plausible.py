@@ -1,0 +1,49 @@
+"""Checks a schema cannot express, shared by normalize (a dead letter) and by the gateway and
+the producer API (a 422 / InvalidEvent at once, so an integrator learns at the door rather
+than from the dead-letter topic). Pure logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.core.redact import id_kinds
+from services.core.schemas import SchemaError
+from services.ingest.channels.base import ChannelAdapter
+
+# Events from before this many days ago or this far in the future are refused: a year 9999 or
+# 1970 timestamp is a producer bug, and it would corrupt lag figures and time windows.
+MAX_AGE_DAYS = 3650
+MAX_AHEAD = timedelta(days=1)
+
+
+def implausible(occurred_at: str, now: str | None) -> str | None:
+    at = datetime.fromisoformat(occurred_at)
+    ref = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if at > ref + MAX_AHEAD:
+        return f"more than {MAX_AHEAD.days} day ahead of the receiving clock"
+    if at < ref - timedelta(days=MAX_AGE_DAYS):
+        return f"more than {MAX_AGE_DAYS} days in the past"
+    return None
+
+
+def semantic_errors(
+    adapter: ChannelAdapter, event: Mapping[str, Any], now: str | None = None
+) -> tuple[str, list[SchemaError]] | None:
+    """(dead-letter reason, errors) for a schema-valid event that is still refused, or None.
+
+    An id that is an e-mail or an IP address is personal data in every topic, log line and
+    Redis key it reaches. Digit runs stay allowed, even Luhn-valid ones: one numeric id in ten
+    passes the card checksum (a demo run id built from a timestamp did), and numeric ids are
+    common. Paths name the channel's own fields; messages never echo the value."""
+    when = implausible(str(event[adapter.time_field]), now)
+    if when:
+        return "implausible_timestamp", [SchemaError(f"$.{adapter.time_field}", when)]
+    errors = []
+    for name in adapter.id_fields:
+        value = event.get(name)
+        kinds = sorted(id_kinds(str(value))) if value else []
+        if kinds:
+            errors.append(SchemaError(f"$.{name}", f"holds {', '.join(kinds)}: use an opaque id"))
+    return ("pii_in_id", errors) if errors else None
