@@ -19,6 +19,7 @@ from services.cli import (  # noqa: F401
     simulate,
     stack,
     status,
+    tail,
 )
 from services.cli.app import app, console
 

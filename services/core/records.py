@@ -89,6 +89,7 @@ def dead_letter(
     original: bytes | None,
     key: bytes | None,
     failed_at: str | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
     """A bounded dead letter: why, where from, and the original's size, SHA-256 and a short
     redacted excerpt. Never the raw bytes: they may hold personal data, and a record over
@@ -107,6 +108,7 @@ def dead_letter(
         "errors_total": len(errors),
         "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
         "key_sha256": _digest(key) if key is not None else None,
+        "event_id": event_id,
         "original": {
             "bytes": len(raw),
             "sha256": _digest(raw),

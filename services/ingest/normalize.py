@@ -18,7 +18,7 @@ from services.core.records import (
 from services.core.redact import Redacted, redact
 from services.core.schemas import SchemaError, validate
 from services.ingest.channels import ADAPTERS
-from services.ingest.plausible import semantic_errors
+from services.ingest.plausible import opaque_event_id, semantic_errors
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def normalize(
 ) -> Normalized | Rejected:
     """Validate and map one raw channel event. Never raises on bad input."""
 
+    event: Any = None
+
     def reject(reason: str, errors: list[SchemaError]) -> Rejected:
         return Rejected(
             dead_letter(
@@ -62,6 +64,7 @@ def normalize(
                 source=source,
                 original=value,
                 key=key,
+                event_id=opaque_event_id(event),
             )
         )
 

@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -136,3 +137,37 @@ def test_produce_reads_stdin(settings: Settings, broker: str) -> None:
     finally:
         reader.close()
     assert [g["event_id"] for g in got] == [event["event_id"]]
+
+
+def test_tail_shows_what_became_of_an_event(settings: Settings, workers: object) -> None:
+    run = uuid.uuid4().hex[:6]
+    good = make_event("chat", 1, "my bag never arrived", random.Random(5), f"tail{run}")
+    bad = {**make_event("chat", 2, "hello", random.Random(6), f"tail{run}"), "author_role": "x"}
+    assert (
+        eddy(settings, "produce", "-", "--channel", "chat", stdin=json.dumps(good)).returncode == 0
+    )
+    r = eddy(settings, "produce", "-", "--channel", "chat", "--raw", stdin=json.dumps(bad))
+    assert r.returncode == 0, r.stderr
+
+    def tail(*args: str) -> list[dict[str, object]]:
+        r = eddy(settings, "tail", *args, "--json", "--last", "5000")
+        assert r.returncode == 0, r.stderr
+        return [json.loads(line) for line in r.stdout.splitlines()]
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        seen = tail("predictions", "deadletter")
+        kinds = {(x["kind"], x["record"]["event_id"]) for x in seen}  # type: ignore[index]
+        if {("prediction", good["event_id"]), ("deadletter", bad["event_id"])} <= kinds:
+            break
+        time.sleep(2)
+    else:
+        raise AssertionError(f"not seen: {kinds}")
+    [one] = tail("--event-id", bad["event_id"])
+    assert one["kind"] == "deadletter"
+    record = one["record"]
+    assert isinstance(record, dict) and record["reason"] == "schema_violation"
+    lines = eddy(settings, "tail", "deadletter", "--last", "5000", "--event-id", bad["event_id"])
+    assert f"deadletter  {bad['event_id']}  normalize: schema_violation" in lines.stdout
+    r = eddy(settings, "tail", "nonsense")
+    assert r.returncode == 2 and "choose predictions, review, deadletter" in r.stderr

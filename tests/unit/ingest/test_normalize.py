@@ -97,3 +97,17 @@ def test_an_implausible_time_names_the_channels_own_field() -> None:
         out = normalize(channel, json.dumps(event).encode(), None, POS)
         assert isinstance(out, Rejected) and out.dead_letter["reason"] == "implausible_timestamp"
         assert [e["path"] for e in out.dead_letter["errors"]] == [f"$.{field}"]
+
+
+def test_a_dead_letter_names_the_event_when_its_id_is_safe_to_carry() -> None:
+    # An integrator had no way to find their event's dead letter but the redacted excerpt.
+    event = make_event("chat", 4, "hello", random.Random(0))
+    bad = {**event, "author_role": "martian"}
+    out = normalize("chat", json.dumps(bad).encode(), None, POS)
+    assert isinstance(out, Rejected) and out.dead_letter["event_id"] == event["event_id"]
+    assert not validate("deadletter", out.dead_letter)
+    for unsafe in ("10.1.2.3", "has space", 7):
+        out = normalize("chat", json.dumps({**bad, "event_id": unsafe}).encode(), None, POS)
+        assert isinstance(out, Rejected) and out.dead_letter["event_id"] is None, unsafe
+    out = normalize("chat", b"[1, 2]", None, POS)
+    assert isinstance(out, Rejected) and out.dead_letter["event_id"] is None

@@ -1,0 +1,88 @@
+"""`eddy tail`: what became of events, read from the output topics (predictions, reviews and
+dead letters) without joining any consumer group, so it moves no worker's offsets."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from services.cli.app import DataDir, JsonFlag, app, fail, out, settings
+
+KINDS = {"predictions": "prediction", "review": "review", "deadletter": "deadletter"}
+
+
+def describe(kind: str, rec: dict[str, Any]) -> str:
+    """One line an integrator can scan: the event, then what happened to it (no text)."""
+    event = f"{rec.get('channel') or '-'} {rec.get('event_id') or '-'}"
+    if kind == "prediction":
+        return (
+            f"prediction  {event}  {rec.get('label')} {float(rec.get('confidence') or 0):.2f}"
+            f"  v{rec.get('model_version')}"
+        )
+    if kind == "review":
+        return (
+            f"review      {event}  {rec.get('sample')} ({rec.get('strategy')} score "
+            f"{float(rec.get('score') or 0):.2f}, threshold {float(rec.get('threshold') or 0):.2f})"
+        )
+    src = rec.get("source") or {}
+    errors = rec.get("errors") or [{}]
+    first = f"{errors[0].get('path', '')} {errors[0].get('message', '')}".strip()
+    return (
+        f"deadletter  {rec.get('event_id') or '-'}  {rec.get('stage')}: {rec.get('reason')}"
+        f"  ({first}; from {src.get('topic')}[{src.get('partition')}]@{src.get('offset')})"
+    )
+
+
+@app.command(short_help="Show the newest predictions, reviews and dead letters.")
+def tail(
+    kinds: list[str] = typer.Argument(
+        None, help="Any of predictions, review, deadletter (default: all three)."
+    ),
+    last: int = typer.Option(
+        10, "--last", min=0, help="Start this many records before the end of each partition."
+    ),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until Ctrl-C."),
+    event_id: str | None = typer.Option(
+        None, "--event-id", help="Only records of this event (use a large --last to search)."
+    ),
+    as_json: bool = JsonFlag,
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Show the newest records of predictions.v1, review.v1 and deadletter.v1: for each event,
+    its label and confidence, whether it went to annotators, or why it was dead-lettered.
+    --json prints one {"kind": ..., "record": ...} object per line."""
+    from services.core.kafka import check_reachable
+    from services.ops.tail import TopicTail
+
+    wanted = {KINDS[k] for k in kinds or KINDS if k in KINDS}
+    unknown = [k for k in kinds or [] if k not in KINDS]
+    if unknown:
+        raise fail("unknown kind", f"{unknown[0]!r}; choose {', '.join(KINDS)}", 2)
+    s = settings(data_dir)
+    check_reachable(s.kafka)  # a broker that is down: one line now
+    reader = TopicTail(s.kafka)
+    try:
+        reader.start(last)
+        idle_since = time.monotonic()
+        while True:
+            got = False
+            for kind, rec in reader.poll():
+                got = True
+                if kind not in wanted or (event_id and rec.get("event_id") != event_id):
+                    continue
+                if as_json:
+                    print(json.dumps({"kind": kind, "record": rec}, ensure_ascii=False))
+                else:
+                    out.print(describe(kind, rec), highlight=False, markup=False, soft_wrap=True)
+            if got:
+                idle_since = time.monotonic()
+            elif not follow and (reader.caught_up() or time.monotonic() - idle_since > 10):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        reader.close()
