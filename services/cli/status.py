@@ -4,6 +4,7 @@ consumer lag, labels and backlog, the last training runs, and what needs a perso
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +61,22 @@ def status_report(s: Settings) -> dict[str, Any]:
 def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Show the champion model, live workers (each replica), consumer lag, labels and the
     backlog, the last training runs and anything that needs a person (the console's
-    banner). Exits 1 when a role has no live worker. --json prints the ops read model."""
+    banner). Exits 1 when a role has no live worker or a part (the broker, Redis, the
+    registry) could not be read, so a health check notices. --json prints the ops read
+    model."""
     from services.stack.mode import follow_up
 
+    # The banner says which part could not be read; the read model's log line would repeat it.
+    # kafka-python logs every failed connection attempt too.
+    logging.getLogger("eddy.ops").setLevel(logging.ERROR)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     report = status_report(follow_up(settings(data_dir)))
+    unhealthy = bool(report["missing_roles"] or report.get("errors"))
     if as_json:
         print(json.dumps(report, indent=2, default=str))
-        raise typer.Exit(1 if report["missing_roles"] else 0)
+        raise typer.Exit(1 if unhealthy else 0)
     _print(report)
-    raise typer.Exit(1 if report["missing_roles"] else 0)
+    raise typer.Exit(1 if unhealthy else 0)
 
 
 def _print(report: dict[str, Any]) -> None:

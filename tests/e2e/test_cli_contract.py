@@ -171,3 +171,13 @@ def test_tail_shows_what_became_of_an_event(settings: Settings, workers: object)
     assert f"deadletter  {bad['event_id']}  normalize: schema_violation" in lines.stdout
     r = eddy(settings, "tail", "nonsense")
     assert r.returncode == 2 and "choose predictions, review, deadletter" in r.stderr
+
+
+def test_status_fails_when_the_broker_cannot_be_read(settings: Settings, workers: object) -> None:
+    # Every worker alive (their heartbeats are in Redis), the broker unreachable from here:
+    # it exited 0 (a health check saw nothing wrong) and printed the outage twice.
+    s = settings.override(kafka={"bootstrap": "127.0.0.1:9"}, stack={"with_label_studio": False})
+    r = eddy(s, "status")
+    assert r.returncode == 1, r.stdout
+    assert "WARNING" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert "kafka" in r.stdout.lower(), r.stdout
