@@ -158,7 +158,11 @@ def _describe(err: ValidationError) -> SchemaError:
     if err.validator == "type":
         return SchemaError(_json_path(path), f"must be of type {err.validator_value}")
     if err.validator in ("minLength", "maxLength", "pattern", "maxProperties"):
-        return SchemaError(_json_path(path), f"violates {err.validator} {err.validator_value!r}")
+        rule = f"violates {err.validator} {err.validator_value!r}"
+        # A regular expression is hard to read: the rule's own description says it in words
+        # ("no @: an e-mail address is not an id").
+        about = err.schema.get("description") if isinstance(err.schema, dict) else None
+        return SchemaError(_json_path(path), f"{rule}: {about}" if about else rule)
     if err.validator == "format":
         return SchemaError(_json_path(path), f"is not a valid {err.validator_value}")
     if err.validator == "anyOf" and isinstance(err.validator_value, list):

@@ -102,7 +102,11 @@ def create_gateway(
         if token is not None:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return _error(401, "missing or wrong bearer token")
+                return _error(
+                    401,
+                    "missing or wrong bearer token: send Authorization: Bearer <the gateway's "
+                    "EDDY_GATEWAY_TOKEN> (`eddy up` writes it to DATA_DIR/secrets.env)",
+                )
         if channel not in CHANNELS:
             return _error(404, f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
         declared = request.headers.get("content-length", "")

@@ -117,7 +117,8 @@ def test_bearer_token_required_when_configured(gw_settings: Settings) -> None:
     s = gw_settings.override(gateway={"token": SecretStr("s3cret")})
     with TestClient(create_gateway(s.gateway, s.kafka)) as c:
         ev = _events(f"a{uuid.uuid4().hex[:6]}", 1)[0]
-        assert c.post("/v1/channels/crm/events", json=ev).status_code == 401
+        denied = c.post("/v1/channels/crm/events", json=ev)
+        assert denied.status_code == 401 and "EDDY_GATEWAY_TOKEN" in denied.json()["detail"]
         ok = c.post("/v1/channels/crm/events", json=ev, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 202
 

@@ -79,7 +79,10 @@ def test_ads_reply_needs_parent_and_lead_form_needs_form() -> None:
 def test_ids_must_be_opaque_not_emails() -> None:
     event = make_event("chat", 1, "hi", random.Random(0))
     event["customer_id"] = "jane@example.com"
-    assert validate("chat", event)[0].path == "$.customer_id"
+    [error] = validate("chat", event)
+    assert error.path == "$.customer_id"
+    # In words, not only the regular expression; never the value.
+    assert "an e-mail address is not an id" in error.message and "jane" not in error.message
 
 
 BAD_VALUES: list[object] = [42, "", "a@b.example", "x" * 300, None, {"k": "v"}, "en-US\n", []]
