@@ -11,7 +11,7 @@ from typing import Any
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
-from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
+from services.annotation.lserrors import LabelStudioRefused
 from services.annotation.tasks import NotOurTask, parse_annotation
 from services.core.records import utc_now_iso
 from services.labels.consensus import parse_ts
@@ -56,6 +56,7 @@ class Reconciler:
         self.seen: set[str] = set()  # annotator ids read in this pass
         self.nameless: set[str] = set()  # ids Label Studio did not list: not asked again
         self.naming = True  # False once Label Studio refused to list its users
+        self.backfilled = False
 
     def checkpoint(self) -> str:
         return str(self.redis.get(self.key) or EPOCH)
@@ -129,6 +130,9 @@ class Reconciler:
         `eddy status` (annotations carry only a user id). Naming is a courtesy: a failure
         here never fails the pass."""
         store = self.sink.store
+        if not self.backfilled:  # annotators stored before this process (or this feature)
+            self.seen |= set(store.annotator_quality())
+            self.backfilled = True
         new, self.seen = self.seen - self.nameless, set()
         if not new or not self.naming:
             return
@@ -141,8 +145,9 @@ class Reconciler:
             self.naming = False
             log.warning("annotators stay known by id: %s", exc)
             return
-        except LabelStudioUnavailable as exc:
-            log.warning("annotator names not read this pass: %s", exc)
+        except Exception as exc:  # unavailable, or an answer the SDK could not parse
+            self.seen |= new  # asked again next pass
+            log.warning("annotator names not read this pass: %s", type(exc).__name__)
             return
         store.remember_annotators({i: emails[i] for i in new if i in emails})
         self.nameless |= {i for i in new if i not in emails}

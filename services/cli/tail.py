@@ -25,7 +25,7 @@ def describe(kind: str, rec: dict[str, Any]) -> str:
         )
     if kind == "review":
         return (
-            f"review      {event}  {rec.get('sample')} ({rec.get('strategy')} score "
+            f"review      {event}  {rec.get('sample') or 'routed'} ({rec.get('strategy')} score "
             f"{float(rec.get('score') or 0):.2f}, threshold {float(rec.get('threshold') or 0):.2f})"
         )
     src = rec.get("source") or {}

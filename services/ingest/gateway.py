@@ -153,7 +153,7 @@ def create_gateway(
         producer = state["producer"]
 
         def send_all() -> None:
-            futures = [producer.send(channel, event) for event in events]
+            futures = [producer.send(channel, event, checked=True) for event in events]
             producer.flush()
             for f in futures:  # 202 means the broker acknowledged every event
                 f.get(timeout=30)

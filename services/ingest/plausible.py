@@ -48,13 +48,16 @@ def semantic_errors(
     Redis key it reaches. Digit runs stay allowed, even Luhn-valid ones: one numeric id in ten
     passes the card checksum (a demo run id built from a timestamp did), and numeric ids are
     common. Paths name the channel's own fields; messages never echo the value."""
+    errors = []
     when = implausible(str(event[adapter.time_field]), now)
     if when:
-        return "implausible_timestamp", [SchemaError(f"$.{adapter.time_field}", when)]
-    errors = []
+        errors.append(SchemaError(f"$.{adapter.time_field}", when))
     for name in adapter.id_fields:
         value = event.get(name)
         kinds = sorted(id_kinds(str(value))) if value else []
         if kinds:
             errors.append(SchemaError(f"$.{name}", f"holds {', '.join(kinds)}: use an opaque id"))
-    return ("pii_in_id", errors) if errors else None
+    if not errors:
+        return None
+    # Every error at once (a client fixes them in one go); the reason names the first kind.
+    return ("implausible_timestamp" if when else "pii_in_id"), errors

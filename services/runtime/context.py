@@ -119,9 +119,10 @@ class WorkerContext:
         return SourcePosition(msg.topic, msg.partition, msg.offset, ts)
 
     async def send_dead_letter(self, record: dict[str, Any], original: bytes | None) -> None:
-        """Publish a dead letter keyed by the hash of the event's key: the key is an id the
-        producer chose (an email or an IP address, at times), and the dead letter must carry
-        no PII; the hash keeps one key's dead letters on one partition, in order."""
+        """Publish a dead letter keyed by the SHA-256 of the event's key, not the key: the key
+        is an id the producer chose (an email or an IP address, at times). The hash is a
+        pseudonym, not an anonymisation (a guessed key can be checked against it); it keeps
+        one key's dead letters on one partition, in order."""
         if self._dlq is None:
             self._dlq = self.raw_topic(self.topics.deadletter)
         if self.sealer is not None and original:

@@ -133,7 +133,7 @@ def test_producer_api_validates(gw_settings: Settings) -> None:
 class _FatalProducer(EventProducer):
     """kafka-python's producer after a failed InitProducerId: every send fails, for good."""
 
-    def send(self, channel: str, event: Any) -> Any:
+    def send(self, channel: str, event: Any, checked: bool = False) -> Any:
         raise KafkaError("Unexpected error in InitProducerId")
 
 

@@ -13,7 +13,14 @@ class AdsAdapter:
     schema = "ads"
     time_field = "created_at"
     # Ids that must be opaque (services/ingest/plausible.py refuses PII in them).
-    id_fields: tuple[str, ...] = ("event_id", "author_id", "ad_id", "parent_id")
+    id_fields: tuple[str, ...] = (
+        "event_id",
+        "author_id",
+        "ad_id",
+        "parent_id",
+        "campaign_id",
+        "form_id",
+    )
 
     def key(self, event: Mapping[str, Any]) -> str:
         # An author's comments stay ordered; anonymous ones are spread by ad.

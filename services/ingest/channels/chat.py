@@ -13,7 +13,7 @@ class ChatAdapter:
     schema = "chat"
     time_field = "sent_at"
     # Ids that must be opaque (services/ingest/plausible.py refuses PII in them).
-    id_fields: tuple[str, ...] = ("event_id", "conversation_id", "customer_id")
+    id_fields: tuple[str, ...] = ("event_id", "conversation_id", "customer_id", "message_id")
 
     def key(self, event: Mapping[str, Any]) -> str:
         return str(event["conversation_id"])

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from services.annotation import reconcile
-from services.annotation.lserrors import LabelStudioRefused
+from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
 from services.annotation.reconcile import Reconciler
 from services.labels.records import AnnotationRecord
 from services.labels.sink import LabelSink
@@ -86,9 +86,13 @@ class MemoryStore:
         self.by_task: dict[int, set[int]] = {}
         self.anns: dict[int, dict[str, Any]] = {}
         self.emails: dict[str, str] = {}
+        self.earlier: list[str] = []  # annotators stored before the reconciler started
 
     def annotator_emails(self) -> dict[str, str]:
         return dict(self.emails)
+
+    def annotator_quality(self) -> dict[str, dict[str, float]]:
+        return {who: {"answers": 1} for who in self.earlier}
 
     def remember_annotators(self, emails: dict[str, str]) -> None:
         self.emails.update(emails)
@@ -190,11 +194,14 @@ class NamedProject(LiveProject):
             task["annotations"][0]["completed_by"] = 7 + n
         self.user_calls = 0
         self.refuse = refuse
+        self.down = False
 
     def user_emails(self) -> dict[str, str]:
         self.user_calls += 1
         if self.refuse:
             raise LabelStudioRefused("list users: Label Studio answered 403: forbidden", 403)
+        if self.down:
+            raise LabelStudioUnavailable("list users: Label Studio answered 502")
         return {"7": "ann7@example.com", "8": "ann8@example.com", "1": "admin@example.com"}
 
 
@@ -221,3 +228,21 @@ def test_a_refused_user_listing_leaves_ids_and_never_fails_the_pass() -> None:
     project.label_one()
     rec.run_once()
     assert project.user_calls == 1, "not asked again after a refusal"
+
+
+def test_names_missed_in_an_outage_are_asked_again_and_earlier_ones_too() -> None:
+    project = NamedProject()
+    project.down = True
+    rec, sink = _reconciler(project)
+    store: MemoryStore = sink.store  # type: ignore[assignment]
+    store.earlier = ["1"]  # labelled before this reconciler started, not in any task read now
+    rec.run_once()
+    assert store.emails == {} and project.user_calls == 1
+    project.down = False
+    project.tasks.clear()  # nothing to read: the ids can only come from the pass that failed
+    rec.run_once()
+    assert store.emails == {
+        "1": "admin@example.com",
+        "7": "ann7@example.com",
+        "8": "ann8@example.com",
+    }

@@ -83,6 +83,9 @@ def test_ids_must_be_opaque_not_emails() -> None:
     assert error.path == "$.customer_id"
     # In words, not only the regular expression; never the value.
     assert "an e-mail address is not an id" in error.message and "jane" not in error.message
+    event["customer_id"] = "x" * 201  # a length rule: the pattern's words would mislead
+    [error] = validate("chat", event)
+    assert error.message == "violates maxLength 200"
 
 
 BAD_VALUES: list[object] = [42, "", "a@b.example", "x" * 300, None, {"k": "v"}, "en-US\n", []]

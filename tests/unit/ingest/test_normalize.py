@@ -111,3 +111,14 @@ def test_a_dead_letter_names_the_event_when_its_id_is_safe_to_carry() -> None:
         assert isinstance(out, Rejected) and out.dead_letter["event_id"] is None, unsafe
     out = normalize("chat", b"[1, 2]", None, POS)
     assert isinstance(out, Rejected) and out.dead_letter["event_id"] is None
+
+
+def test_every_refusal_of_an_event_at_once_and_every_id_checked() -> None:
+    event = {
+        **make_event("ads", 5, "hello", random.Random(0)),
+        "created_at": "2099-01-01T00:00:00Z",
+        "campaign_id": "10.1.2.3",
+    }
+    out = normalize("ads", json.dumps(event).encode(), None, POS)
+    assert isinstance(out, Rejected) and out.dead_letter["reason"] == "implausible_timestamp"
+    assert [e["path"] for e in out.dead_letter["errors"]] == ["$.created_at", "$.campaign_id"]
