@@ -105,7 +105,9 @@ def register(ctx: WorkerContext) -> None:
             for ev, rec in batch:
                 one = await submit_with_retry([rec])
                 if one is None:
-                    await ctx.reject(ev, "label_studio_refused", [SchemaError("$", "task refused")])
+                    await ctx.reject(
+                        ev, "label_studio_refused", [SchemaError("$", "task refused")], rec
+                    )
                 else:
                     result = SubmitResult(
                         result.created + one.created, result.already + one.already

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from services.core.redact import redact
+from services.core.redact import id_kinds, redact
 from services.core.schemas import SchemaError
 from services.core.strictjson import StrictJSONError, strict_loads
 
@@ -78,6 +79,18 @@ MAX_ERRORS = 20
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_ID = re.compile(r"[A-Za-z0-9._:/-]{1,200}")  # the schemas' id pattern
+
+
+def opaque_event_id(event: object) -> str | None:
+    """The event's ``event_id`` when it is a valid id holding no personal data, for a dead
+    letter to carry (None otherwise: a dead letter never carries PII)."""
+    value = event.get("event_id") if isinstance(event, Mapping) else None
+    if isinstance(value, str) and _ID.fullmatch(value) and not id_kinds(value):
+        return value
+    return None
 
 
 def dead_letter(

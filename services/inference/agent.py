@@ -113,9 +113,9 @@ def register(ctx: WorkerContext) -> None:
             probs = await holder.predict(clf, [rec["text"] for _, rec in batch])
         except Exception as exc:  # a poisoned batch must not stop the stream
             log.exception("inference failed for a batch of %d", len(batch))
-            for ev, _ in batch:
+            for ev, rec in batch:
                 await ctx.reject(
-                    ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")]
+                    ev, "inference_failed", [SchemaError("$", f"{type(exc).__name__}")], rec
                 )
             return
         inference_ms = (time.perf_counter() - started) * 1000

@@ -13,12 +13,13 @@ from services.core.records import (
     dead_letter,
     dumps,
     loads,
+    opaque_event_id,
     utc_now_iso,
 )
 from services.core.redact import Redacted, redact
 from services.core.schemas import SchemaError, validate
 from services.ingest.channels import ADAPTERS
-from services.ingest.plausible import opaque_event_id, semantic_errors
+from services.ingest.plausible import semantic_errors
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ than from the dead-letter topic). Pure logic."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,16 +16,6 @@ from services.ingest.channels.base import ChannelAdapter
 # 1970 timestamp is a producer bug, and it would corrupt lag figures and time windows.
 MAX_AGE_DAYS = 3650
 MAX_AHEAD = timedelta(days=1)
-_ID = re.compile(r"[A-Za-z0-9._:/-]{1,200}")  # the schemas' id pattern
-
-
-def opaque_event_id(event: object) -> str | None:
-    """The event's ``event_id`` when it is a valid id holding no personal data, for a dead
-    letter to carry (None otherwise: a dead letter never carries PII)."""
-    value = event.get("event_id") if isinstance(event, Mapping) else None
-    if isinstance(value, str) and _ID.fullmatch(value) and not id_kinds(value):
-        return value
-    return None
 
 
 def implausible(occurred_at: str, now: str | None) -> str | None:

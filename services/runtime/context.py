@@ -14,7 +14,14 @@ from redis.asyncio import Redis
 
 from services.core.heartbeat import heartbeat_key
 from services.core.rawletters import RawSealer
-from services.core.records import DecodeError, SourcePosition, dead_letter, dumps, loads
+from services.core.records import (
+    DecodeError,
+    SourcePosition,
+    dead_letter,
+    dumps,
+    loads,
+    opaque_event_id,
+)
 from services.core.roles import ROLES
 from services.core.schemas import SchemaError, validate
 from services.core.settings import Settings
@@ -142,8 +149,12 @@ class WorkerContext:
         if resent:
             self.metrics.inc("resent", resent)
 
-    async def reject(self, event: Any, reason: str, errors: list[SchemaError]) -> None:
-        """Dead-letter a record this stage cannot process, with its original bytes."""
+    async def reject(
+        self, event: Any, reason: str, errors: list[SchemaError], record: object = None
+    ) -> None:
+        """Dead-letter a record this stage cannot process, with its original bytes; with the
+        decoded ``record``, its event id too (when it is an opaque id), so an integrator's
+        ``eddy tail --event-id`` finds what became of the event at any stage."""
         await self.send_dead_letter(
             dead_letter(
                 stage=self.role,
@@ -152,6 +163,7 @@ class WorkerContext:
                 source=self.position(event),
                 original=event.value,
                 key=event.key,
+                event_id=opaque_event_id(record),
             ),
             event.value,
         )
@@ -166,7 +178,7 @@ class WorkerContext:
             return None
         errors = validate(schema, rec)
         if errors:
-            await self.reject(event, "schema_violation", errors)
+            await self.reject(event, "schema_violation", errors, rec)
             return None
         return rec
 

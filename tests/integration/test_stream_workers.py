@@ -99,7 +99,8 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
     settings: Settings, workers: dict[str, Any]
 ) -> None:
     """A poisoned record on interactions.v1 or predictions.v1 is dead-lettered by classify
-    or route with its reason; the workers keep running."""
+    or route with its reason (and its event id, where one can be read); the workers keep
+    running."""
     topics = Topics.from_settings(settings.kafka)
     tag = uuid.uuid4().hex[:8].encode()
     producer = KafkaProducer(bootstrap_servers=settings.kafka.servers)
@@ -121,6 +122,9 @@ def test_bad_records_on_internal_topics_are_dead_lettered_not_fatal(
     assert {raw: r["stage"] for raw, r in got.items()} == wanted
     assert got[bad_interaction]["reason"] == "schema_violation"
     assert got[bad_prediction]["reason"] == "invalid_json"
+    # A later stage's dead letter carries the event id too, when the record holds one.
+    assert got[bad_interaction]["event_id"] == "only-an-id-" + tag.decode()
+    assert got[bad_prediction]["event_id"] is None
     assert all(p.poll() is None for p in workers.values()), "a worker died"
 
 
