@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, app, console, fail, say, settings
+from services.cli.app import DataDir, JsonFlag, app, console, fail, say, settings
 from services.core.settings import CHANNELS
 
 
@@ -36,9 +36,14 @@ def produce(
         False, help="Send lines unvalidated (normalize will dead-letter invalid ones)."
     ),
     data_dir: Path | None = DataDir,
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help='Print {"channel", "sent", "invalid": [{"line", "error"}]} on stdout.',
+    ),
 ) -> None:
-    """Produce channel events from a JSONL file (or stdin). Invalid lines are reported and
-    not sent (unless --raw)."""
+    """Produce channel events from a JSONL file (or stdin). Invalid lines are reported (on
+    stderr, or in --json) and not sent (unless --raw); the exit status is 1 when any was."""
     from rich.progress import track
 
     from services.ingest.producer import EventProducer, InvalidEvent, UnknownChannel
@@ -47,7 +52,8 @@ def produce(
     if channel not in CHANNELS:
         raise fail("unknown channel", f"{channel!r}; choose {', '.join(CHANNELS)}", 2)
     lines = _lines(file)
-    sent = bad = 0
+    sent = 0
+    invalid: list[dict[str, Any]] = []
     with EventProducer(s.kafka) as producer:
         for n, line in track(lines, description="producing", console=console):
             if raw:
@@ -58,13 +64,16 @@ def produce(
                 producer.send(channel, json.loads(line))
                 sent += 1
             except json.JSONDecodeError as exc:
-                bad += 1
-                say(f"line {n}: invalid JSON ({exc.msg})")
+                invalid.append({"line": n, "error": f"invalid JSON ({exc.msg})"})
             except (InvalidEvent, UnknownChannel) as exc:
-                bad += 1
-                say(f"line {n}: {exc}")
-    say(f"sent {sent} event(s) to {channel}; {bad} invalid line(s) not sent")
-    raise typer.Exit(1 if bad else 0)
+                invalid.append({"line": n, "error": str(exc)})
+            else:
+                continue
+            say(f"line {n}: {invalid[-1]['error']}")
+    say(f"sent {sent} event(s) to {channel}; {len(invalid)} invalid line(s) not sent")
+    if as_json:
+        print(json.dumps({"channel": channel, "sent": sent, "invalid": invalid}))
+    raise typer.Exit(1 if invalid else 0)
 
 
 @app.command("sample-events", short_help="Write chat/CRM/ads JSONL event files of airline tweets.")

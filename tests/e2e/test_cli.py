@@ -101,11 +101,15 @@ def test_produce_reports_invalid_lines_and_sends_the_rest(
     f = tmp_path / "events.jsonl"
     # A blank line does not shift the numbers: they are the file's, as an editor shows them.
     f.write_text("\n".join([json.dumps(good), "", json.dumps(bad), "{oops"]) + "\n")
-    r = eddy(settings, "produce", str(f), "--channel", "chat")
+    r = eddy(settings, "produce", str(f), "--channel", "chat", "--json")
     assert r.returncode == 1
     assert "line 3: invalid chat event: $.text is required" in r.stderr
     assert "line 4: invalid JSON" in r.stderr
     assert "sent 1 event(s) to chat; 2 invalid line(s) not sent" in r.stderr
+    report = json.loads(r.stdout)  # --json: the same on stdout, for a script
+    assert (report["channel"], report["sent"]) == ("chat", 1)
+    assert [i["line"] for i in report["invalid"]] == [3, 4]
+    assert "$.text is required" in report["invalid"][0]["error"]
 
 
 def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -> None:
