@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import redis
 from typer.testing import CliRunner
 
@@ -29,7 +31,12 @@ def test_topics_without_a_broker_fails_at_once_naming_the_setting() -> None:
 
 def test_the_gateway_without_a_broker_fails_at_once_naming_the_setting() -> None:
     # It printed uvicorn's 36-line start-up traceback first.
-    res = CliRunner().invoke(app, ["gateway"], env={"EDDY_KAFKA_BOOTSTRAP": "127.0.0.1:9"})
+    # On a free port: the default one may be taken by a stack running on this machine.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    env = {"EDDY_KAFKA_BOOTSTRAP": "127.0.0.1:9", "EDDY_GATEWAY_PORT": port}
+    res = CliRunner().invoke(app, ["gateway"], env=env)
     assert isinstance(res.exception, BrokerUnavailable)
     assert "See EDDY_KAFKA_BOOTSTRAP" in str(res.exception)
 
