@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -18,6 +19,7 @@ from services.ops.console import create_console
 from services.ops.readmodel import ReadModel
 from services.registry import rollout
 from services.registry.open import open_registry
+from services.runtime.metrics import process_registry
 from services.runtime.metrics_server import serve_metrics
 
 log = logging.getLogger("eddy.console")
@@ -92,13 +94,19 @@ def build_console(settings: Settings, sampler: Sampler) -> FastAPI:
     )
 
 
+def console_registry(last: Callable[[], dict[str, Any]]) -> CollectorRegistry:
+    """The console's own process metrics (eddy_build_info, CPU, memory, as every process's)
+    and the read model's gauges from its latest sample."""
+    registry = process_registry()
+    registry.register(ReadModelCollector(last))
+    return registry
+
+
 def run_console(settings: Settings) -> None:
     c = settings.console
     sampler = Sampler(ReadModel(settings, TrainerFacts(settings)), c.sample_s)
     app = build_console(settings, sampler)
-    registry = CollectorRegistry()
-    registry.register(ReadModelCollector(lambda: sampler.model.last))
-    serve_metrics(registry, "console", settings.metrics)
+    serve_metrics(console_registry(lambda: sampler.model.last), "console", settings.metrics)
     sampler.start()
     log.info("ops console on http://%s:%d/", c.host, c.port)
     try:

@@ -31,6 +31,7 @@ from services.registry.rollout import ModelEvents
 from services.runtime.metrics_server import serve_metrics
 from services.training.evaluation import due, evaluation_of, needs_rescore, refresh
 from services.training.incremental import train_once
+from services.training.runs import last_trained, recent_runs
 
 log = logging.getLogger("eddy.trainer")
 # Between training runs, re-score on the grown evaluation set at most this often.
@@ -52,6 +53,7 @@ class TrainerJobs:
             "last_check_at": None,
             "next_check_at": time.time() + settings.trainer.interval_s,
             "last_failure": None,
+            "last_ok_at": None,
         }
         self._eval_failed_at = 0.0  # a version that cannot be scored waits for due(), not a tick
 
@@ -83,7 +85,10 @@ class TrainerJobs:
             why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             self.cadence["last_failure"] = {"at": time.time(), "reason": why[:200]}
             return
-        self.metrics.ran(run.outcome, started, time.time())
+        ended = time.time()
+        self.metrics.ran(run.outcome, started, ended)
+        self.cadence["last_ok_at"] = ended
+        self.history()
         trained = run.outcome in ("promoted", "rejected")
         if trained:
             self.counts["runs"] += 1
@@ -102,6 +107,17 @@ class TrainerJobs:
             or (changed and now - self._eval_failed_at >= EVALUATE_EVERY_S)
         ):
             self.evaluate()
+
+    def history(self) -> None:
+        """The newest training run in the run history, whoever ran it (`eddy train`, or this
+        trainer before a restart), for eddy_trainer_last_run_timestamp_seconds."""
+        try:
+            last = last_trained(recent_runs(self.redis, self.settings.redis.prefix))
+        except Exception as exc:
+            log.warning("reading the run history failed: %s", type(exc).__name__)
+            return
+        if last is not None:
+            self.metrics.trained(*last)
 
     def requeue(self) -> None:
         """The open tasks re-scored by the new champion: least sure first, sure ones out."""
@@ -148,6 +164,7 @@ class TrainerJobs:
 
 def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
     jobs = TrainerJobs(settings, with_label_studio)
+    jobs.history()  # the last run's time at once, not one interval after a restart
     serve_metrics(jobs.metrics.registry, "trainer", settings.metrics)
     sched = BlockingScheduler(timezone="UTC")
     common: dict[str, Any] = {"max_instances": 1, "coalesce": True}

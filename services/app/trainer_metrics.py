@@ -1,6 +1,6 @@
 """What the trainer process exports: runs by outcome, when the last run ended and how long
-it took, when the trigger was last checked and a run last failed (the stale and failing
-alerts), and the labels its poll of Label Studio stored."""
+it took, when the trigger was last checked, last completed and last failed (the stale and
+failing alerts), and the labels its poll of Label Studio stored."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class TrainerMetrics:
             "eddy_trainer_last_run_timestamp_seconds",
             "When the last training run (promoted or rejected) ended",
         )
+        self._last_run_at = 0.0
         self._duration = gauge(
             "eddy_trainer_last_run_duration_seconds", "How long the last training run took"
         )
@@ -40,7 +41,11 @@ class TrainerMetrics:
         )
         self._last_failure = gauge(
             "eddy_trainer_last_failure_timestamp_seconds",
-            "When a training run last failed (0: not since the trainer started)",
+            "When a trigger check or its run last raised (0: not since the trainer started)",
+        )
+        self._last_ok = gauge(
+            "eddy_trainer_last_ok_timestamp_seconds",
+            "When a trigger check, and the run it started, last completed without an error",
         )
         interval = gauge(
             "eddy_trainer_check_interval_seconds",
@@ -57,9 +62,17 @@ class TrainerMetrics:
 
     def ran(self, outcome: str, started: float, ended: float) -> None:
         self._runs.labels(outcome).inc()
+        self._last_ok.set(ended)  # clears a failure: the trainer works again
         if outcome in TRAINED:
+            self.trained(ended, ended - started)
+
+    def trained(self, ended: float, took: float) -> None:
+        """A run that trained ended then (this process's, or one the run history holds:
+        `eddy train`, or a run before a restart); the newest one counts."""
+        if ended > self._last_run_at:
+            self._last_run_at = ended
             self._last_run.set(ended)
-            self._duration.set(ended - started)
+            self._duration.set(took)
 
     def failed(self, at: float) -> None:
         self._runs.labels("failed").inc()

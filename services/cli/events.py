@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, console, fail, say, settings
+from services.cli.app import DataDir, app, console, fail, say, settings
 from services.core.settings import CHANNELS
 
 

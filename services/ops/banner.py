@@ -43,7 +43,7 @@ def banner(
     if cadence is not None:
         if cadence.get("failing"):
             failure = cadence.get("last_failure") or {}
-            add("EddyTrainerFailing", f"The trainer's last run failed: {failure.get('reason')}.")
+            add("EddyTrainerFailing", f"The trainer's last check failed: {failure.get('reason')}.")
         if cadence.get("stale"):
             add(
                 "EddyTrainerStale",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from redis import Redis
@@ -44,3 +46,18 @@ def save_run(redis: Redis, prefix: str, run: RunRecord) -> None:
 
 def recent_runs(redis: Redis, prefix: str, n: int = 50) -> list[dict[str, Any]]:
     return [json.loads(r) for r in redis.lrange(runs_key(prefix), 0, n - 1)]
+
+
+def last_trained(runs: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:
+    """(when it ended, how long it took) of the newest run that trained a challenger
+    (promoted or rejected), from ``runs`` newest first; None when none did."""
+    for run in runs:
+        if run.get("outcome") not in ("promoted", "rejected"):
+            continue
+        try:
+            started = datetime.fromisoformat(str(run["started_at"])).timestamp()
+        except (KeyError, ValueError):
+            continue
+        took = float(run.get("duration_s") or 0.0)
+        return started + took, took
+    return None

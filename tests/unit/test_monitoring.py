@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
 from services.annotation.webhook_metrics import WebhookMetrics
+from services.app.console import console_registry
 from services.app.trainer_metrics import TrainerMetrics
 from services.inference.metrics import InferenceMetrics
 from services.ingest.gateway_metrics import GatewayMetrics
@@ -64,6 +66,7 @@ def registries() -> dict[str, CollectorRegistry]:
     trainer.ran("promoted", 1000.0, 1100.0)
     trainer.failed(1200.0)
     out["trainer"] = trainer.registry
+    out["console"] = console_registry(lambda: {"champion": None})
     return out
 
 
@@ -84,6 +87,37 @@ def test_every_process_exposition_passes_promtool_and_keeps_one_dimension_per_la
     assert {s for s in got["classify"] if "route" in s or "gateway" in s} == set()
     assert not any("inference" in s or "prediction" in s for s in got["normalize"])
     assert not any("_bucket" in s for p in ("normalize", "route", "annotate") for s in got[p])
+
+
+def test_a_completed_check_clears_a_trainer_failure_and_history_sets_the_last_run() -> None:
+    from services.training.runs import last_trained
+
+    def value(m: TrainerMetrics, name: str) -> float:
+        got = m.registry.get_sample_value(name)
+        assert got is not None, name
+        return got
+
+    m = TrainerMetrics(60.0, 1000.0)
+    m.failed(1200.0)  # a check that timed out (Redis paused)
+    assert value(m, "eddy_trainer_last_failure_timestamp_seconds") > value(
+        m, "eddy_trainer_last_ok_timestamp_seconds"
+    )
+    m.ran("skipped", 1250.0, 1251.0)  # the next check completes: no run needed, no failure
+    assert value(m, "eddy_trainer_last_ok_timestamp_seconds") == 1251.0
+    assert value(m, "eddy_trainer_last_run_timestamp_seconds") == 0.0
+    # `eddy train`'s run (or one before a restart), read from the run history, newest first.
+    runs = [
+        {"outcome": "skipped", "started_at": "2026-12-06T10:05:00+00:00"},
+        {"outcome": "rejected", "started_at": "2026-12-06T10:00:00+00:00", "duration_s": 90.0},
+        {"outcome": "promoted", "started_at": "2026-12-06T09:00:00+00:00", "duration_s": 60.0},
+    ]
+    last = last_trained(runs)
+    assert last == (datetime(2026, 12, 6, 10, 1, 30, tzinfo=UTC).timestamp(), 90.0)
+    m.trained(*last)
+    m.trained(1000.0, 5.0)  # an older one does not go back
+    assert value(m, "eddy_trainer_last_run_timestamp_seconds") == last[0]
+    assert value(m, "eddy_trainer_last_run_duration_seconds") == 90.0
+    assert last_trained(runs[:1]) is None
 
 
 def test_the_webhook_counts_a_strangers_action_as_other() -> None:

@@ -49,6 +49,10 @@ def test_cadence_progress_failure_and_staleness() -> None:
     assert not c["stale"] and not c["failing"]
     failed = {**beat, "last_failure": {"at": NOW - 10, "reason": "RuntimeError: boom"}}
     assert cadence(runs, trig, failed, 60.0, 0.0, NOW)["failing"]
+    # A later check that completed (no run needed) clears it: the trainer works again.
+    recovered = {**failed, "last_ok_at": NOW - 5}
+    assert not cadence(runs, trig, recovered, 60.0, 0.0, NOW)["failing"]
+    assert cadence(runs, trig, {**failed, "last_ok_at": NOW - 15}, 60.0, 0.0, NOW)["failing"]
     old = {"last_check_at": NOW - 500}
     assert cadence(runs, trig, old, 60.0, 0.0, NOW)["stale"]  # 3 x 60 s
     assert not cadence(runs, trig, old, 60.0, 600.0, NOW)["stale"]
