@@ -26,7 +26,7 @@ def banner(
     def add(key: str, message: str) -> None:
         out.append({"key": key, "message": message})
 
-    if champion is None:
+    if champion is None and "models" not in errors:  # unread registry: unknown, not none
         add(
             "EddyNoChampion",
             "No champion model: classify holds every event until one exists "

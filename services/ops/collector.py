@@ -84,7 +84,8 @@ def _stream(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
 def _models(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     champion = snap.get("champion")
     g = _gauge("eddy_champion_version", "The champion model's version (0: none)")
-    g.add_metric([], champion or 0)
+    if "models" not in (snap.get("errors") or {}):  # unread registry: no sample, not 0
+        g.add_metric([], champion or 0)
     yield g
     series = (snap.get("models") or {}).get("accuracy") or []
     last = next((p for p in reversed(series) if p.get("version") == champion), None)

@@ -128,6 +128,28 @@ def test_banner_names_each_condition() -> None:
         "EddyReadFailed",
     ]
     assert "chat" in loud[6]["message"]
+    # A registry that could not be read: its champion is unknown, not missing.
+    unread = banner(champion=None, missing_roles=[], stuck=[], cadence=None,
+                    label_studio_up=True, channels={}, route_alarm_share=0.9,
+                    errors={"models": "OSError: timed out"})  # fmt: skip
+    assert [b["key"] for b in unread] == ["EddyReadFailed"]
+
+
+def test_an_unread_registry_exports_no_champion_version_rather_than_none() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from services.ops.collector import ReadModelCollector
+
+    def exposition(snap: dict[str, Any]) -> str:
+        registry = CollectorRegistry()
+        registry.register(ReadModelCollector(lambda: snap))
+        return generate_latest(registry).decode()
+
+    assert "eddy_champion_version 0.0" in exposition({"champion": None, "errors": {}})
+    assert "eddy_champion_version 3.0" in exposition({"champion": 3, "errors": {}})
+    unread = exposition({"champion": None, "errors": {"models": "OSError"}})
+    samples = [ln for ln in unread.splitlines() if ln.startswith("eddy_champion_version ")]
+    assert samples == []  # EddyNoChampion (== 0) stays quiet
 
 
 def test_every_banner_condition_has_its_alert_rule_of_the_same_name() -> None:
