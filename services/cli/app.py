@@ -3,6 +3,7 @@ environment once, here, at the entry point, with the command's overrides by grou
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -111,6 +112,13 @@ def settings(
         raise fail("data dir is not a folder", f"{where} ({source})", 2)
     # The embedded stack's generated secrets, for every command run against its data dir.
     return secrets.apply(s, secrets.read(s.stack.data_dir))
+
+
+def quiet_kafka() -> None:
+    """For a command that reports a broker failure itself, in one line: kafka-python logs
+    each failed connection attempt at WARNING and ERROR, tracebacks included. Called after
+    settings(), which sets the level for long-running processes, whose logs want them."""
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
 
 def with_generated_secrets(s: Settings) -> Settings:

@@ -4,6 +4,7 @@ traceback reaches a user of the CLI for that."""
 from __future__ import annotations
 
 import redis
+from kafka.errors import KafkaTimeoutError
 
 from services.annotation.lserrors import LabelStudioRefused, LabelStudioUnavailable
 from services.core.errors import DependencyUnavailable
@@ -43,6 +44,13 @@ def dependency_message(exc: BaseException, settings: Settings) -> str | None:
         )
     if isinstance(exc, BrokerUnavailable):
         return str(exc).replace("\n", " ")
+    if isinstance(exc, KafkaTimeoutError):
+        # The port accepts connections but the broker does not answer (hung, or starting).
+        return (
+            f"the Kafka broker at {settings.kafka.bootstrap} accepts connections but does not "
+            f"answer ({type(exc).__name__}); is it hung or still starting? "
+            "Set EDDY_KAFKA_BOOTSTRAP to use another."
+        )
     if isinstance(exc, DependencyUnavailable | RegistryError):
         return str(exc).replace("\n", " ")
     return None

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, app, console, fail, say, settings
+from services.cli.app import DataDir, app, console, fail, quiet_kafka, say, settings
 from services.core.settings import CHANNELS
 
 
@@ -49,6 +49,7 @@ def produce(
     from services.ingest.producer import EventProducer, InvalidEvent, UnknownChannel
 
     s = settings(data_dir)
+    quiet_kafka()
     if channel not in CHANNELS:
         raise fail("unknown channel", f"{channel!r}; choose {', '.join(CHANNELS)}", 2)
     lines = _lines(file)
@@ -137,6 +138,7 @@ def deadletter_raw(
     from services.stack.secrets import write_private
 
     s = settings(data_dir)
+    quiet_kafka()
     if s.kafka.deadletter_raw_key is None:
         raise fail("no key", "set EDDY_DEADLETTER_RAW_KEY (or --data-dir of `eddy up`)", 2)
     try:

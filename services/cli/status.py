@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from services.cli.app import DataDir, JsonFlag, app, out, settings
+from services.cli.app import DataDir, JsonFlag, app, out, quiet_kafka, settings
 from services.core.settings import Settings
 
 
@@ -66,11 +66,11 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     model."""
     from services.stack.mode import follow_up
 
+    s = settings(data_dir)  # sets up logging: quiet it after, not before
     # The banner says which part could not be read; the read model's log line would repeat it.
-    # kafka-python logs every failed connection attempt too.
     logging.getLogger("eddy.ops").setLevel(logging.ERROR)
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    report = status_report(follow_up(settings(data_dir)))
+    quiet_kafka()
+    report = status_report(follow_up(s))
     unhealthy = bool(report["missing_roles"] or report.get("errors"))
     if as_json:
         print(json.dumps(report, indent=2, default=str))

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, fail, out, settings
+from services.cli.app import DataDir, JsonFlag, app, fail, out, quiet_kafka, settings
 
 KINDS = {"predictions": "prediction", "review": "review", "deadletter": "deadletter"}
 
@@ -63,6 +63,7 @@ def tail(
     if unknown:
         raise fail("unknown kind", f"{unknown[0]!r}; choose {', '.join(KINDS)}", 2)
     s = settings(data_dir)
+    quiet_kafka()  # a broker that does not answer: one line (services/cli/errors.py)
     check_reachable(s.kafka)  # a broker that is down: one line now
     reader = TopicTail(s.kafka)
     try:

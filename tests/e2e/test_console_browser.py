@@ -190,6 +190,19 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             v2 = page.locator('#versions tr[data-version="2"]').inner_text()
             assert "promoted" in v2 and "champion" not in v2, v2
             page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
+
+            # Redis and the registry unreadable (the server's own answer, changed as the read
+            # model changes it): unknown, not "none" and an empty table.
+            state = page.evaluate("fetch('/api/state').then((r) => r.json())")
+            state.update(champion=None, errors={"redis": "TimeoutError", "models": "OSError"})
+            state["workers"] = {"replicas": [], "per_role": {}, "missing_roles": []}
+            page.route("**/api/state", lambda route: route.fulfill(json=state))
+            page.wait_for_function(
+                "document.getElementById('champion').textContent.startsWith('unknown')",
+                timeout=30_000,
+            )
+            note = page.inner_text("#workers-note")
+            assert note.startswith("unknown: the heartbeats could not be read"), note
             assert not errors, errors
             browser.close()
 

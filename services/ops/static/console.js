@@ -69,7 +69,8 @@ function statusCell(v, champ) {
 function renderModels(s) {
   const m = s.models || {};
   const champ = s.champion;
-  $("champion").textContent = champ ? `v${champ}` : "none";
+  $("champion").textContent = champ ? `v${champ}`
+    : (s.errors || {}).models ? "unknown (the registry could not be read)" : "none";
   const last = (m.accuracy || []).filter((p) => p.version === champ).pop();
   const versions = m.versions || [];
   const card = versions.find((v) => v.version === champ);
@@ -208,8 +209,12 @@ function renderDrift(s) {
   }
 }
 
-function renderWorkers(w) {
+function renderWorkers(w, errors) {
   rows("replicas", (w && w.replicas) || [], (b) => [b.role, b.host || "-", b.pid, b.model_version ? `v${b.model_version}` : "-", `${ago(Date.now() / 1000 - b.at)} ago`]);
+  // Heartbeats live in Redis: without it the workers are unknown, not gone.
+  $("workers-note").textContent = errors && errors.redis
+    ? `unknown: the heartbeats could not be read (${errors.redis})`
+    : ((w && w.replicas) || []).length ? "" : "no live worker";
 }
 
 async function refresh() {
@@ -225,7 +230,7 @@ async function refresh() {
   renderBanner(s.banner);
   for (const [name, fn] of [["models", () => renderModels(s)], ["cadence", () => renderCadence(s.cadence)],
     ["labels", () => renderLabels(s.labels)], ["stream", () => renderStream(s)], ["drift", () => renderDrift(s)],
-    ["workers", () => renderWorkers(s.workers)]]) {
+    ["workers", () => renderWorkers(s.workers, s.errors)]]) {
     try { fn(); } catch (e) { console.error(name, e); }
   }
   $("updated").textContent = new Date(s.generated_at * 1000).toLocaleTimeString();

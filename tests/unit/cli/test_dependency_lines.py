@@ -45,3 +45,12 @@ def test_an_acl_refusal_is_not_blamed_on_the_password() -> None:
     exc = redis.exceptions.AuthorizationError("NOPERM this user has no permissions")
     line = dependency_message(exc, load_settings())
     assert line is not None and "PASSWORD" not in line and "EDDY_REDIS_URL" in line
+
+
+def test_a_broker_that_accepts_but_does_not_answer_gets_one_line() -> None:
+    # A hung broker (SIGSTOP) passes the TCP check; kafka-python then times out bootstrapping.
+    from kafka.errors import KafkaTimeoutError
+
+    exc = KafkaTimeoutError("Unable to bootstrap from ['127.0.0.1:19092']")
+    line = dependency_message(exc, load_settings())
+    assert line is not None and "does not answer" in line and "EDDY_KAFKA_BOOTSTRAP" in line
