@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -237,6 +238,7 @@ def promote(
 
     number = version_number(version)
     s = settings(data_dir)
+    quiet_change_log()
     try:
         registry = open_registry(s.stack)
         check_promotable(registry, number)  # before the broker: then the error is the only line
@@ -248,6 +250,12 @@ def promote(
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
     say(f"champion: v{event['previous_version']} -> v{event['version']}")
+
+
+def quiet_change_log() -> None:
+    """The command prints the change once; the registry's log line (for the services' logs)
+    said it a second time on stderr."""
+    logging.getLogger("eddy.registry").setLevel(logging.WARNING)
 
 
 @app.command(short_help="Make the previous champion the champion again.")
@@ -264,6 +272,7 @@ def rollback(
     from services.registry.store import RegistryError
 
     s = settings(data_dir)
+    quiet_change_log()
     try:
         registry = open_registry(s.stack)
         rollback_target(registry)  # before the broker, as promote

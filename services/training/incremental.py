@@ -174,6 +174,12 @@ def run_once(
         + f"; holdout {run.holdout['audit']} audit + {run.holdout['seed']} seed"
     )
     trained = train_challenger(plan, settings, progress or (lambda _i, _n, _l: None))
+    stream = len(plan.data.every_label if plan.recipe.name == "rebuild" else plan.data.train)
+    say(
+        f"trained on {len(trained.examples)} example(s): {stream} label(s) from the stream + "
+        f"{len(trained.examples) - stream} from the seed file"
+        + (f" + {trained.pseudo} pseudo-label(s)" if trained.pseudo else "")
+    )
     judgement = judge(
         trained.champion,
         trained.challenger,

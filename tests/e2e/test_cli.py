@@ -141,6 +141,7 @@ def test_promote_rollback_versions_from_the_command_line(
 
     r = eddy(s, "promote", "2", "--reason", "checked by hand")
     assert r.returncode == 0 and "v1 -> v2" in r.stderr, r.stderr
+    assert r.stderr.count("v2") == 1, r.stderr  # said once (not again by the registry's log)
     assert reg.champion_version() == 2
     r = eddy(s, "promote", "7")
     assert r.returncode == 1 and "not found" in r.stderr

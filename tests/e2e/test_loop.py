@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -221,6 +222,10 @@ def test_event_to_label_to_promotion_to_next_prediction(
             out = eddy(s, "train")
             assert out.returncode == 0, out.stderr
             assert "PROMOTED" in out.stdout, out.stdout + out.stderr
+            # What it trained on, the seed file's examples counted (they were left out).
+            said = re.search(r"trained on (\d+) example\(s\): 2 label\(s\) from the stream \+ "
+                             r"(\d+) from the seed file", out.stderr)  # fmt: skip
+            assert said and int(said.group(1)) == 2 + int(said.group(2)), out.stderr
             reg = ModelRegistry(s.stack.models_dir)
             assert reg.champion_version() == 2
             meta = reg.get(2).meta
