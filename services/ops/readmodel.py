@@ -1,7 +1,6 @@
-"""The one read model behind the ops console, `eddy status --json` and the console's
-/metrics: workers per replica, consumer lag, the stream, labels, cadence, the model timeline,
-drift and the banner. ``sample()`` reads everything once; the console calls it on a timer and
-keeps a short history for its live charts."""
+"""The one read model behind the ops console, `eddy status --json` and the console's /metrics
+(workers, lag, stream, labels, cadence, model timeline, drift, banner). ``sample()`` reads
+everything once; the console calls it on a timer and keeps a short history for its charts."""
 
 from __future__ import annotations
 
@@ -35,6 +34,7 @@ from services.registry.rollout import history
 
 log = logging.getLogger("eddy.ops")
 UNSURE_SPAN_S = 900.0  # the alert's 15 minutes
+REDIS_PARTS = ("labels", "runs", "trigger")  # read from Redis, after the heartbeats
 
 
 def _describe(exc: BaseException) -> str:
@@ -201,6 +201,10 @@ class ReadModel:
         errors: dict[str, str] = {}
 
         def part(name: str, fn: Any, *args: Any) -> Any:
+            if name in REDIS_PARTS and "redis" in errors:
+                # A hung Redis costs a timeout per read: one per sample, not four (35-60 s).
+                errors[name] = errors["redis"]
+                return None
             try:
                 return fn(*args)
             except Exception as exc:  # one unreachable part must not blank the console

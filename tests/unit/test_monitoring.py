@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -106,7 +107,7 @@ def test_a_completed_check_clears_a_trainer_failure_and_history_sets_the_last_ru
     assert value(m, "eddy_trainer_last_ok_timestamp_seconds") == 1251.0
     assert value(m, "eddy_trainer_last_run_timestamp_seconds") == 0.0
     # `eddy train`'s run (or one before a restart), read from the run history, newest first.
-    runs = [
+    runs: list[dict[str, Any]] = [
         {"outcome": "skipped", "started_at": "2026-12-06T10:05:00+00:00"},
         {"outcome": "rejected", "started_at": "2026-12-06T10:00:00+00:00", "duration_s": 90.0},
         {"outcome": "promoted", "started_at": "2026-12-06T09:00:00+00:00", "duration_s": 60.0},

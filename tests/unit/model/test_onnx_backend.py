@@ -152,11 +152,11 @@ def test_int8_weights_lose_a_bit_only_where_the_kernel_saturates(
 ) -> None:
     from services.model import onnx_export
 
-    monkeypatch.setattr(onnx_export.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
     avx2 = "processor\t: 0\nflags\t\t: fpu sse4_2 avx avx2 fma\n"
     assert onnx_export.int8_saturates(avx2)
     assert not onnx_export.int8_saturates(avx2.replace("avx2", "avx2 avx512f avx512_vnni"))
     assert not onnx_export.int8_saturates(avx2.replace("avx2", "avx2 avx_vnni"))
     assert not onnx_export.int8_saturates("processor\t: 0\n")  # no flags: full range
-    monkeypatch.setattr(onnx_export.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")
     assert not onnx_export.int8_saturates(avx2)

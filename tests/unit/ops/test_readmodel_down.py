@@ -21,12 +21,19 @@ def test_unreachable_kafka_and_redis_are_unknown_not_facts(tmp_path: Path) -> No
         label_studio={"url": "http://127.0.0.1:9"},
     )
     model = ReadModel(s, TrainerFacts(s))
+    called: list[str] = []
+    # With the heartbeats unread, the other Redis reads are not tried: a hung Redis cost a
+    # timeout each, and a console sample took 35-60 s.
+    model._labels = lambda *_a: called.append("labels")  # type: ignore[method-assign,assignment]
+    model.facts.runs = lambda *_a: called.append("runs")  # type: ignore[method-assign,assignment]
+    model.facts.trigger = lambda *_a: called.append("trigger")  # type: ignore[method-assign,assignment]
     try:
         snap = model.sample()
     finally:
         model.close()
     assert snap["errors"]["kafka"].startswith("BrokerUnavailable: no Kafka broker reachable")
-    assert "redis" in snap["errors"]
+    assert "redis" in snap["errors"] and called == []
+    assert all(snap["errors"][p] == snap["errors"]["redis"] for p in ("labels", "runs", "trigger"))
     # It said "last run: none yet", "last failure: none", and that the trainer went quiet.
     assert snap["cadence"]["unknown"].startswith("could not read redis, runs")
     assert snap["workers"]["missing_roles"] == []
