@@ -57,13 +57,24 @@ def status_report(s: Settings) -> dict[str, Any]:
     }
 
 
+def unhealthy(report: dict[str, Any]) -> bool:
+    """What `eddy status` exits 1 on: what would page (a critical alert's condition)."""
+    from services.ops.banner import CRITICAL
+
+    return bool(
+        report["missing_roles"]
+        or report.get("errors")
+        or any(b["key"] in CRITICAL for b in report.get("banner") or [])
+    )
+
+
 @app.command(short_help="Show the champion, workers, lag, labels and backlog.")
 def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Show the champion model, live workers (each replica), consumer lag, labels and the
     backlog, the last training runs and anything that needs a person (the console's
-    banner). Exits 1 when a role has no live worker or a part (the broker, Redis, the
-    registry) could not be read, so a health check notices. --json prints the ops read
-    model."""
+    banner). Exits 1 on what pages (a critical alert: no champion, a role without a live
+    worker, a stuck consumer, Label Studio unreachable, a part that could not be read), so a
+    health check notices. --json prints the ops read model."""
     from services.stack.mode import follow_up
 
     s = settings(data_dir)  # sets up logging: quiet it after, not before
@@ -71,12 +82,12 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     logging.getLogger("eddy.ops").setLevel(logging.ERROR)
     quiet_kafka()
     report = status_report(follow_up(s))
-    unhealthy = bool(report["missing_roles"] or report.get("errors"))
+    bad = unhealthy(report)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
-        raise typer.Exit(1 if unhealthy else 0)
+        raise typer.Exit(1 if bad else 0)
     _print(report)
-    raise typer.Exit(1 if unhealthy else 0)
+    raise typer.Exit(1 if bad else 0)
 
 
 def _print(report: dict[str, Any]) -> None:

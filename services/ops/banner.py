@@ -7,6 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 MIN_DECISIONS = 50  # below this, a share says little (the alert's minimum too)
+# The conditions whose alert rules are critical (deploy/prometheus/alerts.yml): `eddy status`
+# exits 1 on them, so a health check built on it sees what the pager would.
+CRITICAL = frozenset(
+    {
+        "EddyNoChampion",
+        "EddyRoleWithoutWorker",
+        "EddyConsumerStuck",
+        "EddyLabelStudioUnreachable",
+        "EddyReadFailed",
+    }
+)
 
 
 def banner(

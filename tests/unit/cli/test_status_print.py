@@ -29,3 +29,14 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     rows = [line.strip("│").split("│")[0].strip() for line in capsys.readouterr().out.splitlines()]
     assert "ann7@example.com (7)" in rows
     assert "9" in rows, "an annotator with no email found stays known by id"
+
+
+def test_status_exits_1_on_what_would_page_not_on_warnings() -> None:
+    quiet: dict[str, Any] = {"missing_roles": [], "errors": {}, "banner": []}
+    assert not status.unhealthy(quiet)
+    stale = {**quiet, "banner": [{"key": "EddyTrainerStale", "message": "..."}]}
+    assert not status.unhealthy(stale)  # a warning: the console shows it, nothing pages
+    for key in ("EddyNoChampion", "EddyLabelStudioUnreachable", "EddyConsumerStuck"):
+        assert status.unhealthy({**quiet, "banner": [{"key": key, "message": "..."}]}), key
+    assert status.unhealthy({**quiet, "missing_roles": ["classify"]})
+    assert status.unhealthy({**quiet, "errors": {"kafka": "BrokerUnavailable"}})
