@@ -99,8 +99,11 @@ def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
 
 
 def ensure_ports_free(checks: list[tuple[str, str, str]]) -> None:
-    """Each (address, what, setting) names a port of its own that nothing holds yet."""
+    """Each (address, what, setting) names a port of its own that nothing holds yet. Every
+    taken port is named at once, by setting: a second stack on one machine took six runs to
+    learn the six settings to change when they were named one at a time."""
     claimed: dict[int, tuple[str, str]] = {}
+    taken: dict[str, list[tuple[int, str, str]]] = {}
     for address, what, setting in checks:
         host, port = host_port(address, 0)
         if port in claimed:  # both would pass the bind check; the second server would fail
@@ -110,7 +113,22 @@ def ensure_ports_free(checks: list[tuple[str, str, str]]) -> None:
                 f"({setting}): give each its own"
             )
         claimed[port] = (what, setting)
-        ensure_port_free(host, port, what, setting)
+        try:
+            ensure_port_free(host, port, what, setting)
+        except PortInUse as exc:
+            taken.setdefault(setting, []).append((port, what, str(exc)))
+    if len(taken) == 1 and len(next(iter(taken.values()))) == 1:
+        raise PortInUse(next(iter(taken.values()))[0][2])
+    if taken:
+        parts = [
+            f"{', '.join(str(p) for p, _, _ in ports)} ({', '.join(w for _, w, _ in ports)}): "
+            f"set {setting}"
+            for setting, ports in taken.items()
+        ]
+        raise PortInUse(
+            f"{sum(len(v) for v in taken.values())} ports are already in use (`ss -ltnp` shows "
+            f"what holds them); to run beside it: {'; '.join(parts)}"
+        )
 
 
 def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:

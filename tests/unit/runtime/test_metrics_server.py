@@ -85,6 +85,20 @@ def test_eddy_up_refuses_a_taken_metrics_port_before_starting_anything() -> None
         holder.listen()
         with pytest.raises(PortInUse, match=rf"port {base + 2} .*route metrics.*EDDY_METRICS_PORT"):
             Stack(s, external=True, say=lambda _m: None).preflight()
+        # Several taken, under two settings: every one named at once, by the setting to change.
+        with socket.socket() as other, socket.socket() as gateway:
+            other.bind(("127.0.0.1", base))
+            other.listen()
+            gateway.bind(("127.0.0.1", s.gateway.port))
+            gateway.listen()
+            with pytest.raises(PortInUse) as caught:
+                Stack(s, external=True, say=lambda _m: None).preflight()
+    message = str(caught.value)
+    assert message.startswith("3 ports are already in use"), message
+    assert f"{s.gateway.port} (gateway): set EDDY_GATEWAY_PORT" in message
+    assert (
+        f"{base}, {base + 2} (normalize metrics, route metrics): set EDDY_METRICS_PORT" in message
+    )
 
 
 def test_eddy_up_refuses_one_port_set_for_two_servers() -> None:
