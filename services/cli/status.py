@@ -127,7 +127,7 @@ def _print(report: dict[str, Any]) -> None:
                 str(beat.get("pid")),
                 " ".join(
                     str(x)
-                    for x in (beat.get("model_version", "-"), beat.get("backend"))
+                    for x in (_version(beat.get("model_version")), beat.get("backend"))
                     if x is not None
                 ),
                 json.dumps(beat.get("counts", {})),
@@ -173,3 +173,8 @@ def _runs(runs: list[dict[str, Any]]) -> None:
             str(r["duration_s"]),
         )
     out.print(rt)
+
+
+def _version(v: object) -> str:
+    """v2, as every other view names a version ("2" read as a count)."""
+    return f"v{v}" if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else "-"

@@ -1,4 +1,5 @@
-"""`eddy status` names annotators by email where the reconciliation poll found one."""
+"""`eddy status`: annotators by email where the reconciliation poll found one, versions as
+v2, and the exit status."""
 
 from __future__ import annotations
 
@@ -14,7 +15,17 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     report: dict[str, Any] = {
         "banner": [],
         "champion": None,
-        "workers": {},
+        "workers": {
+            "classify": [
+                {
+                    "host": "h",
+                    "pid": 1,
+                    "model_version": 2,
+                    "backend": "onnx-fp32",
+                    "counts": {"ok": 3},
+                }
+            ]
+        },
         "stream": None,
         "runs": [],
         "labels": {
@@ -26,9 +37,12 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
         },
     }
     status._print(report)
-    rows = [line.strip("│").split("│")[0].strip() for line in capsys.readouterr().out.splitlines()]
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.strip("│").split("│")[0].strip() for line in lines]
     assert "ann7@example.com (7)" in rows
     assert "9" in rows, "an annotator with no email found stays known by id"
+    cells = [c.strip() for line in lines for c in line.split("│")]
+    assert "v2 onnx-fp32" in cells, "a version reads v2, as in every other view"
 
 
 def test_status_exits_1_on_what_would_page_not_on_warnings() -> None:
