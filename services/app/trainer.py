@@ -97,10 +97,15 @@ class TrainerJobs:
             self.requeue()
         else:
             log.info("no training: %s", run.trigger)
-        registry = open_registry(self.settings.stack)
-        doc = evaluation_of(registry)
+        try:  # the evaluation's own failure is its own (the check itself completed)
+            registry = open_registry(self.settings.stack)
+            doc = evaluation_of(registry)
+            changed = needs_rescore(doc, registry.champion_version(), registry.versions())
+        except Exception:
+            self._eval_failed_at = time.time()
+            log.exception("reading the registry for the evaluation failed")
+            return
         now = time.time()
-        changed = needs_rescore(doc, registry.champion_version(), registry.versions())
         if (
             trained
             or due(doc, now, EVALUATE_EVERY_S)
@@ -164,8 +169,8 @@ class TrainerJobs:
 
 def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
     jobs = TrainerJobs(settings, with_label_studio)
-    jobs.history()  # the last run's time at once, not one interval after a restart
     serve_metrics(jobs.metrics.registry, "trainer", settings.metrics)
+    jobs.history()  # the last run's time at once, not one interval after a restart
     sched = BlockingScheduler(timezone="UTC")
     common: dict[str, Any] = {"max_instances": 1, "coalesce": True}
     now = datetime.now(UTC)

@@ -45,10 +45,12 @@ def dependency_message(exc: BaseException, settings: Settings) -> str | None:
     if isinstance(exc, BrokerUnavailable):
         return str(exc).replace("\n", " ")
     if isinstance(exc, KafkaTimeoutError):
-        # The port accepts connections but the broker does not answer (hung, or starting).
+        # The port accepts connections (check_reachable passed) but a request timed out: a
+        # hung or starting broker, or a topic it does not have (metadata never arrives).
+        first = (str(exc).splitlines() or [""])[0][:200]
         return (
-            f"the Kafka broker at {settings.kafka.bootstrap} accepts connections but does not "
-            f"answer ({type(exc).__name__}); is it hung or still starting? "
+            f"the Kafka broker at {settings.kafka.bootstrap} did not answer in time ({first}); "
+            "is it hung or still starting, or does it lack Eddy's topics (`eddy topics`)? "
             "Set EDDY_KAFKA_BOOTSTRAP to use another."
         )
     if isinstance(exc, DependencyUnavailable | RegistryError):

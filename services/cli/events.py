@@ -39,7 +39,9 @@ def produce(
     as_json: bool = typer.Option(
         False,
         "--json",
-        help='Print {"channel", "sent", "invalid": [{"line", "error"}]} on stdout.',
+        help='Print {"channel", "sent", "invalid": [{"line", "error"}]} on stdout ("sent":'
+        " handed to the broker client, all flushed before it exits; a broker failure prints"
+        " its error instead).",
     ),
 ) -> None:
     """Produce channel events from a JSONL file (or stdin). Invalid lines are reported (on

@@ -73,8 +73,9 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     """Show the champion model, live workers (each replica), consumer lag, labels and the
     backlog, the last training runs and anything that needs a person (the console's
     banner). Exits 1 on what pages (a critical alert: no champion, a role without a live
-    worker, a stuck consumer, Label Studio unreachable, a part that could not be read), so a
-    health check notices. --json prints the ops read model."""
+    worker, Label Studio unreachable, a part that could not be read), so a health check
+    notices. A stuck consumer needs lag samples over minutes: the console and Prometheus.
+    --json prints the ops read model."""
     from services.stack.mode import follow_up
 
     s = settings(data_dir)  # sets up logging: quiet it after, not before

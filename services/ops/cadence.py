@@ -54,10 +54,10 @@ def cadence(
             "progress": round(min(1.0, new / needed), 3) if needed else None,
         },
         "last_failure": failure,
-        # A failure stands until a later check completes (or a run trains): one check that
-        # timed out during a short Redis outage is not a trainer that is failing.
+        # A failure stands until a later check completes (the alert's rule too): one check
+        # that timed out during a short Redis outage is not a trainer that is failing.
         "failing": isinstance(failure, dict)
-        and float(failure.get("at", 0)) > max(last_at or 0.0, _number(beat.get("last_ok_at"))),
+        and float(failure.get("at", 0)) > _number(beat.get("last_ok_at")),
         "stale": not isinstance(alive_since, int | float) or now - alive_since > stale_limit,
         "stale_after_s": stale_limit,
     }

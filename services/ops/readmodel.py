@@ -289,7 +289,7 @@ class ReadModel:
             )
         for name in self._failing - set(errors):
             log.info("ops read of %s works again", name)
-        self._failing = set(errors)
+        self._failing = set(errors) - (set(REDIS_PARTS) if "redis" in errors else set())
         self.last = snap
         return snap
 

@@ -229,6 +229,7 @@ def train_once(
                 publish=publish,
             )  # fmt: skip
             if run.outcome in ("promoted", "rejected"):
+                run.ended_at = utc_now_iso()
                 save_run(redis, settings.redis.prefix, run)
             return run
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
@@ -29,7 +29,8 @@ class RunRecord:
     reasons: list[str] = field(default_factory=list)
     recipe: str = ""
     gate: dict[str, Any] = field(default_factory=dict)
-    duration_s: float = 0.0
+    duration_s: float = 0.0  # planning, training and judging (not storing the version)
+    ended_at: str = ""  # when it was recorded: the version stored, exported, promoted or not
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,15 +50,25 @@ def recent_runs(redis: Redis, prefix: str, n: int = 50) -> list[dict[str, Any]]:
 
 
 def last_trained(runs: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:
-    """(when it ended, how long it took) of the newest run that trained a challenger
-    (promoted or rejected), from ``runs`` newest first; None when none did."""
+    """(when it ended, how long it took in all) of the newest run that trained a challenger
+    (promoted or rejected), from ``runs`` newest first; None when none did. Runs recorded
+    before ``ended_at`` existed end at their start plus ``duration_s``."""
     for run in runs:
         if run.get("outcome") not in ("promoted", "rejected"):
             continue
         try:
-            started = datetime.fromisoformat(str(run["started_at"])).timestamp()
-        except (KeyError, ValueError):
-            continue
-        took = float(run.get("duration_s") or 0.0)
-        return started + took, took
+            started = _epoch(str(run["started_at"]))
+            ended = (
+                _epoch(str(run["ended_at"]))
+                if run.get("ended_at")
+                else started + float(run.get("duration_s") or 0.0)
+            )
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged record: the next one may do
+        return ended, max(0.0, ended - started)
     return None
+
+
+def _epoch(iso: str) -> float:
+    at = datetime.fromisoformat(iso)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()  # Eddy writes UTC

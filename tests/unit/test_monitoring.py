@@ -108,16 +108,24 @@ def test_a_completed_check_clears_a_trainer_failure_and_history_sets_the_last_ru
     assert value(m, "eddy_trainer_last_run_timestamp_seconds") == 0.0
     # `eddy train`'s run (or one before a restart), read from the run history, newest first.
     runs: list[dict[str, Any]] = [
-        {"outcome": "skipped", "started_at": "2026-12-06T10:05:00+00:00"},
-        {"outcome": "rejected", "started_at": "2026-12-06T10:00:00+00:00", "duration_s": 90.0},
-        {"outcome": "promoted", "started_at": "2026-12-06T09:00:00+00:00", "duration_s": 60.0},
-    ]
+        {"outcome": "skipped", "started_at": "2026-12-06T10:05:00.000Z"},
+        {"outcome": "rejected", "started_at": "2026-12-06T10:00:00.000Z", "duration_s": 90.0,
+         "ended_at": "2026-12-06T10:02:00.500Z"},
+        {"outcome": "promoted", "started_at": "2026-12-06T09:00:00.000Z", "duration_s": 60.0},
+    ]  # fmt: skip
     last = last_trained(runs)
-    assert last == (datetime(2026, 12, 6, 10, 1, 30, tzinfo=UTC).timestamp(), 90.0)
+    assert last == (datetime(2026, 12, 6, 10, 2, 0, 500000, tzinfo=UTC).timestamp(), 120.5)
     m.trained(*last)
     m.trained(1000.0, 5.0)  # an older one does not go back
     assert value(m, "eddy_trainer_last_run_timestamp_seconds") == last[0]
-    assert value(m, "eddy_trainer_last_run_duration_seconds") == 90.0
+    assert value(m, "eddy_trainer_last_run_duration_seconds") == 120.5
+    # Recorded before ended_at existed: its start plus its duration; no zone written: UTC.
+    older = last_trained(runs[2:])
+    assert older == (datetime(2026, 12, 6, 9, 1, tzinfo=UTC).timestamp(), 60.0)
+    naive = {"outcome": "promoted", "started_at": "2026-12-06T09:00:00", "duration_s": 60.0}
+    assert last_trained([naive]) == older
+    damaged = {"outcome": "promoted", "started_at": "yesterday"}
+    assert last_trained([damaged, *runs[2:]]) == older  # skipped, not the end of the search
     assert last_trained(runs[:1]) is None
 
 

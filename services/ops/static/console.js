@@ -195,7 +195,7 @@ function renderDrift(s) {
   const d = s.drift || {};
   $("drift-method").textContent = `${d.method || "-"}; flagged at >= ${d.threshold}; windows of ${d.window} predictions per channel (current vs previous, and vs the champion's training labels).`;
   const chans = d.channels || {};
-  if (!Object.values(chans).some((c) => c.vs_previous !== null && c.vs_previous !== undefined)) {
+  if (d.window && !Object.values(chans).some((c) => c.vs_previous !== null && c.vs_previous !== undefined)) {
     // An empty chart with only its threshold line looked broken.
     $("drift-method").textContent += ` No channel has two full windows yet: the first comparison needs ${2 * d.window} predictions of one channel.`;
   }
