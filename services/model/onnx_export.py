@@ -26,6 +26,7 @@ FP32_NAME = "model.onnx"
 INT8_NAME = "model.int8.onnx"
 # Written into each file's metadata, so a loader knows what it holds whatever its name.
 PRECISION_KEY = "eddy.precision"
+REDUCE_RANGE_KEY = "eddy.int8_reduce_range"  # "true": 7-bit weights (a CPU without VNNI)
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 # Two texts of different lengths, so the traced sample carries padding and a real mask.
 _SAMPLE = ["a short text", "a somewhat longer text, so that the sample batch needs padding"]
@@ -85,9 +86,9 @@ def int8_saturates(cpuinfo: str | None = None) -> bool:
     return not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
 
 
-def _stamp(path: Path, precision: str) -> None:
+def _stamp(path: Path, precision: str, **props: str) -> None:
     model = onnx.load(str(path))
-    onnx.helper.set_model_props(model, {PRECISION_KEY: precision})
+    onnx.helper.set_model_props(model, {PRECISION_KEY: precision, **props})
     onnx.save(model, str(path))
 
 
@@ -153,6 +154,7 @@ def export_onnx(
         _stamp(tmp, "fp32")
     if int8:
         paths["int8"] = out_dir / INT8_NAME
+        seven_bits = int8_saturates()
         with _staged(paths["int8"]) as tmp, _root_log_quiet():
             quantize_dynamic(
                 paths["fp32"],
@@ -163,7 +165,9 @@ def export_onnx(
                 op_types_to_quantize=["MatMul"],
                 per_channel=True,
                 weight_type=QuantType.QInt8,
-                reduce_range=int8_saturates(),
+                reduce_range=seven_bits,
             )
-            _stamp(tmp, "int8")
+            # Which CPU kind it was made for: an export served on the other kind is checked
+            # only where it was made.
+            _stamp(tmp, "int8", **{REDUCE_RANGE_KEY: str(seven_bits).lower()})
     return paths

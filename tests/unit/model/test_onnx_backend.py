@@ -15,7 +15,13 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from services.model.device import Placement
 from services.model.onnx_backend import OnnxClassifier, providers_for
-from services.model.onnx_export import FP32_NAME, INT8_NAME, export_onnx
+from services.model.onnx_export import (
+    FP32_NAME,
+    INT8_NAME,
+    REDUCE_RANGE_KEY,
+    export_onnx,
+    int8_saturates,
+)
 from tests.unit.model.tiny import real_tokenizer, tiny_config
 
 LABELS = ["negative", "neutral", "positive"]
@@ -75,6 +81,8 @@ def test_export_writes_both_files_and_nothing_else(saved: tuple[Path, dict[str, 
     assert paths["int8"].stat().st_size < paths["fp32"].stat().st_size
     ops = {p: {n.op_type for n in onnx.load(str(paths[p])).graph.node} for p in paths}
     assert "MatMulInteger" in ops["int8"] and "MatMulInteger" not in ops["fp32"]
+    props = {p.key: p.value for p in onnx.load(str(paths["int8"])).metadata_props}
+    assert props[REDUCE_RANGE_KEY] == str(int8_saturates()).lower()  # which kind of CPU
 
 
 def test_fp32_matches_torch_in_input_order(saved: tuple[Path, dict[str, Path]]) -> None:
