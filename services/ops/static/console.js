@@ -44,6 +44,12 @@ function plot(id, title, names, data, extra = {}) {
   if (extra.xrange) charts[id].chart.setScale("x", { min: extra.xrange[0], max: extra.xrange[1] });
 }
 
+// A margin of 5% (at least a minute) each side: ten fixed minutes ran far into the future.
+function padded(lo, hi) {
+  const pad = Math.max(60, (hi - lo) * 0.05);
+  return [lo - pad, hi + pad];
+}
+
 function renderBanner(items) {
   const b = $("banner");
   b.replaceChildren();
@@ -104,7 +110,7 @@ function renderModels(s) {
     [xs].concat(kinds.map((k) => versions.map((v) => ((v.status || v.kind) === k ? acc(v) : null)))),
     { series: { bootstrap: pts, promoted: pts, rejected: pts },
       opts: { scales: { x: { time: true }, y: { range: [0, 1] } } },
-      xrange: [Math.min(...xs) - 600, Math.max(Math.max(...xs), s.generated_at) + 600] });
+      xrange: padded(Math.min(...xs), Math.max(Math.max(...xs), s.generated_at)) });
   const series = (m.accuracy || []).filter((p) => p.accuracy !== undefined);
   if (series.length) {
     const now = s.generated_at;
