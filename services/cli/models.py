@@ -160,7 +160,8 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         ev = r["eval"] or {}
         table.add_row(
             *(f"v{r[k]}" if r[k] is not None else "-" for k in ("version", "parent")),
-            str(r["kind"] or "-"),
+            # "incremental" beside recipe "rebuild" read as a contradiction: made by the loop.
+            {"incremental": "loop"}.get(r["kind"], r["kind"] or "-"),
             str(r["recipe"] or "-"),
             _status(r),
             f3(ev.get("accuracy")) + ("*" if ev.get("stale") else ""),

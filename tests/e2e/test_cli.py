@@ -147,6 +147,8 @@ def test_promote_rollback_versions_from_the_command_line(
     assert r.returncode == 1 and "not found" in r.stderr
     rows = json.loads(eddy(s, "versions", "--json").stdout)
     assert [(x["version"], x["status"]) for x in rows] == [(1, "-"), (2, "champion")]
+    table = eddy(s, "versions").stdout  # a version the loop made reads so, whatever its recipe
+    assert "loop" in table and "incremental" not in table, table
     r = eddy(s, "rollback")
     assert r.returncode == 0 and "v2 -> v1" in r.stderr
     r = eddy(s, "rollback")
