@@ -117,7 +117,8 @@ class TrainerJobs:
         """The newest training run in the run history, whoever ran it (`eddy train`, or this
         trainer before a restart), for eddy_trainer_last_run_timestamp_seconds."""
         try:
-            last = last_trained(recent_runs(self.redis, self.settings.redis.prefix))
+            # Only runs that trained are saved: the newest few suffice (every check reads).
+            last = last_trained(recent_runs(self.redis, self.settings.redis.prefix, 5))
         except Exception as exc:
             log.warning("reading the run history failed: %s", type(exc).__name__)
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from services.ops.drift import percentile
@@ -15,13 +15,15 @@ RATE_SPAN_S = 60.0
 
 
 def epoch(iso: Any) -> float | None:
-    """Seconds since the epoch of an ISO-8601 timestamp (``Z`` or offset), or None."""
+    """Seconds since the epoch of an ISO-8601 timestamp (``Z`` or offset; none: UTC, as Eddy
+    writes every time), or None."""
     if not isinstance(iso, str) or not iso:
         return None
     try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+        at = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
 class StreamWindow:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
+
+from services.ops.stream import epoch
 
 KEEP_RUNS = 500
 
@@ -56,19 +57,14 @@ def last_trained(runs: Sequence[Mapping[str, Any]]) -> tuple[float, float] | Non
     for run in runs:
         if run.get("outcome") not in ("promoted", "rejected"):
             continue
-        try:
-            started = _epoch(str(run["started_at"]))
-            ended = (
-                _epoch(str(run["ended_at"]))
-                if run.get("ended_at")
-                else started + float(run.get("duration_s") or 0.0)
-            )
-        except (KeyError, TypeError, ValueError):
+        started = epoch(run.get("started_at"))
+        if started is None:
             continue  # a damaged record: the next one may do
+        ended = epoch(run.get("ended_at"))
+        if ended is None:
+            try:
+                ended = started + float(run.get("duration_s") or 0.0)
+            except (TypeError, ValueError):
+                continue
         return ended, max(0.0, ended - started)
     return None
-
-
-def _epoch(iso: str) -> float:
-    at = datetime.fromisoformat(iso)
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()  # Eddy writes UTC
