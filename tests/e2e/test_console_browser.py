@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -69,7 +70,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
 ) -> None:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: scripts/setup installs it")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Dialog, sync_playwright
 
     run = uuid.uuid4().hex[:6]
     models = tmp_path / "models"
@@ -176,8 +177,27 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.wait_for_timeout(1500)  # one more refresh: charts with the new point
             page.screenshot(path=str(shots / f"{run}-promoted.png"), full_page=True)
 
-            # Roll back from the page.
+            # Roll back from the page: it asks first, naming the champion; "Cancel" changes
+            # nothing.
             page.fill("#rollback-reason", f"console test {run}")
+            asked: list[str] = []
+
+            def answer(accept: bool) -> Callable[[Dialog], None]:
+                def on_dialog(d: Dialog) -> None:
+                    asked.append(d.message)
+                    if accept:
+                        d.accept()
+                    else:
+                        d.dismiss()
+
+                return on_dialog
+
+            page.once("dialog", answer(False))
+            page.click("#rollback-btn")
+            page.wait_for_timeout(1000)
+            assert page.inner_text("#action-result") == "", page.inner_text("#action-result")
+            assert page.inner_text("#champion") == "v2"
+            page.once("dialog", answer(True))
             page.click("#rollback-btn")
             page.wait_for_function(
                 "document.getElementById('action-result').textContent.includes('v2 -> v1')",
@@ -186,6 +206,9 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.wait_for_function(
                 "document.getElementById('champion').textContent === 'v1'", timeout=30_000
             )
+            # It names both versions, as the registry will pick the target.
+            assert len(asked) == 2 and asked[0].startswith("Roll back v2"), asked
+            assert " to v1" in asked[0], asked
             # The same render that names v1 champion shows v2 as the gate left it.
             v2 = page.locator('#versions tr[data-version="2"]').inner_text()
             assert "promoted" in v2 and "champion" not in v2, v2

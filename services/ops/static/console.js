@@ -227,6 +227,8 @@ function renderWorkers(w, errors) {
     : ((w && w.replicas) || []).length ? "" : "no live worker";
 }
 
+let latest = null;  // the last state rendered: what the confirmation of an action names
+
 async function refresh() {
   let s;
   try {
@@ -237,6 +239,7 @@ async function refresh() {
     renderBanner([{ key: "console", message: `The console server does not answer (${e}).` }]);
     return;
   }
+  latest = s;
   renderBanner(s.banner);
   for (const [name, fn] of [["models", () => renderModels(s)], ["cadence", () => renderCadence(s.cadence)],
     ["labels", () => renderLabels(s.labels)], ["stream", () => renderStream(s)], ["drift", () => renderDrift(s)],
@@ -259,9 +262,39 @@ async function act(path, body) {
   await refresh();
 }
 
-$("promote-btn").addEventListener("click", () => act("/api/promote",
-  { version: Number($("promote-version").value), reason: $("promote-reason").value }));
-$("rollback-btn").addEventListener("click", () => act("/api/rollback", { reason: $("rollback-reason").value }));
+// "v3 (0.812 on 420 common examples)": what an operator weighs before changing the champion.
+function scored(version) {
+  const v = ((latest && latest.models && latest.models.versions) || []).find((x) => x.version === version);
+  const ev = v && v.evaluation;
+  return ev ? `v${version} (${num(ev.accuracy)} on ${ev.n} common examples)` : `v${version}`;
+}
+
+// Changing what every worker serves is one click away: ask first, naming both versions.
+function confirmed(question) {
+  return window.confirm(`${question}\nEvery classify worker switches to it within EDDY_MODEL_POLL_S.`);
+}
+
+$("promote-btn").addEventListener("click", () => {
+  const version = Number($("promote-version").value);
+  const champ = latest && latest.champion;
+  if (!confirmed(`Promote ${scored(version)} to champion${champ ? `, replacing ${scored(champ)}` : ""}?`)) return;
+  act("/api/promote", { version, reason: $("promote-reason").value });
+});
+// As the registry picks it (services/registry/rollout.py): what the champion's own promotion
+// replaced; a rollback event does not count.
+function rollbackTarget(champ) {
+  const events = ((latest && latest.models && latest.models.history) || []).slice().reverse();
+  const own = events.find((e) => e.version === champ && ["promoted", "bootstrapped"].includes(e.type));
+  return own && own.previous_version ? own.previous_version : null;
+}
+
+$("rollback-btn").addEventListener("click", () => {
+  const champ = latest && latest.champion;
+  const target = champ ? rollbackTarget(champ) : null;
+  const to = target ? scored(target) : "the version that served before it";
+  if (!confirmed(`Roll back ${champ ? scored(champ) : "the champion"} to ${to}?`)) return;
+  act("/api/rollback", { reason: $("rollback-reason").value });
+});
 
 (async function loop() {
   const every = (await refresh()) || 2;
