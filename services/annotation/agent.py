@@ -17,7 +17,7 @@ from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.submit import SubmitResult, TaskIndex, TaskSubmitter
 from services.core import redis_sync
 from services.core.schemas import SchemaError
-from services.labels.threads import context_before, thread_key
+from services.labels.threads import NO_CONTEXT, context_before, thread_key
 from services.registry.open import open_registry
 from services.runtime.context import WorkerContext
 
@@ -54,7 +54,7 @@ class BlockingBridge:
     def context_of(self, review: dict[str, Any]) -> str:
         conversation = review.get("conversation_id")
         if not conversation:
-            return "-"
+            return NO_CONTEXT
         key = thread_key(self.settings.redis.prefix, review["channel"], str(conversation))
         turns: list[str] = self.redis.lrange(key, 0, -1)  # type: ignore[assignment]
         return context_before(turns, str(review["event_id"]))

@@ -116,17 +116,21 @@ class LabelStudioClient:
             lambda: self.sdk.projects.create(
                 title=title,
                 label_config=labeling_config(labels, definitions),
-                description="Interactions Eddy's model is unsure about. Pick the right label; "
-                "skip when none fits.",
+                description="Customer messages to label. Pick the label that fits; skip when "
+                "none does.",
                 show_skip_button=True,
             ),
         )
         return int(p.id)  # type: ignore[arg-type]
 
     def project_labels(self, project_id: int) -> list[str]:
+        return self.project_config(project_id)[1]
+
+    def project_config(self, project_id: int) -> tuple[str, list[str]]:
+        """(the project's labeling config, the labels it offers)."""
         p: Any = ls_call("get project", lambda: self.sdk.projects.get(id=project_id))
         parsed = p.parsed_label_config or {}
-        return list((parsed.get("label") or {}).get("labels") or [])
+        return str(p.label_config or ""), list((parsed.get("label") or {}).get("labels") or [])
 
     def ensure_webhook(self, project_id: int, url: str, secret: str) -> int:
         """One active webhook for our receiver on this project (updated if it drifted)."""

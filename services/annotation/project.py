@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.lserrors import LabelStudioRefused
-from services.annotation.tasks import instructions_html
+from services.annotation.tasks import instructions_html, labeling_config
 from services.core.errors import NoLabelSet
 from services.core.settings import AnnotationSettings, LabelStudioSettings
 from services.registry.store import ModelRegistry
@@ -59,9 +59,28 @@ def configure_project(
         "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
     }
     client.update_project(project_id, **fields)
+    _refresh_config(client, project_id, labels, annotation.label_definitions)
     client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"])
     if champion is not None:
         set_model_version(client, project_id, champion)
+
+
+def _refresh_config(
+    client: LabelStudioClient, project_id: int, labels: list[str], definitions: Mapping[str, str]
+) -> None:
+    """The labeling screen as this version of Eddy draws it, with each label's definition as
+    its hint: the project may have been created by a process that had no definitions (the
+    trainer's reconciler often comes first) or by an older Eddy. Only over the same label
+    set: Label Studio refuses a config that drops a label annotations use."""
+    have, offered = client.project_config(project_id)
+    wanted = labeling_config(labels, definitions)
+    if have == wanted or sorted(offered) != sorted(labels):
+        return
+    try:
+        client.update_project(project_id, label_config=wanted)
+        log.info("Label Studio project %d: labeling config updated", project_id)
+    except LabelStudioRefused as exc:
+        log.warning("Label Studio project %d kept its labeling config: %s", project_id, exc)
 
 
 def set_model_version(client: LabelStudioClient, project_id: int, version: int) -> bool:

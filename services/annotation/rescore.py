@@ -8,6 +8,9 @@ new routing score (the old ones are deleted: they are the model's, not anyone's 
 the project moves to the new version. A task the new champion is sure about is withdrawn: it
 leaves Eddy's open queue and its confident prediction sorts it after every case still worth
 a human; deprioritised, never deleted. A task someone already answered is never touched.
+An audit or random pick is a sample of traffic, not a case chosen for the model's doubt: it
+gets the new champion's prediction but keeps its place in the queue and is never withdrawn
+(withdrawing the ones the champion is sure of would leave the holdout only hard cases).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from services.annotation.project import set_model_version
 from services.annotation.submit import TaskIndex, scoped
 from services.annotation.tasks import choice_result
 from services.core.settings import CHANNELS
-from services.labels.queue import ReviewQueue, open_key
+from services.labels.audit import audit_key
+from services.labels.queue import ReviewQueue, open_key, random_key
 
 log = logging.getLogger("eddy.annotation.rescore")
 # texts -> (uncertainty score in [0, 1], predicted label) per text
@@ -66,15 +70,17 @@ def rescore_open_tasks(
             continue
         scores = score([str((t.get("data") or {}).get("text") or "") for _, t in tasks])
         for (event_id, task), (uncertainty, label) in zip(tasks, scores, strict=True):
-            for old in task.get("predictions") or []:
-                if isinstance(old, dict) and old.get("id") is not None:
+            sampled = _sampled(redis, prefix, event_id)
+            olds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+            place = _kept_place(olds) if sampled else None
+            for old in olds:
+                if old.get("id") is not None:
                     client.delete_prediction(int(old["id"]))
             # Every open task gets the new champion's prediction: a withdrawn one's is sure,
             # so it sorts after every case still worth a human (in either queue order).
-            client.add_prediction(
-                int(task["id"]), f"v{version}", round(1.0 - uncertainty, 6), choice_result(label)
-            )
-            if uncertainty < withdraw_below(channel):
+            at = place if place is not None else round(1.0 - uncertainty, 6)
+            client.add_prediction(int(task["id"]), f"v{version}", at, choice_result(label))
+            if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
                 redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))
                 withdrawn += 1
@@ -86,6 +92,19 @@ def rescore_open_tasks(
     log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
              withdrawn, skipped)  # fmt: skip
     return Rescored(kept, withdrawn, skipped)
+
+
+def _sampled(redis: Redis, prefix: str, event_id: str) -> bool:
+    """An audit or random pick (the route agent records both before it sends the review)."""
+    return bool(redis.hexists(audit_key(prefix), event_id)) or bool(
+        redis.hexists(random_key(prefix), event_id)
+    )
+
+
+def _kept_place(predictions: list[dict[str, Any]]) -> float | None:
+    """The score a sampled task was imported with (tasks.priority): its place stays."""
+    scores = [float(p["score"]) for p in predictions if isinstance(p.get("score"), int | float)]
+    return min(scores) if scores else None
 
 
 def _task(client: LabelStudioClient, task_id: int) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.tasks import task_for_review
+from services.labels.threads import NO_CONTEXT
 
 log = logging.getLogger("eddy.annotation.submit")
 
@@ -113,7 +114,7 @@ class TaskSubmitter:
         fresh = [r for e, r in unique.items() if e not in known]
         if not fresh:
             return SubmitResult(0, len(reviews))
-        context = self.context_of or (lambda _r: "-")
+        context = self.context_of or (lambda _r: NO_CONTEXT)
         ids = self.client.import_tasks(
             self.project_id, [task_for_review(r, context(r)) for r in fresh]
         )

@@ -3,11 +3,13 @@ from the label set, review -> task (with the model's pre-annotation), annotation
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from services.labels.records import AnnotationRecord
+from services.labels.threads import NO_CONTEXT
 
 FROM_NAME = "label"
 TO_NAME = "text"
@@ -27,14 +29,16 @@ def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = N
     )
     return (
         "<View>\n"
-        '  <Header value="Channel: $channel · model says $model_label ($model_confidence)"/>\n'
+        '  <Header value="Channel: $channel · model says $model_label"/>\n'
         '  <Header value="Earlier in this conversation" size="6"/>\n'
         '  <Text name="context" value="$context"/>\n'
         '  <Header value="The message to label" size="6"/>\n'
         f'  <Text name="{TO_NAME}" value="$text"/>\n'
-        f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInLine="true">\n'
+        f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single-radio"'
+        ' showInLine="true">\n'
         f"{choices}\n"
         "  </Choices>\n"
+        '  <Header value="Details" size="6"/>\n'
         '  <Text name="meta" value="$meta"/>\n'
         "</View>"
     )
@@ -50,7 +54,7 @@ def instructions_html(text: str, labels: list[str], definitions: Mapping[str, st
     return f"<p>{escape(text)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
-def task_for_review(review: dict[str, Any], context: str = "-") -> dict[str, Any]:
+def task_for_review(review: dict[str, Any], context: str = NO_CONTEXT) -> dict[str, Any]:
     """A Label Studio task for one review.v1 record, with the conversation's earlier turns.
     Every text is already redacted."""
     meta = review.get("metadata") or {}
@@ -61,29 +65,41 @@ def task_for_review(review: dict[str, Any], context: str = "-") -> dict[str, Any
             "event_id": review["event_id"],
             "channel": review["channel"],
             "model_label": review["label"],
-            "model_confidence": f"{review['confidence']:.2f}",
             "model_version": review["model_version"],
-            "meta": meta_line or "-",
+            "meta": meta_line or "(none)",
             "context": context,
         },
         "predictions": [
             {
                 "model_version": f"v{review['model_version']}",
-                # Label Studio's uncertainty sampling serves the lowest score first: the
-                # certainty by the routing strategy puts the most uncertain case first.
-                "score": certainty(review),
+                # Label Studio's uncertainty sampling serves the lowest score first.
+                "score": priority(review),
                 "result": [choice_result(review["label"])],
             }
         ],
     }
 
 
-def certainty(review: Mapping[str, Any]) -> float:
-    """1 - the routing score (the model's confidence for a review without one)."""
+def priority(review: Mapping[str, Any]) -> float:
+    """The task's place in the queue, lowest first: 1 - the routing score for a routed case
+    (the least sure first). An audit or random pick is a sample of traffic, mostly cases the
+    model is sure of: by its own score it would sort after every routed case (never reached
+    while the queue is long, so the holdout fills late and only with its hardest cases) and
+    its number would give it away to annotators. It gets a draw, fixed by its event id, in
+    the routed cases' range instead."""
+    if review.get("sample") in ("audit", "random"):
+        top = 1.0 - float(review.get("threshold") or 0.0)
+        return round(_draw(str(review["event_id"])) * max(top, 0.0), 6)
     score = review.get("score")
     if isinstance(score, int | float):
         return round(1.0 - float(score), 6)
     return float(review["confidence"])
+
+
+def _draw(event_id: str) -> float:
+    """Uniform in [0, 1), the same for the same event id in every process."""
+    digest = hashlib.sha256(f"queue-priority:{event_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _scalar(v: object) -> bool:

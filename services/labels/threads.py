@@ -14,6 +14,8 @@ from typing import Any
 MAX_TURNS = 10
 THREAD_TTL_S = 7 * 24 * 3600
 SHOWN_TURNS = 3
+# What an annotator reads where a conversation has no earlier turn (a bare "-" puzzled them).
+NO_CONTEXT = "(no earlier messages)"
 TURN_CHARS = 280
 
 
@@ -33,7 +35,7 @@ def turn(interaction: Mapping[str, Any]) -> str:
 
 
 def context_before(turns: Sequence[str], event_id: str) -> str:
-    """The SHOWN_TURNS turns before ``event_id``, one line each ("-" when there are none)."""
+    """The SHOWN_TURNS turns before ``event_id``, one line each (NO_CONTEXT when there are none)."""
     parsed, seen = [], set()
     for raw in turns:
         try:
@@ -50,4 +52,4 @@ def context_before(turns: Sequence[str], event_id: str) -> str:
         text = str(t.get("text") or "")
         text = text if len(text) <= TURN_CHARS else text[: TURN_CHARS - 1] + "…"
         lines.append(f"{t.get('role') or '?'}: {text}")
-    return "\n".join(lines) or "-"
+    return "\n".join(lines) or NO_CONTEXT

@@ -5,6 +5,7 @@ ML backend connected. Screenshots are kept in .test-artifacts/annotator/."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,9 @@ def test_an_annotator_sees_instructions_and_the_least_sure_task_first(
             page.screenshot(path=str(shots / f"{run}-after-instructions.png"))
             page.get_by_text(least_sure).first.wait_for(timeout=60_000)
             assert page.get_by_text("customer: my bag did not arrive").count() >= 1
+            # The model's guess, never its confidence (it would tell audit picks apart).
+            header = page.get_by_text("model says").first.inner_text()
+            assert "Channel: chat" in header and not re.search(r"\d\.\d", header), header
             page.screenshot(path=str(shots / f"{run}-task.png"))
             page.locator('input[name="negative"]').first.check(force=True)
             page.get_by_role("button", name="Submit").first.click()

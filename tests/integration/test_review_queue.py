@@ -1,7 +1,8 @@
 """The review queue on a real Label Studio: the project shows its instructions and serves the
 least sure task first; after a promotion the open tasks are re-scored by the new champion,
-re-ordered, and the ones it is sure about withdrawn (never a task someone answered); the
-annotation's origin reaches the label store."""
+re-ordered, and the ones it is sure about withdrawn (never a task someone answered, nor an
+audit pick, which keeps its drawn place among the routed cases); the annotation's origin
+reaches the label store."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
 from services.annotation.rescore import withdrawn_key
 from services.annotation.submit import TaskIndex, TaskSubmitter
-from services.annotation.tasks import choice_result, parse_annotation
+from services.annotation.tasks import choice_result, parse_annotation, priority
 from services.app.requeue import requeue_after_promotion
 from services.core.settings import Settings
+from services.labels.audit import audit_key
 from services.labels.queue import ReviewQueue, open_key
 from services.labels.store import LabelStore
 from services.registry.rollout import change_champion
@@ -82,9 +84,15 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     request.addfinalizer(redis.close)
     client = LabelStudioClient(s.label_studio)
     request.addfinalizer(lambda: close_label_studio(client))
+    # Created first by a process without the definitions (the trainer's reconciler does).
+    created = client.create_project(s.label_studio.project, labels)
+    assert "hint=" not in client.project_config(created)[0]
     project = ensure_project(
         s.label_studio, client, redis, s.redis.prefix, labels, s.annotation, champion=1
     )
+    assert project == created
+    config = client.project_config(project)[0]
+    assert 'hint="a complaint"' in config and "single-radio" in config, config
     raw = client.sdk.projects.get(id=project)
     assert f"({run})" in str(raw.expert_instruction) and "a complaint" in str(
         raw.expert_instruction
@@ -93,10 +101,20 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
 
     scores = [0.2, 0.9, 0.5, 0.7, 0.3, 0.6]  # routing scores under v1: event 1 least sure
     reviews = [_review(run, n, sc, labels) for n, sc in enumerate(scores)]
-    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(reviews)
+    # An audit pick the model is sure of (score 0.02): by that score it would sort last.
+    audit = {**_review(run, 0, 0.02, labels), "event_id": f"{run}-audit", "sample": "audit",
+             "threshold": 0.5}  # fmt: skip
+    place = priority(audit)
+    assert 0.0 <= place <= 0.5, "drawn in the routed cases' range (1 - threshold)"
+    redis.hset(audit_key(s.redis.prefix), audit["event_id"], "chat")
+    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(
+        [*reviews, audit]
+    )
     assert client.sdk.projects.get(id=project).model_version == "v1", "sampling follows v1"
     queue = ReviewQueue(redis, s.redis.prefix)
-    redis.zadd(open_key(s.redis.prefix, "chat"), {r["event_id"]: r["score"] for r in reviews})
+    redis.zadd(
+        open_key(s.redis.prefix, "chat"), {r["event_id"]: r["score"] for r in [*reviews, audit]}
+    )
 
     headers = {"Authorization": f"Token {s.label_studio.token.get_secret_value()}"}
 
@@ -105,7 +123,8 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
         r.raise_for_status()
         return str(r.json()["data"]["event_id"])
 
-    assert next_event() == f"{run}-1", "the least sure task first"
+    first = f"{run}-1" if place > 0.1 else audit["event_id"]
+    assert next_event() == first, "the least sure task first (or the audit pick drawn before it)"
 
     # The annotator accepts the pre-annotation of that task unchanged (one click).
     index = TaskIndex(redis, s.redis.prefix, project)
@@ -129,15 +148,16 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     change_champion(reg, 2, "promoted", "test")
     done = requeue_after_promotion(s.override(annotation={"withdraw_below": 0.0}), client,
                                    redis, project)  # fmt: skip
-    assert done is not None and (done.kept, done.withdrawn, done.skipped) == (4, 0, 1)
+    assert done is not None and (done.kept, done.withdrawn, done.skipped) == (5, 0, 1)
     assert client.sdk.projects.get(id=project).model_version == "v2"
-    rescored = {e: sc for e, sc in queue.open_tasks("chat") if e != f"{run}-3"}
+    others = (f"{run}-3", audit["event_id"])
+    rescored = {e: sc for e, sc in queue.open_tasks("chat") if e not in others}
     cut = sorted(rescored.values())[len(rescored) // 2]
     # Withdraw what v2 scores under the median of its own scores on these texts.
     done = requeue_after_promotion(s.override(annotation={"withdraw_below": cut}), client,
                                    redis, project)  # fmt: skip
     assert done is not None and done.withdrawn >= 1 and done.skipped == 1
-    kept = {e: sc for e, sc in queue.open_tasks("chat") if e != f"{run}-3"}
+    kept = {e: sc for e, sc in queue.open_tasks("chat") if e not in others}
     assert kept and all(sc >= cut for sc in kept.values())
     assert f"{run}-3" in dict(queue.open_tasks("chat")), "an answered task is never withdrawn"
     gone = set(redis.hkeys(withdrawn_key(s.redis.prefix)))
@@ -147,4 +167,16 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
         assert tid is not None
         versions = {p["model_version"] for p in client.get_task(tid)["predictions"]}
         assert versions == {"v2"}, "re-scored: the old prediction is replaced"
-    assert next_event() == max(kept, key=kept.__getitem__), "the least sure under v2 first"
+    least_sure = max(kept, key=kept.__getitem__)
+    expected = least_sure if 1.0 - kept[least_sure] < place else audit["event_id"]
+    assert next_event() == expected, "the least sure under v2 first (or the audit pick)"
+
+    # Withdraw every case v2 scores: the audit pick stays open, in its place, with v2's answer.
+    done = requeue_after_promotion(s.override(annotation={"withdraw_below": 1.0}), client,
+                                   redis, project)  # fmt: skip
+    assert done is not None and (done.kept, done.withdrawn) == (1, len(kept))
+    assert audit["event_id"] in dict(queue.open_tasks("chat"))
+    tid = index.task_of(f"chat:{audit['event_id']}")
+    assert tid is not None
+    preds = client.get_task(tid)["predictions"]
+    assert [(p["model_version"], round(p["score"], 6)) for p in preds] == [("v2", place)]

@@ -7,9 +7,10 @@ from pydantic import SecretStr
 from services.core.settings.base import Group, env
 
 DEFAULT_INSTRUCTIONS = (
-    "Each task is one customer message (chat, CRM case or ad comment) that Eddy's model was "
-    "unsure about, shown with its channel and context. Pick the label that fits the customer's "
-    "message itself; the model's guess is pre-selected and may be wrong. Skip when no label "
+    "Each task is one customer message (chat, CRM case or ad comment), shown with its channel "
+    "and the conversation before it: some are cases Eddy's model was unsure about, some are "
+    "picked at random to check it. Pick the label that fits the customer's message itself; "
+    "the model's guess is pre-selected and may be wrong. Skip when no label "
     "fits or the text is unreadable. Personal data has been replaced by placeholders such as "
     "[EMAIL] or [NAME]."
 )

@@ -10,8 +10,10 @@ from services.annotation.tasks import (
     choice_result,
     labeling_config,
     parse_annotation,
+    priority,
     task_for_review,
 )
+from services.labels.threads import NO_CONTEXT
 
 REVIEW = {
     "event_id": "chat-1",
@@ -35,7 +37,7 @@ def test_labeling_config_is_xml_with_one_choice_per_label() -> None:
     choices = [c.attrib["value"] for c in root.iter("Choice")]
     assert choices == ["neg", 'we"ird', "pos"]
     choices_tag = root.find("Choices")
-    assert choices_tag is not None and choices_tag.attrib["choice"] == "single"
+    assert choices_tag is not None and choices_tag.attrib["choice"] == "single-radio"
     with pytest.raises(ValueError):
         labeling_config([])
 
@@ -47,6 +49,27 @@ def test_task_carries_pre_annotation_and_metadata() -> None:
     pred = task["predictions"][0]
     assert pred["model_version"] == "v3" and pred["score"] == 0.5
     assert pred["result"][0]["value"]["choices"] == ["negative"]
+
+
+def test_an_audit_pick_looks_and_sorts_like_a_routed_case() -> None:
+    """Its confidence is shown nowhere, and its queue score is a draw in the routed cases'
+    range (1 - threshold), fixed by its event id, not the near-1 certainty that would sort it
+    last and give it away."""
+    sure = {**REVIEW, "confidence": 0.99, "score": 0.01, "threshold": 0.4}
+    routed = task_for_review(sure)
+    assert routed["predictions"][0]["score"] == 0.99
+    draws = []
+    for n in range(200):
+        audit = {**sure, "event_id": f"chat-{n}", "sample": "audit"}
+        task = task_for_review(audit)
+        assert "0.99" not in str(task["data"]) and "confidence" not in str(task["data"])
+        draws.append(task["predictions"][0]["score"])
+        assert priority(audit) == priority({**audit, "score": 0.7}), "by its id, not its score"
+    assert all(0.0 <= d <= 0.6 for d in draws)
+    assert 0.2 < sum(draws) / len(draws) < 0.4, "spread over the range, not bunched"
+    random_pick = {**sure, "sample": "random"}
+    assert priority(random_pick) <= 0.6
+    assert "$model_confidence" not in labeling_config(["neg", "pos"])
 
 
 def _ann(**kw: object) -> dict[str, object]:
@@ -109,4 +132,4 @@ def test_definitions_become_hints_and_the_context_is_shown() -> None:
     assert {t.attrib["value"] for t in root.iter("Text")} >= {"$text", "$context"}
     task = task_for_review(REVIEW, "customer: where is my bag")
     assert task["data"]["context"] == "customer: where is my bag"
-    assert task_for_review(REVIEW)["data"]["context"] == "-"
+    assert task_for_review(REVIEW)["data"]["context"] == NO_CONTEXT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.labels.threads import SHOWN_TURNS, context_before, turn
+from services.labels.threads import NO_CONTEXT, SHOWN_TURNS, context_before, turn
 
 
 def _turn(n: int, role: str = "customer") -> str:
@@ -13,7 +13,7 @@ def _turn(n: int, role: str = "customer") -> str:
 def test_the_turns_before_the_event_and_no_later_ones() -> None:
     turns = [_turn(1), _turn(2, "agent"), _turn(3), _turn(4)]
     assert context_before(turns, "e3") == "customer: message 1\nagent: message 2"
-    assert context_before(turns, "e1") == "-"
+    assert context_before(turns, "e1") == NO_CONTEXT
 
 
 def test_only_the_last_few_and_each_once() -> None:
