@@ -4,6 +4,8 @@ e-mail pattern once took 105 s on 250 KB)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from services.core.redact import redact
@@ -23,12 +25,36 @@ PATTERNS = {
 }
 
 
+def _repeated(unit: str, size: int) -> str:
+    return unit * (size // len(unit))
+
+
+def distinct_names(size: int) -> str:
+    """ "Mr. Baaaaa Mr. Baaaab ...": every name a cue gives away is looked for again in the
+    whole text (one pattern of every name was quadratic: 100 KB took 0.4 s, 10 KB 0.02 s)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words: list[str] = []
+    n = length = 0
+    while length < size:
+        word, k = "", n
+        for _ in range(5):
+            word, k = letters[k % 26] + word, k // 26
+        words.append(f"Mr. B{word} ")
+        length += len(words[-1])
+        n += 1
+    return "".join(words)[:size]
+
+
 def adversarial(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[dict[str, Any]]:
     """For each pattern and size: the seconds ``redact`` takes on that pattern repeated."""
     rows = []
-    for name, unit in PATTERNS.items():
+    inputs: dict[str, Callable[[int], str]] = {
+        name: partial(_repeated, unit) for name, unit in PATTERNS.items()
+    }
+    inputs["titled names, all different"] = distinct_names
+    for name, make in inputs.items():
         for size in sizes:
-            text = unit * (size // len(unit))
+            text = make(size)
             started = time.perf_counter()
             redact(text)
             rows.append(

@@ -72,7 +72,14 @@ ADDRESS_EU = re.compile(
     r"[A-Z][\w'-]*"
 )
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")
-_NAME = r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){0,2}"
+# One name word: "Anne-Marie", "O'Neil", "McDonald", "Pemberton-Smythe" (a hyphen or an
+# apostrophe inside a name ended the match, and a sign-off's "Jonathan Pemberton-Smythe" was
+# left whole). Not any CamelCase word: "thanks JetBlue" signs off with a brand. Each piece
+# starts after a fixed separator, so matching stays linear.
+_WORD = r"(?:Mc|Mac|[A-Z]['\u2019])?[A-Z][a-z]+(?:-[A-Z]?[a-z]+|['\u2019][A-Z][a-z]+)*"
+# Up to three words on one line: a name never runs into the next line (a CRM subject's
+# "Ms. Eleanor Rigby" took the body's first word and left "Rigby").
+_NAME = rf"{_WORD}(?:[ \t]+{_WORD}){{0,2}}(?![\w-])"
 NAME = re.compile(
     rf"((?i:\bmy\s+name\s+is|\bname\s*:|\bthis\s+is|\bsigned|\bcontact\s+person\s*:?)\s+"
     rf"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)({_NAME})"
@@ -82,14 +89,61 @@ SIGNOFF = re.compile(
 )
 
 
-def keep_cue(kind: str, count: Callable[[str], None]) -> Sub:
-    """Replace group 2 by the placeholder, keep the cue in group 1."""
+def keep_cue(kind: str, count: Callable[[str], None], found: list[str] | None = None) -> Sub:
+    """Replace group 2 by the placeholder, keep the cue in group 1 (``found`` collects what
+    was replaced)."""
 
     def repl(m: re.Match[str]) -> str:
         count(kind)
+        if found is not None:
+            found.append(m.group(2))
         return f"{m.group(1)}[{kind.upper()}]"
 
     return repl
+
+
+# A person-name field of free-form metadata: "name", "customer_name", "profile_name",
+# "firstName", "username", "surname" (not "campaign_name" or "product_name").
+_PERSON = (
+    r"first|last|full|given|family|middle|sur|display|profile|customer|contact|user|screen|"
+    r"author|sender|caller|client|person|nick|real|maiden"
+)
+NAME_KEY = re.compile(rf"(?i)^(?:(?:.*[_.-])?(?:{_PERSON})[_.-]?)?name$")
+
+
+def name_words(names: list[str]) -> frozenset[str]:
+    """Every word of names a cue found, for their other mentions in the same event ("my name
+    is Eleanor Rigby ... Rigby, 12 Penny Lane"): one mention with a cue gives the rest away."""
+    return frozenset(w for n in names for w in re.split(r"[ \t]+", n) if len(w) > 1)
+
+
+# A capitalised word where a name could stand: not inside a word, a handle or a hashtag
+# ("@Rigby" names an account, not the person here).
+_CANDIDATE = re.compile(rf"(?<![\w'\u2019@#-]){_WORD}")
+
+
+def forget(text: str, names: frozenset[str], count: Callable[[str], None]) -> str:
+    """``text`` with every mention of a word in ``names`` replaced by [NAME], a run of them
+    ("Eleanor Rigby") by one. A set lookup per capitalised word, not one pattern of every
+    name: that was quadratic in the number of names a long text gave away."""
+    if not names:
+        return text
+    out: list[str] = []
+    at, joined = 0, -1  # end of what is copied so far; end of the last word replaced
+    for m in _CANDIDATE.finditer(text):
+        end = m.end()
+        after = text[end : end + 1]
+        if m.group(0) not in names or after.isalnum() or after in ("_", "-"):
+            continue
+        gap = text[at : m.start()]
+        if joined == at and gap and not gap.strip(" \t"):
+            pass  # the next word of the same name: the [NAME] already written stands for it
+        else:
+            out += [gap, "[NAME]"]
+            count("name")
+        at = joined = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def ipv6(count: Callable[[str], None]) -> Sub:
@@ -114,10 +168,16 @@ def whole(kind: str, placeholder: str, count: Callable[[str], None]) -> Sub:
     return repl
 
 
-def apply(text: str, count: Callable[[str], None], shape: Shape | None = None) -> str:
+def apply(
+    text: str,
+    count: Callable[[str], None],
+    shape: Shape | None = None,
+    names: list[str] | None = None,
+) -> str:
     """The context recognisers, in an order where the specific go before the general. With
     ``shape`` (the original text's), a recogniser that needs more digits, dots or colons than
-    the text holds is skipped: it could not match."""
+    the text holds is skipped: it could not match. The names a cue found are collected in
+    ``names`` and their other mentions replaced too."""
     sh = shape or Shape.of(text)
     out = DOB.sub(keep_cue("dob", count), text) if sh.digits >= 4 else text
     out = PASSPORT.sub(keep_cue("passport", count), out)
@@ -129,5 +189,7 @@ def apply(text: str, count: Callable[[str], None], shape: Shape | None = None) -
         out = ADDRESS.sub(whole("address", "[ADDRESS]", count), out)
         out = ADDRESS_EU.sub(whole("address", "[ADDRESS]", count), out)
         out = POSTCODE.sub(whole("address", "[POSTCODE]", count), out)
-    out = NAME.sub(keep_cue("name", count), out)
-    return SIGNOFF.sub(keep_cue("name", count), out)
+    found = names if names is not None else []
+    out = NAME.sub(keep_cue("name", count, found), out)
+    out = SIGNOFF.sub(keep_cue("name", count, found), out)
+    return forget(out, name_words(found), count)

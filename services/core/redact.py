@@ -19,10 +19,12 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # 13-19 digits, optionally grouped by spaces or dashes: card candidates, confirmed by Luhn.
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-# Groups of 1-5 digits after an optional +country code and (area) code: "+33 1 23 45 67 89",
-# "07911 123456", "+91 98765 43210"; fewer than 7 digits in all is not a phone (see below).
+# Groups of digits after an optional +country code and (area) code: "+33 1 23 45 67 89",
+# "07911 123456", "+91 98765 43210", "+49 30 1234567" (a subscriber number of 7-8 digits
+# after an area code, as German and Austrian numbers are written); fewer than 7 digits in all
+# is not a phone (see below).
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,6}){1,5}(?![\w])"
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,8}){1,5}(?![\w])"
     r"|(?<![\w+])\+\d{8,15}(?!\w)"
 )
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
@@ -34,6 +36,7 @@ _ACCOUNT = re.compile(r"(?<![\w])\d{8,}(?![\w])")
 class Redacted:
     text: str
     counts: dict[str, int] = field(default_factory=dict)
+    names: tuple[str, ...] = ()  # the names a cue found (to find them in the event's metadata)
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -65,7 +68,8 @@ def redact(text: str, shape: pii.Shape | None = None) -> Redacted:
     out = sub(_EMAIL, "email", text) if sh.at else text
     if sh.digits >= 2:
         out = sub(_IBAN, "account", out)
-    out = pii.apply(out, lambda kind: counts.update([kind]), sh)
+    names: list[str] = []
+    out = pii.apply(out, lambda kind: counts.update([kind]), sh, names)
 
     def card_repl(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(0))
@@ -90,7 +94,7 @@ def redact(text: str, shape: pii.Shape | None = None) -> Redacted:
         out = _PHONE.sub(phone_repl, out)
     if sh.digits >= 8:
         out = sub(_ACCOUNT, "account", out)
-    return Redacted(out, dict(counts))
+    return Redacted(out, dict(counts), tuple(names))
 
 
 def id_kinds(text: str) -> set[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from services.core import pii
 from services.core.records import (
     DecodeError,
     SourcePosition,
@@ -89,17 +90,27 @@ def normalize(
     red = redact(fields.text)
     counts = dict(red.counts)
 
+    def counted(kind: str) -> None:
+        counts[kind] = counts.get(kind, 0) + 1
+
+    # A name the text gave away with a cue ("my name is ...") is redacted in metadata too.
+    named = pii.name_words(list(red.names))
+
     def scrub(value: str, known: Callable[[str], Redacted] = redact) -> str:
         r = known(value)
         for kind, n in r.counts.items():
             counts[kind] = counts.get(kind, 0) + n
-        return r.text
+        return pii.forget(r.text, named, counted)
 
     metadata: dict[str, Any] = {}
     for k, v in fields.metadata.items():
         # Free-form metadata can carry PII too: string values, numbers (a phone number sent as
-        # an integer) and the keys themselves are redacted the same way.
-        if isinstance(v, str):
+        # an integer) and the keys themselves are redacted the same way; a field that names a
+        # person ("customer_name", "profile_name") is replaced whole.
+        if isinstance(v, str) and v.strip() and pii.NAME_KEY.match(k):
+            counted("name")
+            v = "[NAME]"
+        elif isinstance(v, str):
             v = scrub(v)
         elif isinstance(v, int | float) and not isinstance(v, bool):
             as_text = scrub(str(v))

@@ -185,3 +185,29 @@ def test_skipping_changes_nothing_on_pii_like_texts(tokens: list[str], sep: str)
 @given(st.text(alphabet="0123456789٣²abcDEF.:-+()/@ \n", max_size=60))
 def test_skipping_changes_nothing_on_digit_soup(text: str) -> None:
     assert redact(text) == redact(text, pii.EVERYTHING)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A hyphen or an apostrophe inside a name ended the match: the name was left whole
+        # ("Pemberton-Smythe") or cut ("[NAME]Marie O'Neil").
+        ("ok thanks. Regards, Jonathan Pemberton-Smythe", "ok thanks. Regards, [NAME]"),
+        ("my name is Anne-Marie O'Neil, refund please", "my name is [NAME], refund please"),
+        ("Regards, John McDonald", "Regards, [NAME]"),
+        ("Mr. Smith's bag is lost", "Mr. [NAME]'s bag is lost"),
+        # A CRM subject and body are one text: the name stopped at the line break, and its
+        # other mention (no cue of its own) went with it.
+        (
+            "Complaint from Ms. Eleanor Rigby\nEleanor Rigby, 12 Penny Lane, and Rigby is upset",
+            "Complaint from Ms. [NAME]\n[NAME], [ADDRESS], and [NAME] is upset",
+        ),
+        # Not a handle that happens to hold the name, nor a brand signing off.
+        ("@Rigby this is Rigby", "@Rigby this is [NAME]"),
+        ("thanks JetBlue", "thanks JetBlue"),
+        # A German number: a 7-digit subscriber number after the area code.
+        ("call me on +49 30 1234567 please", "call me on [PHONE] please"),
+    ],
+)
+def test_names_and_numbers_an_annotator_saw(text: str, expected: str) -> None:
+    assert redact(text).text == expected

@@ -42,6 +42,25 @@ def test_crm_subject_is_part_of_text_and_key_is_account() -> None:
     assert out.interaction["metadata"]["case_id"] == event["case_id"]
 
 
+def test_a_name_in_metadata_is_redacted_by_its_key_or_by_the_text() -> None:
+    """Seen in Label Studio: "profile_name: Alex Jones" and "agent_note: caller Hannah
+    Schmidt" beside a text whose cue had given the name away."""
+    event = make_event("chat", 3, "my name is Hannah Schmidt, where is my bag", random.Random(0))
+    event["metadata"] = {
+        "profile_name": "Alex Jones",
+        "firstName": "Alex",
+        "campaign_name": "Spring Sale",
+        "agent_note": "caller Hannah Schmidt, rang twice; Schmidt wants a refund",
+    }
+    out = _norm("chat", event)
+    assert isinstance(out, Normalized)
+    m = out.interaction["metadata"]
+    assert m["profile_name"] == "[NAME]" and m["firstName"] == "[NAME]"
+    assert m["campaign_name"] == "Spring Sale"
+    assert m["agent_note"] == "caller [NAME], rang twice; [NAME] wants a refund"
+    assert out.interaction["redactions"] == {"name": 5}
+
+
 def test_ads_key_is_author() -> None:
     event = make_event("ads", 3, "nice ad", random.Random(0))
     out = _norm("ads", event)
