@@ -90,19 +90,27 @@ class LabelStudioClient:
         )
         return [(str(b.url), str(getattr(b, "readable_state", None) or b.state)) for b in found]
 
-    def ensure_view(self, project_id: int, title: str, ordering: list[str]) -> None:
-        """A Data Manager tab with this title and ordering (created once)."""
+    def ensure_view(
+        self, project_id: int, title: str, ordering: list[str], hidden: list[str]
+    ) -> None:
+        """A Data Manager tab with this title and ordering (created once), ``hidden`` columns
+        hidden in its table and its side list until someone shows them (a tab saved before
+        Eddy hid any gets them once)."""
         views: list[Any] = ls_call(
             "list views", lambda: list(self.sdk.views.list(project=project_id))
         )
-        if any((getattr(v, "data", None) or {}).get("title") == title for v in views):
+        columns = {"explore": hidden, "labeling": hidden}
+        mine = [v for v in views if (getattr(v, "data", None) or {}).get("title") == title]
+        if mine:
+            view_id, data = mine[0].id, dict(mine[0].data)
+            if "hiddenColumns" not in data:
+                data["hiddenColumns"] = columns
+                ls_call("update view", lambda: self.sdk.views.update(id=view_id, data=data))
             return
+        new = {"title": title, "ordering": ordering, "hiddenColumns": columns}
         ls_call(
             "create view",
-            lambda: self.sdk.views.create(
-                project=project_id,
-                data={"title": title, "ordering": ordering},  # type: ignore[arg-type]
-            ),
+            lambda: self.sdk.views.create(project=project_id, data=new),  # type: ignore[arg-type]
         )
 
     def update_project(self, project_id: int, **fields: Any) -> None:

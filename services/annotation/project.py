@@ -20,6 +20,16 @@ log = logging.getLogger("eddy.annotation.project")
 # sampling) decides what "Label All Tasks" serves, so it sorts by the current version's
 # prediction score, lowest (least sure) first.
 LEAST_SURE_FIRST = "Least sure first"
+# Label Studio's bookkeeping, Eddy's ids and the queue score, hidden in that tab so the text
+# and the channel come first (an annotator scrolled right past ten columns to find them), and
+# no number sets an audit pick apart.
+_BOOKKEEPING = (
+    "inner_id completed_at cancelled_annotations total_predictions annotations_results "
+    "annotations_ids predictions_score predictions_model_versions predictions_results "
+    "file_upload storage_filename created_at updated_at updated_by avg_lead_time "
+    "draft_exists data.event_id data.model_label data.model_version data.meta data.context"
+)
+HIDDEN_COLUMNS = [f"tasks:{c}" for c in _BOOKKEEPING.split(" ")]
 
 
 def label_set_for_project(
@@ -60,7 +70,7 @@ def configure_project(
     }
     client.update_project(project_id, **fields)
     _refresh_config(client, project_id, labels, annotation.label_definitions)
-    client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"])
+    client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"], HIDDEN_COLUMNS)
     if champion is not None:
         set_model_version(client, project_id, champion)
 

@@ -122,6 +122,15 @@ def test_an_annotator_sees_instructions_and_the_least_sure_task_first(
             page.keyboard.press("Enter")
             page.wait_for_url(lambda u: "/login" not in u, timeout=60_000)
 
+            # The task list: the text and the channel, not Label Studio's bookkeeping first.
+            page.goto(f"{url}/projects/{project}/data")
+            page.get_by_text(least_sure).first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(shots / f"{run}-task-list.png"))
+            assert page.get_by_text("channel", exact=True).count() >= 1
+            for hidden in ("Inner ID", "event_id", "model_label", "Created at"):
+                assert page.get_by_text(hidden, exact=True).count() == 0, hidden
+
             # The labeling stream: instructions first, then the least sure task.
             page.goto(f"{url}/projects/{project}/data?labeling=1")
             page.get_by_text(f"({run})").first.wait_for(timeout=60_000)
