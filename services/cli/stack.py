@@ -11,7 +11,16 @@ from services.cli.app import DataDir, app, fail, port_free, say, settings, with_
 from services.core.roles import ROLES
 
 
-@app.command(short_help="Start the embedded stack: broker, Redis, Label Studio, workers.")
+@app.command(
+    short_help="Start the embedded stack: broker, Redis, Label Studio, workers.",
+    epilog="Ports, each moved by its setting (defaults): broker EDDY_KAFKA_BOOTSTRAP (19092), "
+    "its S3 store EDDY_S3_ENDPOINT (19500), Redis EDDY_REDIS_URL (16379), Label Studio "
+    "EDDY_LABEL_STUDIO_URL (18080), gateway EDDY_GATEWAY_PORT (18000), webhook "
+    "EDDY_WEBHOOK_PORT (18001), ops console EDDY_CONSOLE_PORT (18002), ML backend "
+    "EDDY_ML_BACKEND_PORT (18003), each process's /metrics EDDY_METRICS_PORT (18010 to 18018). "
+    "A taken port stops `eddy up` before it starts anything, naming every one with its "
+    "setting. A second stack on one machine: another EDDY_DATA_DIR and these.",
+)
 def up(
     data_dir: Path | None = DataDir,
     external: bool = typer.Option(

@@ -4,6 +4,7 @@ with one line, before anything starts."""
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,31 @@ def test_a_host_without_an_address_is_one_line_naming_its_setting(tmp_path: Path
     assert res.exit_code == 2, res.output
     assert "cannot start: console cannot bind nosuch.invalid:" in res.output
     assert "(EDDY_CONSOLE_HOST)" in res.output
+
+
+def test_up_help_names_every_port_with_its_setting_and_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second stack on one machine needs each port's setting: `eddy up --help` lists them,
+    with today's defaults (this fails when a default moves and the help does not)."""
+    from services.core.settings import load_settings
+    from services.core.settings.exposure import listen_address
+    from services.stack.probes import host_port
+
+    res = runner.invoke(app, ["up", "--help"], terminal_width=400)
+    text = " ".join(res.output.split())
+    for name in [k for k in os.environ if k.startswith("EDDY_")]:
+        monkeypatch.delenv(name)
+    s = load_settings()
+    ports = {
+        "EDDY_KAFKA_BOOTSTRAP": host_port(s.kafka.bootstrap, 0)[1],
+        "EDDY_S3_ENDPOINT": host_port(s.stack.s3_endpoint.split("//")[-1], 0)[1],
+        "EDDY_REDIS_URL": host_port(s.redis.url.split("//")[-1].split("/")[0], 0)[1],
+        "EDDY_LABEL_STUDIO_URL": host_port(s.label_studio.url.split("//")[-1], 0)[1],
+    }
+    for server in ("gateway", "webhook", "ml-backend", "console"):
+        _, port, variable = listen_address(s, server)
+        ports[variable] = port
+    for variable, port in ports.items():
+        assert f"{variable} ({port})" in text, (variable, port)
+    assert f"EDDY_METRICS_PORT ({s.metrics.port} to {s.metrics.port + 8})" in text
