@@ -27,7 +27,8 @@ _BOOKKEEPING = (
     "inner_id completed_at cancelled_annotations total_predictions annotations_results "
     "annotations_ids predictions_score predictions_model_versions predictions_results "
     "file_upload storage_filename created_at updated_at updated_by avg_lead_time "
-    "draft_exists data.event_id data.model_label data.model_version data.meta data.context"
+    "draft_exists data.event_id data.model_label data.model_version data.meta data.context "
+    "data.model_confidence"
 )
 HIDDEN_COLUMNS = [f"tasks:{c}" for c in _BOOKKEEPING.split(" ")]
 

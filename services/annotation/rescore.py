@@ -25,7 +25,7 @@ from redis import Redis
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import set_model_version
 from services.annotation.submit import TaskIndex, scoped
-from services.annotation.tasks import choice_result
+from services.annotation.tasks import choice_result, sampled_priority
 from services.core.settings import CHANNELS
 from services.labels.audit import audit_key
 from services.labels.queue import ReviewQueue, open_key, random_key
@@ -54,6 +54,7 @@ def rescore_open_tasks(
     version: int,
     score: Scorer,
     withdraw_below: Callable[[str], float],
+    threshold: Callable[[str], float],
 ) -> Rescored:
     queue, index = ReviewQueue(redis, prefix), TaskIndex(redis, prefix, project_id)
     kept = withdrawn = skipped = 0
@@ -71,14 +72,18 @@ def rescore_open_tasks(
         scores = score([str((t.get("data") or {}).get("text") or "") for _, t in tasks])
         for (event_id, task), (uncertainty, label) in zip(tasks, scores, strict=True):
             sampled = _sampled(redis, prefix, event_id)
-            olds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
-            place = _kept_place(olds) if sampled else None
-            for old in olds:
-                if old.get("id") is not None:
+            for old in task.get("predictions") or []:
+                if isinstance(old, dict) and old.get("id") is not None:
                     client.delete_prediction(int(old["id"]))
             # Every open task gets the new champion's prediction: a withdrawn one's is sure,
-            # so it sorts after every case still worth a human (in either queue order).
-            at = place if place is not None else round(1.0 - uncertainty, 6)
+            # so it sorts after every case still worth a human (in either queue order). A
+            # sampled one's score is its drawn place again (computed, not read back: a task
+            # imported before the draw existed gets one now).
+            at = (
+                sampled_priority(event_id, threshold(channel))
+                if sampled
+                else round(1.0 - uncertainty, 6)
+            )
             client.add_prediction(int(task["id"]), f"v{version}", at, choice_result(label))
             if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
@@ -99,12 +104,6 @@ def _sampled(redis: Redis, prefix: str, event_id: str) -> bool:
     return bool(redis.hexists(audit_key(prefix), event_id)) or bool(
         redis.hexists(random_key(prefix), event_id)
     )
-
-
-def _kept_place(predictions: list[dict[str, Any]]) -> float | None:
-    """The score a sampled task was imported with (tasks.priority): its place stays."""
-    scores = [float(p["score"]) for p in predictions if isinstance(p.get("score"), int | float)]
-    return min(scores) if scores else None
 
 
 def _task(client: LabelStudioClient, task_id: int) -> dict[str, Any] | None:

@@ -88,12 +88,17 @@ def priority(review: Mapping[str, Any]) -> float:
     its number would give it away to annotators. It gets a draw, fixed by its event id, in
     the routed cases' range instead."""
     if review.get("sample") in ("audit", "random"):
-        top = 1.0 - float(review.get("threshold") or 0.0)
-        return round(_draw(str(review["event_id"])) * max(top, 0.0), 6)
+        return sampled_priority(str(review["event_id"]), float(review.get("threshold") or 0.0))
     score = review.get("score")
     if isinstance(score, int | float):
         return round(1.0 - float(score), 6)
     return float(review["confidence"])
+
+
+def sampled_priority(event_id: str, threshold: float) -> float:
+    """An audit or random pick's place: uniform over the routed cases' range [0, 1 - the
+    routing threshold], fixed by its event id (a re-scoring computes the same)."""
+    return round(_draw(event_id) * max(1.0 - threshold, 0.0), 6)
 
 
 def _draw(event_id: str) -> float:

@@ -88,8 +88,8 @@ def build_console(settings: Settings, sampler: Sampler) -> FastAPI:
     return create_console(
         token.get_secret_value(),
         sampler.state,
-        lambda v, reason: act(lambda reg, pub: rollout.promote(reg, v, reason, pub)),
-        lambda reason: act(lambda reg, pub: rollout.rollback(reg, reason, pub)),
+        lambda v, reason, seen: act(lambda reg, pub: rollout.promote(reg, v, reason, pub, seen)),
+        lambda reason, seen: act(lambda reg, pub: rollout.rollback(reg, reason, pub, seen)),
         secure_cookie=False,  # plain HTTP on loopback; behind TLS, a proxy sets Secure
     )
 

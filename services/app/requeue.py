@@ -43,5 +43,12 @@ def requeue_after_promotion(
         return settings.routing.threshold_for(channel)
 
     return rescore_open_tasks(
-        client, redis, settings.redis.prefix, project_id, champ.version, score, withdraw_below
+        client,
+        redis,
+        settings.redis.prefix,
+        project_id,
+        champ.version,
+        score,
+        withdraw_below,
+        settings.routing.threshold_for,
     )

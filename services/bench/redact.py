@@ -52,6 +52,7 @@ def adversarial(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[dict[str,
         name: partial(_repeated, unit) for name, unit in PATTERNS.items()
     }
     inputs["titled names, all different"] = distinct_names
+    inputs["a sign-off, then spaces"] = lambda size: "thanks" + " " * (size - 7) + "x"
     for name, make in inputs.items():
         for size in sizes:
             text = make(size)

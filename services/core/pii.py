@@ -76,50 +76,84 @@ POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")
 # apostrophe inside a name ended the match, and a sign-off's "Jonathan Pemberton-Smythe" was
 # left whole). Not any CamelCase word: "thanks JetBlue" signs off with a brand. Each piece
 # starts after a fixed separator, so matching stays linear.
-_WORD = r"(?:Mc|Mac|[A-Z]['\u2019])?[A-Z][a-z]+(?:-[A-Z]?[a-z]+|['\u2019][A-Z][a-z]+)*"
+_UP, _LOW = (
+    "A-Z\u00c0-\u00d6\u00d8-\u00de",
+    "a-z\u00df-\u00f6\u00f8-\u00ff",
+)  # Latin-1: "José García"
+_WORD = (
+    rf"(?:Mc|Mac|[{_UP}]['\u2019])?[{_UP}][{_LOW}]+"
+    rf"(?:-[{_UP}]?[{_LOW}]+|['\u2019][{_UP}][{_LOW}]+)*"
+)
 # Up to three words on one line: a name never runs into the next line (a CRM subject's
-# "Ms. Eleanor Rigby" took the body's first word and left "Rigby").
-_NAME = rf"{_WORD}(?:[ \t]+{_WORD}){{0,2}}(?![\w-])"
+# "Ms. Eleanor Rigby" took the body's first word and left "Rigby"). "Smith--you" ends it.
+_NAME = rf"{_WORD}(?:[ \t]+{_WORD}){{0,2}}(?!\w|-\w)"
+# Possessive whitespace (\s++): a cue followed by a long run of spaces and no name was
+# rescanned three ways (quadratic: 1,600 spaces took 106 s).
 NAME = re.compile(
-    rf"((?i:\bmy\s+name\s+is|\bname\s*:|\bthis\s+is|\bsigned|\bcontact\s+person\s*:?)\s+"
-    rf"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)({_NAME})"
+    rf"((?i:\bmy\s++name\s++is|\bname\s*+:|\bthis\s++is|\bsigned|\bcontact\s++person\s*+:?)\s++"
+    rf"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s++)({_NAME})"
 )
 SIGNOFF = re.compile(
-    rf"((?i:\b(?:regards|thanks|thank\s+you|cheers|sincerely|best)),?\s*\n?\s*-?\s*)({_NAME})\s*$"
+    rf"((?i:\b(?:regards|thanks|thank\s++you|cheers|sincerely|best)),?\s*+(?:-\s*+)?)({_NAME})\s*+$"
 )
+_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\b")
+_WEAK = re.compile(r"(?i)this\s")
 
 
-def keep_cue(kind: str, count: Callable[[str], None], found: list[str] | None = None) -> Sub:
-    """Replace group 2 by the placeholder, keep the cue in group 1 (``found`` collects what
-    was replaced)."""
+def keep_cue(kind: str, count: Callable[[str], None]) -> Sub:
+    """Replace group 2 by the placeholder, keep the cue in group 1."""
 
     def repl(m: re.Match[str]) -> str:
         count(kind)
-        if found is not None:
-            found.append(m.group(2))
         return f"{m.group(1)}[{kind.upper()}]"
 
     return repl
 
 
-# A person-name field of free-form metadata: "name", "customer_name", "profile_name",
-# "firstName", "username", "surname" (not "campaign_name" or "product_name").
+def name_cue(count: Callable[[str], None], found: list[str]) -> Sub:
+    """``keep_cue`` for names, collecting in ``found`` the ones sure enough to look for
+    elsewhere: after a title ("Ms. Rigby"), or two words or more after another cue. Never
+    after "this is" ("this is Will", "this is Flight 123": too often not a name)."""
+
+    def repl(m: re.Match[str]) -> str:
+        count("name")
+        cue, name = m.group(1), m.group(2)
+        if not _WEAK.match(cue) and (_TITLE.match(cue) or len(name.split()) > 1):
+            found.append(name)
+        return f"{cue}[NAME]"
+
+    return repl
+
+
+# A person-name field of free-form metadata: "name", "customer_name", "passenger_name",
+# "firstName", "username", "surname", "name_first", "agent_name_2" (not "campaign_name").
 _PERSON = (
     r"first|last|full|given|family|middle|sur|display|profile|customer|contact|user|screen|"
-    r"author|sender|caller|client|person|nick|real|maiden"
+    r"author|sender|caller|client|person|nick|real|maiden|passenger|agent|guest|recipient|"
+    r"cardholder|holder|requester|billing|traveler|traveller|employee|member|patient|owner"
 )
-NAME_KEY = re.compile(rf"(?i)^(?:(?:.*[_.-])?(?:{_PERSON})[_.-]?)?name$")
+NAME_KEY = re.compile(
+    rf"(?i)^(?:(?:.*[_.-])?(?:{_PERSON})[_.-]?)?name(?:[_.-]?(?:first|last|full|\d+))?$"
+)
+# Never looked for elsewhere: "Regards, May Lee ... we flew in May".
+_CALENDAR = (
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+)
+_NEVER = frozenset(_CALENDAR.split(" "))
 
 
 def name_words(names: list[str]) -> frozenset[str]:
     """Every word of names a cue found, for their other mentions in the same event ("my name
     is Eleanor Rigby ... Rigby, 12 Penny Lane"): one mention with a cue gives the rest away."""
-    return frozenset(w for n in names for w in re.split(r"[ \t]+", n) if len(w) > 1)
+    words = (w for n in names for w in re.split(r"[ \t]+", n.strip()))
+    return frozenset(w for w in words if len(w) > 1 and w not in _NEVER)
 
 
 # A capitalised word where a name could stand: not inside a word, a handle or a hashtag
 # ("@Rigby" names an account, not the person here).
 _CANDIDATE = re.compile(rf"(?<![\w'\u2019@#-]){_WORD}")
+_JOINED = re.compile(r"\w|-\w")  # the word goes on: "Rigby2", "Rigby-Smith"
 
 
 def forget(text: str, names: frozenset[str], count: Callable[[str], None]) -> str:
@@ -132,8 +166,7 @@ def forget(text: str, names: frozenset[str], count: Callable[[str], None]) -> st
     at, joined = 0, -1  # end of what is copied so far; end of the last word replaced
     for m in _CANDIDATE.finditer(text):
         end = m.end()
-        after = text[end : end + 1]
-        if m.group(0) not in names or after.isalnum() or after in ("_", "-"):
+        if m.group(0) not in names or _JOINED.match(text, end):
             continue
         gap = text[at : m.start()]
         if joined == at and gap and not gap.strip(" \t"):
@@ -190,6 +223,6 @@ def apply(
         out = ADDRESS_EU.sub(whole("address", "[ADDRESS]", count), out)
         out = POSTCODE.sub(whole("address", "[POSTCODE]", count), out)
     found = names if names is not None else []
-    out = NAME.sub(keep_cue("name", count, found), out)
-    out = SIGNOFF.sub(keep_cue("name", count, found), out)
+    out = NAME.sub(name_cue(count, found), out)
+    out = SIGNOFF.sub(name_cue(count, found), out)
     return forget(out, name_words(found), count)

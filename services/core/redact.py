@@ -21,10 +21,11 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4}
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 # Groups of digits after an optional +country code and (area) code: "+33 1 23 45 67 89",
 # "07911 123456", "+91 98765 43210", "+49 30 1234567" (a subscriber number of 7-8 digits
-# after an area code, as German and Austrian numbers are written); fewer than 7 digits in all
-# is not a phone (see below).
+# after an area code, as German and Austrian numbers are written; never after a dot: "1.2345678"
+# is a number); fewer than 7 digits in all is not a phone (see below).
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,8}){1,5}(?![\w])"
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,6}|[ -]\d{7,8}){1,5}"
+    r"(?![\w])"
     r"|(?<![\w+])\+\d{8,15}(?!\w)"
 )
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -46,6 +46,43 @@ class Rejected:
 _redact_key = lru_cache(maxsize=1024)(redact)
 
 
+def _redacted(text: str, raw: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, int]]:
+    """The text and metadata redacted, and how many of each kind. Free-form metadata can
+    carry PII too: string values, numbers (a phone number sent as an integer) and keys are
+    redacted as the text is; a field that names a person ("customer_name") is replaced whole.
+    A name the text gave away with a cue, or such a field, is redacted wherever else the
+    event mentions it (keys aside: they are field names, not prose)."""
+    red = redact(text)
+    counts = dict(red.counts)
+
+    def counted(kind: str, n: int = 1) -> None:
+        counts[kind] = counts.get(kind, 0) + n
+
+    def person(k: str, v: object) -> bool:
+        return isinstance(v, str) and bool(v.strip()) and bool(pii.NAME_KEY.match(k))
+
+    named = pii.name_words([*red.names, *(str(v) for k, v in raw.items() if person(k, v))])
+
+    def scrub(value: str, known: Callable[[str], Redacted] = redact, forget: bool = True) -> str:
+        r = known(value)
+        for kind, n in r.counts.items():
+            counted(kind, n)
+        return pii.forget(r.text, named, counted) if forget else r.text
+
+    metadata: dict[str, Any] = {}
+    for k, v in raw.items():
+        if person(k, v):
+            counted("name")
+            v = "[NAME]"
+        elif isinstance(v, str):
+            v = scrub(v)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            as_text = scrub(str(v))
+            v = v if as_text == str(v) else as_text
+        metadata[scrub(k, _redact_key, forget=False)] = v
+    return pii.forget(red.text, named, counted), metadata, counts
+
+
 def normalize(
     channel: str | None,
     value: bytes | None,
@@ -87,42 +124,14 @@ def normalize(
     if refused:
         return reject(*refused)
     fields = adapter.to_canonical(event)
-    red = redact(fields.text)
-    counts = dict(red.counts)
-
-    def counted(kind: str) -> None:
-        counts[kind] = counts.get(kind, 0) + 1
-
-    # A name the text gave away with a cue ("my name is ...") is redacted in metadata too.
-    named = pii.name_words(list(red.names))
-
-    def scrub(value: str, known: Callable[[str], Redacted] = redact) -> str:
-        r = known(value)
-        for kind, n in r.counts.items():
-            counts[kind] = counts.get(kind, 0) + n
-        return pii.forget(r.text, named, counted)
-
-    metadata: dict[str, Any] = {}
-    for k, v in fields.metadata.items():
-        # Free-form metadata can carry PII too: string values, numbers (a phone number sent as
-        # an integer) and the keys themselves are redacted the same way; a field that names a
-        # person ("customer_name", "profile_name") is replaced whole.
-        if isinstance(v, str) and v.strip() and pii.NAME_KEY.match(k):
-            counted("name")
-            v = "[NAME]"
-        elif isinstance(v, str):
-            v = scrub(v)
-        elif isinstance(v, int | float) and not isinstance(v, bool):
-            as_text = scrub(str(v))
-            v = v if as_text == str(v) else as_text
-        metadata[scrub(k, _redact_key)] = v
-    if not red.text.strip():
+    text, metadata, counts = _redacted(fields.text, fields.metadata)
+    if not text.strip():
         return reject("empty_text", [SchemaError("$.text", "is blank")])
     interaction: dict[str, Any] = {
         "event_id": fields.event_id,
         "channel": channel,
         "key": fields.key,
-        "text": red.text,
+        "text": text,
         "occurred_at": fields.occurred_at,
         "received_at": now or utc_now_iso(),
         "locale": fields.locale,

@@ -9,7 +9,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -24,8 +24,9 @@ COOKIE = "eddy_console"
 ACTION_HEADER = "x-eddy-console"
 
 State = Callable[[], dict[str, Any]]
-Promote = Callable[[int, str], dict[str, Any]]
-Rollback = Callable[[str], dict[str, Any]]
+# (version, reason, the champion the operator saw or None) and (reason, that champion)
+Promote = Callable[[int, str, int | None], dict[str, Any]]
+Rollback = Callable[[str, int | None], dict[str, Any]]
 
 
 def _login_page(error: str = "") -> str:
@@ -121,19 +122,29 @@ def create_console(
         if refused is not None or body is None:
             return refused or denied()
         version = body.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        if not _version(version):
             return JSONResponse({"detail": "version must be a positive integer"}, 400)
-        return _run(lambda: promote(version, str(body["reason"]).strip()))
+        seen = body.get("champion")
+        if seen is not None and not _version(seen):
+            return JSONResponse({"detail": "champion must be a positive integer"}, 400)
+        return _run(lambda: promote(version, str(body["reason"]).strip(), seen))
 
     @app.post("/api/rollback", response_model=None)
     async def api_rollback(request: Request) -> Response:
         body, refused = await action(request)
         if refused is not None or body is None:
             return refused or denied()
-        return _run(lambda: rollback(str(body["reason"]).strip()))
+        seen = body.get("champion")
+        if seen is not None and not _version(seen):
+            return JSONResponse({"detail": "champion must be a positive integer"}, 400)
+        return _run(lambda: rollback(str(body["reason"]).strip(), seen))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _version(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _run(fn: Callable[[], dict[str, Any]]) -> JSONResponse:

@@ -73,10 +73,26 @@ def check_promotable(registry: ModelRegistry, version: int) -> None:
 
 
 def promote(
-    registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
+    registry: ModelRegistry,
+    version: int,
+    reason: str,
+    publish: Publish | None = None,
+    expected: int | None = None,
 ) -> dict[str, Any]:
+    """``expected``: the champion the operator saw when deciding (the console's dialog named
+    it); another one by now refuses, rather than replace a version nobody looked at."""
     check_promotable(registry, version)
-    return change_champion(registry, version, "promoted", reason, publish)
+    with registry.pointer_lock():
+        _expect(registry, expected)
+        return _change(registry, version, "promoted", reason, publish)
+
+
+def _expect(registry: ModelRegistry, expected: int | None) -> None:
+    current = registry.champion_version()
+    if expected is not None and current != expected:
+        raise RegistryError(
+            f"the champion is v{current} now, not v{expected} as the page showed: look again"
+        )
 
 
 def rollback_target(registry: ModelRegistry) -> int:
@@ -95,9 +111,14 @@ def rollback_target(registry: ModelRegistry) -> int:
 
 
 def rollback(
-    registry: ModelRegistry, reason: str = "manual rollback", publish: Publish | None = None
+    registry: ModelRegistry,
+    reason: str = "manual rollback",
+    publish: Publish | None = None,
+    expected: int | None = None,
 ) -> dict[str, Any]:
-    return change_champion(registry, rollback_target(registry), "rolled_back", reason, publish)
+    with registry.pointer_lock():
+        _expect(registry, expected)
+        return _change(registry, rollback_target(registry), "rolled_back", reason, publish)
 
 
 def rollback_from(

@@ -102,10 +102,11 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     scores = [0.2, 0.9, 0.5, 0.7, 0.3, 0.6]  # routing scores under v1: event 1 least sure
     reviews = [_review(run, n, sc, labels) for n, sc in enumerate(scores)]
     # An audit pick the model is sure of (score 0.02): by that score it would sort last.
+    top = 1.0 - s.routing.threshold_for("chat")
     audit = {**_review(run, 0, 0.02, labels), "event_id": f"{run}-audit", "sample": "audit",
-             "threshold": 0.5}  # fmt: skip
+             "threshold": 1.0 - top}  # fmt: skip
     place = priority(audit)
-    assert 0.0 <= place <= 0.5, "drawn in the routed cases' range (1 - threshold)"
+    assert 0.0 <= place <= top, "drawn in the routed cases' range (1 - threshold)"
     redis.hset(audit_key(s.redis.prefix), audit["event_id"], "chat")
     TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(
         [*reviews, audit]

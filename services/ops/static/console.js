@@ -274,11 +274,17 @@ function confirmed(question) {
   return window.confirm(`${question}\nEvery classify worker switches to it within EDDY_MODEL_POLL_S.`);
 }
 
+// The champion the dialog named travels with the action: if the gate changed it meanwhile,
+// the server refuses rather than act on a version the operator did not see.
 $("promote-btn").addEventListener("click", () => {
   const version = Number($("promote-version").value);
   const champ = latest && latest.champion;
+  if (!version) {
+    $("action-result").textContent = "no other version to promote";
+    return;
+  }
   if (!confirmed(`Promote ${scored(version)} to champion${champ ? `, replacing ${scored(champ)}` : ""}?`)) return;
-  act("/api/promote", { version, reason: $("promote-reason").value });
+  act("/api/promote", { version, reason: $("promote-reason").value, champion: champ || null });
 });
 // As the registry picks it (services/registry/rollout.py): what the champion's own promotion
 // replaced; a rollback event does not count.
@@ -293,7 +299,7 @@ $("rollback-btn").addEventListener("click", () => {
   const target = champ ? rollbackTarget(champ) : null;
   const to = target ? scored(target) : "the version that served before it";
   if (!confirmed(`Roll back ${champ ? scored(champ) : "the champion"} to ${to}?`)) return;
-  act("/api/rollback", { reason: $("rollback-reason").value });
+  act("/api/rollback", { reason: $("rollback-reason").value, champion: champ || null });
 });
 
 (async function loop() {

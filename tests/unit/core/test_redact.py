@@ -211,3 +211,40 @@ def test_skipping_changes_nothing_on_digit_soup(text: str) -> None:
 )
 def test_names_and_numbers_an_annotator_saw(text: str, expected: str) -> None:
     assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "this is" is too often not a name to look for it again; a month never is one.
+        ("This is Will. Will you refund", "This is [NAME]. Will you refund"),
+        ("this is Flight 123 and Flight 456", "this is [NAME] 123 and Flight 456"),
+        ("Ms. May Lee flew in May, Lee says", "Ms. [NAME] flew in May, [NAME] says"),
+        # A name ends at a dash that no word follows, and Latin-1 letters are letters.
+        ("Mr. Smith--you lost my bag", "Mr. [NAME]--you lost my bag"),
+        ("my name is José García", "my name is [NAME]"),
+        # A dot never joins a 7-digit group into a phone number.
+        ("99.9999999% sure, coords 52.5200066", "99.9999999% sure, coords 52.5200066"),
+        ("call 030-1234567", "call [PHONE]"),
+    ],
+)
+def test_names_are_looked_for_again_only_when_sure(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "person"),
+    [
+        ("name", True),
+        ("passenger_name", True),
+        ("firstName", True),
+        ("name_first", True),
+        ("agent_name_2", True),
+        ("username", True),
+        ("campaign_name", False),
+        ("product_name", False),
+        ("names_count", False),
+    ],
+)
+def test_a_metadata_key_that_names_a_person(key: str, person: bool) -> None:
+    assert bool(pii.NAME_KEY.match(key)) is person

@@ -61,6 +61,21 @@ def test_a_name_in_metadata_is_redacted_by_its_key_or_by_the_text() -> None:
     assert out.interaction["redactions"] == {"name": 5}
 
 
+def test_a_person_field_names_them_in_the_text_too_and_keys_stay_keys() -> None:
+    event = make_event(
+        "chat", 4, "Alex Jones here, my bag is lost. Regards, United", random.Random(0)
+    )
+    event["metadata"] = {"passenger_name": "Alex Jones", "United": "yes"}
+    out = _norm("chat", event)
+    assert isinstance(out, Normalized)
+    assert out.interaction["text"] == "[NAME] here, my bag is lost. Regards, [NAME]"
+    assert out.interaction["metadata"] == {
+        **out.interaction["metadata"],
+        "passenger_name": "[NAME]",
+        "United": "yes",
+    }
+
+
 def test_ads_key_is_author() -> None:
     event = make_event("ads", 3, "nice ad", random.Random(0))
     out = _norm("ads", event)

@@ -12,14 +12,14 @@ TOKEN = "t" * 32
 
 
 def _app(calls: list[tuple[str, Any]]) -> TestClient:
-    def promote(version: int, reason: str) -> dict[str, Any]:
-        calls.append(("promote", (version, reason)))
+    def promote(version: int, reason: str, seen: int | None) -> dict[str, Any]:
+        calls.append(("promote", (version, reason, seen)))
         if version == 9:
             raise ValueError("v9 does not exist")
         return {"type": "promoted", "version": version, "previous_version": 1, "reason": reason}
 
-    def rollback(reason: str) -> dict[str, Any]:
-        calls.append(("rollback", reason))
+    def rollback(reason: str, seen: int | None) -> dict[str, Any]:
+        calls.append(("rollback", (reason, seen)))
         return {"type": "rolled_back", "version": 1, "previous_version": 2, "reason": reason}
 
     app = create_console(TOKEN, lambda: {"champion": 2}, promote, rollback, secure_cookie=False)
@@ -65,4 +65,12 @@ def test_actions_need_token_header_and_reason() -> None:
         assert r.status_code == 409 and "v9" in r.json()["detail"]
         r = http.post("/api/rollback", json={"reason": " bad model "}, headers=ok)
         assert r.status_code == 200 and r.json()["version"] == 1
-        assert calls == [("promote", (9, "r")), ("rollback", "bad model")]
+        # The champion the page showed travels with the action (the dialog named it).
+        r = http.post("/api/rollback", json={"reason": "r", "champion": True}, headers=ok)
+        assert r.status_code == 400
+        http.post("/api/rollback", json={"reason": "r", "champion": 2}, headers=ok)
+        assert calls == [
+            ("promote", (9, "r", None)),
+            ("rollback", ("bad model", None)),
+            ("rollback", ("r", 2)),
+        ]

@@ -49,3 +49,20 @@ def test_rollback_from_a_broken_version_happens_once(tmp_path: Path) -> None:
     assert first is not None and first["version"] == 1 and reg.champion_version() == 1
     assert rollback_from(reg, 2, "again") is None
     assert reg.champion_version() == 1
+
+
+def test_an_action_on_a_champion_that_changed_since_the_page_showed_it_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The console's dialog named v2; the gate promoted v3 meanwhile: neither the promotion
+    nor the rollback the operator confirmed may act on v3."""
+    reg = _registry(tmp_path, 3)
+    change_champion(reg, 1, "bootstrapped", "seed")
+    promote(reg, 2, "gate passed")
+    promote(reg, 3, "gate passed")
+    with pytest.raises(RegistryError, match="v3 now, not v2"):
+        rollback(reg, "bad", expected=2)
+    with pytest.raises(RegistryError, match="v3 now, not v2"):
+        promote(reg, 1, "older was better", expected=2)
+    assert reg.champion_version() == 3
+    assert rollback(reg, "bad", expected=3)["version"] == 2
