@@ -15,7 +15,7 @@ import pytest
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
-from services.annotation.project import ensure_project
+from services.annotation.project import HIDDEN_COLUMNS, LEAST_SURE_FIRST, ensure_project
 from services.annotation.rescore import withdrawn_key
 from services.annotation.submit import TaskIndex, TaskSubmitter
 from services.annotation.tasks import choice_result, parse_annotation, priority
@@ -87,12 +87,18 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     # Created first by a process without the definitions (the trainer's reconciler does).
     created = client.create_project(s.label_studio.project, labels)
     assert "hint=" not in client.project_config(created)[0]
+    # ... and by an Eddy whose "Least sure first" tab hid no column.
+    old_tab = {"title": LEAST_SURE_FIRST, "ordering": ["tasks:predictions_score"]}
+    client.sdk.views.create(project=created, data=old_tab)  # type: ignore[arg-type]
     project = ensure_project(
         s.label_studio, client, redis, s.redis.prefix, labels, s.annotation, champion=1
     )
     assert project == created
     config = client.project_config(project)[0]
     assert 'hint="a complaint"' in config and "single-radio" in config, config
+    tabs = [v.data for v in client.sdk.views.list(project=project)]
+    assert len(tabs) == 1 and tabs[0] is not None
+    assert tabs[0]["hiddenColumns"]["explore"] == HIDDEN_COLUMNS
     raw = client.sdk.projects.get(id=project)
     assert f"({run})" in str(raw.expert_instruction) and "a complaint" in str(
         raw.expert_instruction
