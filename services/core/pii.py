@@ -87,16 +87,17 @@ _WORD = (
 # Up to three words on one line: a name never runs into the next line (a CRM subject's
 # "Ms. Eleanor Rigby" took the body's first word and left "Rigby"). "Smith--you" ends it.
 _NAME = rf"{_WORD}(?:[ \t]+{_WORD}){{0,2}}(?!\w|-\w)"
+_TITLES = "Mr|Mrs|Ms|Miss|Dr|Prof"
 # Possessive whitespace (\s++): a cue followed by a long run of spaces and no name was
 # rescanned three ways (quadratic: 1,600 spaces took 106 s).
 NAME = re.compile(
     rf"((?i:\bmy\s++name\s++is|\bname\s*+:|\bthis\s++is|\bsigned|\bcontact\s++person\s*+:?)\s++"
-    rf"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s++)({_NAME})"
+    rf"|\b(?:{_TITLES})\.?\s++)({_NAME})"
 )
 SIGNOFF = re.compile(
     rf"((?i:\b(?:regards|thanks|thank\s++you|cheers|sincerely|best)),?\s*+(?:-\s*+)?)({_NAME})\s*+$"
 )
-_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\b")
+_TITLE = re.compile(rf"(?:{_TITLES})\b")
 _WEAK = re.compile(r"(?i)this\s")
 
 
@@ -163,18 +164,17 @@ def forget(text: str, names: frozenset[str], count: Callable[[str], None]) -> st
     if not names:
         return text
     out: list[str] = []
-    at, joined = 0, -1  # end of what is copied so far; end of the last word replaced
+    at = 0  # end of what is copied so far: the last word replaced, once there is one
     for m in _CANDIDATE.finditer(text):
         end = m.end()
         if m.group(0) not in names or _JOINED.match(text, end):
             continue
         gap = text[at : m.start()]
-        if joined == at and gap and not gap.strip(" \t"):
-            pass  # the next word of the same name: the [NAME] already written stands for it
-        else:
+        # Only blanks since the last word replaced: the same name, its [NAME] stands for both.
+        if not (out and gap and not gap.strip(" \t")):
             out += [gap, "[NAME]"]
             count("name")
-        at = joined = end
+        at = end
     out.append(text[at:])
     return "".join(out)
 
