@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -97,3 +97,15 @@ def stalled_groups(samples: Sequence[LagSample], span_s: float) -> list[str]:
         if waiting and still:
             out.append(group)
     return sorted(out)
+
+
+def channel_ends(
+    rows: Iterable[PartitionLag], channel_of: Callable[[str], str | None]
+) -> dict[str, int]:
+    """Each channel's raw-topic end offsets summed, read once (by the normalize group)."""
+    ends: dict[str, int] = {}
+    for r in rows:
+        ch = channel_of(r.topic)
+        if ch is not None and r.group.endswith("-normalize"):
+            ends[ch] = ends.get(ch, 0) + r.end
+    return ends

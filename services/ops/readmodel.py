@@ -23,14 +23,14 @@ from services.ops.cadence import cadence
 from services.ops.drift import METHOD, channel_drift
 from services.ops.facts import TrainingFacts
 from services.ops.heartbeats import by_role, replicas
-from services.ops.lag import LagSample, group_committed, group_lag, rate, stuck_groups
+from services.ops.lag import LagSample, channel_ends, group_committed, group_lag, rate, stuck_groups
 from services.ops.offsets import OffsetReader, consumer_groups
 from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
 from services.registry.lineage import seed_used
 from services.registry.open import open_registry
-from services.registry.rollout import history
+from services.registry.rollout import history, previous_champion
 
 log = logging.getLogger("eddy.ops")
 UNSURE_SPAN_S = 900.0  # the alert's 15 minutes
@@ -90,13 +90,7 @@ class ReadModel:
                 break
         lag, committed = group_lag(rows), group_committed(rows)
         self.lag_history.append(LagSample(now, lag, committed))
-        ends: dict[str, int] = {}
-        topics = Topics.from_settings(self.s.kafka)
-        for r in rows:
-            ch = topics.channel_of(r.topic)
-            if ch is not None and r.group.endswith("-normalize"):
-                ends[ch] = ends.get(ch, 0) + r.end
-        self._ends.append((now, ends))
+        self._ends.append((now, channel_ends(rows, Topics.from_settings(self.s.kafka).channel_of)))
         span = [(t, e) for t, e in self._ends if now - t <= 60]
         events = {ch: round(rate([(t, e.get(ch, 0)) for t, e in span]), 3) for ch in CHANNELS}
         recent = [s for s in self.lag_history if now - s.at <= 120]
@@ -148,15 +142,18 @@ class ReadModel:
             except Exception:  # a half-written or broken version: listed by others, not here
                 continue
         seeds = seed_used({int(m["version"]): m for m in metas})
+        events = history(registry)
         return {
             "champion": None if champ is None else champ.version,
+            # Said here so the console's rollback dialog names what the registry would pick.
+            "rollback_to": None if champ is None else previous_champion(events, champ.version),
             "labels": [] if champ is None else champ.labels,
             "training_mix": training_mix(None if champ is None else champ.meta),
             "versions": [
                 version_entry(m, evaluation, seeds.get(int(m["version"]), 0)) for m in metas
             ],
-            "history": history(registry)[-200:],
-            "accuracy": champion_series(history(registry), evaluation),
+            "history": events[-200:],
+            "accuracy": champion_series(events, evaluation),
             "evaluation_size": evaluation.get("size"),
             "estimate": evaluation.get("champion_estimate")
             if champ is not None and evaluation.get("champion") == champ.version

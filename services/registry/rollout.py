@@ -95,19 +95,24 @@ def _expect(registry: ModelRegistry, expected: int | None) -> None:
         )
 
 
+def previous_champion(events: list[dict[str, Any]], current: int) -> int | None:
+    """What ``current``'s own promotion replaced, from the registry's history. A rollback
+    event does not count, or two rollbacks in a row would bounce between the same two."""
+    for event in reversed(events):
+        if event["version"] == current and event["type"] in ("promoted", "bootstrapped"):
+            return int(event["previous_version"]) if event.get("previous_version") else None
+    return None
+
+
 def rollback_target(registry: ModelRegistry) -> int:
     """The version that was champion before the current one."""
     current = registry.champion_version()
     if current is None:
         raise RegistryError("no champion to roll back from")
-    # The champion's own promotion says what it replaced; a rollback event does not count,
-    # or two rollbacks in a row would bounce between the same two versions.
-    for event in reversed(history(registry)):
-        if event["version"] == current and event["type"] in ("promoted", "bootstrapped"):
-            if event.get("previous_version"):
-                return int(event["previous_version"])
-            break
-    raise RegistryError(f"v{current} has no earlier champion to roll back to")
+    target = previous_champion(history(registry), current)
+    if target is None:
+        raise RegistryError(f"v{current} has no earlier champion to roll back to")
+    return target
 
 
 def rollback(

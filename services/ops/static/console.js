@@ -286,17 +286,10 @@ $("promote-btn").addEventListener("click", () => {
   if (!confirmed(`Promote ${scored(version)} to champion${champ ? `, replacing ${scored(champ)}` : ""}?`)) return;
   act("/api/promote", { version, reason: $("promote-reason").value, champion: champ || null });
 });
-// As the registry picks it (services/registry/rollout.py): what the champion's own promotion
-// replaced; a rollback event does not count.
-function rollbackTarget(champ) {
-  const events = ((latest && latest.models && latest.models.history) || []).slice().reverse();
-  const own = events.find((e) => e.version === champ && ["promoted", "bootstrapped"].includes(e.type));
-  return own && own.previous_version ? own.previous_version : null;
-}
-
 $("rollback-btn").addEventListener("click", () => {
   const champ = latest && latest.champion;
-  const target = champ ? rollbackTarget(champ) : null;
+  // The read model names what the registry would pick (services/registry/rollout.py).
+  const target = latest && latest.models ? latest.models.rollback_to : null;
   const to = target ? scored(target) : "the version that served before it";
   if (!confirmed(`Roll back ${champ ? scored(champ) : "the champion"} to ${to}?`)) return;
   act("/api/rollback", { reason: $("rollback-reason").value, champion: champ || null });

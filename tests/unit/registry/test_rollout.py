@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from services.registry.rollout import change_champion, history, promote, rollback, rollback_from
+from services.registry.rollout import (
+    change_champion,
+    history,
+    previous_champion,
+    promote,
+    rollback,
+    rollback_from,
+)
 from services.registry.store import ModelRegistry, RegistryError
 
 
@@ -25,11 +32,15 @@ def test_promote_and_rollback_follow_history(tmp_path: Path) -> None:
     promote(reg, 2, "gate passed", events.append)
     promote(reg, 3, "gate passed", events.append)
     assert reg.champion_version() == 3
+    assert previous_champion(history(reg), 3) == 2  # what the console's dialog names
     ev = rollback(reg, publish=events.append)
     assert (ev["type"], ev["version"], ev["previous_version"]) == ("rolled_back", 2, 3)
     assert reg.champion_version() == 2
+    # v2's own promotion replaced v1; the rollback that replaced v3 does not count.
+    assert previous_champion(history(reg), 2) == 1
     ev = rollback(reg, publish=events.append)
     assert ev["version"] == 1
+    assert previous_champion(history(reg), 1) is None
     with pytest.raises(RegistryError, match="no earlier champion"):
         rollback(reg)
     with pytest.raises(RegistryError, match="already the champion"):
