@@ -36,6 +36,19 @@ def _too_big(n: int, limit: int) -> str:
     return f"body of {n} bytes exceeds {limit} (EDDY_GATEWAY_MAX_BODY_BYTES)"
 
 
+def _repeated_ids(events: list[Any]) -> list[dict[str, Any]]:
+    """One error per event whose id an earlier event in the batch already has."""
+    first: dict[str, int] = {}
+    errors = []
+    for i, event in enumerate(events):
+        key = str(event["event_id"])
+        if key in first:
+            message = f"same event_id as the event at index {first[key]}"
+            errors.append({"index": i, "path": "$.event_id", "message": message})
+        first.setdefault(key, i)
+    return errors
+
+
 def create_gateway(
     settings: GatewaySettings,
     kafka: KafkaSettings,
@@ -141,6 +154,15 @@ def create_gateway(
                 f"{len({p['index'] for p in problems})} of {len(events)} "
                 "events are invalid; nothing was accepted",
                 problems[:100],
+            )
+        repeated = _repeated_ids(events)
+        if repeated:
+            # Normalize would keep the first and drop the rest as duplicates, silently.
+            return _error(
+                422,
+                f"{len(repeated)} event_id(s) appear more than once in this batch "
+                "(each event needs its own id); nothing was accepted",
+                repeated[:100],
             )
         sizes = [len(dumps(e)) for e in events]
         big = [i for i, n in enumerate(sizes) if n > settings.max_event_bytes]

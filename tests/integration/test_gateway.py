@@ -110,6 +110,14 @@ def test_client_errors(client: TestClient) -> None:
     assert r.status_code == 422
     r = client.post("/v1/channels/crm/events", json=_events("big", 6))
     assert r.status_code == 413
+    # Two events with one id: normalize would drop the second as a duplicate, unseen.
+    twins = _events(f"d{uuid.uuid4().hex[:6]}", 3)
+    twins[2]["event_id"] = twins[0]["event_id"]
+    r = client.post("/v1/channels/crm/events", json=twins)
+    assert r.status_code == 422 and "nothing was accepted" in r.json()["detail"], r.text
+    assert r.json()["errors"] == [
+        {"index": 2, "path": "$.event_id", "message": "same event_id as the event at index 0"}
+    ]
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
