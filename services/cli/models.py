@@ -15,6 +15,7 @@ from rich.table import Table
 from services.cli.app import DataDir, JsonFlag, app, console, fail, out, say, settings
 from services.cli.progress import training_progress
 from services.core.settings import KafkaSettings, StackSettings
+from services.stack.secrets import private_dir
 
 
 @contextmanager
@@ -64,6 +65,8 @@ def bootstrap(
     from services.training.examples import DatasetError
 
     s = settings(data_dir, trainer={"bootstrap_epochs": epochs})
+    if s.stack.registry_dir is None:  # the seed's examples are kept in the registry
+        private_dir(s.stack.data_dir, say)
     if if_missing and not force:
         from services.registry.open import open_registry
 

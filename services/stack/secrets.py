@@ -69,9 +69,23 @@ def _new(name: str) -> str:
     return secrets.token_hex(20) if name == "EDDY_LABEL_STUDIO_TOKEN" else secrets.token_hex(24)
 
 
+def private_dir(data_dir: Path, say: Callable[[str], None]) -> None:
+    """Make the data dir readable by its owner only. What is under it holds customer text:
+    the broker's topics (raw events, before redaction), Label Studio's database, Redis's
+    append-only file, the seed examples. Created 0755 by default, every user of the machine
+    could read them, whatever each file's own mode."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if data_dir.stat().st_mode & 0o077:
+        try:
+            data_dir.chmod(0o700)
+        except PermissionError:
+            say(f"warning: {data_dir} is readable by other users and not ours to change")
+
+
 def ensure(settings: Settings, say: Callable[[str], None]) -> Settings:
     """Generate what the data dir lacks, then return the settings with the secrets applied."""
     data_dir = settings.stack.data_dir
+    private_dir(data_dir, say)
     have = read(data_dir)
     missing = [n for n in GENERATED if n not in have and _is_default(settings, n)]
     if missing:

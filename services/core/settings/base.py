@@ -4,6 +4,7 @@ names (channels, routing strategies) settings validate against."""
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,22 @@ STRATEGY_NAMES: tuple[StrategyName, ...] = ("least_confidence", "margin", "entro
 def env(name: str, default: Any = ..., **kw: Any) -> Any:
     """A field read from the environment variable ``name``."""
     return Field(default, validation_alias=name, **kw)
+
+
+PORT = {"ge": 1, "le": 65535}  # env(..., **PORT): a port out of range is a one-line error
+
+
+def url_with(value: str | None, *schemes: str) -> str | None:
+    """``value`` when it is a URL with one of ``schemes`` and a host (or empty / None: the
+    setting's own default applies); a ValueError naming the schemes otherwise, so a typo is a
+    one-line configuration error, not a client library's traceback later."""
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme in schemes and (parts.netloc or parts.scheme == "unix"):
+        return value
+    wanted = " or ".join(f"{s}://" for s in schemes)
+    raise ValueError(f"must be a URL starting {wanted} with a host, e.g. {schemes[0]}://host:port")
 
 
 class Group(BaseSettings):

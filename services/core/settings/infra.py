@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
-from services.core.settings.base import Group, env
+from services.core.settings.base import PORT, Group, env, url_with
 
 
 class StackSettings(Group):
@@ -156,6 +156,12 @@ class KafkaSettings(Group):
 
 class RedisSettings(Group):
     url: str = env("EDDY_REDIS_URL", "redis://127.0.0.1:16379/0", description="Redis URL.")
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        return url_with(value, "redis", "rediss", "unix") or value
+
     prefix: str = env("EDDY_REDIS_PREFIX", "eddy:", description="Prefix of every Redis key.")
     dedupe_ttl_s: int = env(
         "EDDY_DEDUPE_TTL_S", 7 * 24 * 3600, description="How long an event id is remembered."
@@ -197,7 +203,7 @@ class LabelStudioSettings(Group):
         "EDDY_ANNOTATION_BATCH_WAIT_MS", 1000, ge=0, description="Longest wait to fill a batch."
     )
     webhook_host: str = env("EDDY_WEBHOOK_HOST", "127.0.0.1")
-    webhook_port: int = env("EDDY_WEBHOOK_PORT", 18001)
+    webhook_port: int = env("EDDY_WEBHOOK_PORT", 18001, **PORT)
     webhook_url: str | None = env(
         "EDDY_WEBHOOK_URL",
         None,
@@ -216,6 +222,11 @@ class LabelStudioSettings(Group):
         description="How often the trainer process polls Label Studio for labels.",
     )
 
+    @field_validator("url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return url_with(value, "http", "https")
+
     @property
     def webhook_target(self) -> str:
         return self.webhook_url or (
@@ -225,7 +236,7 @@ class LabelStudioSettings(Group):
 
 class GatewaySettings(Group):
     host: str = env("EDDY_GATEWAY_HOST", "127.0.0.1")
-    port: int = env("EDDY_GATEWAY_PORT", 18000)
+    port: int = env("EDDY_GATEWAY_PORT", 18000, **PORT)
     token: SecretStr | None = env(
         "EDDY_GATEWAY_TOKEN",
         None,

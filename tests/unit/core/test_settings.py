@@ -79,6 +79,27 @@ def test_config_errors_are_one_line_naming_the_variable(monkeypatch: pytest.Monk
         assert "\n" not in line and "http" not in line
 
 
+def test_urls_and_ports_are_checked_at_the_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Unchecked, "notaurl" was a 50-line traceback from redis-py or urllib at first use, and
+    # port 99999 one from the socket when `eddy up` bound it.
+    cases = {
+        "EDDY_REDIS_URL": ("notaurl", "must be a URL starting redis:// or rediss:// or unix://"),
+        "EDDY_LABEL_STUDIO_URL": ("localhost:8080", "must be a URL starting http:// or https://"),
+        "EDDY_WEBHOOK_URL": ("ftp://x/hook", "must be a URL starting http://"),
+        "EDDY_ML_BACKEND_URL": ("http://", "with a host"),
+        "EDDY_GATEWAY_PORT": ("99999", "less than or equal to 65535"),
+        "EDDY_WEBHOOK_PORT": ("0", "greater than or equal to 1"),
+        "EDDY_ML_BACKEND_PORT": ("70000", "less than or equal to 65535"),
+    }
+    for var, (value, wanted) in cases.items():
+        line = _error(monkeypatch, var, value)
+        assert line.startswith(var) and wanted in line and "\n" not in line, line
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("EDDY_REDIS_URL", "unix:///run/redis.sock")
+    monkeypatch.setenv("EDDY_LABEL_STUDIO_URL", "https://ls.internal:8443")
+    assert Settings().redis.url == "unix:///run/redis.sock"
+
+
 def test_override_errors_name_the_variable_too() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings().override(gate={"tolerance": "x"})
@@ -86,8 +107,8 @@ def test_override_errors_name_the_variable_too() -> None:
 
 
 def test_config_errors_never_echo_a_credential() -> None:
-    # Settings of these names are not validated today (any string is a URL or a token), so
-    # the rule is checked on errors shaped as pydantic reports them.
+    # A URL's own check says only what is wrong with its shape; the rule is checked here on
+    # errors shaped as pydantic reports them for any value.
     from pydantic import BaseModel, Field
 
     class Probe(BaseModel):
