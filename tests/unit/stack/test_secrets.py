@@ -70,11 +70,12 @@ def test_the_file_ignores_what_is_not_a_secret(tmp_path: Path) -> None:
 def test_the_data_dir_is_made_private_new_or_old(tmp_path: Path) -> None:
     # Raw events in the broker's files, Label Studio's database and Redis's log hold customer
     # text; under a 0755 data dir every user of the machine could read them.
+    said: list[str] = []
     new = tmp_path / "new" / "data"
-    secrets.ensure(_settings(new), [].append)
+    secrets.ensure(_settings(new), said.append)
     assert new.stat().st_mode & 0o777 == 0o700
     old = tmp_path / "old"
     old.mkdir(mode=0o755)
     old.chmod(0o755)
-    secrets.private_dir(old, [].append)
+    secrets.private_dir(old, said.append)
     assert old.stat().st_mode & 0o777 == 0o700
