@@ -54,9 +54,10 @@ class ChannelDrift:
     mean_confidence: float | None
     p10_confidence: float | None
     previous_n: int
-    vs_previous: float | None  # None until the previous window has predictions
-    vs_training: float | None  # None when the champion's training mix is unknown
+    vs_previous: float | None  # None until both windows are full
+    vs_training: float | None  # None until the window is full, or the training mix is unknown
     drifting: bool
+    drifting_vs: list[str]  # the comparisons that crossed the threshold: previous, training
 
     def as_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -69,15 +70,24 @@ def channel_drift(
     training: Mapping[str, float] | None,
     classes: Sequence[str],
     threshold: float,
+    full: int,
 ) -> ChannelDrift:
     """``current``/``previous``: (predicted label, confidence) of the latest window and the
-    one before it."""
+    one before it. A mix is compared only once its window is ``full``: two predictions of a
+    quiet channel moved the divergence past the threshold on their own."""
     now = mix([label for label, _ in current], classes)
-    before = mix([label for label, _ in previous], classes) if previous else None
     confs = [c for _, c in current]
-    vs_prev = js_divergence(now, before) if before is not None and current else None
-    vs_train = js_divergence(now, training) if training and current else None
-    worst = max((d for d in (vs_prev, vs_train) if d is not None), default=0.0)
+    judged = len(current) >= full
+    vs_prev = vs_train = None
+    if judged and len(previous) >= full:
+        vs_prev = js_divergence(now, mix([label for label, _ in previous], classes))
+    if judged and training:
+        vs_train = js_divergence(now, training)
+    crossed = [
+        name
+        for name, d in (("previous", vs_prev), ("training", vs_train))
+        if d is not None and d >= threshold
+    ]
     return ChannelDrift(
         channel=channel,
         n=len(current),
@@ -87,5 +97,6 @@ def channel_drift(
         previous_n=len(previous),
         vs_previous=None if vs_prev is None else round(vs_prev, 4),
         vs_training=None if vs_train is None else round(vs_train, 4),
-        drifting=worst >= threshold,
+        drifting=bool(crossed),
+        drifting_vs=crossed,
     )

@@ -161,15 +161,15 @@ class ReadModel:
         }
 
     def _drift(self, classes: list[str], mix: dict[str, float] | None) -> dict[str, Any]:
-        t = self.s.console.drift_threshold
+        t, full = self.s.console.drift_threshold, self.s.console.window
         channels = {}
         for ch in sorted(self.window.predictions):
             cur, prev = self.window.windows(ch)
-            channels[ch] = channel_drift(ch, cur, prev, mix, classes, t).as_dict()
+            channels[ch] = channel_drift(ch, cur, prev, mix, classes, t, full).as_dict()
         return {
             "method": METHOD,
             "threshold": t,
-            "window": self.s.console.window,
+            "window": full,
             "channels": channels,
         }
 

@@ -208,7 +208,8 @@ function renderDrift(s) {
   rows("drift-table", Object.values(chans), (c) => [c.channel, c.n,
     Object.entries(c.mix).map(([k, v]) => `${k} ${pct(v)}`).join(", "),
     num(c.mean_confidence), num(c.p10_confidence),
-    [num(c.vs_previous), c.drifting ? "drifting" : ""], num(c.vs_training)]);
+    // The mark on the comparison that crossed the threshold.
+    ...["previous", "training"].map((vs) => [num(c[`vs_${vs}`]), (c.drifting_vs || []).includes(vs) ? "drifting" : ""])]);
   const ser = (s.series || []).filter((p) => p.drift);
   if (ser.length) {
     const cs = Array.from(new Set(ser.flatMap((p) => Object.keys(p.drift)))).sort();

@@ -38,12 +38,27 @@ def test_mix_and_percentile() -> None:
 def test_a_channel_whose_mix_moved_is_drifting() -> None:
     before = [("negative", 0.9)] * 60 + [("positive", 0.8)] * 40
     after = [("negative", 0.6)] * 10 + [("positive", 0.55)] * 90
-    d = channel_drift("chat", after, before, {"negative": 0.6, "positive": 0.4}, CLASSES, 0.1)
+    d = channel_drift("chat", after, before, {"negative": 0.6, "positive": 0.4}, CLASSES, 0.1, 100)
     assert d.drifting and d.vs_previous is not None and d.vs_previous >= 0.1
     assert d.mix["positive"] == 0.9 and d.n == 100 and d.previous_n == 100
     assert d.mean_confidence == pytest.approx(0.555)
     assert d.p10_confidence == pytest.approx(0.55)
-    steady = channel_drift("chat", before, before, None, CLASSES, 0.1)
+    assert d.drifting_vs == ["previous", "training"]
+    steady = channel_drift("chat", before, before, None, CLASSES, 0.1, 100)
     assert not steady.drifting and steady.vs_previous == 0.0 and steady.vs_training is None
-    first = channel_drift("ads", before, [], None, CLASSES, 0.1)
+    first = channel_drift("ads", before, [], None, CLASSES, 0.1, 100)
     assert first.vs_previous is None and not first.drifting
+    # Against training only: the mark goes on that comparison, not on "vs previous".
+    trained = channel_drift("ads", after, [], {"negative": 0.6, "positive": 0.4}, CLASSES, 0.1, 100)
+    assert trained.drifting_vs == ["training"] and trained.vs_previous is None
+
+
+def test_a_window_not_yet_full_is_not_judged() -> None:
+    # Two predictions of a quiet channel, both positive, were flagged against a training mix
+    # of 60% negative (0.138 > 0.1) while the page said no window was full.
+    two = [("positive", 0.9)] * 2
+    d = channel_drift("ads", two, [], {"negative": 0.6, "positive": 0.4}, CLASSES, 0.1, 500)
+    assert not d.drifting and d.vs_training is None and d.n == 2
+    half = [("positive", 0.9)] * 99
+    d = channel_drift("ads", half, half * 2, None, CLASSES, 0.1, 100)
+    assert d.vs_previous is None and not d.drifting
