@@ -77,7 +77,10 @@ def create_console(
     async def login(request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         given = (form.get("token") or [""])[0]
-        if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        if not given:
+            page = _login_page("Enter the token (EDDY_CONSOLE_TOKEN in DATA_DIR/secrets.env).")
+            return Response(page, media_type="text/html", status_code=401)
+        if not hmac.compare_digest(given.encode(), token.encode()):
             log.warning("console: a sign-in with a wrong token")
             return Response(_login_page("Wrong token."), media_type="text/html", status_code=401)
         session = secrets.token_urlsafe(32)

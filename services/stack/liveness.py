@@ -21,7 +21,9 @@ from services.core.settings import Settings
 from services.ops.heartbeats import workers_alive
 from services.ops.lag import LagSample, group_committed, group_lag, stalled_groups
 from services.ops.offsets import OffsetReader, consumer_groups
+from services.stack.probes import http_ok
 from services.stack.process import Child, StackError
+from services.stack.supervise import Unanswered
 
 log = logging.getLogger("eddy.stack.liveness")
 EVERY_S = 10.0
@@ -90,6 +92,71 @@ def _close(reader: OffsetReader) -> None:
         reader.close()
     except Exception as exc:  # a client of a broker that is gone; nothing of it to keep
         log.debug("stall watch could not close its Kafka clients: %s", type(exc).__name__)
+
+
+class HttpWatch:
+    """Probes each HTTP child's health URL every EVERY_S in a thread of its own (a probe of a
+    hung server waits out its timeout; Ctrl-C must not wait for it)."""
+
+    def __init__(self, urls: dict[str, str], every_s: float = EVERY_S, limit: int = 3) -> None:
+        self.urls, self.every_s = urls, every_s
+        self._count = Unanswered(limit)
+        self._hung: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eddy-http-watch", daemon=True)
+
+    @property
+    def span_s(self) -> float:
+        return self.every_s * self._count.limit
+
+    def start(self) -> HttpWatch:
+        if self.urls:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def hung(self) -> list[str]:
+        """Children whose probes went unanswered ``limit`` times in a row since last asked."""
+        with self._lock:
+            found, self._hung = sorted(self._hung), set()
+        return found
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._count.forget(name)
+            self._hung.discard(name)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            for name, url in self.urls.items():
+                try:
+                    answered = http_ok(url)
+                except Exception:  # refused, timed out: unanswered
+                    answered = False
+                with self._lock:
+                    if self._count.probed(name, answered):
+                        self._hung.add(name)
+
+
+def restart_hung(watch: HttpWatch, children: Sequence[Child], say: Say) -> list[Child]:
+    """Restart each alive child whose health URL stopped answering; returns them."""
+    restarted = []
+    for name in watch.hung():
+        for c in children:
+            if c.name == name and c.alive():  # a dead one is the crash path's to restart
+                say(
+                    f"{c.name} did not answer {watch.urls[name]} for {watch.span_s:.0f}s "
+                    "(alive but hung); restarting it"
+                )
+                c.stop(timeout_s=10)
+                c.start()
+                watch.forget(name)
+                say(f"restarted {c.name} (pid {c.pid})")
+                restarted.append(c)
+    return restarted
 
 
 def restart_stalled(watch: StallWatch, children: Sequence[Child], say: Say) -> list[Child]:

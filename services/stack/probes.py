@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 import httpx
 import redis
 
+from services.core.settings import Settings
+
 
 class PortInUse(RuntimeError):
     pass
@@ -154,3 +156,17 @@ def http_ok(
         body = r.json()
         return all(body.get(k) == v for k, v in expect_json.items())
     return True
+
+
+def health_urls(settings: Settings) -> dict[str, str]:
+    """Each HTTP child of `eddy up`: its health URL, waited on at start, probed while it runs."""
+    gw, c, ls = settings.gateway, settings.console, settings.label_studio
+    console_host = "127.0.0.1" if c.host in ("0.0.0.0", "::", "") else c.host
+    urls = {
+        "gateway": f"http://{gw.host}:{gw.port}/healthz",
+        "console": f"http://{console_host}:{c.port}/healthz",
+    }
+    if settings.stack.with_label_studio:
+        urls["webhook"] = f"http://{ls.webhook_host}:{ls.webhook_port}/healthz"
+        urls["ml-backend"] = f"{settings.annotation.ml_backend_target}/health"
+    return urls

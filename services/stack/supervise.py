@@ -27,3 +27,23 @@ class Backoff:
         streak = 1 if up_for >= self.healthy_after_s else self._streak.get(name, 0) + 1
         self._streak[name] = streak
         return min(self.max_s, self.first_s * 2 ** min(streak - 1, 30)), streak
+
+
+@dataclass
+class Unanswered:
+    """When a child that serves HTTP is hung: alive, but ``limit`` health probes in a row went
+    unanswered (stopped with SIGSTOP, or its event loop blocked). A crash is the exit path's;
+    this is the one a crash check never sees."""
+
+    limit: int = 3
+    _misses: dict[str, int] = field(default_factory=dict)
+
+    def probed(self, name: str, answered: bool) -> bool:
+        """Record one probe; True once ``limit`` in a row went unanswered (then counts anew)."""
+        misses = 0 if answered else self._misses.get(name, 0) + 1
+        self._misses[name] = 0 if misses >= self.limit else misses
+        return misses >= self.limit
+
+    def forget(self, name: str) -> None:
+        """The child (re)started: earlier misses say nothing about it."""
+        self._misses.pop(name, None)

@@ -19,8 +19,14 @@ from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.registry.open import open_registry
 from services.stack import mode, servers
-from services.stack.liveness import StallWatch, restart_stalled, wait_for_heartbeats
-from services.stack.probes import ensure_ports_free, http_ok
+from services.stack.liveness import (
+    HttpWatch,
+    StallWatch,
+    restart_hung,
+    restart_stalled,
+    wait_for_heartbeats,
+)
+from services.stack.probes import ensure_ports_free, health_urls, http_ok
 from services.stack.process import Child, StackError, stop_note
 from services.stack.supervise import Backoff
 
@@ -152,39 +158,30 @@ class Stack:
                     f"worker-{role}" + (f"-{i + 1}" if i else ""), ["worker", "--role", role], own
                 )
 
+    def _ready(self, child: Child, what: str, then: str = "") -> None:
+        url = health_urls(self.settings)[child.name]
+        secs = child.wait_ready(lambda: http_ok(url), self.settings.stack.startup_timeout_s)
+        self.say(f"[ready] {what} in {secs:.1f}s{then}")
+
     def _start_label_side(self, env: dict[str, str]) -> None:
-        ls = self.settings.label_studio
         webhook = self._spawn("webhook", ["webhook"], env)
         self._spawn("trainer", ["trainer"], env)
         ml = self._spawn("ml-backend", ["ml-backend"], env)
-        hook = f"http://{ls.webhook_host}:{ls.webhook_port}/healthz"
-        secs = webhook.wait_ready(lambda: http_ok(hook), self.settings.stack.startup_timeout_s)
-        self.say(f"[ready] webhook receiver on {ls.webhook_target} in {secs:.1f}s")
+        self._ready(webhook, f"webhook receiver on {self.settings.label_studio.webhook_target}")
         target = self.settings.annotation.ml_backend_target
-        secs = ml.wait_ready(
-            lambda: http_ok(f"{target}/health"), self.settings.stack.startup_timeout_s
-        )
-        self.say(f"[ready] Label Studio ML backend at {target} in {secs:.1f}s")
+        self._ready(ml, f"Label Studio ML backend at {target}")
 
     def _start_gateway(self, env: dict[str, str]) -> None:
-        gw = self.settings.gateway
-        gateway = self._spawn("gateway", ["gateway"], env)
-        base = f"http://{gw.host}:{gw.port}"
-        timeout = self.settings.stack.startup_timeout_s
-        secs = gateway.wait_ready(lambda: http_ok(f"{base}/healthz"), timeout)
-        self.say(f"[ready] gateway on {base} in {secs:.1f}s")
+        base = health_urls(self.settings)["gateway"].removesuffix("/healthz")
+        self._ready(self._spawn("gateway", ["gateway"], env), f"gateway on {base}")
 
     def _start_console(self, env: dict[str, str]) -> None:
-        c = self.settings.console
-        console = self._spawn("console", ["console"], env)
-        host = "127.0.0.1" if c.host in ("0.0.0.0", "::", "") else c.host
-        base = f"http://{host}:{c.port}"
-        secs = console.wait_ready(
-            lambda: http_ok(f"{base}/healthz"), self.settings.stack.startup_timeout_s
-        )
-        self.say(
-            f"[ready] ops console on {base}/ in {secs:.1f}s (sign in with EDDY_CONSOLE_TOKEN "
-            f"from {self.settings.stack.data_dir / 'secrets.env'})"
+        base = health_urls(self.settings)["console"].removesuffix("/healthz")
+        where = self.settings.stack.data_dir / "secrets.env"
+        self._ready(
+            self._spawn("console", ["console"], env),
+            f"ops console on {base}/",
+            f" (sign in with EDDY_CONSOLE_TOKEN from {where})",
         )
 
     def _announce_model(self) -> None:
@@ -220,13 +217,16 @@ class Stack:
         in S3), so they restart in place too, as does a wedged worker (stack.stall). Only a
         broker whose topics were in memory stops the stack (exit 1)."""
         backoff, stall = Backoff(), StallWatch(self.settings, self.roles).start()
+        http = HttpWatch(health_urls(self.settings)).start()
         now = time.monotonic()
         for c in self.children:
             backoff.started(c.name, now)
         due: dict[str, float] = {}
         while not self._stop.wait(1.0):
             now = time.monotonic()
-            for c in restart_stalled(stall, self.children, self.say):
+            for c in restart_stalled(stall, self.children, self.say) + restart_hung(
+                http, self.children, self.say
+            ):
                 backoff.started(c.name, now)
             for c in self.children:
                 if c.name in due:
@@ -235,6 +235,7 @@ class Stack:
                         c.start()
                         backoff.started(c.name, now)
                         stall.forget()
+                        http.forget(c.name)
                         self.say(f"restarted {c.name} (pid {c.pid})")
                     continue
                 if not c.alive():
@@ -247,6 +248,7 @@ class Stack:
                             f"log {c.log_path}:\n{c.tail()}"
                         )
                         stall.stop()
+                        http.stop()
                         return 1
                     c.stop(timeout_s=5)  # reap it and anything it left in its process group
                     delay, streak = backoff.crashed(c.name, now)
@@ -256,6 +258,7 @@ class Stack:
                         f"restarting in {delay:.0f}s; log {c.log_path}:\n{c.tail()}"
                     )
         stall.stop()
+        http.stop()
         return 0
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:

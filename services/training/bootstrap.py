@@ -29,7 +29,12 @@ from services.training.examples import Example, label_set, read_examples, strati
 from services.training.export import store_version
 from services.training.gate import majority_baseline
 from services.training.metadata import model_metadata
-from services.training.seedstore import SEED_HOLDOUT_FILE, SEED_TRAIN_FILE, examples_jsonl
+from services.training.seedstore import (
+    SEED_HOLDOUT_FILE,
+    SEED_TRAIN_FILE,
+    examples_jsonl,
+    reseeded_holdout,
+)
 
 
 class BootstrapRefused(RuntimeError):
@@ -173,6 +178,7 @@ def bootstrap(
         )
         # The seed is kept: its holdout joins the evaluation set while audit labels are few,
         # and a rebuild trains on its training part again.
-        registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(hold))
+        kept = hold if current is None else reseeded_holdout(registry, train, hold)
+        registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
         registry.write_text(SEED_TRAIN_FILE, examples_jsonl(train))
     return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion)

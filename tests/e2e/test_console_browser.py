@@ -177,8 +177,11 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.wait_for_timeout(1500)  # one more refresh: charts with the new point
             page.screenshot(path=str(shots / f"{run}-promoted.png"), full_page=True)
 
-            # Roll back from the page: it asks first, naming the champion; "Cancel" changes
-            # nothing.
+            # Roll back from the page: without a reason it asks for one, before any dialog
+            # (a dialog, auto-dismissed here, would leave the result empty).
+            page.click("#rollback-btn")
+            assert "say why first" in page.inner_text("#action-result")
+            # With one, it asks first, naming the champion; "Cancel" changes nothing.
             page.fill("#rollback-reason", f"console test {run}")
             asked: list[str] = []
 
@@ -212,6 +215,10 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             # The same render that names v1 champion shows v2 as the gate left it.
             v2 = page.locator('#versions tr[data-version="2"]').inner_text()
             assert "promoted" in v2 and "champion" not in v2, v2
+            # v1 replaced nothing: the page says so instead of asking, then being refused.
+            page.click("#rollback-btn")
+            assert "v1 has no earlier champion" in page.inner_text("#action-result")
+            assert len(asked) == 2, asked
             page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
 
             # Redis and the registry unreadable (the server's own answer, changed as the read

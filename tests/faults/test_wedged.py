@@ -1,6 +1,7 @@
 """A wedged worker (alive, heartbeat and all, but consuming nothing) is restarted by `eddy up`
 once records have waited EDDY_OPS_STALL_RESTART_S with nothing committed; the events it held
-up are then predicted. SIGSTOP stands in for Faust's own way of wedging after a broker restart
+up are then predicted. A hung gateway (alive, not answering) is restarted after three
+unanswered health probes. SIGSTOP stands in for Faust's own way of wedging after a broker restart
 (faust-streaming#523), which cannot be brought about on purpose."""
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def _events(run: str, n: int) -> list[dict[str, str]]:
         }
         for i in range(n)
     ]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _predicted(s: Settings, ids: set[str], timeout_s: float) -> set[str]:
@@ -75,6 +83,20 @@ def test_a_wedged_worker_is_restarted_and_what_it_held_is_predicted(
         assert gone(wedged)
         ids = {e["event_id"] for e in held}
         assert _predicted(s, ids, 180) == ids
+
+        # A hung HTTP server is no crash either, and has no offsets to stall: with the gateway
+        # stopped, nothing but `eddy up`'s probes (3 unanswered, 10 s apart) would notice.
+        hung = up.pid_of("gateway")
+        os.kill(hung, signal.SIGSTOP)
+        out = up.wait_for("restarted gateway", 90)
+        assert "gateway did not answer" in out and "(alive but hung); restarting it" in out
+        assert gone(hung)
+        health = f"http://{s.gateway.host}:{s.gateway.port}/healthz"
+        deadline = time.monotonic() + 60  # the new one starts as any restarted child does
+        while not _answers(health) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        again = _events(uuid.uuid4().hex[:6], 2)
+        assert httpx.post(url, json=again, headers=headers, timeout=30).status_code == 202
     finally:
         up.proc.send_signal(signal.SIGTERM)
         code = up.proc.wait(120)

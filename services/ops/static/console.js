@@ -270,6 +270,19 @@ function scored(version) {
   return ev ? `v${version} (${num(ev.accuracy)} on ${ev.n} common examples)` : `v${version}`;
 }
 
+function say(text) {
+  $("action-result").textContent = text;
+  $("action-result").className = "error";
+}
+
+// The server requires a reason too; asking for it before the dialog saves a confirm-then-refuse.
+function reasonGiven(id) {
+  if ($(id).value.trim()) return true;
+  say("say why first: a reason is required (it is recorded in the champion history)");
+  $(id).focus();
+  return false;
+}
+
 // Changing what every worker serves is one click away: ask first, naming both versions.
 function confirmed(question) {
   return window.confirm(`${question}\nEvery classify worker switches to it within EDDY_MODEL_POLL_S.`);
@@ -281,9 +294,10 @@ $("promote-btn").addEventListener("click", () => {
   const version = Number($("promote-version").value);
   const champ = latest && latest.champion;
   if (!version) {
-    $("action-result").textContent = "no other version to promote";
+    say("no other version to promote");
     return;
   }
+  if (!reasonGiven("promote-reason")) return;
   if (!confirmed(`Promote ${scored(version)} to champion${champ ? `, replacing ${scored(champ)}` : ""}?`)) return;
   act("/api/promote", { version, reason: $("promote-reason").value, champion: champ || null });
 });
@@ -291,8 +305,13 @@ $("rollback-btn").addEventListener("click", () => {
   const champ = latest && latest.champion;
   // The read model names what the registry would pick (services/registry/rollout.py).
   const target = latest && latest.models ? latest.models.rollback_to : null;
-  const to = target ? scored(target) : "the version that served before it";
-  if (!confirmed(`Roll back ${champ ? scored(champ) : "the champion"} to ${to}?`)) return;
+  if (!champ || !target) {
+    // The registry would refuse: say so now rather than ask, then refuse.
+    say(champ ? `v${champ} has no earlier champion to roll back to; promote a version instead` : "no champion to roll back from");
+    return;
+  }
+  if (!reasonGiven("rollback-reason")) return;
+  if (!confirmed(`Roll back ${scored(champ)} to ${scored(target)}?`)) return;
   act("/api/rollback", { reason: $("rollback-reason").value, champion: champ || null });
 });
 

@@ -34,6 +34,8 @@ def test_nothing_without_signing_in_and_the_page_after() -> None:
         assert page.status_code == 200 and "Console token" in page.text
         r = http.post("/login", content="token=nope", follow_redirects=False)
         assert r.status_code == 401 and "Wrong token" in r.text
+        r = http.post("/login", content="token=", follow_redirects=False)
+        assert r.status_code == 401 and "Enter the token (EDDY_CONSOLE_TOKEN" in r.text
         r = http.post("/login", content=f"token={TOKEN}", follow_redirects=False)
         assert r.status_code == 303
         cookie = r.headers["set-cookie"].lower()

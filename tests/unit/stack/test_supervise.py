@@ -1,4 +1,4 @@
-from services.stack.supervise import Backoff
+from services.stack.supervise import Backoff, Unanswered
 
 
 def test_restart_delay_doubles_on_crashes_in_a_row_and_resets_when_healthy() -> None:
@@ -24,3 +24,13 @@ def test_stop_note_is_quiet_for_a_child_that_stopped_as_asked() -> None:
     assert stop_note(0) == "" and stop_note(-15) == "" and stop_note(None) == ""
     assert stop_note(-9) == " (exit -9)"  # what tests/faults/test_kills.py looks for
     assert stop_note(3) == " (exit 3)"
+
+
+def test_a_server_is_hung_after_three_unanswered_probes_in_a_row() -> None:
+    count = Unanswered(limit=3)
+    assert not count.probed("gateway", False) and not count.probed("gateway", False)
+    assert not count.probed("gateway", True)  # one answer: it was slow, not hung
+    assert [count.probed("gateway", False) for _ in range(3)] == [False, False, True]
+    assert not count.probed("gateway", False), "counted anew after it is reported"
+    count.forget("gateway")
+    assert not count.probed("gateway", False) and not count.probed("webhook", False)

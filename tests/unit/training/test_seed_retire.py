@@ -14,6 +14,7 @@ from services.training.seedstore import (
     examples_jsonl,
     read_seed,
     rebuild_seed,
+    reseeded_holdout,
     retire_seed_holdout,
     seed_holdout,
     warm_seed,
@@ -69,3 +70,16 @@ def test_a_warm_run_learns_the_retired_holdout_but_retires_nothing_itself(
     assert seed_holdout(reg) == HOLD and read_seed(reg, SEED_TRAIN_FILE) == TRAIN
     retire_seed_holdout(reg)
     assert warm_seed(reg, holdout_in_use=False) == []
+
+
+def test_a_forced_bootstrap_keeps_the_old_holdout_and_drops_what_a_version_trained_on(
+    tmp_path: Path,
+) -> None:
+    # A second seed overlapping the first: "on time" (old holdout) is in its training part,
+    # "great crew" (old training part) in its holdout. Neither may score any version.
+    reg = registry(tmp_path)
+    new_train = [Example("on time", "neutral"), Example("late again", "negative")]
+    new_hold = [Example("great crew", "positive"), Example("no snacks", "negative")]
+    kept = reseeded_holdout(reg, new_train, new_hold)
+    assert [e.text for e in kept] == ["rude agent", "no snacks"]
+    assert reseeded_holdout(reg, [], HOLD + HOLD) == HOLD, "each text once"
