@@ -13,7 +13,7 @@ from types import FrameType
 
 from services.core.kafka import ensure_topics
 from services.core.roles import ROLES, STREAM_ROLES
-from services.core.settings import Settings, public_secrets
+from services.core.settings import Settings, exposed_without_secret, public_secrets
 from services.core.settings.exposure import listen_address
 from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
@@ -73,7 +73,13 @@ class Stack:
                 planned.append(servers.label_studio(self.settings))
         checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
         own = ["gateway", "webhook", "ml-backend", "console"]
-        for server in own if self.settings.stack.with_label_studio else ["gateway", "console"]:
+        own = own if self.settings.stack.with_label_studio else ["gateway", "console"]
+        # Each of these refuses to start exposed without its secret: said here, not after a
+        # minute of starting servers and then tearing them down.
+        refused = [r for r in (exposed_without_secret(self.settings, x) for x in own) if r]
+        if refused:
+            raise StackError("; ".join(refused))
+        for server in own:
             host, listens, variable = listen_address(self.settings, server)
             what = "ops console" if server == "console" else server
             checks.append((f"{host}:{listens}", what, variable))

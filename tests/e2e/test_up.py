@@ -235,3 +235,18 @@ def test_missing_binary_is_a_clear_error(tmp_path: Path, settings: Settings) -> 
     up = Up(s, tmp_path / "up.log", "--no-label-studio")
     assert up.proc.wait(60) == 1
     assert "EDDY_REDIS_BIN" in up.output() and "does not exist" in up.output()
+
+
+def test_a_console_exposed_without_a_strong_token_is_refused_before_anything_starts(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # The console used to refuse it itself, once every server and worker had started (35 s),
+    # and the stack was then torn down.
+    s = _up_settings(tmp_path, settings.stack.models_dir).override(
+        console={"host": "0.0.0.0", "token": "short"}
+    )
+    up = Up(s, tmp_path / "up.log", "--no-label-studio")
+    assert up.proc.wait(60) == 1
+    out = " ".join(up.output().split())
+    assert "EDDY_CONSOLE_HOST=0.0.0.0 serves the console beyond this machine" in out, out
+    assert "EDDY_CONSOLE_TOKEN" in out and "started" not in out
