@@ -190,11 +190,9 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             f"{evaluation['seed']} seed holdout), the same for every version",
             highlight=False,
         )
-        out.print(
-            "(* = an old version scored on an earlier, smaller set; gate acc is each run's "
-            "own holdout)",
-            highlight=False,
-        )
+        stale = any((r["eval"] or {}).get("stale") for r in rows)
+        note = "* = an old version scored on an earlier, smaller set; " if stale else ""
+        out.print(f"({note}gate acc is each run's own holdout)", highlight=False)
     elif rows:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
 
@@ -232,6 +230,7 @@ def promote(
         "manual promotion", help="Recorded in history and models.v1.", callback=said_why
     ),
     data_dir: Path | None = DataDir,
+    as_json: bool = JsonFlag,
 ) -> None:
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
     workers switch within EDDY_MODEL_POLL_S, without restart."""
@@ -253,12 +252,22 @@ def promote(
             event = do_promote(registry, number, reason, publish)
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
-    say(f"champion: v{event['previous_version']} -> v{event['version']}")
+    changed(event, as_json)
+
+
+ROLLBACK_HINT = "`eddy versions` lists them; `eddy promote VERSION` makes any one champion"
+
+
+def changed(event: dict[str, Any], as_json: bool) -> None:
+    """The change of champion, as a line or as the models.v1 event it published."""
+    if as_json:
+        print(json.dumps(event, indent=2))
+    else:
+        say(f"champion: v{event['previous_version']} -> v{event['version']}")
 
 
 def quiet_change_log() -> None:
-    """The command prints the change once; the registry's log line (for the services' logs)
-    said it a second time on stderr."""
+    """The command prints the change once; the registry's log line said it again on stderr."""
     logging.getLogger("eddy.registry").setLevel(logging.WARNING)
 
 
@@ -268,6 +277,7 @@ def rollback(
         "manual rollback", help="Recorded in history and models.v1.", callback=said_why
     ),
     data_dir: Path | None = DataDir,
+    as_json: bool = JsonFlag,
 ) -> None:
     """Make the previous champion the champion again."""
     from services.registry.open import open_registry
@@ -281,10 +291,10 @@ def rollback(
         registry = open_registry(s.stack)
         rollback_target(registry)  # before the broker, as promote
     except RegistryError as exc:
-        raise fail("rollback failed", exc) from None
+        raise fail("rollback failed", f"{exc} ({ROLLBACK_HINT})") from None
     with model_events(s.kafka) as publish:
         try:
             event = do_rollback(registry, reason, publish)
         except RegistryError as exc:
             raise fail("rollback failed", exc) from None
-    say(f"champion: v{event['previous_version']} -> v{event['version']}")
+    changed(event, as_json)

@@ -149,10 +149,16 @@ def test_promote_rollback_versions_from_the_command_line(
     assert [(x["version"], x["status"]) for x in rows] == [(1, "-"), (2, "champion")]
     table = eddy(s, "versions").stdout  # a version the loop made reads so, whatever its recipe
     assert "loop" in table and "incremental" not in table, table
-    r = eddy(s, "rollback")
-    assert r.returncode == 0 and "v2 -> v1" in r.stderr
+    r = eddy(s, "rollback", "--json")  # the models.v1 event it published
+    assert r.returncode == 0, r.stderr
+    assert {k: json.loads(r.stdout)[k] for k in ("type", "version", "previous_version")} == {
+        "type": "rolled_back",
+        "version": 1,
+        "previous_version": 2,
+    }
     r = eddy(s, "rollback")
     assert r.returncode == 1 and "no earlier champion" in r.stderr
+    assert "`eddy promote VERSION` makes any one champion" in " ".join(r.stderr.split())
     reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
     try:
         events = reader.wait_for(lambda rs: len(rs) >= 2, 30)
