@@ -96,7 +96,8 @@ def _print(report: dict[str, Any]) -> None:
         out.print(f"[red]! {alert['message']}[/red]", highlight=False)
     champ = report["champion"]
     if champ:
-        out.print(f"champion: v{champ['version']} labels={champ['labels']}", highlight=False)
+        classes = ", ".join(map(str, champ["labels"]))
+        out.print(f"champion: v{champ['version']} (classes: {classes})", highlight=False)
         ev = champ["evaluation"]
         if ev:
             out.print(
@@ -131,7 +132,7 @@ def _print(report: dict[str, Any]) -> None:
                     for x in (_version(beat.get("model_version")), beat.get("backend"))
                     if x is not None
                 ),
-                json.dumps(beat.get("counts", {})),
+                " ".join(f"{k}={v}" for k, v in sorted((beat.get("counts") or {}).items())),
             )
     out.print(table if report["workers"] else "workers: none alive")
     groups = (report["stream"] or {}).get("groups") or {}

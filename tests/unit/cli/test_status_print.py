@@ -14,7 +14,13 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     quality = {"answers": 4, "one_click": 1, "compared": 2, "agree": 2, "agreement": 1.0}
     report: dict[str, Any] = {
         "banner": [],
-        "champion": None,
+        "champion": {
+            "version": 2,
+            "labels": ["negative", "neutral"],
+            "evaluation": None,
+            "holdout_accuracy": None,
+            "estimate": None,
+        },
         "workers": {
             "classify": [
                 {
@@ -22,7 +28,7 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
                     "pid": 1,
                     "model_version": 2,
                     "backend": "onnx-fp32",
-                    "counts": {"ok": 3},
+                    "counts": {"ok": 3, "deadletter:schema_violation": 1},
                 }
             ]
         },
@@ -38,11 +44,13 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     }
     status._print(report)
     lines = capsys.readouterr().out.splitlines()
+    assert "champion: v2 (classes: negative, neutral)" in lines, "not a Python list"
     rows = [line.strip("│").split("│")[0].strip() for line in lines]
     assert "ann7@example.com (7)" in rows
     assert "9" in rows, "an annotator with no email found stays known by id"
     cells = [c.strip() for line in lines for c in line.split("│")]
     assert "v2 onnx-fp32" in cells, "a version reads v2, as in every other view"
+    assert "deadletter:schema_violation=1 ok=3" in cells, "counts read as key=value, not JSON"
 
 
 def test_status_exits_1_on_what_would_page_not_on_warnings() -> None:
