@@ -20,7 +20,12 @@ class TrainerMetrics:
     ) -> None:
         self.registry = r = registry or process_registry()
         self._runs = Counter(
-            "eddy_trainer_runs", "Trigger checks by outcome", ["outcome"], registry=r
+            "eddy_trainer_runs",
+            "The trainer's checks for new labels, by outcome: skipped (too few new labels, "
+            "about once a minute), busy (another run held the lock), promoted, rejected or "
+            "failed (a training run)",
+            ["outcome"],
+            registry=r,
         )
         for outcome in OUTCOMES:  # every series from the start: increase() needs a zero
             self._runs.labels(outcome)

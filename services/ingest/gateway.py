@@ -32,8 +32,10 @@ def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None)
     return JSONResponse(body, status_code=status)
 
 
-def _too_big(n: int, limit: int) -> str:
-    return f"body of {n} bytes exceeds {limit} (EDDY_GATEWAY_MAX_BODY_BYTES)"
+def _too_big(n: int, limit: int, declared: bool = True) -> str:
+    # Without a Content-Length the size is unknown: reading stops at the first chunk over.
+    size = f"body of {n} bytes" if declared else "body (read to the limit, then refused)"
+    return f"{size} exceeds {limit} (EDDY_GATEWAY_MAX_BODY_BYTES)"
 
 
 def _repeated_ids(events: list[Any]) -> list[dict[str, Any]]:
@@ -129,7 +131,7 @@ def create_gateway(
         async for chunk in request.stream():  # a lying or absent Content-Length is cut too
             raw += chunk
             if len(raw) > settings.max_body_bytes:
-                return _error(413, _too_big(len(raw), settings.max_body_bytes))
+                return _error(413, _too_big(len(raw), settings.max_body_bytes, False))
         try:
             body = strict_loads(bytes(raw))
         except StrictJSONError as exc:

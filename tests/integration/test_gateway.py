@@ -110,6 +110,14 @@ def test_client_errors(client: TestClient) -> None:
     assert r.status_code == 422
     r = client.post("/v1/channels/crm/events", json=_events("big", 6))
     assert r.status_code == 413
+    # Chunked, with no Content-Length: refused once the limit is passed, and the message
+    # does not pass off the bytes read so far as the body's size.
+    chunks = (b" " * 1_000_000 for _ in range(6))
+    r = client.post("/v1/channels/crm/events", content=chunks)
+    assert r.status_code == 413, r.text
+    assert r.json()["detail"] == (
+        "body (read to the limit, then refused) exceeds 5000000 (EDDY_GATEWAY_MAX_BODY_BYTES)"
+    )
     # Two events with one id: normalize would drop the second as a duplicate, unseen.
     twins = _events(f"d{uuid.uuid4().hex[:6]}", 3)
     twins[2]["event_id"] = twins[0]["event_id"]

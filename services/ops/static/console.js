@@ -192,7 +192,7 @@ function renderStream(s) {
     const gs = Array.from(new Set(ser.flatMap((p) => Object.keys(p.lag)))).sort();
     plot("chart-lag", "Consumer lag per group (records)", gs.map((g) => g.split("-").pop()), [x].concat(gs.map((g) => ser.map((p) => p.lag[g] ?? null))));
     const cs = Array.from(new Set(ser.flatMap((p) => Object.keys(p.events_per_s)))).sort();
-    plot("chart-events", "Events in per channel (events/s)", cs, [x].concat(cs.map((c) => ser.map((p) => p.events_per_s[c] ?? null))));
+    plot("chart-events", "Events in per channel (events/s, mean over the last 60 s)", cs, [x].concat(cs.map((c) => ser.map((p) => p.events_per_s[c] ?? null))));
     plot("chart-latency", "Produce -> prediction latency, seconds", ["p50", "p99"], [x, ser.map((p) => p.latency_p50_s), ser.map((p) => p.latency_p99_s)]);
   }
 }

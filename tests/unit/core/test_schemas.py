@@ -83,6 +83,12 @@ def test_ids_must_be_opaque_not_emails() -> None:
     assert error.path == "$.customer_id"
     # In words, not only the regular expression; never the value.
     assert "an e-mail address is not an id" in error.message and "jane" not in error.message
+    event["customer_id"] = "c1"
+    event["text"] = " \u200b "  # the text's pattern is 400 characters of ranges: not quoted
+    [error] = validate("chat", event)
+    assert error.message.startswith("breaks its rule: At least one visible character"), error
+    assert "\\u" not in error.message and "[^" not in error.message
+    event["text"] = "hi"
     event["customer_id"] = "x" * 201  # a length rule: the pattern's words would mislead
     [error] = validate("chat", event)
     assert error.message == "violates maxLength 200"
