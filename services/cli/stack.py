@@ -40,10 +40,19 @@ def up(
     topics, the broker, Redis (AOF), Label Studio, the normalize / classify / route / annotate
     workers, the webhook receiver, the Label Studio ML backend, the trainer, the HTTP gateway
     and the ops console. Ctrl-C stops them all."""
+    from services.stack import mode
     from services.stack.process import StackError
     from services.stack.up import run_up
 
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
+    running = mode.running(s.stack.data_dir)
+    if running is not None:  # its ports are taken too, but that read as a clash with strangers
+        raise fail(
+            "eddy up is already running",
+            f"on {s.stack.data_dir} (pid {running['pid']}); stop it (Ctrl-C in its terminal, "
+            f"or kill -INT {running['pid']}), or start another with a different EDDY_DATA_DIR "
+            "and ports",
+        )
     # Its own Kafka clients (the stall watch, stack.liveness) are best effort: a broker restart
     # must not fill the terminal with kafka-python's reconnect errors.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)

@@ -208,6 +208,11 @@ def test_up_external_runs_only_eddy_processes(
         )  # fmt: skip
         assert st.returncode == 0, st.stdout[-2000:] + st.stderr[-2000:]
         assert json.loads(st.stdout)["missing_roles"] == []
+        # A second `eddy up` on the same data dir names the first, not "17 ports in use".
+        twin = Up(s, tmp_path / "ext2.log", "--external", "--no-label-studio")
+        assert twin.proc.wait(60) == 1
+        said = " ".join(twin.output().split())
+        assert f"eddy up is already running: on {s.stack.data_dir} (pid {up.proc.pid})" in said
     finally:
         assert up.interrupt() == 0
     # three workers, the gateway and the ops console
