@@ -277,7 +277,10 @@ function say(text) {
 
 // The server requires a reason too; asking for it before the dialog saves a confirm-then-refuse.
 function reasonGiven(id) {
-  if ($(id).value.trim()) return true;
+  if ($(id).value.trim()) {
+    say("");  // an earlier "say why first" is answered
+    return true;
+  }
   say("say why first: a reason is required (it is recorded in the champion history)");
   $(id).focus();
   return false;
