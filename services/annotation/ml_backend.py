@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.annotation.tasks import choice_result
 
@@ -102,7 +103,9 @@ def create_ml_backend_app(predict: Predict, version: Callable[[], int | None],
                 raise ValueError("tasks must be a list of objects")
         except ValueError as exc:
             return JSONResponse({"detail": f"bad request: {exc}"}, status_code=400)
-        results = results_for(tasks, predict)
+        # Off the event loop: a forward pass (or a new champion's load) must not hold up
+        # /health, which `eddy up` probes to find a hung server.
+        results = await run_in_threadpool(results_for, tasks, predict)
         log.info("predicted %d task(s)", len(results))
         return JSONResponse({"results": results, "model_version": f"v{version() or 0}"})
 
