@@ -37,8 +37,12 @@ class ChannelAdapter(Protocol):
 def collect_metadata(
     event: Mapping[str, Any], fixed: dict[str, Any], optional: tuple[str, ...]
 ) -> dict[str, Any]:
-    """Channel fields worth showing an annotator, then the producer's free-form metadata."""
+    """Channel fields worth showing an annotator, then the producer's free-form metadata. A
+    free-form key that names a channel field does not replace it (it would sidestep the
+    schema: metadata.kind "lead_form" on a comment without a form_id); it is kept as
+    ``metadata.<key>``."""
     meta = dict(fixed)
     meta.update({k: event[k] for k in optional if k in event})
-    meta.update(event.get("metadata") or {})
+    for k, v in (event.get("metadata") or {}).items():
+        meta[f"metadata.{k}" if k in fixed or k in optional else k] = v
     return meta

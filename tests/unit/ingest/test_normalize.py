@@ -84,6 +84,22 @@ def test_ads_key_is_author() -> None:
     assert out.interaction["metadata"]["platform"] == event["platform"]
 
 
+def test_free_form_metadata_never_replaces_a_validated_field() -> None:
+    # metadata.kind "lead_form" on a comment replaced its kind, past the enum and the rule
+    # that a lead form needs a form_id; metadata.case_id replaced a CRM case id.
+    ad = make_event("ads", 4, "nice ad", random.Random(0))
+    ad["metadata"] = {"kind": "lead_form", "campaign_tag": "x"}
+    crm = make_event("crm", 5, "the body", random.Random(0))
+    crm["metadata"] = {"case_id": "other-case", "priority": "low"}
+    for channel, event, field in (("ads", ad, "kind"), ("crm", crm, "case_id")):
+        out = _norm(channel, event)
+        assert isinstance(out, Normalized)
+        meta = out.interaction["metadata"]
+        assert meta[field] == event[field], "the validated field stays"
+        assert meta[f"metadata.{field}"] == event["metadata"][field], "the producer's is kept"
+    assert _norm("ads", ad).interaction["metadata"]["campaign_tag"] == "x"  # type: ignore[union-attr]
+
+
 def test_every_malformed_variant_is_dead_lettered_with_reason_and_bytes() -> None:
     rng = random.Random(1)
     reasons = set()
