@@ -20,6 +20,8 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from services.core.redact import redact
+
 SCHEMA_NAMES = (
     "chat",
     "crm",
@@ -148,8 +150,13 @@ def _describe(err: ValidationError) -> SchemaError:
         if missing:
             return SchemaError(_json_path([*path, missing.group(1)]), "is required")
     if err.validator == "additionalProperties":
-        extra = re.findall(r"'([^']+)'", err.message)
-        return SchemaError(_json_path(path), f"unexpected properties: {', '.join(extra)}")
+        # A name the sender made up is the sender's data: redacted ("jane@x.io" as a key was
+        # echoed in the 422 and in the dead letter), cut short, and at most ten of them.
+        extra = [redact(name).text[:64] for name in re.findall(r"'([^']+)'", err.message)]
+        more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
+        return SchemaError(
+            _json_path(path), f"unexpected properties: {', '.join(extra[:10])}{more}"
+        )
     if err.validator in ("enum", "const"):
         allowed = (
             err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]

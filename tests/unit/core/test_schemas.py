@@ -202,3 +202,17 @@ def test_the_fast_validator_never_passes_what_the_python_one_rejects(channel: st
         disagree += python_ok != fast_ok
     assert disagree <= len(records) // 20  # and it does pass nearly every valid one
     assert fast_valid(channel, event)
+
+
+def test_an_unexpected_property_is_named_but_never_as_personal_data() -> None:
+    # The 422 and the dead letter said "unexpected properties: jane.doe@example.com".
+    event = make_event("chat", 1, "hi", random.Random(0))
+    event["jane.doe@example.com"] = 1
+    event["colour"] = "red"
+    [error] = validate("chat", event)
+    assert error.path == "$" and "jane" not in error.message
+    assert "[EMAIL]" in error.message and "colour" in error.message, error.message
+    for i in range(12):
+        event[f"extra{i}"] = i
+    [error] = validate("chat", event)
+    assert error.message.endswith(" and 4 more"), error.message
