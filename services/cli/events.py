@@ -48,6 +48,7 @@ def produce(
     stderr, or in --json) and not sent (unless --raw); the exit status is 1 when any was."""
     from rich.progress import track
 
+    from services.core.strictjson import StrictJSONError, strict_loads
     from services.ingest.producer import EventProducer, InvalidEvent, UnknownChannel
 
     s = settings(data_dir)
@@ -63,11 +64,11 @@ def produce(
                 producer.send_raw(channel, line)
                 sent += 1
                 continue
-            try:
-                producer.send(channel, json.loads(line))
+            try:  # as strict as the gateway and normalize: a line they refuse is not sent
+                producer.send(channel, strict_loads(line))
                 sent += 1
-            except json.JSONDecodeError as exc:
-                invalid.append({"line": n, "error": f"invalid JSON ({exc.msg})"})
+            except StrictJSONError as exc:
+                invalid.append({"line": n, "error": f"not acceptable JSON ({exc})"})
             except (InvalidEvent, UnknownChannel) as exc:
                 invalid.append({"line": n, "error": str(exc)})
             else:

@@ -13,6 +13,7 @@ from kafka.producer.future import FutureRecordMetadata
 from services.core.kafka import make_producer
 from services.core.schemas import SchemaError, validate
 from services.core.settings import CHANNELS, KafkaSettings
+from services.core.strictjson import StrictJSONError, strict_loads
 from services.core.topics import Topics
 from services.ingest.channels import ADAPTERS
 from services.ingest.plausible import semantic_errors
@@ -62,7 +63,13 @@ class EventProducer:
         if errors:
             raise InvalidEvent(channel, errors)
         key = ADAPTERS[channel].key(event).encode()
-        value = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            value = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+            if not checked:  # NaN, infinity, 10**50: what normalize would refuse as JSON
+                strict_loads(value)
+        except (StrictJSONError, UnicodeEncodeError) as exc:
+            why = "a string holds a lone surrogate" if isinstance(exc, UnicodeError) else exc
+            raise InvalidEvent(channel, [SchemaError("$", f"not acceptable JSON: {why}")]) from None
         return self._producer.send(self.topics.channel(channel), key=key, value=value)
 
     def send_raw(

@@ -98,17 +98,29 @@ def test_produce_reports_invalid_lines_and_sends_the_rest(
     good = make_event("chat", 1, "hello", rng, "cli")
     bad = make_event("chat", 2, "x", rng, "cli")
     del bad["text"]
+    last = make_event("chat", 3, "bye", rng, "cli")
     f = tmp_path / "events.jsonl"
     # A blank line does not shift the numbers: they are the file's, as an editor shows them.
-    f.write_text("\n".join([json.dumps(good), "", json.dumps(bad), "{oops"]) + "\n")
+    # What the gateway refuses as JSON is refused here too, line by line: a lone surrogate
+    # and a byte that is not UTF-8 crashed the command halfway, duplicate keys were merged.
+    lines = [json.dumps(good).encode(), b"", json.dumps(bad).encode(), b"{oops",
+             json.dumps(good).replace('"hello"', '"x\\ud800"').encode(),
+             json.dumps(good).replace('"hello"', '"x"').encode() + b"\xff",
+             b'{"text": "a", "text": "b"}',
+             json.dumps(last).encode()]  # fmt: skip
+    f.write_bytes(b"\n".join(lines) + b"\n")
     r = eddy(settings, "produce", str(f), "--channel", "chat", "--json")
     assert r.returncode == 1
     assert "line 3: invalid chat event: $.text is required" in r.stderr
-    assert "line 4: invalid JSON" in r.stderr
-    assert "sent 1 event(s) to chat; 2 invalid line(s) not sent" in r.stderr
+    assert "line 4: not acceptable JSON (invalid JSON" in r.stderr
+    said = " ".join(r.stderr.split())
+    assert "line 5: not acceptable JSON (a string holds a lone surrogate" in said
+    assert "line 6: not acceptable JSON (not UTF-8" in said
+    assert "line 7: not acceptable JSON (duplicate key" in said
+    assert "sent 2 event(s) to chat; 5 invalid line(s) not sent" in r.stderr
     report = json.loads(r.stdout)  # --json: the same on stdout, for a script
-    assert (report["channel"], report["sent"]) == ("chat", 1)
-    assert [i["line"] for i in report["invalid"]] == [3, 4]
+    assert (report["channel"], report["sent"]) == ("chat", 2)
+    assert [i["line"] for i in report["invalid"]] == [3, 4, 5, 6, 7]
     assert "$.text is required" in report["invalid"][0]["error"]
 
 

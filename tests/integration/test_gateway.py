@@ -144,6 +144,13 @@ def test_producer_api_validates(gw_settings: Settings) -> None:
         ev = _events("v", 1, "chat")[0]
         del ev["text"]
         p.send("chat", ev)
+    # What the gateway refuses as JSON, the producer API refuses too, before the broker
+    # (normalize dead-lettered it with no event id to trace it by).
+    for value, why in ((float("nan"), "NaN"), (10**50, "51 digits"), ("x\ud800", "surrogate")):
+        ev = _events("j", 1, "chat")[0]
+        ev["metadata"] = {"v": value}
+        with EventProducer(gw_settings.kafka) as p, pytest.raises(InvalidEvent, match=why):
+            p.send("chat", ev)
 
 
 class _FatalProducer(EventProducer):
