@@ -173,7 +173,11 @@ def _describe(err: ValidationError) -> SchemaError:
             return SchemaError(_json_path(path), f"breaks its rule: {about}")
         return SchemaError(_json_path(path), rule)
     if err.validator == "format":
-        return SchemaError(_json_path(path), f"is not a valid {err.validator_value}")
+        # Our own checks say what is wrong in words that never hold the value; a parser's
+        # message may quote it ("Invalid isoformat string: '...'").
+        ours = str(err.cause) if str(err.cause).startswith("date-time needs") else ""
+        why = f": {ours}" if ours else ""
+        return SchemaError(_json_path(path), f"is not a valid {err.validator_value}{why}")
     if err.validator == "anyOf" and isinstance(err.validator_value, list):
         # "violates anyOf" told a sender nothing (a metadata value over 2,000 characters).
         return SchemaError(

@@ -216,3 +216,15 @@ def test_an_unexpected_property_is_named_but_never_as_personal_data() -> None:
         event[f"extra{i}"] = i
     [error] = validate("chat", event)
     assert error.message.endswith(" and 4 more"), error.message
+
+
+def test_a_time_without_zone_and_a_bad_locale_say_why_in_words() -> None:
+    event = make_event("chat", 1, "hi", random.Random(0))
+    event["sent_at"] = "2026-11-01T10:00:00"
+    event["locale"] = "english!"
+    errors = {e.path: e.message for e in validate("chat", event)}
+    assert errors["$.sent_at"].endswith("needs a time zone (e.g. Z or +01:00)")
+    assert errors["$.locale"].startswith("breaks its rule: A language tag such as en")
+    event["sent_at"] = "2026-13-01T10:00:00Z"  # the parser's own words would quote it
+    errors = {e.path: e.message for e in validate("chat", event)}
+    assert errors["$.sent_at"] == "is not a valid date-time"
