@@ -124,6 +124,10 @@ def create_gateway(
                 )
         if channel not in CHANNELS:
             return _error(404, f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and kind != "application/json" and not kind.endswith("+json"):
+            # curl -d without -H sends a form: say so rather than parse it as JSON anyway.
+            return _error(415, f"Content-Type {kind[:80]!r} is not JSON; send application/json")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
             return _error(413, _too_big(int(declared), settings.max_body_bytes))

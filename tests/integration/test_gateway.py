@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -102,6 +103,13 @@ def test_what_normalize_would_dead_letter_is_refused_at_the_door(client: TestCli
 
 
 def test_client_errors(client: TestClient) -> None:
+    one = _events(f"t{uuid.uuid4().hex[:6]}", 1)[0]
+    form = {"content-type": "application/x-www-form-urlencoded"}  # curl -d without -H
+    r = client.post("/v1/channels/crm/events", content=json.dumps(one), headers=form)
+    assert r.status_code == 415 and "send application/json" in r.json()["detail"], r.text
+    for fine in ({"content-type": "application/json; charset=utf-8"}, {}):
+        r = client.post("/v1/channels/crm/events", content=json.dumps(one), headers=fine)
+        assert r.status_code == 202, r.text
     r = client.post("/v1/channels/crm/events", content=b"{nope")
     assert r.status_code == 400 and "not acceptable JSON" in r.json()["detail"]
     r = client.post("/v1/channels/fax/events", json={})
