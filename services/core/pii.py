@@ -91,7 +91,7 @@ _TITLES = "Mr|Mrs|Ms|Miss|Dr|Prof"
 # Possessive whitespace (\s++): a cue followed by a long run of spaces and no name was
 # rescanned three ways (quadratic: 1,600 spaces took 106 s).
 NAME = re.compile(
-    rf"((?i:\bmy\s++name\s++is|\bname\s*+:|\bthis\s++is|\bsigned|\bcontact\s++person\s*+:?)\s++"
+    rf"((?i:\bmy\s++name\s++is|\bmy\s++name['\u2019]s|\bname\s*+:|\bthis\s++is|\bsigned|\bcontact\s++person\s*+:?)\s++"
     rf"|\b(?:{_TITLES})\.?\s++)({_NAME})"
 )
 SIGNOFF = re.compile(

@@ -194,6 +194,9 @@ def test_skipping_changes_nothing_on_digit_soup(text: str) -> None:
         # ("Pemberton-Smythe") or cut ("[NAME]Marie O'Neil").
         ("ok thanks. Regards, Jonathan Pemberton-Smythe", "ok thanks. Regards, [NAME]"),
         ("my name is Anne-Marie O'Neil, refund please", "my name is [NAME], refund please"),
+        # "my name's" was no cue: Kyle Reese went to annotators.
+        ("hi, my name's Kyle Reese, I am upset", "hi, my name's [NAME], I am upset"),
+        ("My name\u2019s Sarah Connor", "My name\u2019s [NAME]"),
         ("Regards, John McDonald", "Regards, [NAME]"),
         ("Mr. Smith's bag is lost", "Mr. [NAME]'s bag is lost"),
         # A CRM subject and body are one text: the name stopped at the line break, and its
