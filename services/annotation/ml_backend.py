@@ -81,7 +81,7 @@ def create_ml_backend_app(predict: Predict, version: Callable[[], int | None],
 
     @app.get("/health")
     @app.get("/")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:  # on the loop, not behind queued predictions
         v = version()
         return {"status": "UP", "model_class": "Eddy", "model_version": f"v{v}" if v else None}
 

@@ -255,9 +255,6 @@ def promote(
     changed(event, as_json)
 
 
-ROLLBACK_HINT = "`eddy versions` lists them; `eddy promote VERSION` makes any one champion"
-
-
 def changed(event: dict[str, Any], as_json: bool) -> None:
     """The change of champion, as a line or as the models.v1 event it published."""
     if as_json:
@@ -291,7 +288,8 @@ def rollback(
         registry = open_registry(s.stack)
         rollback_target(registry)  # before the broker, as promote
     except RegistryError as exc:
-        raise fail("rollback failed", f"{exc} ({ROLLBACK_HINT})") from None
+        hint = "`eddy versions` lists them; `eddy promote VERSION` makes any one champion"
+        raise fail("rollback failed", f"{exc} ({hint})") from None
     with model_events(s.kafka) as publish:
         try:
             event = do_rollback(registry, reason, publish)

@@ -143,6 +143,9 @@ def _json_path(parts: Iterable[Any]) -> str:
     return out
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
+
+
 def _describe(err: ValidationError) -> SchemaError:
     path = list(err.absolute_path)
     if err.validator == "required":
@@ -150,13 +153,16 @@ def _describe(err: ValidationError) -> SchemaError:
         if missing:
             return SchemaError(_json_path([*path, missing.group(1)]), "is required")
     if err.validator == "additionalProperties":
-        # A name the sender made up is the sender's data: redacted ("jane@x.io" as a key was
-        # echoed in the 422 and in the dead letter), cut short, and at most ten of them.
-        extra = [redact(name).text[:64] for name in re.findall(r"'([^']+)'", err.message)]
-        more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
-        return SchemaError(
-            _json_path(path), f"unexpected properties: {', '.join(extra[:10])}{more}"
-        )
+        # A name the sender made up is the sender's data ("jane@x.io" or "Kyle Reese" as a
+        # key was echoed in the 422 and the dead letter): only plain, redaction-clean names
+        # are named, ten at most; the rest are counted.
+        declared = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        keys = err.instance if isinstance(err.instance, dict) else {}
+        extra = [str(k) for k in keys if k not in declared]
+        plain = [k for k in extra if _PLAIN_KEY.match(k) and redact(k).text == k][:10]
+        more = len(extra) - len(plain)
+        named = ", ".join(plain) + (f"{' and ' if plain else ''}{more} more" if more else "")
+        return SchemaError(_json_path(path), f"unexpected properties: {named}")
     if err.validator in ("enum", "const"):
         allowed = (
             err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("eddy.console")
 STATIC = Path(__file__).parent / "static"
@@ -130,7 +131,7 @@ def create_console(
         seen = body.get("champion")
         if seen is not None and not _version(seen):
             return JSONResponse({"detail": "champion must be a positive integer"}, 400)
-        return _run(lambda: promote(version, str(body["reason"]).strip(), seen))
+        return await _run(lambda: promote(version, str(body["reason"]).strip(), seen))
 
     @app.post("/api/rollback", response_model=None)
     async def api_rollback(request: Request) -> Response:
@@ -140,7 +141,7 @@ def create_console(
         seen = body.get("champion")
         if seen is not None and not _version(seen):
             return JSONResponse({"detail": "champion must be a positive integer"}, 400)
-        return _run(lambda: rollback(str(body["reason"]).strip(), seen))
+        return await _run(lambda: rollback(str(body["reason"]).strip(), seen))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -150,9 +151,10 @@ def _version(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def _run(fn: Callable[[], dict[str, Any]]) -> JSONResponse:
-    try:
-        event = fn()
+async def _run(fn: Callable[[], dict[str, Any]]) -> JSONResponse:
+    try:  # in a thread: publishing to a broker that is down takes up to 15 s, and /healthz
+        # (which `eddy up` probes for a hung server) must answer meanwhile
+        event = await run_in_threadpool(fn)
     except Exception as exc:  # RegistryError and friends: the operator reads why
         return JSONResponse({"detail": str(exc)}, status_code=409)
     log.info("console: champion v%s -> v%s", event.get("previous_version"), event["version"])

@@ -98,8 +98,14 @@ class HttpWatch:
     """Probes each HTTP child's health URL every EVERY_S in a thread of its own (a probe of a
     hung server waits out its timeout; Ctrl-C must not wait for it)."""
 
-    def __init__(self, urls: dict[str, str], every_s: float = EVERY_S, limit: int = 3) -> None:
-        self.urls, self.every_s = urls, every_s
+    def __init__(
+        self,
+        urls: dict[str, str],
+        every_s: float = EVERY_S,
+        limit: int = 3,
+        probe: Callable[[str], bool] = http_ok,
+    ) -> None:
+        self.urls, self.every_s, self._probe = urls, every_s, probe
         self._count = Unanswered(limit)
         self._hung: set[str] = set()
         self._lock = threading.Lock()
@@ -133,7 +139,7 @@ class HttpWatch:
         while not self._stop.wait(self.every_s):
             for name, url in self.urls.items():
                 try:
-                    answered = http_ok(url)
+                    answered = self._probe(url)
                 except Exception:  # refused, timed out: unanswered
                     answered = False
                 with self._lock:

@@ -50,6 +50,17 @@ def running(data_dir: Path) -> dict[str, object] | None:
     return {"pid": pid, "with_label_studio": mode}
 
 
+def is_eddy_up(pid: int) -> bool:
+    """Whether ``pid`` runs `eddy up` (`eddy up` or `python -m services.cli up`), where
+    /proc says; True where it cannot tell (no /proc, another user's process). A record left
+    by a killed `eddy up` may name a pid another process has since been given."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True
+    return b"up" in args and any(b"eddy" in a or a == b"services.cli" for a in args)
+
+
 def follow_up(s: Settings, environ: dict[str, str] | None = None) -> Settings:
     """Settings that expect what the running `eddy up` started, unless the user said."""
     env = os.environ if environ is None else environ

@@ -5,6 +5,7 @@ default shipped in this repository, which counts as unset."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -76,10 +77,11 @@ def private_dir(data_dir: Path, say: Callable[[str], None]) -> None:
     could read them, whatever each file's own mode."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if data_dir.stat().st_mode & 0o077:
-        try:
+        # Not ours, or a read-only mount: the check below says so.
+        with contextlib.suppress(OSError):
             data_dir.chmod(0o700)
-        except PermissionError:
-            say(f"warning: {data_dir} is readable by other users and not ours to change")
+    if data_dir.stat().st_mode & 0o077:  # some mounts ignore chmod
+        say(f"warning: {data_dir} is open to other users and could not be made 0700")
 
 
 def ensure(settings: Settings, say: Callable[[str], None]) -> Settings:

@@ -33,17 +33,24 @@ class Backoff:
 class Unanswered:
     """When a child that serves HTTP is hung: alive, but ``limit`` health probes in a row went
     unanswered (stopped with SIGSTOP, or its event loop blocked). A crash is the exit path's;
-    this is the one a crash check never sees."""
+    this is the one a crash check never sees. Misses count only once the child has answered
+    since it (re)started: a server still starting (the webhook took 16 s on 2 cores) is not
+    hung, and killing it then would restart it forever."""
 
     limit: int = 3
-    _misses: dict[str, int] = field(default_factory=dict)
+    _misses: dict[str, int] = field(default_factory=dict)  # absent: not answered yet
 
     def probed(self, name: str, answered: bool) -> bool:
         """Record one probe; True once ``limit`` in a row went unanswered (then counts anew)."""
-        misses = 0 if answered else self._misses.get(name, 0) + 1
+        if answered:
+            self._misses[name] = 0
+            return False
+        if name not in self._misses:
+            return False
+        misses = self._misses[name] + 1
         self._misses[name] = 0 if misses >= self.limit else misses
         return misses >= self.limit
 
     def forget(self, name: str) -> None:
-        """The child (re)started: earlier misses say nothing about it."""
+        """The child (re)started: it counts again once it has answered."""
         self._misses.pop(name, None)

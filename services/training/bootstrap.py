@@ -33,7 +33,7 @@ from services.training.seedstore import (
     SEED_HOLDOUT_FILE,
     SEED_TRAIN_FILE,
     examples_jsonl,
-    reseeded_holdout,
+    reseeded,
 )
 
 
@@ -178,7 +178,7 @@ def bootstrap(
         )
         # The seed is kept: its holdout joins the evaluation set while audit labels are few,
         # and a rebuild trains on its training part again.
-        kept = hold if current is None else reseeded_holdout(registry, train, hold)
+        seed_train, kept = (train, hold) if current is None else reseeded(registry, train, hold)
         registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
-        registry.write_text(SEED_TRAIN_FILE, examples_jsonl(train))
+        registry.write_text(SEED_TRAIN_FILE, examples_jsonl(seed_train))
     return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion)

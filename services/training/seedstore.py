@@ -63,18 +63,22 @@ def rebuild_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]
     return read_seed(registry, SEED_TRAIN_FILE)
 
 
-def reseeded_holdout(
+def reseeded(
     registry: ModelRegistry, train: list[Example], hold: list[Example]
-) -> list[Example]:
-    """The seed holdout after a forced bootstrap over earlier versions: the new one joined to
-    the one kept, less every text either seed trained on. The evaluation set is the one every
-    version is scored on; replaced outright by a new seed that overlapped the old, it held
-    examples v1 had trained on, and v1 read 0.900 where it had read 0.733."""
-    trained = {e.text for e in read_seed(registry, SEED_TRAIN_FILE)} | {e.text for e in train}
-    out: list[Example] = []
-    seen: set[str] = set()
+) -> tuple[list[Example], list[Example]]:
+    """(training part, holdout) of the seed after a forced bootstrap over earlier versions.
+
+    The training part is both seeds' (paid-for labels; the new label wins for a text in
+    both), so it remembers every text any seed trained on. The holdout is the kept one and
+    the new one, less those texts: the evaluation set is the one every version is scored
+    on, and replaced outright by a new seed that overlapped the old, it held examples v1 had
+    trained on (v1 read 0.900 where it had read 0.733)."""
+    new = {e.text for e in train}
+    all_train = [e for e in read_seed(registry, SEED_TRAIN_FILE) if e.text not in new] + train
+    trained = {e.text for e in all_train}
+    kept: list[Example] = []
     for e in seed_holdout(registry) + hold:
-        if e.text not in trained and e.text not in seen:
-            seen.add(e.text)
-            out.append(e)
-    return out
+        if e.text not in trained:
+            trained.add(e.text)  # each text once
+            kept.append(e)
+    return all_train, kept

@@ -70,7 +70,7 @@ class AnnotationSettings(Group):
     @field_validator("ml_backend_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        return url_with(value, "http", "https")
+        return url_with(value, "http", "https", optional=True)
 
     @property
     def ml_backend_target(self) -> str:

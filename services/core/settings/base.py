@@ -24,14 +24,18 @@ def env(name: str, default: Any = ..., **kw: Any) -> Any:
 PORT = {"ge": 1, "le": 65535}  # env(..., **PORT): a port out of range is a one-line error
 
 
-def url_with(value: str | None, *schemes: str) -> str | None:
-    """``value`` when it is a URL with one of ``schemes`` and a host (or empty / None: the
-    setting's own default applies); a ValueError naming the schemes otherwise, so a typo is a
-    one-line configuration error, not a client library's traceback later."""
-    if not value:
+def url_with(value: str | None, *schemes: str, optional: bool = False) -> str | None:
+    """``value`` when it is a URL with one of ``schemes`` and a host (or, for an ``optional``
+    setting, empty or None: its default applies); a ValueError naming the schemes otherwise,
+    so a typo is a one-line configuration error, not a client library's traceback later."""
+    if optional and not value:
         return value
-    parts = urlsplit(value)
-    if parts.scheme in schemes and (parts.netloc or parts.scheme == "unix"):
+    parts = urlsplit(value or "")
+    try:
+        host = parts.hostname
+    except ValueError:  # "http://[::1" and such
+        host = None
+    if parts.scheme in schemes and (host or parts.scheme == "unix"):
         return value
     wanted = " or ".join(f"{s}://" for s in schemes)
     raise ValueError(f"must be a URL starting {wanted} with a host, e.g. {schemes[0]}://host:port")

@@ -222,10 +222,15 @@ class LabelStudioSettings(Group):
         description="How often the trainer process polls Label Studio for labels.",
     )
 
-    @field_validator("url", "webhook_url")
+    @field_validator("url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        return url_with(value, "http", "https")
+    def _http_url(cls, value: str) -> str:
+        return url_with(value, "http", "https") or value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return url_with(value, "http", "https", optional=True)
 
     @property
     def webhook_target(self) -> str:

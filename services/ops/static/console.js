@@ -308,13 +308,16 @@ $("rollback-btn").addEventListener("click", () => {
   const champ = latest && latest.champion;
   // The read model names what the registry would pick (services/registry/rollout.py).
   const target = latest && latest.models ? latest.models.rollback_to : null;
-  if (!champ || !target) {
-    // The registry would refuse: say so now rather than ask, then refuse.
+  // Unless the registry could not be read (then the server decides), say now what it
+  // would refuse rather than ask, then refuse.
+  const unread = latest && latest.errors && latest.errors.models;
+  if (!unread && (!champ || !target)) {
     say(champ ? `v${champ} has no earlier champion to roll back to; promote a version instead` : "no champion to roll back from");
     return;
   }
   if (!reasonGiven("rollback-reason")) return;
-  if (!confirmed(`Roll back ${scored(champ)} to ${scored(target)}?`)) return;
+  const from = champ ? scored(champ) : "the champion";
+  if (!confirmed(`Roll back ${from} to ${target ? scored(target) : "the version that served before it"}?`)) return;
   act("/api/rollback", { reason: $("rollback-reason").value, champion: champ || null });
 });
 

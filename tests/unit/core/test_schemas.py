@@ -208,14 +208,19 @@ def test_an_unexpected_property_is_named_but_never_as_personal_data() -> None:
     # The 422 and the dead letter said "unexpected properties: jane.doe@example.com".
     event = make_event("chat", 1, "hi", random.Random(0))
     event["jane.doe@example.com"] = 1
+    event["Kyle Reese"] = 1
+    event["o'brien@x.io"] = 1  # a quote broke the parse of jsonschema's message
     event["colour"] = "red"
     [error] = validate("chat", event)
-    assert error.path == "$" and "jane" not in error.message
-    assert "[EMAIL]" in error.message and "colour" in error.message, error.message
+    assert error.path == "$" and error.message == "unexpected properties: colour and 3 more"
     for i in range(12):
         event[f"extra{i}"] = i
     [error] = validate("chat", event)
-    assert error.message.endswith(" and 4 more"), error.message
+    assert error.message.endswith("extra8 and 6 more"), error.message
+    del event["colour"]
+    event = {k: v for k, v in event.items() if not k.startswith("extra")}
+    [error] = validate("chat", event)
+    assert error.message == "unexpected properties: 3 more"
 
 
 def test_a_time_without_zone_and_a_bad_locale_say_why_in_words() -> None:

@@ -82,19 +82,22 @@ def test_config_errors_are_one_line_naming_the_variable(monkeypatch: pytest.Monk
 def test_urls_and_ports_are_checked_at_the_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
     # Unchecked, "notaurl" was a 50-line traceback from redis-py or urllib at first use, and
     # port 99999 one from the socket when `eddy up` bound it.
-    cases = {
-        "EDDY_REDIS_URL": ("notaurl", "must be a URL starting redis:// or rediss:// or unix://"),
-        "EDDY_LABEL_STUDIO_URL": ("localhost:8080", "must be a URL starting http:// or https://"),
-        "EDDY_WEBHOOK_URL": ("ftp://x/hook", "must be a URL starting http://"),
-        "EDDY_ML_BACKEND_URL": ("http://", "with a host"),
-        "EDDY_GATEWAY_PORT": ("99999", "less than or equal to 65535"),
-        "EDDY_WEBHOOK_PORT": ("0", "greater than or equal to 1"),
-        "EDDY_ML_BACKEND_PORT": ("70000", "less than or equal to 65535"),
-    }
-    for var, (value, wanted) in cases.items():
+    cases = [
+        ("EDDY_REDIS_URL", "notaurl", "must be a URL starting redis:// or rediss:// or unix://"),
+        ("EDDY_REDIS_URL", "", "must be a URL starting redis://"),  # no default behind it
+        ("EDDY_LABEL_STUDIO_URL", "localhost:8080", "must be a URL starting http:// or https://"),
+        ("EDDY_WEBHOOK_URL", "ftp://x/hook", "must be a URL starting http://"),
+        ("EDDY_ML_BACKEND_URL", "http://:18003", "with a host"),
+        ("EDDY_GATEWAY_PORT", "99999", "less than or equal to 65535"),
+        ("EDDY_WEBHOOK_PORT", "0", "greater than or equal to 1"),
+        ("EDDY_ML_BACKEND_PORT", "70000", "less than or equal to 65535"),
+    ]
+    for var, value, wanted in cases:
         line = _error(monkeypatch, var, value)
         assert line.startswith(var) and wanted in line and "\n" not in line, line
         monkeypatch.delenv(var)
+    monkeypatch.setenv("EDDY_WEBHOOK_URL", "")  # optional: empty means the default
+    assert Settings().label_studio.webhook_url == ""
     monkeypatch.setenv("EDDY_REDIS_URL", "unix:///run/redis.sock")
     monkeypatch.setenv("EDDY_LABEL_STUDIO_URL", "https://ls.internal:8443")
     assert Settings().redis.url == "unix:///run/redis.sock"

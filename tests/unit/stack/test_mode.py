@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,17 @@ def test_a_second_up_that_fails_leaves_the_running_ones_record(tmp_path: Path) -
     finally:
         first.kill()
         first.wait()
+
+
+def test_only_an_eddy_up_process_counts_as_one() -> None:
+    # A record left by a killed `eddy up` can name a pid another process now has: `eddy up`
+    # refused to start, pointing at a stranger to kill -INT.
+    assert not mode.is_eddy_up(os.getpid())  # pytest
+    up = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)", "services.cli", "up"]
+    )
+    try:
+        assert mode.is_eddy_up(up.pid)
+    finally:
+        up.kill()
+        up.wait()

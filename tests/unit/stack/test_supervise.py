@@ -28,9 +28,37 @@ def test_stop_note_is_quiet_for_a_child_that_stopped_as_asked() -> None:
 
 def test_a_server_is_hung_after_three_unanswered_probes_in_a_row() -> None:
     count = Unanswered(limit=3)
+    # Not answered yet since it started: still starting, never hung.
+    assert not any(count.probed("gateway", False) for _ in range(5))
+    assert not count.probed("gateway", True)
     assert not count.probed("gateway", False) and not count.probed("gateway", False)
     assert not count.probed("gateway", True)  # one answer: it was slow, not hung
     assert [count.probed("gateway", False) for _ in range(3)] == [False, False, True]
     assert not count.probed("gateway", False), "counted anew after it is reported"
-    count.forget("gateway")
-    assert not count.probed("gateway", False) and not count.probed("webhook", False)
+    count.forget("gateway")  # restarted: nothing counts until it answers again
+    assert not any(count.probed("gateway", False) for _ in range(5))
+    assert not count.probed("webhook", False)
+
+
+def test_the_http_watch_reports_a_server_that_answered_then_stopped() -> None:
+    import time
+
+    from services.stack.liveness import HttpWatch
+
+    answers = {"http://gw/healthz": [True, False, False, False, False, False]}
+
+    def probe(url: str) -> bool:
+        left = answers[url]
+        return left.pop(0) if left else False
+
+    watch = HttpWatch({"gateway": "http://gw/healthz"}, every_s=0.01, probe=probe).start()
+    try:
+        deadline = time.monotonic() + 5
+        found: list[str] = []
+        while not found and time.monotonic() < deadline:
+            found = watch.hung()
+            time.sleep(0.01)
+    finally:
+        watch.stop()
+    assert found == ["gateway"]
+    assert abs(watch.span_s - 0.03) < 1e-9

@@ -14,7 +14,7 @@ from services.training.seedstore import (
     examples_jsonl,
     read_seed,
     rebuild_seed,
-    reseeded_holdout,
+    reseeded,
     retire_seed_holdout,
     seed_holdout,
     warm_seed,
@@ -80,6 +80,14 @@ def test_a_forced_bootstrap_keeps_the_old_holdout_and_drops_what_a_version_train
     reg = registry(tmp_path)
     new_train = [Example("on time", "neutral"), Example("late again", "negative")]
     new_hold = [Example("great crew", "positive"), Example("no snacks", "negative")]
-    kept = reseeded_holdout(reg, new_train, new_hold)
+    train, kept = reseeded(reg, new_train, new_hold)
     assert [e.text for e in kept] == ["rude agent", "no snacks"]
-    assert reseeded_holdout(reg, [], HOLD + HOLD) == HOLD, "each text once"
+    assert {e.text for e in train} == {"great crew", "lost my bag", "on time", "late again"}
+    # A third seed later: the first seed's texts are still remembered as trained on.
+    reg.write_text(SEED_TRAIN_FILE, examples_jsonl(train))
+    reg.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
+    _, third = reseeded(reg, [], [Example("lost my bag", "negative"), *HOLD])
+    assert [e.text for e in third] == ["rude agent", "no snacks"], "each text once"
+    # The same text relabelled by the new seed: the new label wins.
+    fixed, _ = reseeded(reg, [Example("great crew", "neutral")], [])
+    assert [e.label for e in fixed if e.text == "great crew"] == ["neutral"]
