@@ -45,14 +45,12 @@ def up(
     from services.stack.up import run_up
 
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
-    running = mode.running(s.stack.data_dir)
-    if running is not None and mode.is_eddy_up(
-        int(str(running["pid"]))
-    ):  # its ports are taken too, but that read as a clash with strangers
+    pid = mode.live_up(s.stack.data_dir)
+    if pid is not None:  # its ports are taken too, but that read as a clash with strangers
         raise fail(
             "eddy up is already running",
-            f"on {s.stack.data_dir} (pid {running['pid']}); stop it (Ctrl-C in its terminal, "
-            f"or kill -INT {running['pid']}), or start another with a different EDDY_DATA_DIR "
+            f"on {s.stack.data_dir} (pid {pid}); stop it (Ctrl-C in its terminal, "
+            f"or kill -INT {pid}), or start another with a different EDDY_DATA_DIR "
             f"and ports (if it is not eddy up, delete {s.stack.data_dir / mode.FILE})",
         )
     # Its own Kafka clients (the stall watch, stack.liveness) are best effort: a broker restart

@@ -50,6 +50,13 @@ def running(data_dir: Path) -> dict[str, object] | None:
     return {"pid": pid, "with_label_studio": mode}
 
 
+def live_up(data_dir: Path) -> int | None:
+    """The pid of the `eddy up` running on ``data_dir``, or None (no record, or a stale one)."""
+    up = running(data_dir)
+    pid = int(str(up["pid"])) if up is not None else None
+    return pid if pid is not None and is_eddy_up(pid) else None
+
+
 def is_eddy_up(pid: int) -> bool:
     """Whether ``pid`` runs `eddy up` (`eddy up` or `python -m services.cli up`), where
     /proc says; True where it cannot tell (no /proc, another user's process). A record left
