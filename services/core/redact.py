@@ -28,6 +28,9 @@ _PHONE = re.compile(
     r"(?![\w])"
     r"|(?<![\w+])\+\d{8,15}(?!\w)"
 )
+# A US social security number as people write it: 3-2-4 digits, one separator throughout
+# ("123-45-6789"). Matched before phone numbers, whose pattern would take it as [PHONE].
+_SSN = re.compile(r"(?<![\w+-])(?<!\d\.)\d{3}([- ])\d{2}\1\d{4}(?![\w-]|\.\d)")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 # Long digit runs (account, member, booking numbers given as digits).
 _ACCOUNT = re.compile(r"(?<![\w])\d{8,}(?![\w])")
@@ -87,10 +90,12 @@ def redact(text: str, shape: pii.Shape | None = None) -> Redacted:
         counts["phone"] += 1
         return "[PHONE]"
 
-    # The digit counts below are the least each kind can replace: a card has 13, a phone
-    # number 7 (fewer are left alone above), an account number 8.
+    # The digit counts below are the least each kind can replace: a card has 13, an SSN 9,
+    # a phone number 7 (fewer are left alone above), an account number 8.
     if sh.digits >= 13:
         out = _CARD.sub(card_repl, out)
+    if sh.digits >= 9:
+        out = sub(_SSN, "ssn", out)
     if sh.digits >= 7:
         out = _PHONE.sub(phone_repl, out)
     if sh.digits >= 8:

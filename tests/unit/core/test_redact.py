@@ -19,6 +19,8 @@ from services.core.redact import id_kinds, redact
         ("card 4111-1111-1111-1111", "card [CARD]", "card"),
         ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [ACCOUNT] ok", "account"),
         ("member number 12345678901", "member number [ACCOUNT]", "account"),
+        ("my SSN is 123-45-6789.", "my SSN is [SSN].", "ssn"),
+        ("ssn 123 45 6789 thanks", "ssn [SSN] thanks", "ssn"),
     ],
 )
 def test_redacts(text: str, expected: str, kind: str) -> None:
@@ -96,6 +98,7 @@ BOUNDARIES = [
     ("a::b", "ip"),
     ("call 555 0132", "phone"),  # 7 digits
     ("ref 12345678", "account"),  # 8 digits
+    ("ssn 078-05-1120", "ssn"),  # 9 digits
     ("card 4222222222222", "card"),  # 13 digits, Luhn-valid
     ("1 Main Street", "address"),  # 1 digit
     ("SW1A 1AA", "address"),  # 2 digits
