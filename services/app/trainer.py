@@ -23,7 +23,7 @@ from services.annotation.reconcile import Reconciler
 from services.app.requeue import requeue_after_promotion
 from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
-from services.core import redis_sync
+from services.core import pulse, redis_sync
 from services.core.heartbeat import TTL_S, heartbeat_index, heartbeat_key
 from services.core.settings import Settings
 from services.registry.open import open_registry
@@ -149,6 +149,7 @@ class TrainerJobs:
             log.exception("evaluation failed")
 
     def heartbeat(self) -> None:
+        pulse.beat(self.settings.stack.data_dir)  # `eddy alive`, without Redis
         prefix = self.settings.redis.prefix
         key = heartbeat_key(prefix, "trainer", socket.gethostname(), os.getpid())
         value = {

@@ -6,6 +6,7 @@ import logging
 
 import faust
 
+from services.core import pulse
 from services.core.heartbeat import TTL_S, heartbeat_index
 from services.core.settings import Settings
 from services.runtime.context import WorkerContext
@@ -27,7 +28,9 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
     register(ctx)
 
     async def heartbeat() -> None:
-        # Liveness + counters for `eddy up` readiness and `eddy status`.
+        # Liveness + counters for `eddy up` readiness and `eddy status`; the pulse on disk
+        # for `eddy alive`, which must not depend on Redis.
+        pulse.beat(ctx.settings.stack.data_dir)
         try:
             key, prefix = ctx.heartbeat_key(), ctx.settings.redis.prefix
             async with ctx.redis().pipeline(transaction=False) as pipe:
