@@ -109,3 +109,25 @@ def test_compose_runs_every_process_with_health_ordering_and_no_secret_defaults(
     assert "healthcheck" in services["minio"]
     devices = services["classify"]["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
+
+
+def test_operator_monitoring_scrapes_each_role_as_compose_does_with_the_same_rules() -> None:
+    mon = K8S / "monitoring"
+    listed = yaml.safe_load((mon / "kustomization.yaml").read_text())["resources"]
+    docs = {d["kind"]: d for name in listed for d in yaml.safe_load_all((mon / name).read_text())}
+    # The same rules as deploy/prometheus/alerts.yml (scripts/prometheus-rule writes them).
+    alerts = yaml.safe_load((REPO / "deploy/prometheus/alerts.yml").read_text())
+    assert docs["PrometheusRule"]["spec"] == alerts, "run scripts/prometheus-rule"
+    pm = docs["PodMonitor"]["spec"]
+    (endpoint,) = pm["podMetricsEndpoints"]
+    (relabel,) = endpoint["relabelings"]
+    assert relabel["sourceLabels"] == ["__meta_kubernetes_pod_label_app_kubernetes_io_component"]
+    jobs = set()
+    for name, d in _deployments().items():
+        pod_labels = d["spec"]["template"]["metadata"]["labels"]
+        assert pm["selector"]["matchLabels"].items() <= pod_labels.items(), name
+        (container,) = d["spec"]["template"]["spec"]["containers"]
+        assert endpoint["port"] in {p["name"] for p in container["ports"]}, name
+        jobs.add(relabel["replacement"].replace("$1", pod_labels["app.kubernetes.io/component"]))
+    prom = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
+    assert jobs == {c["job_name"] for c in prom["scrape_configs"]}

@@ -174,6 +174,48 @@ def test_promtool_checks_the_rules_their_tests_the_config_and_the_dashboard_quer
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_every_alert_has_a_promtool_test() -> None:
+    tests = yaml.safe_load((DEPLOY / "prometheus/alerts_test.yml").read_text())["tests"]
+    tested = {t["alertname"] for case in tests for t in case.get("alert_rule_test", [])}
+    alerts = {n for n in _exprs() if not n.startswith("panel")}
+    assert alerts <= tested, sorted(alerts - tested)
+
+
+def _receiver_examples(config: str) -> str:
+    """The config with its commented receiver examples in force (the "# key:" lines)."""
+    head, _, receivers = config.partition("\nreceivers:\n")
+    lines = []
+    for line in receivers.splitlines():
+        example = re.match(r"^    # (\s*(?:- )?[a-z_]+:.*)$", line)
+        if example:
+            lines.append("    " + example.group(1))
+        elif not line.lstrip().startswith("#"):
+            lines.append(line)
+    return head + "\nreceivers:\n" + "\n".join(lines) + "\n"
+
+
+def test_alertmanager_takes_the_config_and_each_receiver_example(tmp_path: Path) -> None:
+    if shutil.which("amtool") is None:
+        pytest.fail("amtool is missing: scripts/setup installs Debian's prometheus-alertmanager")
+    shipped = DEPLOY / "alertmanager/alertmanager.yml"
+    examples = tmp_path / "examples.yml"
+    examples.write_text(_receiver_examples(shipped.read_text()))
+    (ops,) = yaml.safe_load(examples.read_text())["receivers"]
+    assert {"pagerduty_configs", "slack_configs", "webhook_configs"} <= set(ops)
+    for path in (shipped, examples):
+        run = subprocess.run(["amtool", "check-config", str(path)], capture_output=True, timeout=60)
+        assert run.returncode == 0, (path.name, run.stdout + run.stderr)
+    # Prometheus sends its alerts there; the inhibition names alerts that exist.
+    prom = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
+    (am,) = prom["alerting"]["alertmanagers"]
+    assert am["static_configs"][0]["targets"] == ["alertmanager:9093"]
+    alerts = {n for n in _exprs() if not n.startswith("panel")}
+    for rule in yaml.safe_load(shipped.read_text())["inhibit_rules"]:
+        for matcher in rule["source_matchers"] + rule["target_matchers"]:
+            names = re.fullmatch(r'alertname=~?"(.+)"', matcher)
+            assert names and set(names.group(1).split("|")) <= alerts, matcher
+
+
 def test_the_dashboard_takes_its_datasource_from_a_variable() -> None:
     dashboard = json.loads((DEPLOY / "grafana/eddy-dashboard.json").read_text())
     (ds,) = [v for v in dashboard["templating"]["list"] if v["type"] == "datasource"]
