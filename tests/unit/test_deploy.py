@@ -131,3 +131,15 @@ def test_operator_monitoring_scrapes_each_role_as_compose_does_with_the_same_rul
         jobs.add(relabel["replacement"].replace("$1", pod_labels["app.kubernetes.io/component"]))
     prom = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
     assert jobs == {c["job_name"] for c in prom["scrape_configs"]}
+
+
+def test_the_build_context_is_only_what_the_dockerfiles_copy() -> None:
+    # Without a .dockerignore, .venv (2.4 GB) and .eddy (secrets.env) went to the builder.
+    sources = set()
+    for dockerfile in ("Dockerfile", "Dockerfile.cuda"):
+        for line in (REPO / "deploy" / dockerfile).read_text().splitlines():
+            if line.startswith("COPY ") and "--from=" not in line:
+                sources |= set(line.split()[1:-1])
+    lines = [ln for ln in (REPO / ".dockerignore").read_text().splitlines() if ln[:1] not in "#"]
+    assert lines[0] == "*"
+    assert {ln.removeprefix("!") for ln in lines if ln.startswith("!")} == sources

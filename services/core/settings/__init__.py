@@ -46,7 +46,17 @@ RENAMED = {
     "EDDY_LABEL_HOLDOUT_PERCENT": "is gone: the audit sample (EDDY_AUDIT_SHARE) is the holdout",
 }
 # EDDY_* variables that are not settings (read by tests or tools, never by Eddy's processes).
-NOT_SETTINGS = frozenset({"EDDY_TEST_LABEL_STUDIO_URL", "EDDY_TEST_ARTIFACTS"})
+NOT_SETTINGS = frozenset(
+    {
+        "EDDY_TEST_LABEL_STUDIO_URL",
+        "EDDY_TEST_ARTIFACTS",
+        # docker-compose.yml's own secrets (deploy/compose.env.example): its .env is often
+        # sourced into a shell, where they are not typos.
+        "EDDY_POSTGRES_PASSWORD",
+        "EDDY_MINIO_PASSWORD",
+        "EDDY_GRAFANA_PASSWORD",
+    }
+)
 
 
 GROUPS: dict[str, type[Group]] = {

@@ -40,8 +40,9 @@ def public_secrets(settings: Settings) -> list[str]:
     if settings.kafka.deadletter_keep_raw and settings.kafka.deadletter_raw_key is None:
         out.append("EDDY_DEADLETTER_RAW_KEY")
     if settings.stack.with_label_studio:
+        # Not the admin's password: only a Label Studio that `eddy up` starts is created with
+        # it, and --external starts none (a refusal demanded a secret nothing would read).
         for field, name in (
-            ("password", "EDDY_LABEL_STUDIO_PASSWORD"),
             ("token", "EDDY_LABEL_STUDIO_TOKEN"),
             ("webhook_secret", "EDDY_WEBHOOK_SECRET"),
         ):

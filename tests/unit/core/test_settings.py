@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -50,6 +52,15 @@ def test_unknown_and_renamed_variables_are_reported() -> None:
         "it is ignored",
         "EDDY_TRAIN_EPOCHS was renamed EDDY_BOOTSTRAP_EPOCHS; it is ignored",
     ]
+
+
+def test_compose_env_files_variables_are_settings_or_composes_own() -> None:
+    # A sourced .env warned "EDDY_POSTGRES_PASSWORD is not an Eddy setting" on every command.
+    deploy = Path(__file__).resolve().parents[3] / "deploy"
+    for name in ("compose.env.example", "eddy.env.example"):
+        lines = (deploy / name).read_text().splitlines()
+        names = {ln.partition("=")[0] for ln in lines if "=" in ln and not ln.startswith("#")}
+        assert unknown_variables(dict.fromkeys(names, "x")) == [], name
 
 
 def test_override_rejects_unknown_group_and_invalid_value() -> None:
