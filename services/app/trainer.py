@@ -170,6 +170,7 @@ class TrainerJobs:
 
 
 def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
+    open_registry(settings.stack).check_writable()  # every run would train, then fail
     jobs = TrainerJobs(settings, with_label_studio)
     serve_metrics(jobs.metrics.registry, "trainer", settings.metrics)
     jobs.history()  # the last run's time at once, not one interval after a restart

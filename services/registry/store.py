@@ -95,6 +95,20 @@ class ModelRegistry:
         v = self.champion_version()
         return self.get(v) if v is not None else None
 
+    def check_writable(self) -> None:
+        """Raise before minutes of training, not after: a new version is staged in ``root``
+        (the registry, or an object store's local cache). A volume owned by another uid (NFS
+        ignores fsGroup) failed only once the model was trained, with a traceback."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            Path(tempfile.mkdtemp(prefix=".incoming-check-", dir=self.root)).rmdir()
+        except OSError as exc:
+            raise RegistryError(
+                f"cannot write the model registry at {self.root} ({exc.strerror or exc}) as "
+                f"uid {os.getuid()}: give that uid the directory (chown, or a volume's fsGroup) "
+                "or set EDDY_REGISTRY_DIR"
+            ) from None
+
     def add(self, write: Any, meta: dict[str, Any]) -> ModelRef:
         """Store a new version. ``write(dir)`` saves the model files into ``dir``."""
         self.root.mkdir(parents=True, exist_ok=True)

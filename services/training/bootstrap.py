@@ -134,6 +134,7 @@ def bootstrap(
             f"{registry.where} already has a champion (v{current}); `eddy bootstrap --force` "
             "trains a new one from the seed and makes it champion"
         )
+    registry.check_writable()
     raw = examples if examples is not None else read_examples(seed_file)
     # Train on the same redacted text the stream will serve.
     data = [Example(redact(e.text).text, e.label) for e in raw]
