@@ -79,8 +79,23 @@ def test_secrets_are_in_the_secret_not_the_config_map() -> None:
     (config,) = [d for d in _k8s_docs() if d["kind"] == "ConfigMap"]
     secretish = re.compile(r"TOKEN|PASSWORD|SECRET|KEY")
     assert not [k for k in config["data"] if secretish.search(k)]
-    example = (K8S / "secrets.env.example").read_text()
+    example = (K8S / "secrets/secrets.env.example").read_text()
     assert all(line.endswith("=") for line in example.splitlines() if "=" in line)
+
+
+def test_the_base_builds_without_a_secrets_file_and_every_pod_reads_the_one_secret() -> None:
+    # The base generated the Secret from its own secrets.env: an overlay (or a remote base)
+    # could not build without that file in the base's directory.
+    assert "secretGenerator" not in yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    (gen,) = yaml.safe_load((K8S / "secrets/kustomization.yaml").read_text())["secretGenerator"]
+    assert gen["name"] == "eddy-secrets" and gen["options"]["disableNameSuffixHash"] is True
+    pods = [
+        d["spec"]["template"]["spec"] for d in _k8s_docs() if d["kind"] in ("Deployment", "Job")
+    ]
+    for pod in pods:
+        for container in pod["containers"]:
+            refs = [e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e]
+            assert refs == ["eddy-secrets"], container["name"]
 
 
 def test_compose_runs_every_process_with_health_ordering_and_no_secret_defaults() -> None:
