@@ -28,7 +28,7 @@ class PredictionWatcher:
         self.counts: Counter[str] = Counter()
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(
-            bootstrap_servers=kafka.servers,
+            **kafka.client_config(),
             enable_auto_commit=False,
             fetch_max_wait_ms=20,
             client_id="eddy-bench-watch",
@@ -95,9 +95,7 @@ class StreamProbe:
 
     def __init__(self, s: Settings) -> None:
         self.topics = Topics.from_settings(s.kafka)
-        self.producer = KafkaProducer(
-            bootstrap_servers=s.kafka.servers, linger_ms=2, batch_size=256 * 1024
-        )
+        self.producer = KafkaProducer(**s.kafka.client_config(), linger_ms=2, batch_size=256 * 1024)
         self.watcher = PredictionWatcher(s.kafka, self.topics.predictions)
 
     def close(self) -> None:

@@ -149,7 +149,7 @@ def deadletter_raw(
     except RawKeyError as exc:
         raise fail("bad key", exc, 2) from None
     topic = Topics.from_settings(s.kafka).deadletter_raw
-    consumer = KafkaConsumer(bootstrap_servers=s.kafka.servers, enable_auto_commit=False)
+    consumer = KafkaConsumer(**s.kafka.client_config(), enable_auto_commit=False)
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         if not parts:

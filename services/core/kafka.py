@@ -28,7 +28,7 @@ def ensure_topics(kafka: KafkaSettings, names: Iterable[str], timeout_s: float =
     while time.monotonic() < deadline:
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=kafka.servers,
+                **kafka.client_config(),
                 client_id="eddy-admin",
                 request_timeout_ms=10_000,
             )
@@ -78,7 +78,7 @@ def check_reachable(kafka: KafkaSettings, timeout_s: float = 3.0) -> None:
 def make_producer(kafka: KafkaSettings, **overrides: object) -> KafkaProducer:
     check_reachable(kafka)
     config: dict[str, object] = {
-        "bootstrap_servers": kafka.servers,
+        **kafka.client_config(),
         "client_id": "eddy-producer",
         "acks": "all",
         "linger_ms": 5,

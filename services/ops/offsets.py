@@ -60,7 +60,7 @@ class OffsetReader:
 
     def __init__(self, kafka: KafkaSettings, groups: Mapping[str, Sequence[str]]) -> None:
         self.groups = {g: list(ts) for g, ts in groups.items()}
-        common = {"bootstrap_servers": kafka.servers, "client_id": "eddy-ops"}
+        common = {**kafka.client_config(), "client_id": "eddy-ops"}
         self._admin = KafkaAdminClient(request_timeout_ms=5_000, **common)
         self._consumer = KafkaConsumer(
             group_id=None,

@@ -24,7 +24,7 @@ class TopicTail:
         t = Topics.from_settings(kafka)
         self.kinds = {t.predictions: "prediction", t.review: "review", t.deadletter: "deadletter"}
         self._consumer = KafkaConsumer(
-            bootstrap_servers=kafka.servers,
+            **kafka.client_config(),
             client_id="eddy-ops-tail",
             group_id=None,
             enable_auto_commit=False,

@@ -26,6 +26,7 @@ from services.core.roles import ROLES
 from services.core.schemas import SchemaError, validate
 from services.core.settings import Settings
 from services.core.topics import Topics
+from services.runtime.credentials import faust_credentials
 from services.runtime.faust_transport import EddyApp
 from services.runtime.metrics import StageMetrics
 from services.runtime.outbox import Outbox
@@ -41,6 +42,7 @@ def create_app(settings: Settings, role: str) -> faust.App:
     app = EddyApp(
         app_id,
         broker=[f"kafka://{b}" for b in kafka.servers],
+        broker_credentials=faust_credentials(kafka),  # TLS / SASL beyond PLAINTEXT
         store="memory://",  # durable state lives in Redis, not Faust tables
         # Faust writes a state directory even with the memory store; by default into the
         # current directory, which in a container is read-only (or root-owned).

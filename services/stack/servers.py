@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from services.core.settings import Settings
 from services.stack import binaries
 from services.stack.probes import host_port, http_ok, redis_ping, tcp_open
-from services.stack.process import Child
+from services.stack.process import Child, StackError
 from services.stack.secrets import write_private
 
 
@@ -29,6 +29,12 @@ def _clean_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def broker(settings: Settings) -> Server:
+    if settings.kafka.security_protocol != "PLAINTEXT":
+        # Tansu 0.6's TLS listener and SASL logins do not work: a broker of your own does.
+        raise StackError(
+            f"the embedded broker speaks PLAINTEXT only; EDDY_KAFKA_SECURITY_PROTOCOL="
+            f"{settings.kafka.security_protocol} is for your own brokers (`eddy up --external`)"
+        )
     host, port = host_port(settings.kafka.bootstrap.split(",")[0], 9092)
     url = f"tcp://{host}:{port}"
     argv = [

@@ -27,11 +27,11 @@ from services.core.settings.errors import describe
 from services.core.settings.exposure import exposed_without_secret, public_secrets
 from services.core.settings.infra import (
     GatewaySettings,
-    KafkaSettings,
     LabelStudioSettings,
     RedisSettings,
     StackSettings,
 )
+from services.core.settings.kafka import KafkaSettings
 from services.core.settings.learning import ModelSettings, RoutingSettings
 from services.core.settings.ops import ConsoleSettings, MetricsSettings
 from services.core.settings.training import GateSettings, TrainerSettings

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from services.core.settings import Settings, load_settings
@@ -75,6 +76,12 @@ def test_only_an_eddy_up_process_counts_as_one() -> None:
         [sys.executable, "-c", "import time; time.sleep(30)", "services.cli", "up"]
     )
     try:
+        # Until the child has exec'd, /proc shows the parent's (pytest's) command line.
+        cmdline = Path(f"/proc/{up.pid}/cmdline")
+        for _ in range(100):
+            if b"time.sleep" in cmdline.read_bytes():
+                break
+            time.sleep(0.05)
         assert mode.is_eddy_up(up.pid)
     finally:
         up.kill()
