@@ -149,7 +149,6 @@ class TrainerJobs:
             log.exception("evaluation failed")
 
     def heartbeat(self) -> None:
-        pulse.beat(self.settings.stack.data_dir)  # `eddy alive`, without Redis
         prefix = self.settings.redis.prefix
         key = heartbeat_key(prefix, "trainer", socket.gethostname(), os.getpid())
         value = {
@@ -194,6 +193,16 @@ def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
     )
     sched.add_job(
         jobs.heartbeat, "interval", seconds=2, id="heartbeat", **{**common, "next_run_time": now}
+    )
+    # `eddy alive`'s pulse, a job of its own: a Redis write hanging in the heartbeat for its
+    # timeout must not hold it back (a liveness probe must not depend on Redis).
+    sched.add_job(
+        pulse.beat,
+        "interval",
+        seconds=2,
+        id="pulse",
+        args=[settings.stack.data_dir],
+        **{**common, "next_run_time": now},
     )
     log.info(
         "trainer: reconcile every %.0fs, trigger check every %.0fs (N=%d labels or %.0fs)",

@@ -28,9 +28,7 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
     register(ctx)
 
     async def heartbeat() -> None:
-        # Liveness + counters for `eddy up` readiness and `eddy status`; the pulse on disk
-        # for `eddy alive`, which must not depend on Redis.
-        pulse.beat(ctx.settings.stack.data_dir)
+        # Liveness + counters for `eddy up` readiness and `eddy status`.
         try:
             key, prefix = ctx.heartbeat_key(), ctx.settings.redis.prefix
             async with ctx.redis().pipeline(transaction=False) as pipe:
@@ -41,6 +39,13 @@ def build_worker_app(settings: Settings, role: str) -> WorkerContext:
             log.warning("heartbeat failed: %s", type(exc).__name__)
 
     ctx.app.timer(interval=2.0, name=f"{role}-heartbeat")(heartbeat)
+
+    async def pulse_beat() -> None:
+        # `eddy alive`'s, on its own timer: a Redis write that hangs for its 10 s timeout
+        # must not hold it back (a liveness probe must not depend on Redis).
+        pulse.beat(ctx.settings.stack.data_dir)
+
+    ctx.app.timer(interval=2.0, name=f"{role}-pulse")(pulse_beat)
 
     async def quiet_libraries() -> None:
         # Faust sets up its own logging when the worker starts, after the entry point's:

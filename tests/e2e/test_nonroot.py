@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from services.core import pulse
 from services.core.settings import Settings
 from services.ops.heartbeats import replicas
 from tests.helpers import free_port, free_port_run
@@ -216,6 +217,10 @@ def test_every_role_starts_as_non_root_in_a_read_only_workdir(image_like: ImageL
         data = Path(img.env.get("EDDY_DATA_DIR", img.workdir / ".eddy"))
         state = {p.name for p in (data / "state").iterdir()}
         assert {f"{s.kafka.app_id}-{role}" for role in ("normalize", "classify", "route")} <= state
+        # The workers' and the trainer's pulse (what `eddy alive` reads without Redis), renewed
+        # by the uid on the volume.
+        assert pulse.fresh(data), "no fresh pulse in the data dir"
+        assert pulse.pulse_path(data).stat().st_uid == UID
         assert not any(img.workdir.iterdir())
     finally:
         for proc in procs.values():

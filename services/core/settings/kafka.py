@@ -8,7 +8,7 @@ import ssl
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 
 from services.core.settings.base import Group, env
 
@@ -95,6 +95,11 @@ class KafkaSettings(Group):
     sasl_username: str | None = env("EDDY_KAFKA_SASL_USERNAME", None)
     sasl_password: SecretStr | None = env("EDDY_KAFKA_SASL_PASSWORD", None)
 
+    @field_validator("ssl_cafile", mode="before")
+    @classmethod
+    def _empty_is_system(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # "": system CAs
+
     @model_validator(mode="after")
     def _security(self) -> KafkaSettings:
         sasl = self.security_protocol.startswith("SASL_")
@@ -103,7 +108,7 @@ class KafkaSettings(Group):
                 f"EDDY_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
                 "EDDY_KAFKA_SASL_USERNAME and EDDY_KAFKA_SASL_PASSWORD"
             )
-        if self.ssl_cafile is not None and not self.ssl_cafile.is_file():
+        if self.tls and self.ssl_cafile is not None and not self.ssl_cafile.is_file():
             raise ValueError(f"EDDY_KAFKA_SSL_CAFILE={self.ssl_cafile} is not a readable file")
         return self
 

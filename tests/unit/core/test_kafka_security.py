@@ -12,7 +12,7 @@ from faust.auth import SASLCredentials, SSLCredentials
 from typer.testing import CliRunner
 
 from services.cli import app
-from services.core.settings import Settings
+from services.core.settings import Settings, load_settings
 from services.runtime.credentials import faust_credentials
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
@@ -72,7 +72,10 @@ def test_faust_gets_sasl_with_tls_and_plain_sasl_without() -> None:
     [
         ({"EDDY_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "EDDY_KAFKA_SASL_USERNAME"),
         ({"EDDY_KAFKA_SECURITY_PROTOCOL": "TLS"}, "EDDY_KAFKA_SECURITY_PROTOCOL"),
-        ({"EDDY_KAFKA_SSL_CAFILE": "/no/such/ca.pem"}, "EDDY_KAFKA_SSL_CAFILE"),
+        (
+            {"EDDY_KAFKA_SECURITY_PROTOCOL": "SSL", "EDDY_KAFKA_SSL_CAFILE": "/no/such/ca.pem"},
+            "EDDY_KAFKA_SSL_CAFILE",
+        ),
     ],
 )
 def test_a_bad_security_setting_is_one_line_naming_it(env: dict[str, str], named: str) -> None:
@@ -100,3 +103,16 @@ def test_the_embedded_broker_refuses_a_security_protocol_it_cannot_speak() -> No
 
     with pytest.raises(StackError, match=r"EDDY_KAFKA_SECURITY_PROTOCOL=SSL.*--external"):
         servers.broker(_kafka(security_protocol="SSL"))
+
+
+def test_an_empty_ca_file_means_the_systems_and_plaintext_ignores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # README: "empty: the system's CAs"; "" was read as the path "." and refused every command.
+    monkeypatch.setenv("EDDY_KAFKA_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("EDDY_KAFKA_SSL_CAFILE", "")
+    kafka = load_settings().kafka
+    assert kafka.ssl_cafile is None and "ssl_cafile" not in kafka.client_config()
+    monkeypatch.setenv("EDDY_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    monkeypatch.setenv("EDDY_KAFKA_SSL_CAFILE", "/not/used/without/tls.pem")
+    assert load_settings().kafka.client_config() == {"bootstrap_servers": ["127.0.0.1:19092"]}
