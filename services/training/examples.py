@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +22,50 @@ class DatasetError(ValueError):
 
 
 def read_examples(
-    path: Path, text_field: str = "text", label_field: str = "label", encoding: str = "utf-8"
+    path: Path,
+    text_field: str = "text",
+    label_field: str = "label",
+    encoding: str = "utf-8-sig",  # a BOM (Excel's UTF-8) is not part of the first column
+    skipped: Counter[str] | None = None,
 ) -> list[Example]:
-    """Read a CSV (header row) or JSONL file with a text and a label column."""
+    """Read a CSV (header row) or JSONL file with a text and a label column. Records with an
+    empty text or label are left out, counted in ``skipped`` by reason."""
     if path.is_dir():
         raise DatasetError(f"{path} is a folder; give a CSV or JSONL file")
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
+    try:
+        rows = _rows(path, encoding)
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            f"save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > utf8-{path.name}`"
+        ) from None
+    out: list[Example] = []
+    for n, row in enumerate(rows, 1):
+        if None in row:  # csv's key for the fields beyond the header's
+            raise DatasetError(
+                f"{path}: record {n} has more fields than the header ({len(row) - 1} columns)"
+                f"{_delimiter_hint(row) or '; is the file comma-separated?'}"
+            )
+        if text_field not in row or label_field not in row:
+            raise DatasetError(
+                f"{path}: record {n} lacks {text_field!r} or {label_field!r} (has "
+                f"{sorted(map(str, row))}){_delimiter_hint(row)}"
+            )
+        text, label = _cell(path, n, row, text_field), _cell(path, n, row, label_field)
+        if text and label:
+            out.append(Example(text, label))
+        elif skipped is not None:
+            skipped["empty text" if not text else "empty label"] += 1
+    if not out:
+        raise DatasetError(f"{path}: no labelled examples")
+    return out
+
+
+def _rows(path: Path, encoding: str) -> list[dict[str | None, object]]:
     suffix = path.suffix.lower()
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str | None, object]] = []
     if suffix in (".jsonl", ".ndjson"):
         with path.open(encoding=encoding) as f:
             for n, line in enumerate(f, 1):
@@ -43,23 +78,33 @@ def read_examples(
                 if not isinstance(obj, dict):
                     raise DatasetError(f"{path}:{n}: expected a JSON object per line")
                 rows.append(obj)
-    elif suffix in (".csv", ".tsv"):
+        return rows
+    if suffix in (".csv", ".tsv"):
         with path.open(encoding=encoding, newline="") as f:
-            rows = list(csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ","))
-    else:
-        raise DatasetError(f"{path}: unsupported file type {suffix!r} (use .csv or .jsonl)")
-    out: list[Example] = []
-    for n, row in enumerate(rows, 1):
-        if text_field not in row or label_field not in row:
-            raise DatasetError(
-                f"{path}: record {n} lacks {text_field!r} or {label_field!r} (has {sorted(row)})"
-            )
-        text, label = str(row[text_field] or "").strip(), str(row[label_field] or "").strip()
-        if text and label:
-            out.append(Example(text, label))
-    if not out:
-        raise DatasetError(f"{path}: no labelled examples")
-    return out
+            return list(csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ","))
+    raise DatasetError(f"{path}: unsupported file type {suffix!r} (use .csv or .jsonl)")
+
+
+def _cell(path: Path, n: int, row: dict[str | None, object], field: str) -> str:
+    """A text or label as a string: numbers too (a label 0 is a class, not a missing one)."""
+    value = row[field]
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return str(value).strip()
+    raise DatasetError(
+        f"{path}: record {n}: {field!r} must be a string or a number, not {type(value).__name__}"
+    )
+
+
+def _delimiter_hint(row: dict[str | None, object]) -> str:
+    names = [name for name in row if name is not None]
+    if len(names) == 1:
+        (header,) = names
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if header and sep in header:
+                return f"; it looks {name}-separated: Eddy reads comma-separated CSV"
+    return ""
 
 
 def label_set(examples: Sequence[Example], configured: Sequence[str] = ()) -> list[str]:

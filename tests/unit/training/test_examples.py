@@ -1,3 +1,4 @@
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -54,3 +55,54 @@ def test_label_set_from_data_or_settings() -> None:
     assert label_set(data, ["pos", "neg", "neutral"]) == ["pos", "neg", "neutral"]
     with pytest.raises(DatasetError, match="not in EDDY_LABELS"):
         label_set(data, ["pos"])
+
+
+# What a data scientist's own files look like (found trying `eddy simulate` on them).
+
+
+def test_a_label_0_is_a_class_not_a_missing_label(tmp_path: Path) -> None:
+    # `str(0 or "")` dropped every row of class 0: a whole class gone without a word.
+    path = tmp_path / "ints.jsonl"
+    rows = [{"text": f"t{i}", "label": i % 3} for i in range(9)]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert sorted({e.label for e in read_examples(path)}) == ["0", "1", "2"]
+    assert len(read_examples(path)) == 9
+
+
+def test_a_label_that_is_a_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lists.jsonl"
+    path.write_text(json.dumps({"text": "hi", "label": ["negative"]}))
+    with pytest.raises(DatasetError, match="'label' must be a string or a number, not list"):
+        read_examples(path)
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufefftext,label\nhello,positive\n".encode())
+    assert read_examples(path) == [Example("hello", "positive")]
+
+
+def test_latin1_is_one_line_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("text,label\ncaf\u00e9 ok,positive\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"not UTF-8 \(byte 0xe9 .*iconv -f latin1"):
+        read_examples(path)
+
+
+def test_a_semicolon_file_says_so(tmp_path: Path) -> None:
+    # A row with more fields than the header raised a TypeError from sorted().
+    path = tmp_path / "semi.csv"
+    path.write_text("text;label\nhello, world;positive\n")
+    with pytest.raises(DatasetError, match="semicolon-separated"):
+        read_examples(path)
+    path.write_text("text;label\nhello, big, world;positive\n")
+    with pytest.raises(DatasetError, match="more fields than the header"):
+        read_examples(path)
+
+
+def test_empty_rows_are_counted_by_reason(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("text,label\nhello,positive\n   ,negative\nbye,\n,\n")
+    skipped: Counter[str] = Counter()
+    assert read_examples(path, skipped=skipped) == [Example("hello", "positive")]
+    assert skipped == {"empty text": 2, "empty label": 1}
