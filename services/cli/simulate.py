@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -23,11 +26,27 @@ def _new_or_empty(path: Path) -> bool:
     return not path.exists() or (path.is_dir() and not any(path.iterdir()))
 
 
+def _writable_file(path: Path | None, option: str) -> None:
+    """Refuse an output path before the training, not after it (the results were lost)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise fail(option, f"{path} is a folder; give a file name", 2)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(option, f"cannot make {path.parent} ({exc.strerror or exc})", 2) from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise fail(option, f"{path} cannot be written", 2)
+
+
 @app.command(short_help="Label-efficiency report: replay a labelled file, no servers.")
 def simulate(
     dataset: Path | None = typer.Option(
         None, "--dataset", help="CSV or JSONL with text and label columns (default: airline)."
     ),
+    text_column: str = typer.Option("text", help="The --dataset's column holding the text."),
+    label_column: str = typer.Option("label", help="The --dataset's column holding the label."),
     budget: int = typer.Option(480, min=1, help="Routed labels each arm may spend."),
     step: int = typer.Option(60, min=1, help="Labels per training run."),
     seeds: int = typer.Option(3, min=1, help="Seeds (bootstrap, stream order, training)."),
@@ -73,11 +92,14 @@ def simulate(
     from services.simulate.report import plot, tables
     from services.simulate.run import SimulateOptions
     from services.simulate.run import simulate as run_simulate
+    from services.training import datacheck
     from services.training.examples import DatasetError, read_examples
 
     s = settings(data_dir, log_level="WARNING")
     if keep_models is not None and not _new_or_empty(keep_models):
         raise fail("--keep-models", f"{keep_models} exists and is not an empty directory", 2)
+    _writable_file(json_path, "--json")
+    _writable_file(png, "--png")
     opts = SimulateOptions(
         strategies=_names(strategies, STRATEGY_NAMES, "strategy"),
         recipes=_names(recipe, ("auto", "warm", "rebuild"), "recipe"),
@@ -94,12 +116,25 @@ def simulate(
         keep_models=keep_models,
     )
     try:
-        data = read_examples(dataset) if dataset else airline_tweets()
+        skipped: Counter[str] = Counter()
+        if dataset:
+            data = read_examples(dataset, text_column, label_column, skipped=skipped)
+        else:
+            data = airline_tweets()
+        say(f"{dataset or 'airline tweets'}: {datacheck.summary(data, skipped)}")
+        for warning in datacheck.warnings(data):
+            say(f"warning: {warning}")
         result = run_simulate(s, str(dataset or "airline tweets"), data, opts, say)
     except (DatasetError, ValueError) as exc:
         raise fail("simulate failed", exc) from None
     for table in tables(result):
         out.print(table)
+    short = sorted({(a["strategy"], a["seed"]) for a in result["arms"] if _spent(a) < budget})
+    if short:
+        say(
+            f"note: {len(short)} arm(s) spent fewer than --budget {budget} routed labels (the "
+            "stream ran out): lower --budget or give a larger file"
+        )
     if json_path:
         json_path.write_text(json.dumps(result, indent=2))
         say(f"wrote {json_path}")
@@ -108,3 +143,7 @@ def simulate(
         say(f"wrote {png}")
     if keep_models is not None:
         say(f"kept every arm's models in {keep_models}")
+
+
+def _spent(arm: dict[str, Any]) -> int:
+    return max((int(p["labels"]) for p in arm["points"]), default=0)

@@ -170,7 +170,7 @@ def run_arm(
         run = run_once(s, labels, audit_ids, new_run(), force=True)
         record: dict[str, Any] = {
             "labels": routed, "outcome": run.outcome, "recipe": run.recipe,
-            "reasons": run.reasons, "challenger": run.challenger_version,
+            "reasons": [_here(r) for r in run.reasons], "challenger": run.challenger_version,
         }  # fmt: skip
         if run.outcome == "promoted":
             clf = _champion(s)
@@ -185,6 +185,13 @@ def run_arm(
             f"{result.points[-1]['accuracy']:.3f}"
         )
     return result
+
+
+def _here(reason: str) -> str:
+    """The gate's reason in this command's words (its minimum holdout is --min-holdout)."""
+    return reason.replace("EDDY_GATE_MIN_HOLDOUT=", "--min-holdout ").replace(
+        " (`eddy promote` decides by hand)", ""
+    )
 
 
 def shuffled(stream: list[Example], seed: int) -> list[Example]:

@@ -33,7 +33,7 @@ def tables(result: dict[str, Any]) -> list[Table]:
             f"{s['final_accuracy']:.3f} ± {s['final_accuracy_sd']:.3f}",
             f"{s['final_macro_f1']:.3f}",
             f"{s['auc']:.3f}" if s["auc"] is not None else "-",
-            str(s["labels_to_match_random"] or "-"),
+            "-" if s["labels_to_match_random"] is None else str(s["labels_to_match_random"]),
             f"{s.get('gate_wrong', 0)} of {s.get('gate_decisions', 0)}",
         )
     by_key = curves(result)
@@ -51,16 +51,21 @@ def plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")  # no display; files only
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
-    for key, curve in curves(result).items():
+    fig, ax = plt.subplots(figsize=(9.5, 4.5), dpi=110)
+    # Markers and dashes differ per curve: identical curves (one seed, two strategies that
+    # made the same picks) stay visible on top of each other.
+    styles = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("x", "--")]
+    for i, (key, curve) in enumerate(curves(result).items()):
         x = [p["labels"] for p in curve]
-        ax.plot(x, [p["mean"] for p in curve], "o-", label=key)
+        marker, dash = styles[i % len(styles)]
+        ax.plot(x, [p["mean"] for p in curve], marker=marker, linestyle=dash, label=key)
         ax.fill_between(x, [p["min"] for p in curve], [p["max"] for p in curve], alpha=0.15)
     ax.set_xlabel("routed labels (audit labels not counted)")
     ax.set_ylabel(f"accuracy on {result['test_size']} test examples")
     ax.set_title(f"eddy simulate: {result['dataset']} (mean over seeds, band = min..max)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    # Beside the plot, never over a curve.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

@@ -82,7 +82,16 @@ def _simulate(
         # The replay measures learning, not serving: no ONNX export of every version.
         trainer={"export_onnx": False},
     )
-    say(f"{dataset}: {len(test)} test examples (never streamed), {len(rest)} to seed and stream")
+    capped = f" (--test-size {opts.test_size} is capped at a fifth of the file)"
+    say(
+        f"{dataset}: {len(test)} test examples, never streamed"
+        f"{capped if len(test) < opts.test_size else ''}, {len(rest)} to seed and stream"
+    )
+    total = opts.seeds * len(opts.strategies) * len(opts.recipes)
+    say(
+        f"{total} arm(s) ({opts.seeds} seed(s) x {len(opts.strategies)} strateg(ies) x "
+        f"{len(opts.recipes)} recipe(s)), each up to {-(-opts.budget // opts.step)} training runs"
+    )
     classes = tuple(sorted({e.label for e in data}))
     arms: list[dict[str, Any]] = []
     for seed in range(opts.first_seed, opts.first_seed + opts.seeds):
@@ -104,6 +113,7 @@ def _simulate(
         )  # fmt: skip
         for strategy in opts.strategies:
             for recipe in opts.recipes:
+                say(f"arm {len(arms) + 1}/{total}: {strategy}/{recipe}, seed {seed}")
                 arm = run_arm(s, ArmSpec(strategy, recipe, seed), spec, boot_dir, work, say)
                 arms.append(arm.as_dict())
     return {

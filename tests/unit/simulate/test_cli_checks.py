@@ -1,0 +1,54 @@
+"""`eddy simulate` refuses what it can before any training (a bad --json path used to end a
+run of minutes in a traceback, its results lost), and reports 0 as 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.simulate.report import tables
+
+
+@pytest.mark.parametrize("option", ["--json", "--png"])
+def test_an_output_path_that_cannot_be_written_is_refused_first(
+    tmp_path: Path, option: str
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    for bad, said in ((tmp_path, "is a folder"), (blocked / "out.x", "cannot make")):
+        res = CliRunner().invoke(app, ["simulate", option, str(bad)])
+        assert res.exit_code == 2, res.output
+        assert said in res.output and option in res.output, res.output
+
+
+def test_an_output_folder_that_does_not_exist_is_made(tmp_path: Path) -> None:
+    # --png made its folder at the end, --json failed there: both make it up front now. The
+    # missing dataset stops the run right after, before any training.
+    out = tmp_path / "new" / "deeper" / "report.json"
+    res = CliRunner().invoke(
+        app, ["simulate", "--json", str(out), "--dataset", str(tmp_path / "none.csv")]
+    )
+    assert res.exit_code == 1 and "no such file" in res.output, res.output
+    assert out.parent.is_dir()
+
+
+def test_the_table_shows_zero_labels_to_match_random_as_zero() -> None:
+    s = {
+        "seeds": 1, "final_labels": 60, "final_accuracy": 0.8, "final_accuracy_sd": 0.0,
+        "final_macro_f1": 0.7, "auc": 0.5, "gate_wrong": 0, "gate_decisions": 1,
+    }  # fmt: skip
+    result = {
+        "dataset": "d",
+        "test_size": 10,
+        "arms": [],
+        "summary": {
+            "margin": {**s, "labels_to_match_random": 0},
+            "x": {**s, "labels_to_match_random": None},
+        },
+    }
+    summary, _ = tables(result)
+    cells = summary.columns[6]._cells
+    assert cells == ["0", "-"]
