@@ -36,7 +36,9 @@ def _writable_file(path: Path | None, option: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(option, f"cannot make {path.parent} ({exc.strerror or exc})", 2) from None
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.is_symlink() and not path.exists():
+        raise fail(option, f"{path} is a link to nothing", 2)
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise fail(option, f"{path} cannot be written", 2)
 
 
@@ -129,11 +131,11 @@ def simulate(
         raise fail("simulate failed", exc) from None
     for table in tables(result):
         out.print(table)
-    short = sorted({(a["strategy"], a["seed"]) for a in result["arms"] if _spent(a) < budget})
+    short = [a for a in result["arms"] if _spent(a) < budget]
     if short:
         say(
-            f"note: {len(short)} arm(s) spent fewer than --budget {budget} routed labels (the "
-            "stream ran out): lower --budget or give a larger file"
+            f"note: {len(short)} of {len(result['arms'])} arm(s) spent fewer than --budget "
+            f"{budget} routed labels (the stream ran out): lower --budget or give a larger file"
         )
     if json_path:
         json_path.write_text(json.dumps(result, indent=2))

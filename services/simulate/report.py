@@ -68,5 +68,5 @@ def plot(result: dict[str, Any], path: Path) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, format="png")  # whatever the name ends in: the option is --png
     plt.close(fig)

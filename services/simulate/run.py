@@ -90,7 +90,8 @@ def _simulate(
     total = opts.seeds * len(opts.strategies) * len(opts.recipes)
     say(
         f"{total} arm(s) ({opts.seeds} seed(s) x {len(opts.strategies)} strateg(ies) x "
-        f"{len(opts.recipes)} recipe(s)), each up to {-(-opts.budget // opts.step)} training runs"
+        f"{len(opts.recipes)} recipe(s)), each spending up to {opts.budget} routed labels, "
+        f"{opts.step} a training run"
     )
     classes = tuple(sorted({e.label for e in data}))
     arms: list[dict[str, Any]] = []

@@ -9,13 +9,16 @@ from collections.abc import Mapping, Sequence
 from services.training.examples import Example
 
 SMALL_CLASS = 10  # fewer examples than this: too few to seed, stream and test a class
+MAX_NAMED = 20  # a wrong --label-column makes a class of every row: name a few, count the rest
 
 
 def summary(examples: Sequence[Example], skipped: Mapping[str, int]) -> str:
     counts = Counter(e.label for e in examples)
-    classes = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+    shown = [f"{label} {n}" for label, n in counts.most_common(MAX_NAMED)]
+    more = f", and {len(counts) - MAX_NAMED} more" if len(counts) > MAX_NAMED else ""
     left = "; ".join(f"{n} with {why}" for why, n in sorted(skipped.items()) if n)
-    return f"{len(examples)} examples in {len(counts)} classes ({classes})" + (
+    noun = "class" if len(counts) == 1 else "classes"
+    return f"{len(examples)} examples in {len(counts)} {noun} ({', '.join(shown)}{more})" + (
         f"; left out {left}" if left else ""
     )
 
@@ -34,9 +37,12 @@ def warnings(examples: Sequence[Example]) -> list[str]:
             )
     small = sorted(label for label, n in counts.items() if n < SMALL_CLASS)
     if small:
+        named = ", ".join(small[:MAX_NAMED]) + (
+            f" and {len(small) - MAX_NAMED} more" if len(small) > MAX_NAMED else ""
+        )
         out.append(
-            f"class(es) {', '.join(small)} have fewer than {SMALL_CLASS} examples: the seed, "
-            "stream and test set may miss them"
+            f"class(es) {named} have fewer than {SMALL_CLASS} examples: the seed, stream and "
+            "test set may miss them"
         )
     labels_of: dict[str, set[str]] = defaultdict(set)
     for e in examples:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shlex
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,31 +30,32 @@ def read_examples(
     skipped: Counter[str] | None = None,
 ) -> list[Example]:
     """Read a CSV (header row) or JSONL file with a text and a label column. Records with an
-    empty text or label are left out, counted in ``skipped`` by reason."""
+    empty text or label are left out, counted in ``skipped`` by reason. Errors name the
+    file's line."""
     if path.is_dir():
         raise DatasetError(f"{path} is a folder; give a CSV or JSONL file")
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     try:
         rows = _rows(path, encoding)
-    except UnicodeDecodeError as exc:
-        raise DatasetError(
-            f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
-            f"save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > utf8-{path.name}`"
-        ) from None
+    except UnicodeDecodeError:
+        raise DatasetError(_not_utf8(path)) from None
+    except (OSError, csv.Error) as exc:  # unreadable; a stray quote swallowing the file
+        raise DatasetError(f"{path}: cannot be read ({exc})") from None
     out: list[Example] = []
-    for n, row in enumerate(rows, 1):
+    for line, row in rows:
+        where = f"{path}:{line}"
         if None in row:  # csv's key for the fields beyond the header's
             raise DatasetError(
-                f"{path}: record {n} has more fields than the header ({len(row) - 1} columns)"
-                f"{_delimiter_hint(row) or '; is the file comma-separated?'}"
+                f"{where}: more fields than the header's {len(row) - 1}"
+                f"{_delimiter_hint(row) or '; a text holding a comma must be in double quotes'}"
             )
         if text_field not in row or label_field not in row:
             raise DatasetError(
-                f"{path}: record {n} lacks {text_field!r} or {label_field!r} (has "
+                f"{where}: no {text_field!r} or {label_field!r} column (has "
                 f"{sorted(map(str, row))}){_delimiter_hint(row)}"
             )
-        text, label = _cell(path, n, row, text_field), _cell(path, n, row, label_field)
+        text, label = _cell(where, row, text_field), _cell(where, row, label_field)
         if text and label:
             out.append(Example(text, label))
         elif skipped is not None:
@@ -63,9 +65,13 @@ def read_examples(
     return out
 
 
-def _rows(path: Path, encoding: str) -> list[dict[str | None, object]]:
+Row = dict[str | None, object]
+
+
+def _rows(path: Path, encoding: str) -> list[tuple[int, Row]]:
+    """(the file's line where each record starts, the record)."""
     suffix = path.suffix.lower()
-    rows: list[dict[str | None, object]] = []
+    rows: list[tuple[int, Row]] = []
     if suffix in (".jsonl", ".ndjson"):
         with path.open(encoding=encoding) as f:
             for n, line in enumerate(f, 1):
@@ -77,15 +83,38 @@ def _rows(path: Path, encoding: str) -> list[dict[str | None, object]]:
                     raise DatasetError(f"{path}:{n}: invalid JSON ({exc.msg})") from None
                 if not isinstance(obj, dict):
                     raise DatasetError(f"{path}:{n}: expected a JSON object per line")
-                rows.append(obj)
+                rows.append((n, obj))
         return rows
     if suffix in (".csv", ".tsv"):
         with path.open(encoding=encoding, newline="") as f:
-            return list(csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ","))
+            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
+            start = 2  # the header is line 1
+            for record in reader:
+                rows.append((start, dict(record)))
+                start = reader.line_num + 1
+        return rows
     raise DatasetError(f"{path}: unsupported file type {suffix!r} (use .csv or .jsonl)")
 
 
-def _cell(path: Path, n: int, row: dict[str | None, object], field: str) -> str:
+def _not_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return (
+            f"{path}: UTF-16; save it as UTF-8: `iconv -f utf-16 -t utf-8 {shlex.quote(str(path))}`"
+        )
+    try:
+        data.decode("utf-8-sig")
+        bad = 0
+    except UnicodeDecodeError as exc:  # over the whole file: the offset is the file's
+        bad = exc.start
+    line = data.count(b"\n", 0, bad) + 1
+    return (
+        f"{path}:{line}: not UTF-8 (byte 0x{data[bad]:02x}); save it as UTF-8, e.g. from "
+        f"Excel's Windows encoding: `iconv -f windows-1252 -t utf-8 {shlex.quote(str(path))}`"
+    )
+
+
+def _cell(where: str, row: Row, field: str) -> str:
     """A text or label as a string: numbers too (a label 0 is a class, not a missing one)."""
     value = row[field]
     if value is None:
@@ -93,11 +122,11 @@ def _cell(path: Path, n: int, row: dict[str | None, object], field: str) -> str:
     if isinstance(value, str | int | float):
         return str(value).strip()
     raise DatasetError(
-        f"{path}: record {n}: {field!r} must be a string or a number, not {type(value).__name__}"
+        f"{where}: {field!r} must be a string or a number, not {type(value).__name__}"
     )
 
 
-def _delimiter_hint(row: dict[str | None, object]) -> str:
+def _delimiter_hint(row: Row) -> str:
     names = [name for name in row if name is not None]
     if len(names) == 1:
         (header,) = names

@@ -88,7 +88,7 @@ def test_bootstrap_bad_seed_is_a_clear_error(tmp_path: Path, settings: Settings)
     bad = tmp_path / "seed.csv"
     bad.write_text("words,sentiment\nhello,pos\n")
     r = eddy(settings.override(stack={"data_dir": tmp_path / "d"}), "bootstrap", "--seed", str(bad))
-    assert r.returncode == 1 and "lacks 'text' or 'label'" in r.stderr
+    assert r.returncode == 1 and "seed.csv:2: no 'text' or 'label' column" in r.stderr
 
 
 def test_produce_reports_invalid_lines_and_sends_the_rest(

@@ -18,8 +18,9 @@ def test_an_output_path_that_cannot_be_written_is_refused_first(
 ) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
+    missing = str(tmp_path / "none.csv")  # were the check gone, this would stop the run
     for bad, said in ((tmp_path, "is a folder"), (blocked / "out.x", "cannot make")):
-        res = CliRunner().invoke(app, ["simulate", option, str(bad)])
+        res = CliRunner().invoke(app, ["simulate", option, str(bad), "--dataset", missing])
         assert res.exit_code == 2, res.output
         assert said in res.output and option in res.output, res.output
 
@@ -52,3 +53,14 @@ def test_the_table_shows_zero_labels_to_match_random_as_zero() -> None:
     summary, _ = tables(result)
     cells = summary.columns[6]._cells
     assert cells == ["0", "-"]
+
+
+def test_the_curves_are_a_png_whatever_the_name_ends_in(tmp_path: Path) -> None:
+    # matplotlib picks the format from the suffix: `--png curves.v2` raised after training.
+    from services.simulate.report import plot
+
+    points = [{"labels": n, "accuracy": 0.5 + n / 1000} for n in (0, 60, 120)]
+    arms = [{"strategy": s, "recipe": "auto", "seed": 1, "points": points} for s in ("a", "b")]
+    out = tmp_path / "curves.v2"
+    plot({"dataset": "d", "test_size": 10, "arms": arms}, out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -7,6 +7,11 @@ def test_summary_counts_classes_and_what_was_left_out() -> None:
     assert summary(data, {"empty text": 2, "empty label": 0}) == (
         "3 examples in 2 classes (neg 2, pos 1); left out 2 with empty text"
     )
+    # A wrong --label-column: a class per row, named up to 20.
+    rows = [Example(f"t{i}", f"id{i}") for i in range(5000)]
+    line = summary(rows, {})
+    assert line.endswith(", and 4980 more)") and len(line) < 400
+    assert all(len(w) < 400 for w in warnings(rows))
     assert summary(data, {}) == "3 examples in 2 classes (neg 2, pos 1)"
 
 

@@ -42,7 +42,7 @@ def test_read_errors_are_clear(tmp_path: Path) -> None:
         read_examples(tmp_path / "nope.csv")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a"}\n')
-    with pytest.raises(DatasetError, match="lacks"):
+    with pytest.raises(DatasetError, match=r"bad.jsonl:1: no .text. or .label. column"):
         read_examples(bad)
     (tmp_path / "x.parquet").write_text("")
     with pytest.raises(DatasetError, match="unsupported"):
@@ -85,18 +85,29 @@ def test_a_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
 def test_latin1_is_one_line_with_the_way_out(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("text,label\ncaf\u00e9 ok,positive\n".encode("latin-1"))
-    with pytest.raises(DatasetError, match=r"not UTF-8 \(byte 0xe9 .*iconv -f latin1"):
+    with pytest.raises(
+        DatasetError, match=r"latin1.csv:2: not UTF-8 \(byte 0xe9\).*iconv -f windows-1252"
+    ):
         read_examples(path)
+    # Far into a large file (the decoder's chunk offset was reported): the file's own line.
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"text,label\n" + b"fine,positive\n" * 5000 + "caf\u00e9,x\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"big.csv:5002: not UTF-8"):
+        read_examples(big)
 
 
 def test_a_semicolon_file_says_so(tmp_path: Path) -> None:
     # A row with more fields than the header raised a TypeError from sorted().
     path = tmp_path / "semi.csv"
-    path.write_text("text;label\nhello, world;positive\n")
-    with pytest.raises(DatasetError, match="semicolon-separated"):
+    path.write_text("text;label\nhello world;positive\n")
+    with pytest.raises(DatasetError, match=r"no .text. or .label. column.*semicolon-separated"):
         read_examples(path)
-    path.write_text("text;label\nhello, big, world;positive\n")
-    with pytest.raises(DatasetError, match="more fields than the header"):
+    path.write_text("text;label\nhello, world;positive\n")
+    with pytest.raises(DatasetError, match=r"semi.csv:2: more fields.*semicolon-separated"):
+        read_examples(path)
+    # A comma file with one unquoted comma in a text: the line, and the way to fix it.
+    path.write_text('text,label\nfine,pos\n"two\nlines",neg\nhello, world,neg\n')
+    with pytest.raises(DatasetError, match=r"semi.csv:5: more fields.*must be in double quotes"):
         read_examples(path)
 
 
