@@ -126,9 +126,15 @@ def simulate(
         say(f"{dataset or 'airline tweets'}: {datacheck.summary(data, skipped)}")
         for warning in datacheck.warnings(data):
             say(f"warning: {warning}")
+        if len({e.label for e in data}) < 2:
+            raise DatasetError("one class only: a classifier needs at least two")
         result = run_simulate(s, str(dataset or "airline tweets"), data, opts, say)
     except (DatasetError, ValueError) as exc:
         raise fail("simulate failed", exc) from None
+    except KeyboardInterrupt:
+        # The arms' temporary models are already removed (the context managers unwound).
+        say("interrupted: no report written")
+        raise typer.Exit(130) from None
     for table in tables(result):
         out.print(table)
     short = [a for a in result["arms"] if _spent(a) < budget]

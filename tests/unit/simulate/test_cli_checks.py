@@ -64,3 +64,24 @@ def test_the_curves_are_a_png_whatever_the_name_ends_in(tmp_path: Path) -> None:
     out = tmp_path / "curves.v2"
     plot({"dataset": "d", "test_size": 10, "arms": arms}, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_one_class_is_refused_before_any_training(tmp_path: Path) -> None:
+    data = tmp_path / "one.csv"
+    data.write_text("text,label\n" + "".join(f"t{i},pos\n" for i in range(50)))
+    res = CliRunner().invoke(app, ["simulate", "--dataset", str(data)])
+    assert res.exit_code == 1 and "one class only" in res.output, res.output
+    assert "bootstrap" not in res.output
+
+
+def test_ctrl_c_says_what_it_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.simulate.run as run
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "simulate", interrupted)
+    data = tmp_path / "two.csv"
+    data.write_text("text,label\n" + "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(50)))
+    res = CliRunner().invoke(app, ["simulate", "--dataset", str(data)])
+    assert res.exit_code == 130 and "interrupted: no report written" in res.output, res.output
