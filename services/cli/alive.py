@@ -1,7 +1,7 @@
 """`eddy alive`: the container image's HEALTHCHECK and the Kubernetes liveness probe, one
 command for every role. A worker or the trainer is alive while its pulse on this host's disk
-is fresh (renewed with each 2 s heartbeat, stale after 15 s when it hangs), whether Redis
-answers or not; the gateway, webhook, console and ML backend while their health URL answers
+is fresh (renewed every 2 s on a timer of its own, stale after 15 s when it hangs), whether
+Redis answers or not; the gateway, webhook, console and ML backend while their health URL answers
 on this host."""
 
 from __future__ import annotations

@@ -7,9 +7,13 @@ restarted every worker and the trainer (its run in progress lost) while they wer
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from pathlib import Path
+
+log = logging.getLogger("eddy.pulse")
+_warned: set[Path] = set()  # one warning per data dir, not one every 2 s
 
 MAX_AGE_S = 15.0  # as the Redis heartbeat's TTL: a beat every 2 s, silent this long is hung
 
@@ -27,8 +31,15 @@ def beat(data_dir: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()  # an existing file's time renewed
-    except OSError:
-        pass
+    except OSError as exc:
+        if data_dir not in _warned:
+            _warned.add(data_dir)
+            log.warning(
+                "cannot write the pulse %s (%s): `eddy alive` falls back to the heartbeat in "
+                "Redis; make EDDY_DATA_DIR writable",
+                path,
+                exc.strerror or type(exc).__name__,
+            )
 
 
 def fresh(data_dir: Path, now: float | None = None, max_age_s: float = MAX_AGE_S) -> bool:

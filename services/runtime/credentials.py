@@ -14,7 +14,7 @@ def faust_credentials(kafka: KafkaSettings) -> CredentialsT | None:
     system's CAs) and their host names."""
     if kafka.security_protocol == "SSL":
         return SSLCredentials(kafka.ssl_context())
-    if kafka.security_protocol.startswith("SASL_"):
+    if kafka.sasl:
         assert kafka.sasl_password is not None  # the settings' validator
         return SASLCredentials(
             username=kafka.sasl_username,

@@ -102,8 +102,7 @@ class KafkaSettings(Group):
 
     @model_validator(mode="after")
     def _security(self) -> KafkaSettings:
-        sasl = self.security_protocol.startswith("SASL_")
-        if sasl and not (self.sasl_username and self.sasl_password):
+        if self.sasl and not (self.sasl_username and self.sasl_password):
             raise ValueError(
                 f"EDDY_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
                 "EDDY_KAFKA_SASL_USERNAME and EDDY_KAFKA_SASL_PASSWORD"
@@ -116,6 +115,10 @@ class KafkaSettings(Group):
     def tls(self) -> bool:
         return self.security_protocol in ("SSL", "SASL_SSL")
 
+    @property
+    def sasl(self) -> bool:
+        return self.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+
     def client_config(self) -> dict[str, Any]:
         """kafka-python's keyword arguments for every producer, consumer and admin client:
         the brokers and, beyond PLAINTEXT, the protocol, CA and login."""
@@ -127,7 +130,7 @@ class KafkaSettings(Group):
             config["ssl_check_hostname"] = True
             if self.ssl_cafile is not None:
                 config["ssl_cafile"] = str(self.ssl_cafile)
-        if self.security_protocol.startswith("SASL_"):
+        if self.sasl:
             assert self.sasl_password is not None  # the validator above
             config["sasl_mechanism"] = self.sasl_mechanism
             config["sasl_plain_username"] = self.sasl_username
