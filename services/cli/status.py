@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import redis
 import typer
 from rich.table import Table
 
@@ -42,18 +43,44 @@ def status_report(s: Settings) -> dict[str, Any]:
     if champ is not None:
         versions: list[dict[str, Any]] = models.get("versions", [])
         entry = next((v for v in versions if v["version"] == champ.version), {})
-        card = {
-            "version": champ.version,
-            "labels": champ.labels,
-            "holdout_accuracy": (champ.meta.get("metrics") or {}).get("accuracy"),
-            "evaluation": entry.get("evaluation"),
-            "estimate": models.get("estimate"),
-        }
+        card = _card(champ, entry.get("evaluation"), models.get("estimate"))
     return {
         **snap,
         "champion": card,
         "workers": by_role(snap["workers"]["replicas"]),
         "missing_roles": snap["workers"]["missing_roles"],
+    }
+
+
+def _card(champ: Any, evaluation: Any, estimate: Any) -> dict[str, Any]:
+    return {
+        "version": champ.version,
+        "labels": champ.labels,
+        "holdout_accuracy": (champ.meta.get("metrics") or {}).get("accuracy"),
+        "evaluation": evaluation,
+        "estimate": estimate,
+    }
+
+
+def _without_redis(s: Settings, exc: BaseException) -> dict[str, Any]:
+    """Redis down: the dependency's one line, and what the registry alone still says (the
+    champion), so an operator on call learns which model serves without a second tool."""
+    from services.cli.errors import dependency_message
+    from services.registry.open import open_registry
+
+    champ = open_registry(s.stack).champion()
+    card = None if champ is None else _card(champ, None, None)
+    message = dependency_message(exc, s) or str(exc)
+    return {
+        "errors": {"redis": type(exc).__name__},
+        "banner": [{"key": "EddyReadFailed", "message": message}],
+        "champion": card,
+        "workers": {},
+        "missing_roles": [],
+        "stream": None,
+        "labels": None,
+        "runs": [],
+        "unknown": "workers, consumer lag, labels and training runs (they are read from Redis)",
     }
 
 
@@ -82,7 +109,11 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     # The banner says which part could not be read; the read model's log line would repeat it.
     logging.getLogger("eddy.ops").setLevel(logging.ERROR)
     quiet_kafka()
-    report = status_report(follow_up(s))
+    s = follow_up(s)
+    try:
+        report = status_report(s)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        report = _without_redis(s, exc)
     bad = unhealthy(report)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
@@ -95,6 +126,8 @@ def _print(report: dict[str, Any]) -> None:
     for alert in report["banner"]:
         out.print(f"[red]! {alert['message']}[/red]", highlight=False)
     champ = report["champion"]
+    if not champ and report.get("unknown"):  # no banner said so: it was not computed
+        out.print("champion: none in the registry (`eddy bootstrap --seed FILE`)")
     if champ:
         classes = ", ".join(map(str, champ["labels"]))
         out.print(f"champion: v{champ['version']} (classes: {classes})", highlight=False)
@@ -107,8 +140,12 @@ def _print(report: dict[str, Any]) -> None:
             )
         elif champ["holdout_accuracy"] is not None:
             out.print(
-                f"  holdout accuracy {champ['holdout_accuracy']:.3f} (its own holdout; the "
-                "trainer has not scored the common evaluation set yet)",
+                f"  holdout accuracy {champ['holdout_accuracy']:.3f} (its own holdout; "
+                + (
+                    "the common evaluation set's score is kept in Redis)"
+                    if report.get("unknown")
+                    else "the trainer has not scored the common evaluation set yet)"
+                ),
                 highlight=False,
             )
         estimates = champ["estimate"] or {}
@@ -134,6 +171,9 @@ def _print(report: dict[str, Any]) -> None:
                 ),
                 " ".join(f"{k}={v}" for k, v in sorted((beat.get("counts") or {}).items())),
             )
+    if report.get("unknown"):
+        out.print(f"unknown without Redis: {report['unknown']}", highlight=False)
+        return
     out.print(table if report["workers"] else "workers: none alive")
     groups = (report["stream"] or {}).get("groups") or {}
     if groups:

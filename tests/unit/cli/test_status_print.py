@@ -3,9 +3,12 @@ v2, and the exit status."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from services.cli import status
 
@@ -62,3 +65,26 @@ def test_status_exits_1_on_what_would_page_not_on_warnings() -> None:
         assert status.unhealthy({**quiet, "banner": [{"key": key, "message": "..."}]}), key
     assert status.unhealthy({**quiet, "missing_roles": ["classify"]})
     assert status.unhealthy({**quiet, "errors": {"kafka": "BrokerUnavailable"}})
+
+
+def test_redis_down_still_names_the_champion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On call with Redis down, `eddy status` says so in one line, names the champion from
+    the registry and says what it cannot know, and exits 1 (it pages)."""
+    from services.core.settings import Settings
+
+    registry = tmp_path / "models"
+    (registry / "v3").mkdir(parents=True)
+    meta = {"version": 3, "labels": ["neg", "pos"], "metrics": {"accuracy": 0.8125}}
+    (registry / "v3" / "eddy.json").write_text(json.dumps(meta))
+    (registry / "CHAMPION").write_text("3")
+    s = Settings().override(stack={"data_dir": tmp_path}, redis={"url": "redis://127.0.0.1:1/0"})
+    report = status._without_redis(s, redis.exceptions.ConnectionError("refused"))
+    assert status.unhealthy(report)
+    status._print(report)
+    out = capsys.readouterr().out
+    assert "Redis at redis://127.0.0.1:1/0 is unreachable" in out
+    assert "champion: v3 (classes: neg, pos)" in out
+    assert "holdout accuracy 0.812" in out and "kept in Redis" in out
+    assert "unknown without Redis: workers" in out
