@@ -117,6 +117,7 @@ def _simulate(
                 say(f"arm {len(arms) + 1}/{total}: {strategy}/{recipe}, seed {seed}")
                 arm = run_arm(s, ArmSpec(strategy, recipe, seed), spec, boot_dir, work, say)
                 arms.append(arm.as_dict())
+                say(_eta(len(arms), total, time.monotonic() - started))
     return {
         "dataset": dataset,
         "test_size": len(test),
@@ -137,3 +138,13 @@ def _simulate(
         "summary": summarise(arms),
         "duration_s": round(time.monotonic() - started, 1),
     }
+
+
+def _eta(done: int, total: int, elapsed_s: float) -> str:
+    """A run of several arms takes an hour or more on 2 cores: say when it should end (arms
+    cost alike, bootstraps included, so the mean so far is a fair guess)."""
+    line = f"{done}/{total} arm(s) done in {elapsed_s / 60:.0f} min"
+    if done >= total:
+        return line
+    left = elapsed_s / done * (total - done)
+    return f"{line}; about {max(1, round(left / 60))} min left"

@@ -85,3 +85,11 @@ def test_ctrl_c_says_what_it_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     data.write_text("text,label\n" + "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(50)))
     res = CliRunner().invoke(app, ["simulate", "--dataset", str(data)])
     assert res.exit_code == 130 and "interrupted: no report written" in res.output, res.output
+
+
+def test_each_finished_arm_says_how_long_is_left() -> None:
+    from services.simulate.run import _eta
+
+    assert _eta(1, 4, 600) == "1/4 arm(s) done in 10 min; about 30 min left"
+    assert _eta(3, 3, 1800) == "3/3 arm(s) done in 30 min"
+    assert _eta(5, 6, 50) == "5/6 arm(s) done in 1 min; about 1 min left"
