@@ -14,6 +14,7 @@ class ClassMetrics:
     recall: float
     f1: float
     support: int
+    predicted: int = 0  # how often the model answered this class, rightly or not
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def compute_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[s
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[lab] = ClassMetrics(round(prec, 4), round(rec, 4), round(f1, 4), tp + fn)
+        per[lab] = ClassMetrics(round(prec, 4), round(rec, 4), round(f1, 4), tp + fn, tp + fp)
     supported = [m.f1 for m in per.values() if m.support > 0]
     acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / n if n else 0.0
     macro = sum(supported) / len(supported) if supported else 0.0

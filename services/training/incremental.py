@@ -30,7 +30,7 @@ from services.training import seedstore as seeds
 from services.training.bootstrap import train_from_base
 from services.training.examples import Example
 from services.training.export import store_version
-from services.training.gate import parts_summary
+from services.training.holdparts import parts_summary
 from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
 from services.training.planning import LabelSource, Plan, plan_run

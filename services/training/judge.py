@@ -20,11 +20,10 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
-    class_check_sample,
-    holdout_parts,
     majority_baseline,
     promote_if_better,
 )
+from services.training.holdparts import class_check_sample, holdout_parts
 from services.training.paired import class_f1, compare, versus_majority
 
 

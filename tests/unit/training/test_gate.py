@@ -14,13 +14,11 @@ from services.training.gate import (
     Finiteness,
     Forgetting,
     GateConfig,
-    class_check_sample,
-    holdout_parts,
     judged_wrong,
     majority_baseline,
-    parts_summary,
     promote_if_better,
 )
+from services.training.holdparts import class_check_sample, holdout_parts, parts_summary
 from services.training.paired import (
     Interval,
     PairedComparison,
@@ -288,3 +286,32 @@ def test_a_class_loss_only_on_the_seed_part_does_not_refuse() -> None:
     promote, reasons = decide(list(range(len(gold))))  # the whole holdout: refused for 'pos'
     assert not promote and any(r.startswith("class 'pos' F1 is worse") for r in reasons)
     assert decide(class_check_sample({"audit": 100, "seed": 60}, len(gold)))[0]
+
+
+def test_a_holdout_of_one_class_does_not_block_every_promotion() -> None:
+    """Always answering the one class is perfect there: the majority floor cannot be beaten,
+    so it does not apply (a statistician's review: a perfect challenger was refused)."""
+    gold = ["neg"] * 120
+    champ = ["neg"] * 84 + ["pos"] * 36
+    promote, reasons = _judge(gold, champ, list(gold))
+    assert promote, reasons
+    assert not _judge(gold, list(gold), champ)[0], "a worse challenger is still refused"
+
+
+def test_a_class_predicted_only_wrongly_is_not_called_never_predicted() -> None:
+    gold = ["neg"] * 70 + ["pos"] * 30
+    chall = ["neg"] * 45 + ["pos"] * 25 + ["neg"] * 30  # 'pos' said 25 times, never rightly
+    reasons = _judge(gold, list(gold), chall)[1]
+    assert any("class 'pos' is never predicted rightly (support 30)" in r for r in reasons)
+    assert not any("'pos' is never predicted (" in r for r in reasons)
+
+
+def test_forgetting_exactly_the_tolerance_is_allowed() -> None:
+    """Accuracies are rounded to 4 places; 5 of 100 behind at tolerance 0.05 is not more."""
+    pred = _with_accuracy(GOLD, 0.8, 5)
+    for champ in (0.49, 0.54, 0.95):
+        level = Forgetting(100, champion_accuracy=champ, challenger_accuracy=round(champ - 0.05, 4))
+        assert _judge(GOLD, pred, pred, forgetting=level)[0], champ
+    worse = Forgetting(100, champion_accuracy=0.54, challenger_accuracy=0.48)
+    reasons = _judge(GOLD, pred, pred, forgetting=worse)[1]
+    assert any("accuracy 0.480 is more than 0.05 below the champion's 0.540" in r for r in reasons)
