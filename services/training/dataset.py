@@ -5,6 +5,11 @@
 - New labels = routed labels not used by an earlier run.
 - Replay = a seeded sample of earlier labels, so fine-tuning on the new ones does not forget.
 - Oldest = the earliest labels the champion learned from: the gate checks they are not forgotten.
+
+Audit and training labels are told apart by event id, not text: a text that recurs in traffic
+("thanks!") may be trained on in one event and held out in another. That is deliberate: the
+audit sample estimates accuracy on traffic, where it recurs, so a model that learned it is
+better there; dropping such texts from training would withhold exactly the commonest cases.
 """
 
 from __future__ import annotations

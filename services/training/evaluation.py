@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,13 +48,16 @@ def evaluation_set(
     audit_ids: Mapping[str, str],
     seed_holdout: Sequence[Example],
     seed_until: int,
+    label_set: Collection[str] | None = None,
 ) -> list[EvalExample]:
     """Audit labels (with their channel), plus the seed holdout while audits are fewer than
-    ``seed_until``. Pure."""
+    ``seed_until``. Pure. With ``label_set`` (the champion's classes), an audit label outside
+    it is left out, as the gate's holdout leaves it out: no model could get it right, and
+    counted it would retire the seed holdout early."""
     audit = [
         EvalExample(e.text, e.label, audit_ids[e.event_id], "audit")
         for e in sorted(labelled, key=lambda e: e.event_id)
-        if e.event_id in audit_ids
+        if e.event_id in audit_ids and (label_set is None or e.label in label_set)
     ]
     seed = [EvalExample(e.text, e.label, None, "seed") for e in seed_holdout]
     return audit + (seed if len(audit) < seed_until else [])
@@ -180,11 +183,13 @@ def needs_rescore(
 def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dict[str, Any]:
     """Rebuild the evaluation set from the label store and re-score what changed."""
     registry = open_registry(settings.stack)
+    champion = registry.champion()
     examples = evaluation_set(
         LabelStore(redis, settings.redis.prefix).labelled(),
         AuditSet(redis, settings.redis.prefix).members(),
         seed_holdout(registry),
         settings.trainer.eval_seed_until,
+        label_set=None if champion is None else champion.labels,
     )
     from services.model.device import select_placement  # torch: see rescore
 

@@ -37,6 +37,16 @@ def test_audit_labels_only_and_the_seed_while_audits_are_few() -> None:
     assert [e.source for e in enough] == ["audit", "audit"]
 
 
+def test_an_audit_label_outside_the_champions_classes_is_left_out_as_the_gate_does() -> None:
+    labelled = [_ex(1), _ex(2, "new-class"), _ex(3)]
+    audit = {"ev-1": "chat", "ev-2": "chat", "ev-3": "chat"}
+    kept = evaluation_set(labelled, audit, SEED, seed_until=3, label_set=["a", "b"])
+    assert [e.text for e in kept] == ["text 1", "text 3", "seed one", "seed two"], (
+        "two usable audits are under seed_until=3: the seed holdout stays"
+    )
+    assert len(evaluation_set(labelled, audit, SEED, seed_until=3)) == 3  # no label set given
+
+
 def test_fingerprint_is_order_free_and_changes_when_the_set_grows() -> None:
     a = [EvalExample("x", "a", "chat", "audit"), EvalExample("y", "b", "ads", "audit")]
     assert fingerprint(a) == fingerprint(list(reversed(a)))
