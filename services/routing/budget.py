@@ -93,11 +93,14 @@ def admit(
     replicas together admit what one would, not N times the affordable share."""
     rate = window.rate_per_s() / traffic_share if traffic_share > 0 else window.rate_per_s()
     affordable = affordable_share(policy.per_hour, rate)
-    uncertain = min(affordable, window.share_at_least(threshold))
-    # Random picks take random_share of what is routed: a rate over all traffic.
+    # What routing takes: the unsure share, at most the budget less the random picks' part.
+    routed = min(affordable * (1 - policy.random_share), window.share_at_least(threshold))
+    # Random picks take random_share of what is sent, routed and random together: a rate over
+    # all traffic. (From the whole affordable share they overspent the budget by a quarter
+    # at a random share of 0.2, and the hour cap cut the end of each hour.)
     random_rate = 0.0
     if policy.random_share > 0:
-        random_rate = min(1.0, uncertain * policy.random_share / (1 - policy.random_share))
+        random_rate = min(1.0, routed * policy.random_share / (1 - policy.random_share))
     if random_rate and audit_draw(event_id, "random") < random_rate:
         wanted = Admission("random", "random")
     elif score < threshold:

@@ -52,6 +52,17 @@ def test_the_random_share_is_random_and_of_the_routed_size() -> None:
     assert min(s for s, a in out[policy.window :] if a.sample == "routed") > 0.85
 
 
+def test_routed_and_random_together_keep_to_the_budget() -> None:
+    """At 1 event/s against 360 tasks/hour a tenth of traffic is affordable: routed and
+    random picks share that tenth (random picks came on top of it: 0.1045, a quarter of
+    them random at a random share of 0.2)."""
+    policy = BudgetPolicy(per_hour=360, random_share=0.2, window=500)
+    out = _stream(policy, 20000, 1.0)[policy.window :]
+    sent = [a.sample for _, a in out if a.sample]
+    assert abs(len(sent) / len(out) - 0.10) < 0.006, len(sent) / len(out)
+    assert abs(sent.count("random") / len(sent) - 0.2) < 0.025
+
+
 def test_caps() -> None:
     policy = BudgetPolicy(per_hour=100, open_cap=5)
     window = PriorityWindow(10)
