@@ -14,7 +14,7 @@ import faust
 from services.core.dedupe import Deduper
 from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
-from services.labels.audit import audit_hour_key, audit_key
+from services.labels.audit import audit_floor_key, audit_hour_key, audit_key
 from services.labels.queue import (
     NEAR_DUP_TTL_S,
     budget_hour_key,
@@ -71,6 +71,8 @@ def register(ctx: WorkerContext) -> None:
         # Before the review is sent: a label must never arrive for an audit event the trainer
         # does not know is one.
         r = ctx.redis()
+        if not policy.sampled(event_id):  # the floor's pick: kept out of the pooled estimate
+            await r.sadd(audit_floor_key(prefix), event_id)  # first: read only for audits
         await r.hset(audit_key(prefix), event_id, channel)
         count_key = audit_hour_key(prefix, channel, hour_bucket(time.time()))
         await r.incr(count_key)

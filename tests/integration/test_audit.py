@@ -27,12 +27,14 @@ from services.labels.traffic import POOL_TTL_S, pool_size, traffic_key
 from services.ops.heartbeats import workers_alive
 from services.registry.store import ModelRegistry
 from services.routing.audit import AuditPolicy
+from services.training.evaluation import refresh
 from services.training.incremental import train_once
 from tests.conftest import start_eddy, stop_eddy
 from tests.helpers import close_label_studio, copy_models, wait
 
 EVENTS = 120
 SHARE = 0.25
+FLOOR = 2  # audits per channel and hour whatever the share: the first events of each channel
 PSEUDO = 10  # pseudo-labels a rebuild adds; the pool keeps pool_size(PSEUDO) = 40 texts
 
 
@@ -79,7 +81,7 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
         redis={"prefix": f"audit{run}:"},
         stack={"registry_dir": tmp_path / "models"},
         metrics={"port": 0},
-        routing={"threshold": 1.0, "audit_share": SHARE, "audit_floor_per_hour": 0},
+        routing={"threshold": 1.0, "audit_share": SHARE, "audit_floor_per_hour": FLOOR},
         label_studio={"project": f"Eddy audit {run}", "batch_wait_ms": 200},
         trainer={"recipe": "warm", "epochs": 1, "pseudo_labels": PSEUDO},
         gate={"min_holdout": 1},
@@ -104,16 +106,22 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
                           value=json.dumps(record).encode())  # fmt: skip
         producer.flush()
         producer.close()
-        expected = {i for i in ids if AuditPolicy(SHARE).sampled(i)}
+        share = {i for i in ids if AuditPolicy(SHARE).sampled(i)}
         # Binomial(120, 0.25): mean 30, sd 4.7; the run id is random, so allow 4 sd either way.
-        assert 0.09 * EVENTS < len(expected) < 0.41 * EVENTS
+        assert 0.09 * EVENTS < len(share) < 0.41 * EVENTS
 
         def route_done() -> bool:
             counts = workers_alive(s.redis).get("route", {}).get("counts") or {}
             return int(counts.get("audit", 0)) + int(counts.get("confident", 0)) >= EVENTS
 
         wait("route to see every prediction", route_done)
-        assert set(AuditSet(redis, s.redis.prefix).members()) == expected
+        audit_set = AuditSet(redis, s.redis.prefix)
+        floor = audit_set.floor_picks()
+        # The floor tops each channel up to FLOOR audits an hour (twice that if the run
+        # straddles an hour); its picks are recorded apart from the share's.
+        assert not floor & share and 1 <= len(floor) <= 4 * FLOOR * 3, floor
+        expected = share | floor
+        assert set(audit_set.members()) == expected
         project = wait("the project", lambda: ls.find_project(s.label_studio.project))
 
         def tasks() -> list[dict[str, Any]]:
@@ -152,6 +160,11 @@ def test_audit_share_goes_to_label_studio_never_trains_and_is_the_holdout(
     parts = result.gate["parts"]
     assert parts["audit"]["n"] == len(expected)
     assert parts.get("seed", {"n": 0})["n"] == result.holdout["seed"]
+    # The champion's estimate: each channel reads all its audits; all channels together read
+    # only the share's picks (the floor's would over-weight a quiet channel).
+    estimate = refresh(s, redis)["champion_estimate"]
+    assert estimate["all"]["n"] == len(share)
+    assert sum(e["n"] for ch, e in estimate.items() if ch != "all") == len(expected)
     meta = ModelRegistry(s.stack.models_dir).get(result.challenger_version or 0).meta
     assert meta["data"]["trained_on"] == 30
     assert not set(meta["data"]["new_event_ids"]) & expected, "an audit label was trained on"

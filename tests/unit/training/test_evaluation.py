@@ -64,6 +64,17 @@ def test_channel_estimates_use_audit_examples_only() -> None:
     assert est["chat"]["low"] < 0.75 < est["chat"]["high"]
 
 
+def test_the_pooled_estimate_reads_only_the_shares_picks() -> None:
+    """A quiet channel's floor picks count in its own estimate, not in all channels'."""
+    labelled = [_ex(i) for i in range(6)]
+    audit = {f"ev-{i}": ("chat" if i < 4 else "crm") for i in range(6)}
+    examples = evaluation_set(labelled, audit, [], seed_until=0, floor_ids={"ev-4", "ev-5"})
+    assert [e.floor for e in examples] == [False] * 4 + [True] * 2
+    est = channel_estimates(examples, ["a"] * 4 + ["b"] * 2)
+    assert est["crm"]["n"] == 2 and est["crm"]["estimate"] == 0.0
+    assert est["all"]["n"] == 4 and est["all"]["estimate"] == 1.0
+
+
 def test_rescoring_between_runs_is_throttled() -> None:
     assert due({}, now=1000.0, every_s=600)
     assert not due({"scored_at": 700.0}, now=1000.0, every_s=600)
