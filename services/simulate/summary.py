@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
-from statistics import mean, pstdev
+from statistics import mean, stdev
 from typing import Any
 
 
@@ -14,16 +14,37 @@ def arm_key(arm: dict[str, Any], recipes: int) -> str:
     return arm["strategy"] if recipes == 1 else f"{arm['strategy']}@{arm['recipe']}"
 
 
+def _at(points: Sequence[tuple[int, float]], x: int) -> float:
+    """The arm's curve at ``x`` labels, linear between its points (``x`` within its range)."""
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if x0 <= x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return points[-1][1]
+
+
 def mean_curve(arms: Sequence[dict[str, Any]], metric: str = "accuracy") -> list[dict[str, Any]]:
-    """Mean and spread of ``metric`` at each label count the arms share."""
-    by_labels: dict[int, list[float]] = defaultdict(list)
-    for arm in arms:
-        for p in arm["points"]:
-            by_labels[int(p["labels"])].append(float(p[metric]))
-    return [
-        {"labels": n, "mean": mean(v), "sd": pstdev(v), "min": min(v), "max": max(v), "n": len(v)}
-        for n, v in sorted(by_labels.items())
+    """Mean and spread (sample sd) of ``metric`` over the arms, at every label count any arm
+    measured up to the last one all of them reached; an arm without a point there is read
+    between its neighbours. Seeds whose stream ran out end at different counts (276, 277,
+    278): grouped as they were, each end was one seed's figure with an sd of 0."""
+    curves = [
+        sorted((int(p["labels"]), float(p[metric])) for p in arm["points"])
+        for arm in arms
+        if arm["points"]
     ]
+    if not curves:
+        return []
+    end = min(c[-1][0] for c in curves)
+    start = max(c[0][0] for c in curves)
+    grid = sorted({x for c in curves for x, _ in c if start <= x <= end})
+    out = []
+    for x in grid:
+        v = [_at(c, x) for c in curves]
+        sd = stdev(v) if len(v) > 1 else 0.0
+        out.append(
+            {"labels": x, "mean": mean(v), "sd": sd, "min": min(v), "max": max(v), "n": len(v)}
+        )
+    return out
 
 
 def auc(curve: Sequence[dict[str, Any]]) -> float | None:
@@ -38,7 +59,8 @@ def auc(curve: Sequence[dict[str, Any]]) -> float | None:
 
 
 def labels_to_reach(curve: Sequence[dict[str, Any]], target: float) -> int | None:
-    """The fewest labels at which the mean curve reaches ``target`` (None if it never does)."""
+    """The fewest labels at which the mean curve (over seeds) reaches ``target``, at the
+    curve's own label counts (its steps); None if it never does."""
     for p in curve:
         if p["mean"] >= target:
             return int(p["labels"])

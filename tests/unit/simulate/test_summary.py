@@ -30,6 +30,30 @@ def test_mean_curve_and_auc() -> None:
     assert auc(curve[:1]) is None
 
 
+def test_seeds_that_end_at_different_counts_are_compared_where_all_reached() -> None:
+    """A stream that ran out: seeds end at 138, 131, 144 labels. The curve stops at 131, where
+    every seed has a figure (the others read between their points), not at 144 from one."""
+    ends = [(138, 0.80), (131, 0.77), (144, 0.90)]
+    arms = [
+        {"strategy": "random", "recipe": "auto", "seed": i, "points": [
+            {"labels": 0, "accuracy": 0.70}, {"labels": 120, "accuracy": 0.78},
+            {"labels": end, "accuracy": acc}]}
+        for i, (end, acc) in enumerate(ends)
+    ]  # fmt: skip
+    curve = mean_curve(arms)
+    assert [(p["labels"], p["n"]) for p in curve] == [(0, 3), (120, 3), (131, 3)]
+    # 131 of seed 0: 0.78 + 0.02 x 11/18; of seed 2: 0.78 + 0.12 x 11/24.
+    assert curve[-1]["mean"] == pytest.approx(
+        (0.78 + 0.02 * 11 / 18 + 0.77 + 0.78 + 0.12 * 11 / 24) / 3
+    )
+    assert curve[1]["sd"] == 0.0 and curve[-1]["sd"] > 0
+
+
+def test_the_spread_is_the_sample_sd() -> None:
+    curve = mean_curve(ARMS[:2])  # 0.74 and 0.76 at 120 labels
+    assert curve[-1]["sd"] == pytest.approx(0.01414, abs=1e-5)
+
+
 def test_labels_to_match_random_and_summary_keys() -> None:
     curve = mean_curve(ARMS[2:])
     assert labels_to_reach(curve, 0.75) == 60
