@@ -20,7 +20,7 @@ def inflow(annotations: Iterable[Mapping[str, Any]], now: float) -> dict[str, An
         at = epoch(a.get("updated_at"))
         if at is None or at > now + 60:
             continue
-        ago = int((now - at) // 3600)
+        ago = max(0, int((now - at) // 3600))  # up to a minute ahead (clock skew): this hour
         if 0 <= ago < HOURS:
             source = "webhook" if a.get("source") == "webhook" else "poll"
             hours[source][HOURS - 1 - ago] += 1
