@@ -195,7 +195,7 @@ def up_settings(tmp: Path, models_dir: Path, name: str) -> Settings:
             "data_dir": tmp / "data",
             "registry_dir": models_dir,
             "startup_timeout_s": 240,
-            "s3_endpoint": f"http://127.0.0.1:{free_port()}",
+            "s3_endpoint": f"http://127.0.0.2:{free_port('127.0.0.2')}",  # as eddy up
         },
         kafka={
             "bootstrap": f"127.0.0.1:{free_port()}",

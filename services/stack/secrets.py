@@ -1,7 +1,7 @@
 """The embedded stack's secrets: generated on the first `eddy up` (or demo) into
 DATA_DIR/secrets.env, readable by its owner only (0600), and used by every later command run
-against the same data dir. A secret set in the environment wins, unless it is the public
-default shipped in this repository, which counts as unset."""
+against the same data dir. A secret set in the environment wins, unless it is empty or the
+public default shipped in this repository, which count as unset."""
 
 from __future__ import annotations
 
@@ -128,6 +128,8 @@ def _is_default(settings: Settings, name: str) -> bool:
     group, field = GENERATED[name]
     current = getattr(getattr(settings, group), field)
     default = type(getattr(settings, group)).model_fields[field].default
-    if current is None:
+    if current is None or not current.get_secret_value():
+        # Empty counts as unset: eddy.env.example's `EDDY_GATEWAY_TOKEN=` left the gateway,
+        # webhook and ML backend open while secrets.env held generated values.
         return True
     return bool(default is not None and current.get_secret_value() == default.get_secret_value())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from services.stack import binaries
 from services.stack.probes import host_port, http_ok, redis_ping, tcp_open
 from services.stack.process import Child, StackError
 from services.stack.secrets import write_private
+from services.stack.ssrf import banned_subnets
 
 
 @dataclass
@@ -22,6 +24,15 @@ class Server:
     probe: Callable[[], bool]
     address: str
     setting: str
+
+
+def _addresses(url: str) -> set[str]:
+    """The addresses ``url``'s host resolves to (none when it does not resolve here)."""
+    host, port = host_port(url, 80)
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)}
+    except OSError:
+        return set()
 
 
 def _clean_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
@@ -150,8 +161,13 @@ def label_studio(settings: Settings) -> Server:
             "COLLECT_ANALYTICS": "false",
             "SENTRY_DSN": "",
             "FRONTEND_SENTRY_DSN": "",
-            # Webhooks go to Eddy on loopback, which SSRF protection would block.
-            "SSRF_PROTECTION_ENABLED": "false",
+            # Webhooks go to Eddy on loopback, which the default SSRF protection blocks; its
+            # own list less the webhook's address keeps the rest (the S3 store) out of reach.
+            "SSRF_PROTECTION_ENABLED": "true",
+            "USE_DEFAULT_BANNED_SUBNETS": "false",
+            "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(
+                banned_subnets(_addresses(settings.label_studio.webhook_target))
+            ),
             # Eddy's ML backend is on loopback too; Label Studio refuses such backend URLs
             # unless told (only here: in compose and Kubernetes it has a service name).
             "ML_BLOCK_LOCAL_IP": "false",

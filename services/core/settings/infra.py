@@ -45,9 +45,10 @@ class StackSettings(Group):
     )
     s3_endpoint: str = env(
         "EDDY_S3_ENDPOINT",
-        "http://127.0.0.1:19500",
+        "http://127.0.0.2:19500",
         description="S3 endpoint of the broker's storage; `eddy up` runs a local S3 server "
-        "(s3rver, data in DATA_DIR/s3) there.",
+        "(s3rver, data in DATA_DIR/s3) there: on 127.0.0.2, an address Label Studio may not "
+        "fetch from (s3rver answers unsigned reads of the raw events).",
     )
     s3_bin: Path | None = env(
         "EDDY_S3_BIN",

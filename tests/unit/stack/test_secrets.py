@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from services.core.rawletters import RawSealer
@@ -50,6 +51,21 @@ def test_an_operators_own_secret_wins(tmp_path: Path) -> None:
     s = secrets.ensure(_settings(tmp_path, webhook_secret=mine), lambda _m: None)
     assert s.label_studio.webhook_secret == mine
     assert "EDDY_WEBHOOK_SECRET" not in secrets.read(tmp_path)
+
+
+def test_an_empty_secret_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`EDDY_GATEWAY_TOKEN=` as eddy.env.example ships it: the generated secret is used (it
+    left the gateway, webhook and ML backend open), on the first start and on later ones."""
+    for name in ("EDDY_GATEWAY_TOKEN", "EDDY_WEBHOOK_SECRET", "EDDY_ML_BACKEND_PASSWORD"):
+        monkeypatch.setenv(name, "")
+    blank = Settings().override(stack={"data_dir": tmp_path})
+    assert blank.gateway.token is not None and blank.gateway.token.get_secret_value() == ""
+    for _ in range(2):
+        s = secrets.ensure(blank, lambda _m: None)
+        values = secrets.read(tmp_path)
+        assert s.gateway.token == SecretStr(values["EDDY_GATEWAY_TOKEN"])
+        assert s.label_studio.webhook_secret == SecretStr(values["EDDY_WEBHOOK_SECRET"])
+        assert s.annotation.ml_backend_password == SecretStr(values["EDDY_ML_BACKEND_PASSWORD"])
 
 
 def test_label_studio_created_before_keeps_its_credentials(tmp_path: Path) -> None:
