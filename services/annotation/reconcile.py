@@ -12,6 +12,7 @@ from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.lserrors import LabelStudioRefused
+from services.annotation.submit import TaskIndex
 from services.annotation.tasks import NotOurTask, parse_annotation
 from services.core.records import utc_now_iso
 from services.labels.consensus import parse_ts
@@ -52,6 +53,7 @@ class Reconciler:
         self.redis = redis
         self.key = f"{prefix}ls:{project_id}:reconciled_until"
         self.project_id = project_id
+        self.index = TaskIndex(redis, prefix, project_id)
         self.labels = labels
         self.seen: set[str] = set()  # annotator ids read in this pass
         self.nameless: set[str] = set()  # ids Label Studio did not list: not asked again
@@ -105,6 +107,8 @@ class Reconciler:
     def _sync(self, task: dict[str, Any], updated: str) -> tuple[int, int]:
         """Store the task's annotations, delete the stored ones it no longer has."""
         stored = deleted = 0
+        if not self.index.vouches(task):  # a task a user imported, or whose text was changed
+            return 0, 0
         present = set()
         for ann in task.get("annotations") or []:
             try:

@@ -4,10 +4,16 @@ Label Studio has no idempotency key, so Eddy keeps ``event id -> task id`` in Re
 each import, indexes any task newer than the last one it knows. A crash or a timeout between
 Label Studio committing an import and Eddy recording it therefore never creates a duplicate:
 the retry finds those tasks first.
+
+Label Studio's users can import tasks into Eddy's project too, and post webhooks (its API shows
+the secret). So before each import Eddy records a digest of every task's text by event id: a
+task, or a label's text, is Eddy's only when it matches (``TaskIndex.vouches``); the label
+store keeps only text Eddy sent, which is redacted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +38,10 @@ def scoped(channel: str, event_id: str) -> str:
     """The index key: channel and event id, as routing dedupes (event ids are unique per
     channel only)."""
     return f"{channel}:{event_id}"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 class TaskIndex:
@@ -64,6 +74,28 @@ class TaskIndex:
             str(top),
         )
         pipe.execute()
+
+    def intend(self, texts: dict[str, str]) -> None:
+        """Before an import: the digest of each task's text, by channel:event id."""
+        if texts:
+            self.r.hset(self.p + "event_text", mapping={k: digest(t) for k, t in texts.items()})
+
+    def sent(self, key: str, text: str) -> bool | None:
+        """Whether Eddy sent ``text`` for ``key``; None when it kept no digest (a task
+        indexed before digests were kept)."""
+        value = self.r.hget(self.p + "event_text", key)
+        if value is None:
+            return None
+        return (value.decode() if isinstance(value, bytes) else str(value)) == digest(text)
+
+    def vouches(self, task: dict[str, Any]) -> bool:
+        """A task Eddy created, in this index's project, for the same event, still carrying
+        the text Eddy sent (tasks from before digests: their id and event alone)."""
+        data, task_id = task.get("data") or {}, task.get("id")
+        if not (isinstance(data, dict) and isinstance(task_id, int)):
+            return False
+        key = scoped(str(data.get("channel")), str(data.get("event_id")))
+        return self.event_of(task_id) == key and self.sent(key, str(data.get("text"))) is not False
 
     def task_of(self, key: str) -> int | None:
         """The task id of a channel:event id key, else None."""
@@ -101,7 +133,10 @@ class TaskSubmitter:
             data = t.get("data") or {}
             event_id, channel = data.get("event_id"), data.get("channel")
             if isinstance(event_id, str) and isinstance(channel, str):
-                pairs.append((scoped(channel, event_id), int(t["id"])))
+                key = scoped(channel, event_id)
+                # Only a task Eddy meant to import: not one a user imported with an event id.
+                if self.index.sent(key, str(data.get("text"))):
+                    pairs.append((key, int(t["id"])))
         self.index.record(pairs)
         return len(pairs)
 
@@ -115,6 +150,7 @@ class TaskSubmitter:
         if not fresh:
             return SubmitResult(0, len(reviews))
         context = self.context_of or (lambda _r: NO_CONTEXT)
+        self.index.intend({scoped(r["channel"], r["event_id"]): str(r["text"]) for r in fresh})
         ids = self.client.import_tasks(
             self.project_id, [task_for_review(r, context(r)) for r in fresh]
         )

@@ -10,7 +10,7 @@ from redis import Redis
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project, label_set_for_project
 from services.annotation.reconcile import Reconciler
-from services.annotation.submit import TaskIndex, scoped
+from services.annotation.submit import TaskIndex
 from services.annotation.webhook import create_webhook_app
 from services.annotation.webhook_metrics import WebhookMetrics
 from services.core import redis_sync
@@ -45,15 +45,14 @@ def webhook_app(settings: Settings, metrics: WebhookMetrics | None = None) -> Fa
     index_redis: list[Redis] = []
 
     def is_ours(task: dict[str, Any]) -> bool:
-        """A task Eddy created, in the project it created it in, for the same event."""
-        data, project, task_id = task.get("data") or {}, task.get("project"), task.get("id")
-        if not (isinstance(project, int) and isinstance(task_id, int) and isinstance(data, dict)):
+        """A task Eddy created, in the project it created it in, for the same event, with
+        the text Eddy sent (TaskIndex.vouches)."""
+        project = task.get("project")
+        if not isinstance(project, int):
             return False
         if not index_redis:
             index_redis.append(redis_sync.connect(settings.redis))
-        index = TaskIndex(index_redis[0], settings.redis.prefix, project)
-        expected = scoped(str(data.get("channel")), str(data.get("event_id")))
-        return index.event_of(task_id) == expected
+        return TaskIndex(index_redis[0], settings.redis.prefix, project).vouches(task)
 
     return create_webhook_app(
         settings.label_studio,

@@ -58,18 +58,26 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     again = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
     assert again == project, "found again by title"
     assert client.project_labels(project) == LABELS
-    submitter = TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project)
+    index = TaskIndex(redis, s.redis.prefix, project)
+    submitter = TaskSubmitter(client, index, project)
 
     reviews = [_review(run, n) for n in range(5)]
     first = submitter.submit([*reviews, reviews[0]])
     assert (first.created, first.already) == (5, 1)
     assert submitter.submit(reviews).created == 0
-    # A crash after Label Studio stored a task but before Eddy recorded it:
+    # A crash after Label Studio stored a task but before Eddy recorded it (the digest of
+    # its text is recorded before the import):
+    index.intend({f"crm:{run}-5": _review(run, 5)["text"]})
     client.import_tasks(project, [task_for_review(_review(run, 5))])
     resubmit = submitter.submit([_review(run, 5), _review(run, 6)])
     assert resubmit.created == 1, "the task Label Studio already had is not imported twice"
     tasks = list(client.tasks_after(project, 0))
     assert sorted(t["data"]["event_id"] for t in tasks) == sorted(f"{run}-{n}" for n in range(7))
+    # What the webhook receiver checks (wiring.is_ours): a payload for Eddy's own task with
+    # other text (the secret is readable through Label Studio's API) is not Eddy's.
+    real = next(t for t in tasks if t["data"]["event_id"] == f"{run}-1")
+    assert index.vouches(real)
+    assert not index.vouches({**real, "data": {**real["data"], "text": "FORGED jane@x.com"}})
 
     gold = {f"{run}-{n}": LABELS[n % 3] for n in range(7)}
     pool = AnnotatorPool(
@@ -86,9 +94,17 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     assert pool.stats.overlapped == 7
     assert pool.stats.answered == 7 + 2 * pool.stats.overlapped
 
+    # A Label Studio user imports a task with an event id of their own, and raw text, and
+    # labels it: it is not indexed as Eddy's, and gives no label.
+    forged = {**_review(run, 7), "text": "raw: jane.doe@example.com"}
+    (forged_task,) = client.import_tasks(project, [task_for_review(forged)])
+    client.annotate(forged_task, "negative")
+    submitter.catch_up()
+    assert index.event_of(forged_task) is None, "a task Eddy did not send is not indexed"
     store = LabelStore(redis, s.redis.prefix)
     result = Reconciler(client, LabelSink(store), redis, s.redis.prefix, project, LABELS).run_once()
     assert result.stored == pool.stats.answered
+    assert store.example(f"{run}-7") is None, "the user's own task gave no label"
     for event_id, label in gold.items():
         ex = store.example(event_id)
         assert ex is not None and ex["label"] == label and ex["agreement"] == 1.0

@@ -117,11 +117,19 @@ class MemorySink(LabelSink):
 
 
 class MemoryRedis:
+    """The checkpoint, and the task index: every task i is Eddy's, for event chat:e<i>."""
+
     def __init__(self) -> None:
         self.kv: dict[str, str] = {}
+        self.hashes: dict[str, dict[str, str]] = {}
 
     def get(self, key: str) -> str | None:
         return self.kv.get(key)
+
+    def hget(self, key: str, field: str) -> str | None:
+        if key.endswith(":task_event") and key not in self.hashes:
+            return f"chat:e{field}"
+        return self.hashes.get(key, {}).get(field)
 
     def set(self, key: str, value: str) -> None:
         self.kv[key] = value
@@ -246,3 +254,21 @@ def test_names_missed_in_an_outage_are_asked_again_and_earlier_ones_too() -> Non
         "7": "ann7@example.com",
         "8": "ann8@example.com",
     }
+
+
+def test_a_task_eddy_did_not_send_or_whose_text_changed_is_not_stored() -> None:
+    """Label Studio's users can import tasks into the project (with an event id) and edit a
+    task's data: only a task in Eddy's index with the text Eddy sent gives labels."""
+    from services.annotation.submit import TaskIndex, digest
+
+    project = LiveProject(3)
+    project.busy = False
+    rec, sink = _reconciler(project)
+    redis: MemoryRedis = rec.redis  # type: ignore[assignment]
+    redis.hashes["t:ls:1:task_event"] = {"1": "chat:e1", "2": "chat:e2"}  # not task 3
+    redis.hashes["t:ls:1:event_text"] = {"chat:e1": digest("t"), "chat:e2": digest("other")}
+    rec.run_once()
+    assert set(sink.store.by_task) == {1}  # type: ignore[attr-defined]
+    index = TaskIndex(redis, "t:", 1)  # type: ignore[arg-type]
+    assert index.sent("chat:e1", "t") and index.sent("chat:e2", "t") is False
+    assert index.sent("chat:e9", "t") is None, "no digest kept: a task from before them"
