@@ -28,10 +28,20 @@ class Shape:
     dots: int
     colons: int
     at: bool
+    spelled: bool = True  # "dot" and "at": an email spelled out may be there
+    credential: bool = True  # a credential's name may be there
 
     @staticmethod
     def of(text: str) -> Shape:
-        return Shape(len(_DIGIT.findall(text)), text.count("."), text.count(":"), "@" in text)
+        at = "@" in text or "\uff20" in text or "\ufe6b" in text
+        # Substring tests on the lowered text cost a tenth of what the two patterns' scans
+        # do (they made redaction 45% slower over the airline tweets).
+        low = text.casefold()  # as (?i) matches: "ſ" is an "s" to it
+        spelled = "dot" in low and "at" in low
+        credential = any(w in low for w in ("pass", "pwd", "pin", "login", "user"))
+        return Shape(
+            len(_DIGIT.findall(text)), text.count("."), text.count(":"), at, spelled, credential
+        )
 
 
 # Every recogniser runs: what the skipping is tested against.
@@ -72,6 +82,31 @@ ADDRESS_EU = re.compile(
     r"[A-Z][\w'-]*"
 )
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")
+# A US ZIP code after "City, ST" ("Washington, DC 20500"): only after a comma and a state's
+# code, so "OK 20000 miles" and flight numbers stay.
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
+    "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+ZIP = re.compile(rf"(,\s?(?:{_STATES})\s)(\d{{5}}(?:-\d{{4}})?)(?![\w-])")
+# An email spelled out against scrapers: "jane dot doe at example dot com". Anchored on the
+# words "at" and "dot" (one word before them, at most two), ending in a common top-level
+# domain, so "look at me" or "dot dot dot" stay.
+_TLD = r"(?:com|net|org|edu|gov|io|co|uk|us|ca|au|de|fr|es|it|nl|in|info|biz|me)"
+SPELLED_EMAIL = re.compile(
+    r"(?i)(?<![\w.])(?:[\w%+-]+\s+(?:dot|\(dot\)|\[dot\])\s+)?[\w.%+-]+\s+(?:at|\(at\)|\[at\])\s+"
+    rf"[\w-]+(?:\s+(?:dot|\(dot\)|\[dot\])\s+[\w-]+){{0,2}}\s+(?:dot|\(dot\)|\[dot\])\s+{_TLD}\b"
+)
+# A credential given away after its name: "password hunter2", "pin: 4321", "login jdoe1985".
+# After ":" or "=" any word; after the name alone or "is", only one with a digit or a symbol
+# ("my password is wrong", "password reset" stay).
+_CRED_WORD = (
+    r"(?:password|passwd|pwd|passcode|pin(?:\s+code)?|login|username|user\s?name|user\s?id)"
+)
+CREDENTIAL = re.compile(
+    rf"(?i)(\b{_CRED_WORD}\s*+[:=]\s*+)([^\s,;]+)"
+    rf"|(\b{_CRED_WORD}(?:\s++is)?\s++)((?=[^\s,;]*\d|[^\s,;]*[_#$%&*@^~])[^\s,;]{{4,}})"
+)
 # One name word: "Anne-Marie", "O'Neil", "McDonald", "Pemberton-Smythe" (a hyphen or an
 # apostrophe inside a name ended the match, and a sign-off's "Jonathan Pemberton-Smythe" was
 # left whole). Not any CamelCase word: "thanks JetBlue" signs off with a brand. Each piece
@@ -191,6 +226,16 @@ def ipv6(count: Callable[[str], None]) -> Sub:
     return repl
 
 
+def credential(count: Callable[[str], None]) -> Sub:
+    """The cue kept, the credential replaced (either of ``CREDENTIAL``'s two forms)."""
+
+    def repl(m: re.Match[str]) -> str:
+        count("secret")
+        return f"{m.group(1) or m.group(3)}[SECRET]"
+
+    return repl
+
+
 def whole(kind: str, placeholder: str, count: Callable[[str], None]) -> Sub:
     """Replace the whole match."""
 
@@ -222,6 +267,9 @@ def apply(
         out = ADDRESS.sub(whole("address", "[ADDRESS]", count), out)
         out = ADDRESS_EU.sub(whole("address", "[ADDRESS]", count), out)
         out = POSTCODE.sub(whole("address", "[POSTCODE]", count), out)
+        out = ZIP.sub(keep_cue("postcode", count), out)
+    if sh.credential:
+        out = CREDENTIAL.sub(credential(count), out)
     found = names if names is not None else []
     out = NAME.sub(name_cue(count, found), out)
     out = SIGNOFF.sub(name_cue(count, found), out)

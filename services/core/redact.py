@@ -15,8 +15,18 @@ from services.core import pii
 
 # The lookbehind makes a match start only where a run of address characters starts: without it
 # a long run with no "@" was rescanned from every position (quadratic: 250 KB took 105 s).
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
+# Full-width and small "@" too (U+FF20, U+FE6B): an address written with one passed whole.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@\uff20\ufe6b][A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+)
+# Written in capitals as banks print it, any such run is taken; in lower case ("gb82 west
+# 1234 ...") or with underscores, only one whose check digits hold (ISO 13616, mod 97):
+# "mh17 with them" has the shape.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ _]?[A-Z0-9]{4}){2,7}(?:[ _]?[A-Z0-9]{1,4})?\b")
+_IBAN_ANY_CASE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ _-]?[A-Za-z0-9]{4}){2,7}(?:[ _-]?[A-Za-z0-9]{1,4})?"
+    r"(?![A-Za-z0-9])"
+)
 # 13-19 digits, optionally grouped by spaces or dashes: card candidates, confirmed by Luhn.
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 # Groups of digits after an optional +country code and (area) code: "+33 1 23 45 67 89",
@@ -30,7 +40,11 @@ _PHONE = re.compile(
 )
 # A US social security number as people write it: 3-2-4 digits, one separator throughout
 # ("123-45-6789"). Matched before phone numbers, whose pattern would take it as [PHONE].
-_SSN = re.compile(r"(?<![\w+-])(?<!\d\.)\d{3}([- ])\d{2}\1\d{4}(?![\w-]|\.\d)")
+# An underscore may touch it ("ssn_123-45-6789"), and the dashes may be typographic ones.
+_SSN = re.compile(
+    r"(?<![A-Za-z0-9+\-\u2013\u2014])(?<!\d\.)\d{3}([- \u2013\u2014])\d{2}\1\d{4}"
+    r"(?![A-Za-z0-9\-\u2013\u2014]|\.\d)"
+)
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 # Long digit runs (account, member, booking numbers given as digits).
 _ACCOUNT = re.compile(r"(?<![\w])\d{8,}(?![\w])")
@@ -41,6 +55,14 @@ class Redacted:
     text: str
     counts: dict[str, int] = field(default_factory=dict)
     names: tuple[str, ...] = ()  # the names a cue found (to find them in the event's metadata)
+
+
+def _iban_ok(text: str) -> bool:
+    compact = re.sub(r"[ _-]", "", text)
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = (compact[4:] + compact[:4]).upper()
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -70,8 +92,19 @@ def redact(text: str, shape: pii.Shape | None = None) -> Redacted:
         return pattern.sub(repl, s)
 
     out = sub(_EMAIL, "email", text) if sh.at else text
+    if sh.spelled:
+        out = sub(pii.SPELLED_EMAIL, "email", out)
+
+    def iban_repl(m: re.Match[str]) -> str:
+        if not _iban_ok(m.group(0)):
+            return m.group(0)
+        counts["account"] += 1
+        return "[ACCOUNT]"
+
     if sh.digits >= 2:
         out = sub(_IBAN, "account", out)
+    if sh.digits >= 10:  # every country's IBAN has 10 digits or more (check digits included)
+        out = _IBAN_ANY_CASE.sub(iban_repl, out)
     names: list[str] = []
     out = pii.apply(out, lambda kind: counts.update([kind]), sh, names)
 

@@ -21,6 +21,18 @@ from services.core.redact import id_kinds, redact
         ("member number 12345678901", "member number [ACCOUNT]", "account"),
         ("my SSN is 123-45-6789.", "my SSN is [SSN].", "ssn"),
         ("ssn 123 45 6789 thanks", "ssn [SSN] thanks", "ssn"),
+        # From a security reviewer's trial: each passed whole.
+        ("mail jane.doe\uff20example.com now", "mail [EMAIL] now", "email"),
+        ("write jane dot doe at example dot com", "write [EMAIL]", "email"),
+        ("mail me: jdoe [at] mail [dot] co [dot] uk", "mail me: [EMAIL]", "email"),
+        ("my password hunter2 stopped working", "my password [SECRET] stopped working", "secret"),
+        ("login jdoe1985, please", "login [SECRET], please", "secret"),
+        ("PIN: 4321", "PIN: [SECRET]", "secret"),
+        ("send it to Washington, DC 20500", "send it to Washington, DC [POSTCODE]", "postcode"),
+        ("iban gb82 west 1234 5698 7654 32", "iban [ACCOUNT]", "account"),
+        ("DE89_3704_0044_0532_0130_00 is mine", "[ACCOUNT] is mine", "account"),
+        ("ssn_123-45-6789", "ssn_[SSN]", "ssn"),
+        ("ssn 123\u201345\u20136789", "ssn [SSN]", "ssn"),
     ],
 )
 def test_redacts(text: str, expected: str, kind: str) -> None:
@@ -35,6 +47,12 @@ def test_redacts(text: str, expected: str, kind: str) -> None:
         "flight 1234 at 10:30 on 2026-11-01 cost $250",
         "@united thanks for nothing",
         "gate B12, seat 14C",
+        # Near misses of the patterns above.
+        "look at me dot dot dot",
+        "my password is wrong and the password reset fails",
+        "Pin sharp! photos",
+        "OK 20000 miles later",
+        "mh17 with them now",
     ],
 )
 def test_leaves_ordinary_text_alone(text: str) -> None:
@@ -174,6 +192,21 @@ _TOKENS = [
     "\u017f",  # long s: case-insensitively an "s"
     "flight",
     "1234",
+    "dot",
+    "at",
+    "com",
+    "password",
+    "PIN:",
+    "hunter2",
+    "login",
+    "pa\u017f\u017fword",
+    ",",
+    "DC",
+    "20500",
+    "gb82",
+    "west",
+    "5698",
+    "\uff20",
 ]
 
 
