@@ -33,10 +33,11 @@ def semantic_errors(
 ) -> tuple[str, list[SchemaError]] | None:
     """(dead-letter reason, errors) for a schema-valid event that is still refused, or None.
 
-    An id that is an e-mail or an IP address is personal data in every topic, log line and
-    Redis key it reaches. Digit runs stay allowed, even Luhn-valid ones: one numeric id in ten
-    passes the card checksum (a demo run id built from a timestamp did), and numeric ids are
-    common. Paths name the channel's own fields; messages never echo the value."""
+    An id that is an e-mail or an IP address, or holds a dashed US social security number or
+    an IBAN (check digits holding), is personal data in every topic, log line and Redis key
+    it reaches. Digit runs stay allowed, even Luhn-valid ones: one numeric id in ten passes
+    the card checksum (a demo run id built from a timestamp did), and numeric ids are common.
+    Paths name the channel's own fields; messages never echo the value."""
     errors = []
     when = implausible(str(event[adapter.time_field]), now)
     if when:

@@ -94,7 +94,7 @@ def _kinds_by_redact(text: str) -> set[str]:
 
 @pytest.mark.parametrize("text", ID_CASES)
 def test_id_kinds_is_what_redact_counts_for_email_and_ip(text: str) -> None:
-    assert id_kinds(text) == _kinds_by_redact(text)
+    assert id_kinds(text) & {"email", "ip"} == _kinds_by_redact(text)
 
 
 @settings(max_examples=400, deadline=None)

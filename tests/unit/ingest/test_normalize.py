@@ -131,6 +131,20 @@ def test_pii_in_ids_numeric_metadata_and_keys() -> None:
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "pii_in_id"
     assert "10.1.2.3" not in json.dumps(out.dead_letter["errors"])
     assert [e["path"] for e in out.dead_letter["errors"]] == ["$.customer_id"]
+    # A dashed SSN or an IBAN (a security reviewer's trial: they became Kafka keys and Redis
+    # keys); a plain digit run or an id with dashes that only looks like one stays allowed.
+    for field, value, kind in (
+        ("customer_id", "123-45-6789", "ssn"),
+        ("conversation_id", "DE89370400440532013000", "account"),
+    ):
+        out = normalize("chat", json.dumps({**event, field: value}).encode(), None, POS)
+        assert isinstance(out, Rejected) and out.dead_letter["reason"] == "pii_in_id"
+        assert out.dead_letter["errors"] == [
+            {"path": f"$.{field}", "message": f"holds {kind}: use an opaque id"}
+        ]
+    for value in ("cust-123-45-6789", "4111111111111111", "ord-2026-11-30-0001"):
+        ok_id = normalize("chat", json.dumps({**event, "customer_id": value}).encode(), None, POS)
+        assert isinstance(ok_id, Normalized), value
     timestamped = {**event, "event_id": "demo20261130-212528-19b9-chat-0"}  # Luhn-valid digits
     assert isinstance(normalize("chat", json.dumps(timestamped).encode(), None, POS), Normalized)
     meta = {"phone": 447911123456, "4111111111111111": "x", "seats": 2, "vip": True}
