@@ -38,6 +38,9 @@ def test_webhook_requires_secret_and_handles_actions() -> None:
         assert bad.status_code == 401 and SECRET_HEADER in bad.json()["detail"]
         ok = {SECRET_HEADER: "s3cret"}
         assert http.post(PATH, content=b"{nope", headers=ok).status_code == 400
+        # A body nested 100,000 deep: 400, not a RecursionError's 500 (a security trial's).
+        deep = http.post(PATH, content=b"[" * 100_000 + b"]" * 100_000, headers=ok)
+        assert deep.status_code == 400 and "nested deeper" in deep.json()["detail"]
         r = http.post(PATH, json={"action": "ANNOTATION_CREATED"}, headers=ok)
         assert r.status_code == 422 and "annotation" in r.json()["detail"]
         payload = {
