@@ -46,6 +46,7 @@ def produce(
 ) -> None:
     """Produce channel events from a JSONL file (or stdin). Invalid lines are reported (on
     stderr, or in --json) and not sent (unless --raw); the exit status is 1 when any was."""
+    from kafka.errors import MessageSizeTooLargeError
     from rich.progress import track
 
     from services.core.strictjson import StrictJSONError, strict_loads
@@ -60,13 +61,16 @@ def produce(
     invalid: list[dict[str, Any]] = []
     with EventProducer(s.kafka) as producer:
         for n, line in track(lines, description="producing", console=console):
-            if raw:
-                producer.send_raw(channel, line)
-                sent += 1
-                continue
             try:  # as strict as the gateway and normalize: a line they refuse is not sent
-                producer.send(channel, strict_loads(line))
+                if raw:
+                    producer.send_raw(channel, line)
+                else:
+                    producer.send(channel, strict_loads(line))
                 sent += 1
+            except MessageSizeTooLargeError:
+                # Raised before sending: a 2 MB line stopped the run with a traceback after
+                # the lines before it were sent, so a rerun sent those twice.
+                invalid.append({"line": n, "error": f"{len(line):,} bytes: too large to send"})
             except StrictJSONError as exc:
                 invalid.append({"line": n, "error": f"not acceptable JSON ({exc})"})
             except (InvalidEvent, UnknownChannel) as exc:

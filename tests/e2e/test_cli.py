@@ -124,6 +124,23 @@ def test_produce_reports_invalid_lines_and_sends_the_rest(
     assert "$.text is required" in report["invalid"][0]["error"]
 
 
+def test_produce_raw_reports_a_line_too_large_and_goes_on(
+    tmp_path: Path, settings: Settings, broker: str
+) -> None:
+    """A 2 MB line stopped the run with a traceback after the lines before it were sent (a
+    rerun sent those twice): it is reported like an invalid line and the rest are sent."""
+    event = json.dumps(make_event("chat", 1, "hello", random.Random(0), "raw")).encode()
+    big = b'{"text": "' + b"x" * 2_000_000 + b'"}'
+    f = tmp_path / "events.jsonl"
+    f.write_bytes(b"\n".join([event, big, event]) + b"\n")
+    r = eddy(settings, "produce", str(f), "--channel", "chat", "--raw", "--json")
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    report = json.loads(r.stdout)
+    assert report["sent"] == 2
+    assert report["invalid"] == [{"line": 2, "error": f"{len(big):,} bytes: too large to send"}]
+
+
 def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -> None:
     f = tmp_path / "e.jsonl"
     f.write_text(json.dumps(make_event("ads", 1, "x", random.Random(0))) + "\n")
