@@ -115,8 +115,11 @@ def create_gateway(
 
     async def accept(channel: str, request: Request) -> JSONResponse:
         if token is not None:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            # The scheme is case-insensitive (RFC 7235): "bearer <token>" is as good.
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.encode(), token.encode()
+            ):
                 return _error(
                     401,
                     "missing or wrong bearer token: send Authorization: Bearer <the gateway's "

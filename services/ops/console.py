@@ -24,6 +24,15 @@ COOKIE = "eddy_console"
 # cannot be made to promote or roll back from another site (with SameSite=Strict besides).
 ACTION_HEADER = "x-eddy-console"
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+    "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
 State = Callable[[], dict[str, Any]]
 # (version, reason, the champion the operator saw or None) and (reason, that champion)
 Promote = Callable[[int, str, int | None], dict[str, Any]]
@@ -49,12 +58,21 @@ def create_console(
     app = FastAPI(title="Eddy ops console", docs_url=None, redoc_url=None, openapi_url=None)
     sessions: set[str] = set()
 
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        # Scripts only from the console itself, no framing (the promote and rollback buttons
+        # must not be clickable through another site's frame), no MIME sniffing.
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     def authed(request: Request) -> bool:
         cookie = request.cookies.get(COOKIE)
         if cookie and any(hmac.compare_digest(cookie, s) for s in sessions):
             return True
         auth = request.headers.get("authorization", "")
-        bearer = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        scheme, _, bearer = auth.partition(" ")  # the scheme is case-insensitive (RFC 7235)
+        bearer = bearer.strip() if scheme.lower() == "bearer" else ""
         return bool(bearer) and hmac.compare_digest(bearer.encode(), token.encode())
 
     def denied() -> JSONResponse:

@@ -145,6 +145,13 @@ def test_bearer_token_required_when_configured(gw_settings: Settings) -> None:
         assert denied.status_code == 401 and "EDDY_GATEWAY_TOKEN" in denied.json()["detail"]
         ok = c.post("/v1/channels/crm/events", json=ev, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 202
+        for auth, status in (
+            ("bearer s3cret", 202),
+            ("Bearer  s3cret", 401),
+            ("Basic s3cret", 401),
+        ):
+            got = c.post("/v1/channels/crm/events", json=ev, headers={"Authorization": auth})
+            assert got.status_code == status, auth  # the scheme is case-insensitive (RFC 7235)
 
 
 def test_producer_api_validates(gw_settings: Settings) -> None:

@@ -46,7 +46,19 @@ def test_nothing_without_signing_in_and_the_page_after() -> None:
         assert http.get("/api/state").status_code == 401
         bearer = {"Authorization": f"Bearer {TOKEN}"}
         assert http.get("/api/state", headers=bearer).status_code == 200
-        assert http.get("/static/vendor/uPlot.iife.min.js").status_code == 200
+        lower = {"Authorization": f"bearer {TOKEN}"}  # the scheme is case-insensitive
+        assert http.get("/api/state", headers=lower).status_code == 200
+        assert (
+            http.get("/api/state", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
+        )
+        js = http.get("/static/vendor/uPlot.iife.min.js")
+        assert js.status_code == 200
+        # Every answer, signed in or not: scripts only from the console, never in a frame.
+        for r in (js, http.get("/"), http.get("/api/state")):
+            assert "script-src 'self'" in r.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+            assert r.headers["x-frame-options"] == "DENY"
+            assert r.headers["x-content-type-options"] == "nosniff"
 
 
 def test_actions_need_token_header_and_reason() -> None:
