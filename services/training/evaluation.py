@@ -148,6 +148,9 @@ def rescore(
             scores[str(v)] = {"accuracy": m.accuracy, "macro_f1": m.macro_f1, "n": m.n}
             if v == champion:
                 doc["champion_estimate"] = channel_estimates(examples, pred)
+    if not examples or (estimate_stale and champion is None):
+        # Nothing scored it: an estimate of another set or champion must not stay on show.
+        doc.pop("champion_estimate", None)
     doc.update(
         fingerprint=fp,
         size=len(examples),

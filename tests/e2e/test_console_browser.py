@@ -70,7 +70,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
 ) -> None:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: scripts/setup installs it")
-    from playwright.sync_api import Dialog, sync_playwright
+    from playwright.sync_api import ConsoleMessage, Dialog, sync_playwright
 
     run = uuid.uuid4().hex[:6]
     models = tmp_path / "models"
@@ -110,6 +110,14 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # What the Content-Security-Policy refused (a script, a style, a frame).
+            csp: list[str] = []
+
+            def refused(m: ConsoleMessage) -> None:
+                if "Content Security Policy" in m.text:
+                    csp.append(m.text)
+
+            page.on("console", refused)
             page.goto(f"{base}/")
             page.fill("input[name=token]", "wrong-token")
             page.click("button[type=submit]")
@@ -234,6 +242,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             note = page.inner_text("#workers-note")
             assert note.startswith("unknown: the heartbeats could not be read"), note
             assert not errors, errors
+            assert not csp, csp
             browser.close()
 
         registry = ModelRegistry(models)

@@ -4,6 +4,8 @@ per-channel estimates with Wilson intervals."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from services.labels.records import LabelledExample
 from services.training.evaluation import (
     EvalExample,
@@ -98,3 +100,15 @@ def test_a_change_made_by_hand_is_scored_at_the_next_check() -> None:
     assert needs_rescore({**stale, "champion": 1}, champion=1, versions=[1, 2], keep=1)
     # Nothing to score on yet: only a new champion is news.
     assert not needs_rescore({"champion": 1, "size": 0}, champion=1, versions=[1, 2])
+
+
+def test_an_estimate_nothing_scored_is_not_kept(tmp_path: Path) -> None:
+    """The set emptied (a label store wiped): the champion's old estimate stays off show."""
+    from services.registry.store import ModelRegistry
+    from services.training.evaluation import EVAL_FILE, evaluation_of, rescore
+
+    reg = ModelRegistry(tmp_path)
+    reg.write_json(EVAL_FILE, {"fingerprint": "x", "champion_estimate": {"all": {"n": 9}}})
+    doc = rescore(reg, [], None, 64)  # type: ignore[arg-type]  # nothing to load: no placement
+    assert "champion_estimate" not in doc and "champion_estimate" not in evaluation_of(reg)
+    assert doc["size"] == 0
