@@ -22,6 +22,8 @@ PATTERNS = {
     "name cues": "my name is ",
     "titles": "Mr ",
     "birth cues": "born ",
+    "credential cues": "pin ",
+    "spelled-out emails": "a dot b at c dot ",
 }
 
 
@@ -53,6 +55,8 @@ def adversarial(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[dict[str,
     }
     inputs["titled names, all different"] = distinct_names
     inputs["a sign-off, then spaces"] = lambda size: "thanks" + " " * (size - 7) + "x"
+    # The gates that skip the spelled-out email pattern need "dot" and "at" somewhere.
+    inputs["dashes, then dot and at"] = lambda size: _repeated("a-", size - 7) + " dot at"
     for name, make in inputs.items():
         for size in sizes:
             text = make(size)

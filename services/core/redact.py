@@ -19,9 +19,10 @@ from services.core import pii
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@\uff20\ufe6b][A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 )
-# Written in capitals as banks print it, any such run is taken; in lower case ("gb82 west
-# 1234 ...") or with underscores, only one whose check digits hold (ISO 13616, mod 97):
-# "mh17 with them" has the shape.
+# Written in capitals as banks print it (groups apart by spaces or underscores), any such run
+# is taken; in lower or mixed case ("gb82 west 1234 ..."), only one of its country's length,
+# with 10 digits or more, whose check digits hold (ISO 13616, mod 97): "flight aa63 this
+# time they ..." has the shape, and one such run in 97 passes the checksum alone.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ _]?[A-Z0-9]{4}){2,7}(?:[ _]?[A-Z0-9]{1,4})?\b")
 _IBAN_ANY_CASE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ _-]?[A-Za-z0-9]{4}){2,7}(?:[ _-]?[A-Za-z0-9]{1,4})?"
@@ -57,14 +58,6 @@ class Redacted:
     names: tuple[str, ...] = ()  # the names a cue found (to find them in the event's metadata)
 
 
-def _iban_ok(text: str) -> bool:
-    compact = re.sub(r"[ _-]", "", text)
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = (compact[4:] + compact[:4]).upper()
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
-
-
 # IBAN lengths by country (ISO 13616 registry). An id is refused as an IBAN only at its
 # country's exact length: by shape and check digits alone, about one random UUID in 1,800
 # would be (two hex letters, two digits, then groups of four pass 1 in 97 checksums).
@@ -78,8 +71,15 @@ _IBAN_LENGTHS = {e[:2]: int(e[2:]) for e in _IBAN_TABLE.split()}
 _IBAN_ID = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}[A-Z0-9]{11,30}(?![A-Za-z0-9])")
 
 
-def _iban_id(text: str) -> bool:
-    return _IBAN_LENGTHS.get(text[:2]) == len(text) and _iban_ok(text)
+def _iban_ok(text: str) -> bool:
+    """Its country's length, 10 digits or more, and check digits that hold."""
+    compact = re.sub(r"[ _-]", "", text)
+    if _IBAN_LENGTHS.get(compact[:2].upper()) != len(compact):
+        return False
+    if sum(c.isdigit() for c in compact) < 10:
+        return False
+    moved = (compact[4:] + compact[:4]).upper()
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -120,7 +120,7 @@ def redact(text: str, shape: pii.Shape | None = None) -> Redacted:
 
     if sh.digits >= 2:
         out = sub(_IBAN, "account", out)
-    if sh.digits >= 10:  # every country's IBAN has 10 digits or more (check digits included)
+    if sh.digits >= 10:  # what _iban_ok asks of a match
         out = _IBAN_ANY_CASE.sub(iban_repl, out)
     names: list[str] = []
     out = pii.apply(out, lambda kind: counts.update([kind]), sh, names)
@@ -162,7 +162,7 @@ def id_kinds(text: str) -> set[str]:
     found: set[str] = set()
     if ("-" in text or "\u2013" in text) and any(m.group(1) != " " for m in _SSN.finditer(text)):
         found.add("ssn")
-    if any(_iban_id(m.group(0)) for m in _IBAN_ID.finditer(text)):
+    if any(_iban_ok(m.group(0)) for m in _IBAN_ID.finditer(text)):
         found.add("account")
     if _EMAIL.search(text):
         found.add("email")
