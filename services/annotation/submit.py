@@ -8,7 +8,9 @@ the retry finds those tasks first.
 Label Studio's users can import tasks into Eddy's project too, and post webhooks (its API shows
 the secret). So before each import Eddy records a digest of every task's text by event id: a
 task, or a label's text, is Eddy's only when it matches (``TaskIndex.vouches``); the label
-store keeps only text Eddy sent, which is redacted.
+store keeps only text Eddy sent, which is redacted. (Tasks indexed by an earlier version keep
+working by their id; one it imported but had not recorded when it stopped has no digest, so
+catch-up leaves it and the event is imported again.)
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def scoped(channel: str, event_id: str) -> str:
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    # surrogatepass: a task a user imported may hold a lone surrogate ("\ud800"), which a
+    # plain encode raises on, and catch-up digests every task it lists.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class TaskIndex:

@@ -96,6 +96,8 @@ def ensure(settings: Settings, say: Callable[[str], None]) -> Settings:
             if name in LABEL_STUDIO_OWN and (data_dir / "label-studio").exists():
                 group, field = GENERATED[name]
                 value = getattr(getattr(settings, group), field)
+                if value is None or not value.get_secret_value():  # set empty: the default
+                    value = type(getattr(settings, group)).model_fields[field].default
                 have[name] = value.get_secret_value()
                 kept.append(name)
             else:

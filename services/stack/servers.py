@@ -65,7 +65,8 @@ def broker(settings: Settings) -> Server:
     return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_KAFKA_BOOTSTRAP")
 
 
-# s3rver accepts only its built-in key pair; it listens on 127.0.0.1 like everything else.
+# s3rver answers unsigned reads (of the raw events): `eddy up` runs it on 127.0.0.2, an
+# address the Label Studio it starts may not fetch from (services.stack.ssrf).
 S3RVER_KEY = "S3RVER"
 
 

@@ -67,8 +67,9 @@ def evaluation_set(
 
 def fingerprint(examples: Sequence[EvalExample]) -> str:
     h = hashlib.sha256()
-    for e in sorted((e.text, e.label) for e in examples):
-        h.update(f"{e[0]}\x1f{e[1]}\x1e".encode())
+    # The floor flag too: which picks the pooled estimate reads changes it.
+    for e in sorted((e.text, e.label, e.floor) for e in examples):
+        h.update(f"{e[0]}\x1f{e[1]}\x1f{int(e[2])}\x1e".encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:16]
 
 
@@ -200,6 +201,7 @@ def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dic
         seed_holdout(registry),
         settings.trainer.eval_seed_until,
         label_set=None if champion is None else champion.labels,
+        # Audits recorded before the floor's picks were kept apart count as the share's.
         floor_ids=audits.floor_picks(),
     )
     from services.model.device import select_placement  # torch: see rescore

@@ -272,3 +272,9 @@ def test_a_task_eddy_did_not_send_or_whose_text_changed_is_not_stored() -> None:
     index = TaskIndex(redis, "t:", 1)  # type: ignore[arg-type]
     assert index.sent("chat:e1", "t") and index.sent("chat:e2", "t") is False
     assert index.sent("chat:e9", "t") is None, "no digest kept: a task from before them"
+
+
+def test_a_lone_surrogate_in_a_users_task_does_not_stop_the_digest() -> None:
+    from services.annotation.submit import digest
+
+    assert digest("\ud800") != digest("") and len(digest("\ud800")) == 32

@@ -68,6 +68,17 @@ def test_an_empty_secret_counts_as_unset(tmp_path: Path, monkeypatch: pytest.Mon
         assert s.annotation.ml_backend_password == SecretStr(values["EDDY_ML_BACKEND_PASSWORD"])
 
 
+def test_an_empty_label_studio_token_over_an_old_database_is_its_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "label-studio").mkdir()
+    monkeypatch.setenv("EDDY_LABEL_STUDIO_TOKEN", "")
+    s = secrets.ensure(Settings().override(stack={"data_dir": tmp_path}), lambda _m: None)
+    default = type(Settings().label_studio).model_fields["token"].default
+    assert s.label_studio.token == default, "not an empty token written to secrets.env"
+    assert secrets.read(tmp_path)["EDDY_LABEL_STUDIO_TOKEN"] == default.get_secret_value()
+
+
 def test_label_studio_created_before_keeps_its_credentials(tmp_path: Path) -> None:
     (tmp_path / "label-studio").mkdir()
     said: list[str] = []

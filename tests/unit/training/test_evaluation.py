@@ -54,6 +54,8 @@ def test_fingerprint_is_order_free_and_changes_when_the_set_grows() -> None:
     assert fingerprint(a) == fingerprint(list(reversed(a)))
     assert fingerprint(a) != fingerprint([*a, EvalExample("z", "a", "crm", "audit")])
     assert fingerprint(a) != fingerprint([a[0], EvalExample("y", "a", "ads", "audit")])
+    # Which picks the pooled estimate reads changes it too.
+    assert fingerprint(a) != fingerprint([a[0], EvalExample("y", "b", "ads", "audit", True)])
 
 
 def test_channel_estimates_use_audit_examples_only() -> None:
