@@ -54,6 +54,7 @@ class Reconciler:
         self.key = f"{prefix}ls:{project_id}:reconciled_until"
         self.project_id = project_id
         self.index = TaskIndex(redis, prefix, project_id)
+        self.strict = True  # set by each pass: whether the project keeps digests
         self.labels = labels
         self.seen: set[str] = set()  # annotator ids read in this pass
         self.nameless: set[str] = set()  # ids Label Studio did not list: not asked again
@@ -71,6 +72,7 @@ class Reconciler:
         order and pushes another back onto a page already read, which a walk over pages
         never sees (a kill test under load lost two labels so)."""
         since = self.checkpoint()
+        self.strict = self.index.keeps_digests()
         query_from = _iso(parse_ts(since) - OVERLAP)
         newest = since
         tasks = stored = deleted = read = 0
@@ -107,7 +109,10 @@ class Reconciler:
     def _sync(self, task: dict[str, Any], updated: str) -> tuple[int, int]:
         """Store the task's annotations, delete the stored ones it no longer has."""
         stored = deleted = 0
-        if not self.index.vouches(task):  # a task a user imported, or whose text was changed
+        # A task a user imported, or whose text was changed. Without any digest (an index
+        # from an earlier version, or Redis lost), every task with an event id, as before:
+        # the poll is how labels are recovered from Label Studio.
+        if self.strict and not self.index.vouches(task):
             return 0, 0
         present = set()
         for ann in task.get("annotations") or []:

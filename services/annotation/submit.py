@@ -8,9 +8,9 @@ the retry finds those tasks first.
 Label Studio's users can import tasks into Eddy's project too, and post webhooks (its API shows
 the secret). So before each import Eddy records a digest of every task's text by event id: a
 task, or a label's text, is Eddy's only when it matches (``TaskIndex.vouches``); the label
-store keeps only text Eddy sent, which is redacted. (Tasks indexed by an earlier version keep
-working by their id; one it imported but had not recorded when it stopped has no digest, so
-catch-up leaves it and the event is imported again.)
+store keeps only text Eddy sent, which is redacted. A project with no digest at all (its index
+written by an earlier version, or Redis lost and the labels to be recovered from Label Studio)
+is read as before: catch-up indexes every task with an event id, the poll stores its labels.
 """
 
 from __future__ import annotations
@@ -84,6 +84,10 @@ class TaskIndex:
         if texts:
             self.r.hset(self.p + "event_text", mapping={k: digest(t) for k, t in texts.items()})
 
+    def keeps_digests(self) -> bool:
+        """Whether any digest was recorded for this project (see the module's docstring)."""
+        return bool(self.r.exists(self.p + "event_text"))
+
     def sent(self, key: str, text: str) -> bool | None:
         """Whether Eddy sent ``text`` for ``key``; None when it kept no digest (a task
         indexed before digests were kept)."""
@@ -133,13 +137,14 @@ class TaskSubmitter:
     def catch_up(self) -> int:
         """Index tasks Label Studio has but Eddy did not record (e.g. after a crash)."""
         pairs = []
+        strict = self.index.keeps_digests()
         for t in self.client.tasks_after(self.project_id, self.index.max_task()):
             data = t.get("data") or {}
             event_id, channel = data.get("event_id"), data.get("channel")
             if isinstance(event_id, str) and isinstance(channel, str):
                 key = scoped(channel, event_id)
                 # Only a task Eddy meant to import: not one a user imported with an event id.
-                if self.index.sent(key, str(data.get("text"))):
+                if not strict or self.index.sent(key, str(data.get("text"))):
                     pairs.append((key, int(t["id"])))
         self.index.record(pairs)
         return len(pairs)

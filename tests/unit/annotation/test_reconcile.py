@@ -126,6 +126,9 @@ class MemoryRedis:
     def get(self, key: str) -> str | None:
         return self.kv.get(key)
 
+    def exists(self, key: str) -> int:
+        return int(key in self.hashes)
+
     def hget(self, key: str, field: str) -> str | None:
         if key.endswith(":task_event") and key not in self.hashes:
             return f"chat:e{field}"
@@ -272,6 +275,17 @@ def test_a_task_eddy_did_not_send_or_whose_text_changed_is_not_stored() -> None:
     index = TaskIndex(redis, "t:", 1)  # type: ignore[arg-type]
     assert index.sent("chat:e1", "t") and index.sent("chat:e2", "t") is False
     assert index.sent("chat:e9", "t") is None, "no digest kept: a task from before them"
+
+
+def test_without_any_digest_every_task_gives_its_labels() -> None:
+    """Redis lost (or an index from before digests): the poll recovers every label."""
+    project = LiveProject(3)
+    project.busy = False
+    rec, sink = _reconciler(project)
+    redis: MemoryRedis = rec.redis  # type: ignore[assignment]
+    redis.hashes["t:ls:1:task_event"] = {}  # the index is gone too
+    rec.run_once()
+    assert set(sink.store.by_task) == {1, 2, 3}  # type: ignore[attr-defined]
 
 
 def test_a_lone_surrogate_in_a_users_task_does_not_stop_the_digest() -> None:
