@@ -10,9 +10,10 @@ from typing import Any
 
 import redis
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from services.cli.app import DataDir, JsonFlag, app, out, quiet_kafka, settings
+from services.cli.app import DataDir, JsonFlag, app, console, out, quiet_kafka, settings
 from services.core.settings import Settings
 
 
@@ -114,6 +115,10 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         report = status_report(s)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
         report = _without_redis(s, exc)
+        # The CLI's one line for a dependency that is down, on stderr as every command has
+        # it; what the registry still says follows on stdout.
+        console.print(f"[red]error:[/red] {escape(report['banner'][0]['message'])}",
+                      highlight=False, soft_wrap=True)  # fmt: skip
     bad = unhealthy(report)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
@@ -123,7 +128,7 @@ def status(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
 
 
 def _print(report: dict[str, Any]) -> None:
-    for alert in report["banner"]:
+    for alert in [] if report.get("unknown") else report["banner"]:  # Redis down: on stderr
         out.print(f"[red]! {alert['message']}[/red]", highlight=False)
     champ = report["champion"]
     if not champ and report.get("unknown"):  # no banner said so: it was not computed
