@@ -237,16 +237,6 @@ def ipv6(count: Callable[[str], None]) -> Sub:
     return repl
 
 
-def credential(count: Callable[[str], None]) -> Sub:
-    """The cue kept, the credential replaced."""
-
-    def repl(m: re.Match[str]) -> str:
-        count("secret")
-        return f"{m.group(1)}[SECRET]"
-
-    return repl
-
-
 def whole(kind: str, placeholder: str, count: Callable[[str], None]) -> Sub:
     """Replace the whole match."""
 
@@ -280,7 +270,7 @@ def apply(
         out = POSTCODE.sub(whole("address", "[POSTCODE]", count), out)
         out = ZIP.sub(keep_cue("postcode", count), out)
     if sh.credential:
-        out = CREDENTIAL.sub(credential(count), out)
+        out = CREDENTIAL.sub(keep_cue("secret", count), out)
     found = names if names is not None else []
     out = NAME.sub(name_cue(count, found), out)
     out = SIGNOFF.sub(name_cue(count, found), out)
