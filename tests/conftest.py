@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.airline import airline_tweets
 from services.ops.heartbeats import workers_alive
-from services.stack import servers
+from services.stack import binaries, servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
 from tests.helpers import free_port, free_port_run
@@ -88,7 +89,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         metrics={"port": free_port_run(9)},
         label_studio={
             # A developer may point tests at a running Label Studio (same admin token) to
-            # skip its ~60 s boot; CI always starts a fresh one.
+            # skip its boot; CI always starts one of its own.
             "url": os.environ.get("EDDY_TEST_LABEL_STUDIO_URL")
             or f"http://127.0.0.1:{free_port()}",
             "webhook_port": free_port(),
@@ -120,11 +121,39 @@ def redis_server(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def label_studio(settings: Settings) -> Iterator[str]:
+def label_studio_template(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Label Studio data dir with every migration applied and no user yet, made once per
+    session: each stack a test starts copies it (tests.helpers.migrated_label_studio) and
+    boots in seconds, where the migrations of a new database take a minute on two cores.
+    `label-studio version` applies them, prints its version and exits, creating nobody."""
+    data = tmp_path_factory.mktemp("label-studio-template")
+    drop = ("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB")
+    env = {k: v for k, v in os.environ.items() if k not in drop and "LABEL_STUDIO" not in k}
+    env.update(
+        LABEL_STUDIO_BASE_DATA_DIR=str(data),
+        LATEST_VERSION_CHECK="false",
+        COLLECT_ANALYTICS="false",
+        SENTRY_DSN="",
+        FRONTEND_SENTRY_DSN="",
+    )
+    argv = [str(binaries.label_studio(settings.stack.label_studio_bin)), "version"]
+    done = subprocess.run(
+        [*argv, "--data-dir", str(data)], env=env, capture_output=True, text=True, timeout=600
+    )
+    said = done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.returncode == 0, f"label-studio version failed:\n{said}"
+    assert (data / "label_studio.sqlite3").exists(), sorted(p.name for p in data.iterdir())
+    return data
+
+
+@pytest.fixture(scope="session")
+def label_studio(settings: Settings, request: pytest.FixtureRequest) -> Iterator[str]:
     """A real Label Studio server (its own venv), one per test session."""
     if os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
         yield settings.label_studio.url
         return
+    template = request.getfixturevalue("label_studio_template")
+    shutil.copytree(template, settings.stack.data_dir / "label-studio")
     srv = servers.label_studio(settings)
     srv.child.start()
     try:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from kafka import KafkaConsumer, TopicPartition
 from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings, Settings
 from services.stack.probes import free_port, free_port_run
+from services.stack.secrets import FILE, write_private
 
 __all__ = [
     "TopicReader",
@@ -34,6 +36,7 @@ __all__ = [
     "free_port",
     "free_port_run",
     "gone",
+    "migrated_label_studio",
     "up_settings",
     "wait",
 ]
@@ -71,6 +74,20 @@ def _link_weights(src: str, dst: str) -> None:
 def copy_models(src: Path, dst: Path) -> None:
     """A registry directory (or one version's) copied for a test, weights hard-linked."""
     shutil.copytree(src, dst, copy_function=_link_weights, dirs_exist_ok=True)
+
+
+def migrated_label_studio(data_dir: Path, template: Path) -> None:
+    """Give a new data dir the session's migrated, user-less Label Studio database (the
+    `label_studio_template` fixture), so its Label Studio boots in seconds instead of the
+    minute its migrations take. Its admin is still created on the first start, from a password
+    and token written the way `eddy up` writes them (a fresh data dir boots as users see it in
+    tests/e2e/test_up.py)."""
+    shutil.copytree(template, data_dir / "label-studio")
+    admin = {
+        "EDDY_LABEL_STUDIO_PASSWORD": secrets.token_hex(24),
+        "EDDY_LABEL_STUDIO_TOKEN": secrets.token_hex(20),  # a legacy token: 40 hex characters
+    }
+    write_private(data_dir / FILE, "".join(f"{k}={v}\n" for k, v in admin.items()))
 
 
 def close_label_studio(client: LabelStudioClient) -> None:

@@ -38,6 +38,7 @@ from tests.helpers import (
     close_label_studio,
     copy_models,
     free_port,
+    migrated_label_studio,
     up_settings,
     wait,
 )
@@ -70,7 +71,7 @@ def _number(text: str) -> int:
 
 
 def test_ops_console_shows_the_loop_and_rolls_back(
-    settings: Settings, champion: int, tmp_path: Path
+    settings: Settings, champion: int, tmp_path: Path, label_studio_template: Path
 ) -> None:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: scripts/setup installs it")
@@ -94,6 +95,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
     )
     shots = artifacts_dir() / "console"
     shots.mkdir(parents=True, exist_ok=True)
+    migrated_label_studio(s.stack.data_dir, label_studio_template)
     up = Up(s, tmp_path / "up.log")
     try:
         out = up.wait_for("Eddy is up.", 420)
