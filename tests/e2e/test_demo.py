@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
-from tests.helpers import free_port, free_port_run
+from tests.helpers import free_port, free_port_run, migrated_label_studio
 
 pytestmark = pytest.mark.e2e
 
 
-def test_small_demo_writes_report_and_curve(tmp_path: Path) -> None:
+def test_small_demo_writes_report_and_curve(tmp_path: Path, label_studio_template: Path) -> None:
+    # Label Studio migrated already (tests/e2e/test_up.py boots a new one as a first run does).
+    migrated_label_studio(tmp_path / "data", label_studio_template)
     s = Settings().override(
         stack={"data_dir": tmp_path / "data", "startup_timeout_s": 300},
         kafka={

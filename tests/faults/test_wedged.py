@@ -19,7 +19,7 @@ from services.core.topics import Topics
 from services.stack import secrets
 from tests.helpers import TopicReader, Up, gone, up_settings
 
-STALL_S = 20
+STALL_S = 12
 
 
 def _events(run: str, n: int) -> list[dict[str, str]]:
