@@ -152,8 +152,10 @@ def label_studio(settings: Settings, request: pytest.FixtureRequest) -> Iterator
     if os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
         yield settings.label_studio.url
         return
-    template = request.getfixturevalue("label_studio_template")
-    shutil.copytree(template, settings.stack.data_dir / "label-studio")
+    data = settings.stack.data_dir / "label-studio"
+    if not (data / "label_studio.sqlite3").exists():
+        template = request.getfixturevalue("label_studio_template")
+        shutil.copytree(template, data, dirs_exist_ok=True)
     srv = servers.label_studio(settings)
     srv.child.start()
     try:
