@@ -188,10 +188,12 @@ class LabelStudioClient:
         )
         return [int(i) for i in (getattr(r, "task_ids", None) or [])]
 
-    def tasks_after(self, project_id: int, task_id: int) -> Iterator[dict[str, Any]]:
-        """Tasks with id > task_id (data only), oldest first."""
+    def tasks_after(
+        self, project_id: int, task_id: int, with_annotations: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Tasks with id > task_id (data only, or with their annotations), oldest first."""
         query = _filters([("filter:tasks:id", "greater", "Number", task_id)], ["tasks:id"])
-        yield from self._tasks(project_id, query, fields="task_only")
+        yield from self._tasks(project_id, query, "all" if with_annotations else "task_only")
 
     def tasks_updated_since(
         self, project_id: int, since: str, limit: int, page: int = 1
