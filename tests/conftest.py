@@ -127,15 +127,7 @@ def label_studio_template(settings: Settings, tmp_path_factory: pytest.TempPathF
     boots in seconds, where the migrations of a new database take a minute on two cores.
     `label-studio version` applies them, prints its version and exits, creating nobody."""
     data = tmp_path_factory.mktemp("label-studio-template")
-    drop = ("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB")
-    env = {k: v for k, v in os.environ.items() if k not in drop and "LABEL_STUDIO" not in k}
-    env.update(
-        LABEL_STUDIO_BASE_DATA_DIR=str(data),
-        LATEST_VERSION_CHECK="false",
-        COLLECT_ANALYTICS="false",
-        SENTRY_DSN="",
-        FRONTEND_SENTRY_DSN="",
-    )
+    env = servers.label_studio_env(data, own=False)
     argv = [str(binaries.label_studio(settings.stack.label_studio_bin)), "version"]
     done = subprocess.run(
         [*argv, "--data-dir", str(data)], env=env, capture_output=True, text=True, timeout=600

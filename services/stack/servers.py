@@ -143,12 +143,31 @@ def redis_config(data: Path, password: str) -> Path:
     return path
 
 
+def label_studio_env(data: Path, *, own: bool = True) -> dict[str, str]:
+    """The environment of a Label Studio command on DATA: offline, and blind to the unprefixed
+    USERNAME / PASSWORD / PORT / HOST it also reads. ``own=False`` drops the caller's
+    LABEL_STUDIO_* settings too (a command that must create no user)."""
+    env = _clean_env(("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB"))
+    if not own:
+        env = {k: v for k, v in env.items() if "LABEL_STUDIO" not in k}
+    env.update(
+        {
+            "LABEL_STUDIO_BASE_DATA_DIR": str(data),
+            # No outbound calls: this runs offline and must not phone home.
+            "LATEST_VERSION_CHECK": "false",
+            "COLLECT_ANALYTICS": "false",
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
+        }
+    )
+    return env
+
+
 def label_studio(settings: Settings) -> Server:
     host, port = host_port(settings.label_studio.url, 8080)
     data = (settings.stack.data_dir / "label-studio").resolve()
     data.mkdir(parents=True, exist_ok=True)
-    # Label Studio also reads unprefixed USERNAME / PASSWORD / PORT / HOST: keep them out.
-    env = _clean_env(("USERNAME", "PASSWORD", "PORT", "HOST", "DJANGO_DB"))
+    env = label_studio_env(data)
     env.update(
         {
             "LABEL_STUDIO_USERNAME": settings.label_studio.username,
@@ -156,12 +175,6 @@ def label_studio(settings: Settings) -> Server:
             "LABEL_STUDIO_USER_TOKEN": settings.label_studio.token.get_secret_value(),
             "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
             "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-            "LABEL_STUDIO_BASE_DATA_DIR": str(data),
-            # No outbound calls: this runs offline and must not phone home.
-            "LATEST_VERSION_CHECK": "false",
-            "COLLECT_ANALYTICS": "false",
-            "SENTRY_DSN": "",
-            "FRONTEND_SENTRY_DSN": "",
             # Webhooks go to Eddy on loopback, which the default SSRF protection blocks; its
             # own list less the webhook's address keeps the rest (the S3 store) out of reach.
             "SSRF_PROTECTION_ENABLED": "true",
