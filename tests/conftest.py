@@ -25,17 +25,27 @@ from services.core.settings import Settings
 from services.core.topics import Topics
 from services.demo.airline import airline_tweets
 from services.ops.heartbeats import workers_alive
-from services.stack import binaries, servers
+from services.stack import servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
-from tests.helpers import free_port, free_port_run
+from tests.helpers import LabelStudioTemplate, free_port, free_port_run
 
 TESTS_DIR = Path(__file__).resolve().parent
 TIERS = ("unit", "fuzz", "integration", "faults", "e2e")
+TEMPLATE = pytest.StashKey["LabelStudioTemplate"]()
+
+
+def _tier(item: pytest.Item) -> int:
+    for rank, tier in enumerate(TIERS):
+        if item.get_closest_marker(tier):
+            return rank
+    return len(TIERS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by its tier directory unless it already carries a tier marker."""
+    """Mark each test by its tier directory unless it already carries a tier marker, and run
+    the tiers fastest first: a broken unit fails in seconds, not after the end-to-end tests,
+    and the Label Studio template's migrations (started below) run beside the unit tests."""
     for item in items:
         if any(item.get_closest_marker(tier) for tier in TIERS):
             continue
@@ -45,6 +55,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue  # not under tests/
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
+    items.sort(key=_tier)  # stable: each module's tests stay together and in order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Here, not above: only the tests left after -m / -k selection count."""
+    config = session.config
+    if config.option.collectonly or os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
+        return
+    wanted = {"label_studio", "label_studio_template"}
+    if any(wanted & set(getattr(item, "fixturenames", ())) for item in session.items):
+        config.stash[TEMPLATE] = LabelStudioTemplate.start(Settings())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    template = config.stash.get(TEMPLATE, None)
+    if template is not None:
+        template.discard()
 
 
 @pytest.fixture(scope="session")
@@ -121,21 +148,15 @@ def redis_server(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def label_studio_template(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def label_studio_template(settings: Settings, request: pytest.FixtureRequest) -> Path:
     """A Label Studio data dir with every migration applied and no user yet, made once per
-    session: each stack a test starts copies it (tests.helpers.migrated_label_studio) and
-    boots in seconds, where the migrations of a new database take a minute on two cores.
-    `label-studio version` applies them, prints its version and exits, creating nobody."""
-    data = tmp_path_factory.mktemp("label-studio-template")
-    env = servers.label_studio_env(data, own=False)
-    argv = [str(binaries.label_studio(settings.stack.label_studio_bin)), "version"]
-    done = subprocess.run(
-        [*argv, "--data-dir", str(data)], env=env, capture_output=True, text=True, timeout=600
-    )
-    said = done.stdout[-2000:] + done.stderr[-2000:]
-    assert done.returncode == 0, f"label-studio version failed:\n{said}"
-    assert (data / "label_studio.sqlite3").exists(), sorted(p.name for p in data.iterdir())
-    return data
+    session (started at collection: see LabelStudioTemplate): each stack a test starts
+    copies it (tests.helpers.migrated_label_studio) and boots in seconds, where the
+    migrations of a new database take a minute on two cores."""
+    stash = request.config.stash
+    if TEMPLATE not in stash:
+        stash[TEMPLATE] = LabelStudioTemplate.start(settings)
+    return stash[TEMPLATE].ready()
 
 
 @pytest.fixture(scope="session")
