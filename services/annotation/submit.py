@@ -62,6 +62,10 @@ class TaskIndex:
         found = self.r.hmget(self.p + "event_task", event_ids)
         return {e for e, t in zip(event_ids, found, strict=True) if t is not None}
 
+    def count(self) -> int:
+        """Tasks Eddy created in the project."""
+        return int(self.r.hlen(self.p + "event_task"))
+
     def record(self, pairs: list[tuple[str, int]]) -> None:
         if not pairs:
             return

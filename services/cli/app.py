@@ -148,3 +148,19 @@ def port_free(s: Settings, process: str) -> None:
         where = variable.replace("_PORT", "_HOST")
         line = f"{process} cannot bind {host}:{port}: {exc} ({where})"
         raise fail("cannot start", line, 2) from None
+
+
+def writable_file(path: Path | None, option: str) -> None:
+    """Refuse an output path before a long run, not after it (its results would be lost)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise fail(option, f"{path} is a folder; give a file name", 2)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(option, f"cannot make {path.parent} ({exc.strerror or exc})", 2) from None
+    if path.is_symlink() and not path.exists():
+        raise fail(option, f"{path} is a link to nothing", 2)
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise fail(option, f"{path} cannot be written", 2)

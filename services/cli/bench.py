@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, app, fail, out, say, settings
+from services.cli.app import DataDir, app, fail, out, say, settings, writable_file
 
 
 @app.command(short_help="Measure throughput and latency: naive pipeline, bare model, the stream.")
@@ -51,6 +51,7 @@ def bench(
 
     from services.bench.run import run_bench
 
+    writable_file(json_path, "--json")
     model: dict[str, str] = {}
     if device:
         model["device"] = device

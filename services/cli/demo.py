@@ -18,6 +18,7 @@ from services.cli.app import (
     out,
     settings,
     with_generated_secrets,
+    writable_file,
 )
 from services.demo.options import DemoOptions, run_dir
 
@@ -25,7 +26,7 @@ from services.demo.options import DemoOptions, run_dir
 D = DemoOptions()
 
 
-@app.command(short_help="Eddy's main job: the whole loop on the embedded stack (8-10 min).")
+@app.command(short_help="Eddy's main job: the whole loop on the embedded stack (8-12 min).")
 def demo(
     dataset: Path | None = typer.Option(
         None,
@@ -118,7 +119,7 @@ def demo(
     """Eddy's main job on the embedded stack: bootstrap v1 from a small seed set, replay
     the data as channel events, let simulated annotators label what Eddy routes to Label
     Studio, fine-tune and promote on schedule, then report every version's held-out
-    accuracy and macro-F1 with a learning-curve PNG. About 8-10 minutes on 2 cores."""
+    accuracy and macro-F1 with a learning-curve PNG. About 8-12 minutes on 2 cores."""
     from services.demo.run import run_demo
     from services.stack.probes import PortInUse
     from services.stack.process import StackError
@@ -130,6 +131,8 @@ def demo(
             "examples (--seed-size); give more, or 0 for no limit",
             param_hint="'--label-budget'",
         )
+    writable_file(report, "--report")
+    writable_file(png, "--png")
     # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
     # "No node available" warnings are not: the replay counts and reports what it loses.
     s = with_generated_secrets(settings(data_dir, log_level="WARNING"))

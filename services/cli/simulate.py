@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, app, fail, out, say, settings
+from services.cli.app import DataDir, app, fail, out, say, settings, writable_file
 from services.core.settings import STRATEGY_NAMES
 
 
@@ -24,22 +23,6 @@ def _names(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
 
 def _new_or_empty(path: Path) -> bool:
     return not path.exists() or (path.is_dir() and not any(path.iterdir()))
-
-
-def _writable_file(path: Path | None, option: str) -> None:
-    """Refuse an output path before the training, not after it (the results were lost)."""
-    if path is None:
-        return
-    if path.is_dir():
-        raise fail(option, f"{path} is a folder; give a file name", 2)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise fail(option, f"cannot make {path.parent} ({exc.strerror or exc})", 2) from None
-    if path.is_symlink() and not path.exists():
-        raise fail(option, f"{path} is a link to nothing", 2)
-    if not os.access(path if path.exists() else path.parent, os.W_OK):
-        raise fail(option, f"{path} cannot be written", 2)
 
 
 @app.command(short_help="Label-efficiency report: replay a labelled file, no servers.")
@@ -100,8 +83,8 @@ def simulate(
     s = settings(data_dir, log_level="WARNING")
     if keep_models is not None and not _new_or_empty(keep_models):
         raise fail("--keep-models", f"{keep_models} exists and is not an empty directory", 2)
-    _writable_file(json_path, "--json")
-    _writable_file(png, "--png")
+    writable_file(json_path, "--json")
+    writable_file(png, "--png")
     opts = SimulateOptions(
         strategies=_names(strategies, STRATEGY_NAMES, "strategy"),
         recipes=_names(recipe, ("auto", "warm", "rebuild"), "recipe"),

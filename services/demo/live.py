@@ -10,6 +10,7 @@ from typing import Any
 from rich.live import Live
 from rich.table import Table
 
+from services.annotation.submit import TaskIndex
 from services.core import redis_sync
 from services.core.settings import Settings
 from services.labels.store import LabelStore
@@ -21,13 +22,14 @@ from services.training.runs import recent_runs
 class Progress:
     """What the live view shows, refreshed from Redis and the registry."""
 
-    def __init__(self, s: Settings, total: int) -> None:
+    def __init__(self, s: Settings, total: int, project: int) -> None:
         self.s = s
         self.total = total
         self.sent = 0
         self.lost = 0
         self.redis = redis_sync.connect(s.redis)
         self.store = LabelStore(self.redis, s.redis.prefix)
+        self.tasks = TaskIndex(self.redis, s.redis.prefix, project)
         self.registry = open_registry(s.stack)
         self.snapshot: dict[str, Any] = {}
 
@@ -45,7 +47,9 @@ class Progress:
                 n for c in counts.values() for k, n in c.items() if k.startswith("deadletter:")
             ),
             "routed": counts.get("route", {}).get("routed", 0),
-            "tasks": counts.get("annotate", {}).get("tasks_created", 0),
+            # From Redis, as the labels are: the annotate worker's heartbeat lags, and showed
+            # fewer tasks than labelled tasks.
+            "tasks": self.tasks.count(),
             "labels": self.store.counts()["labelled"],
             "runs": len(runs),
             "promoted": sum(r["outcome"] == "promoted" for r in runs),
@@ -112,7 +116,8 @@ def watch(
         snap = progress.refresh()
         live.update(progress.table())
         if not live.console.is_interactive and time.monotonic() - printed >= every_s:
-            live.console.print(progress.line(), highlight=False, markup=False)
+            # One line a line, however long: a log is read (and grepped) line by line.
+            live.console.print(progress.line(), highlight=False, markup=False, soft_wrap=True)
             printed = time.monotonic()
         handled = snap["predicted"] + snap["dead_lettered"]
         # Read after the flag: the producer sets both counts before it.

@@ -187,7 +187,7 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
         stack.start()
         redis = redis_sync.connect(s.redis)
         pool = start_annotators(d, opts, redis, say)
-        progress = Progress(s, len(d.events))
+        progress = Progress(s, len(d.events), pool.project_id)
         # Once the team's label budget is spent, later events could only wait: the stream
         # stops there, so --events is the most it replays.
         team = pool

@@ -96,3 +96,18 @@ def test_sent_events_not_yet_predicted_are_waited_for() -> None:
     with Live(progress.table(), console=console, auto_refresh=False) as live:
         watch(progress, live, sent, lambda: 0, deadline=t0 + 1.5, every_s=1e9)
     assert time.monotonic() - t0 >= 1.5, "it waited until the deadline"
+
+
+def test_a_progress_line_is_never_wrapped() -> None:
+    # The CLI's consoles are 140 columns when the output is not a terminal; a log is read and
+    # grepped line by line, so a long progress line stays one line.
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=60)
+    progress = _Scripted([_snap(10, champion=2, champion_acc=0.81, champion_n=151)])
+    progress.sent = 10
+    sent = threading.Event()
+    sent.set()
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=0.0)
+    lines = [ln for ln in buf.getvalue().splitlines() if "events 10/10" in ln]
+    assert lines and all("(gate holdout accuracy 0.810 on 151)" in ln for ln in lines), lines
