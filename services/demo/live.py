@@ -54,6 +54,7 @@ class Progress:
             "runs": len(runs),
             "promoted": sum(r["outcome"] == "promoted" for r in runs),
             "rejected": sum(r["outcome"] == "rejected" for r in runs),
+            "trained": [r for r in runs if r["outcome"] in ("promoted", "rejected")],
             "champion": champ.version if champ else None,
             # The gate's accuracy on its holdout, and that holdout's size: it grows between
             # runs, so a promoted champion can read lower than the one before on a larger set.
@@ -98,6 +99,24 @@ class Progress:
         return t
 
 
+def run_line(run: dict[str, Any]) -> str:
+    """One line for a training run the trainer finished during the stream."""
+    said = (
+        f"training run: v{run.get('challenger_version')} on {run.get('new_labels', 0)} new "
+        f"label(s) {run.get('outcome')} ({run.get('recipe') or '-'})"
+    )
+    champ, chal = run.get("champion_metrics") or {}, run.get("challenger_metrics") or {}
+    if champ.get("accuracy") is not None and chal.get("accuracy") is not None:
+        said += (
+            f", gate holdout accuracy {champ['accuracy']:.3f} -> {chal['accuracy']:.3f} "
+            f"on {chal.get('n', '?')}"
+        )
+    reasons = run.get("reasons") or []
+    if run.get("outcome") == "rejected" and reasons:
+        said += f": {reasons[0]}"
+    return said
+
+
 def watch(
     progress: Progress,
     live: Live,
@@ -110,11 +129,16 @@ def watch(
     stream stopped early), every event it sent is predicted, and every task answered
     (``pending``). Rich animates the view only on an interactive console (a
     terminal, not TERM=dumb); elsewhere one progress line every ``every_s`` says the run is
-    alive."""
+    alive. Each training run the trainer finishes gets a line of its own, either way."""
     printed = time.monotonic()
+    announced = 0  # training runs said so far (the demo's trainer starts with none)
     while time.monotonic() < deadline:
         snap = progress.refresh()
         live.update(progress.table())
+        trained = snap.get("trained") or []  # newest first
+        for run in reversed(trained[: max(0, len(trained) - announced)]):
+            live.console.print(run_line(run), highlight=False, markup=False, soft_wrap=True)
+        announced = max(announced, len(trained))
         if not live.console.is_interactive and time.monotonic() - printed >= every_s:
             # One line a line, however long: a log is read (and grepped) line by line.
             live.console.print(progress.line(), highlight=False, markup=False, soft_wrap=True)

@@ -111,3 +111,27 @@ def test_a_progress_line_is_never_wrapped() -> None:
         watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=0.0)
     lines = [ln for ln in buf.getvalue().splitlines() if "events 10/10" in ln]
     assert lines and all("(gate holdout accuracy 0.810 on 151)" in ln for ln in lines), lines
+
+
+def test_each_training_run_gets_one_line_when_it_ends() -> None:
+    v2 = {"outcome": "promoted", "challenger_version": 2, "new_labels": 49, "recipe": "rebuild",
+          "champion_metrics": {"accuracy": 0.61, "n": 103},
+          "challenger_metrics": {"accuracy": 0.7, "n": 103}}  # fmt: skip
+    why = "accuracy is worse: -0.043 [-0.074, -0.012] (90% CI) lies below 0"
+    v3 = {"outcome": "rejected", "challenger_version": 3, "new_labels": 101, "recipe": "warm",
+          "reasons": [why]}  # fmt: skip
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=60)
+    progress = _Scripted([_snap(2), _snap(4, trained=[v2]), _snap(10, trained=[v3, v2])])
+    progress.sent = 10
+    sent = threading.Event()
+    sent.set()
+    with Live(progress.table(), console=console, auto_refresh=False) as live:
+        watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=1e9)
+    said = [ln for ln in buf.getvalue().splitlines() if ln.startswith("training run")]
+    assert said == [
+        "training run: v2 on 49 new label(s) promoted (rebuild), gate holdout accuracy "
+        "0.610 -> 0.700 on 103",
+        "training run: v3 on 101 new label(s) rejected (warm): accuracy is worse: -0.043 "
+        "[-0.074, -0.012] (90% CI) lies below 0",
+    ]
