@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,8 @@ from services.ops.heartbeats import workers_alive
 from services.stack import servers
 from services.training.bootstrap import bootstrap
 from services.training.examples import Example
-from tests.helpers import LabelStudioTemplate, free_port, free_port_run
+from tests.helpers import free_port, free_port_run
+from tests.lsdata import LabelStudioTemplate
 
 TESTS_DIR = Path(__file__).resolve().parent
 TIERS = ("unit", "fuzz", "integration", "faults", "e2e")
@@ -60,12 +61,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Here, not above: only the tests left after -m / -k selection count."""
-    config = session.config
-    if config.option.collectonly or os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
+    config, opt = session.config, session.config.option
+    listing = opt.collectonly or opt.showfixtures or opt.show_fixtures_per_test
+    if listing or os.environ.get("EDDY_TEST_LABEL_STUDIO_URL"):
         return
     wanted = {"label_studio", "label_studio_template"}
     if any(wanted & set(getattr(item, "fixturenames", ())) for item in session.items):
-        config.stash[TEMPLATE] = LabelStudioTemplate.start(Settings())
+        config.stash[TEMPLATE] = _start_template(config, Settings)
+
+
+def _start_template(config: pytest.Config, make: Callable[[], Settings]) -> LabelStudioTemplate:
+    """Never raises: an error in a collection hook ends the whole session (INTERNALERROR),
+    unit tests included; the tests that need Label Studio fail with it instead."""
+    try:
+        # Under pytest's own temporary root, which it rotates (a killed session leaves
+        # nothing in /tmp for good).
+        factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+        return LabelStudioTemplate.start(make(), factory.mktemp("label-studio-template"))
+    except Exception as exc:  # kept, and raised by the fixture
+        return LabelStudioTemplate.broken(f"{type(exc).__name__}: {exc}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -151,11 +165,11 @@ def redis_server(settings: Settings) -> Iterator[str]:
 def label_studio_template(settings: Settings, request: pytest.FixtureRequest) -> Path:
     """A Label Studio data dir with every migration applied and no user yet, made once per
     session (started at collection: see LabelStudioTemplate): each stack a test starts
-    copies it (tests.helpers.migrated_label_studio) and boots in seconds, where the
+    copies it (tests.lsdata.migrated_label_studio) and boots in seconds, where the
     migrations of a new database take a minute on two cores."""
     stash = request.config.stash
     if TEMPLATE not in stash:
-        stash[TEMPLATE] = LabelStudioTemplate.start(settings)
+        stash[TEMPLATE] = _start_template(request.config, lambda: settings)
     return stash[TEMPLATE].ready()
 
 

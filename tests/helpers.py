@@ -7,12 +7,10 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,10 +22,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.annotation.client import LabelStudioClient
 from services.core.settings import KafkaSettings, Settings
-from services.stack import binaries
 from services.stack.probes import free_port, free_port_run
-from services.stack.secrets import FILE, write_private
-from services.stack.servers import label_studio_env
 
 __all__ = [
     "TopicReader",
@@ -39,7 +34,6 @@ __all__ = [
     "free_port",
     "free_port_run",
     "gone",
-    "migrated_label_studio",
     "up_settings",
     "wait",
 ]
@@ -77,58 +71,6 @@ def _link_weights(src: str, dst: str) -> None:
 def copy_models(src: Path, dst: Path) -> None:
     """A registry directory (or one version's) copied for a test, weights hard-linked."""
     shutil.copytree(src, dst, copy_function=_link_weights, dirs_exist_ok=True)
-
-
-class LabelStudioTemplate:
-    """`label-studio version --data-dir D` applies every migration to a new database, prints
-    its version and exits, creating nobody: a migrated, user-less data dir that each Label
-    Studio a test boots copies. Started in the background (at collection), waited for when
-    first needed."""
-
-    def __init__(self, data: Path, proc: subprocess.Popen[bytes], log: Path) -> None:
-        self.data, self.proc, self.log = data, proc, log
-
-    @classmethod
-    def start(cls, settings: Settings) -> LabelStudioTemplate:
-        top = Path(tempfile.mkdtemp(prefix="eddy-ls-template-"))
-        data, log = top / "label-studio", top / "version.log"
-        data.mkdir()
-        argv = [str(binaries.label_studio(settings.stack.label_studio_bin)), "version"]
-        with log.open("wb") as out:  # a file, not a pipe: the migrations say a lot
-            proc = subprocess.Popen(
-                [*argv, "--data-dir", str(data)],
-                env=label_studio_env(data, own=False),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return cls(data, proc, log)
-
-    def ready(self) -> Path:
-        code = self.proc.wait(600)
-        said = self.log.read_text(errors="replace")[-3000:]
-        assert code == 0, f"label-studio version failed ({code}):\n{said}"
-        assert (self.data / "label_studio.sqlite3").exists(), said
-        return self.data
-
-    def discard(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.data.parent, ignore_errors=True)
-
-
-def migrated_label_studio(data_dir: Path, template: Path) -> None:
-    """Give a new data dir the session's migrated, user-less Label Studio database (the
-    `label_studio_template` fixture), so its Label Studio boots in seconds instead of the
-    minute its migrations take. Its admin is still created on the first start, from a password
-    and token written the way `eddy up` writes them (a fresh data dir boots as users see it in
-    tests/e2e/test_up.py)."""
-    shutil.copytree(template, data_dir / "label-studio")
-    admin = {
-        "EDDY_LABEL_STUDIO_PASSWORD": secrets.token_hex(24),
-        "EDDY_LABEL_STUDIO_TOKEN": secrets.token_hex(20),  # a legacy token: 40 hex characters
-    }
-    write_private(data_dir / FILE, "".join(f"{k}={v}\n" for k, v in admin.items()))
 
 
 def close_label_studio(client: LabelStudioClient) -> None:

@@ -132,7 +132,8 @@ def demo(
             param_hint="'--label-budget'",
         )
     writable_file(report, "--report")
-    writable_file(png, "--png")
+    # Without --png the curve goes beside the report, under the report's name.
+    writable_file(png or (report.with_suffix(".png") if report else None), "--png")
     # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
     # "No node available" warnings are not: the replay counts and reports what it loses.
     s = with_generated_secrets(settings(data_dir, log_level="WARNING"))

@@ -48,13 +48,20 @@ def final_outcome(run: RunRecord, minimum: int) -> str:
     return f"no final run: {run.trigger}"
 
 
-def final_training(s: Settings, redis: Redis, stack: Stack, say: Callable[[str], None]) -> None:
+def final_training(
+    s: Settings,
+    redis: Redis,
+    stack: Stack,
+    say: Callable[[str], None],
+    after_wait: Callable[[], None] = lambda: None,
+) -> None:
     """Let a run in flight finish, stop the trainer, reconcile, then train once more if at
     least a fifth of a run's worth of labels is left (``final_minimum``).
     The trainer stops first: its own age trigger otherwise started a run on those few labels
     that the stack's stop then cut short. A run in flight is not cut short: a first rebuild
     on 200 labels, minutes of CPU, was thrown away and done again (Apple, DeflateGate). The
-    demo takes the trainer's lock before stopping it, so no run starts in between."""
+    demo takes the trainer's lock before stopping it, so no run starts in between.
+    ``after_wait`` runs once the run in flight (if any) is over, before the last run."""
     events_pub = ModelEvents(s.kafka)
     minimum = final_minimum(s.trainer.min_new_labels)
     last = s.override(trainer={"min_new_labels": minimum, "max_label_age_s": 1e9})
@@ -70,6 +77,7 @@ def final_training(s: Settings, redis: Redis, stack: Stack, say: Callable[[str],
             if held:
                 with suppress(LockError):  # expired: nothing left to free
                     lock.release()
+        after_wait()
         reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
         # Should the wait have run out, the stopped trainer's lock expires within seconds.
         while (run := train_once(last, say=say, publish=events_pub.publish)).outcome == "busy":

@@ -22,6 +22,8 @@ from services.training.runs import recent_runs
 class Progress:
     """What the live view shows, refreshed from Redis and the registry."""
 
+    announced = 0  # training runs given a line so far
+
     def __init__(self, s: Settings, total: int, project: int) -> None:
         self.s = s
         self.total = total
@@ -62,6 +64,14 @@ class Progress:
             "champion_n": ((champ.meta.get("metrics") or {}).get("n") if champ else None),
         }
         return self.snapshot
+
+    def unannounced(self) -> list[dict[str, Any]]:
+        """The training runs finished since the last call, oldest first (as of the last
+        refresh)."""
+        trained = self.snapshot.get("trained") or []  # newest first
+        new = list(reversed(trained[: max(0, len(trained) - self.announced)]))
+        self.announced = max(self.announced, len(trained))
+        return new
 
     def line(self) -> str:
         """The table in one line, for output that is not a terminal (a log, `| tee`)."""
@@ -131,14 +141,11 @@ def watch(
     terminal, not TERM=dumb); elsewhere one progress line every ``every_s`` says the run is
     alive. Each training run the trainer finishes gets a line of its own, either way."""
     printed = time.monotonic()
-    announced = 0  # training runs said so far (the demo's trainer starts with none)
     while time.monotonic() < deadline:
         snap = progress.refresh()
         live.update(progress.table())
-        trained = snap.get("trained") or []  # newest first
-        for run in reversed(trained[: max(0, len(trained) - announced)]):
+        for run in progress.unannounced():
             live.console.print(run_line(run), highlight=False, markup=False, soft_wrap=True)
-        announced = max(announced, len(trained))
         if not live.console.is_interactive and time.monotonic() - printed >= every_s:
             # One line a line, however long: a log is read (and grepped) line by line.
             live.console.print(progress.line(), highlight=False, markup=False, soft_wrap=True)

@@ -30,7 +30,7 @@ from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.demo.arms import channel_report
 from services.demo.final import final_training
-from services.demo.live import Progress, watch
+from services.demo.live import Progress, run_line, watch
 from services.demo.options import DemoOptions, demo_settings, load_data
 from services.demo.replay import replay
 from services.demo.report import (
@@ -200,7 +200,13 @@ def run_demo(base: Settings, opts: DemoOptions, console: Console) -> dict[str, A
                     f"{len(d.events)} events"
                 )
             say("stream replayed; final training run on the remaining labels ...")
-            final_training(s, redis, stack, say)
+
+            def announce() -> None:  # the run in flight at the end of the stream, if any
+                progress.refresh()
+                for run in progress.unannounced():
+                    say(run_line(run))
+
+            final_training(s, redis, stack, say, after_wait=announce)
             progress.refresh()
             live.update(progress.table())
             # Read what lives in Redis now: the stack (and Redis) stops below.

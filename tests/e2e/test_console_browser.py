@@ -38,10 +38,10 @@ from tests.helpers import (
     close_label_studio,
     copy_models,
     free_port,
-    migrated_label_studio,
     up_settings,
     wait,
 )
+from tests.lsdata import migrated_label_studio
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import Settings
-from tests.helpers import free_port, free_port_run, migrated_label_studio
+from tests.helpers import free_port, free_port_run
+from tests.lsdata import migrated_label_studio
 
 pytestmark = pytest.mark.e2e
 

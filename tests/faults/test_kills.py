@@ -31,9 +31,9 @@ from tests.helpers import (
     Up,
     close_label_studio,
     gone,
-    migrated_label_studio,
     up_settings,
 )
+from tests.lsdata import migrated_label_studio
 
 # In the order they are killed: each stage of the stream, then the servers under it, with -9.
 # The broker last, and with SIGTERM (a rolling restart): Tansu 0.6's S3 engine loses records

@@ -128,6 +128,12 @@ def test_each_training_run_gets_one_line_when_it_ends() -> None:
     sent.set()
     with Live(progress.table(), console=console, auto_refresh=False) as live:
         watch(progress, live, sent, lambda: 0, deadline=1e18, every_s=1e9)
+    # A run that ends after the stream (the demo waits for it) is the only one left to say.
+    v4 = {"outcome": "promoted", "challenger_version": 4, "new_labels": 60, "recipe": "warm"}
+    progress._script = [_snap(10, trained=[v4, v3, v2])]
+    progress.refresh()
+    assert progress.unannounced() == [v4]
+    assert progress.unannounced() == []
     said = [ln for ln in buf.getvalue().splitlines() if ln.startswith("training run")]
     assert said == [
         "training run: v2 on 49 new label(s) promoted (rebuild), gate holdout accuracy "
