@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,22 @@ import typer
 from services.cli.app import DataDir, JsonFlag, app, fail, out, quiet_kafka, settings
 
 KINDS = {"predictions": "prediction", "review": "review", "deadletter": "deadletter"}
+
+
+def json_line(obj: Any) -> str:
+    """One JSON object on one line, readable (non-ASCII text as it is) yet safe for a
+    terminal and for line splitters: control and format characters (C1 controls such as
+    U+009B, which some terminals take as an escape; U+0085, U+2028 and U+2029, which
+    Python's ``splitlines`` and JavaScript break lines at; bidirectional overrides) are
+    written as JSON escapes, which parse to the same text. Customer texts carry them: the
+    airline tweets hold stray bytes such as U+0085."""
+    return "".join(
+        json.dumps(c)[1:-1] if ord(c) > 0x7E and unicodedata.category(c) in _UNSAFE else c
+        for c in json.dumps(obj, ensure_ascii=False)
+    )
+
+
+_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def describe(kind: str, rec: dict[str, Any]) -> str:
@@ -76,7 +93,7 @@ def tail(
                 if kind not in wanted or (event_id and rec.get("event_id") != event_id):
                     continue
                 if as_json:
-                    print(json.dumps({"kind": kind, "record": rec}, ensure_ascii=False))
+                    print(json_line({"kind": kind, "record": rec}))
                 else:
                     out.print(describe(kind, rec), highlight=False, markup=False, soft_wrap=True)
             if got:
