@@ -125,7 +125,8 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "seed_used": seeds[v],
                 "recipe": (m.get("recipe") or {}).get("name"),
                 "created_at": m.get("created_at"),
-                "decision": "; ".join(m.get("decision") or []),
+                # The gate's reasons, a list as in the demo's report and the console.
+                "decision": list(m.get("decision") or []),
                 "gate": m.get("gate"),
             }
         )

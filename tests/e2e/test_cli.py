@@ -165,7 +165,8 @@ def test_promote_rollback_versions_from_the_command_line(
     s = settings.override(stack={"registry_dir": tmp_path / "models"})
     reg = ModelRegistry(s.stack.models_dir)
     for kind in ("bootstrap", "incremental"):
-        reg.add(lambda d: (d / "w").write_text("x"), {"labels": ["a", "b"], "kind": kind})
+        meta = {"labels": ["a", "b"], "kind": kind, "decision": ["holdout 30 < 40"]}
+        reg.add(lambda d: (d / "w").write_text("x"), meta)
     change_champion(reg, 1, "bootstrapped", "seed")
 
     r = eddy(s, "promote", "2", "--reason", "checked by hand")
@@ -176,6 +177,7 @@ def test_promote_rollback_versions_from_the_command_line(
     assert r.returncode == 1 and "not found" in r.stderr
     rows = json.loads(eddy(s, "versions", "--json").stdout)
     assert [(x["version"], x["status"]) for x in rows] == [(1, "-"), (2, "champion")]
+    assert rows[1]["decision"] == ["holdout 30 < 40"], "the gate's reasons, a list as in the report"
     table = eddy(s, "versions").stdout  # a version the loop made reads so, whatever its recipe
     assert "loop" in table and "incremental" not in table, table
     r = eddy(s, "rollback", "--json")  # the models.v1 event it published
