@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from services.cli.app import (
     with_generated_secrets,
     writable_file,
 )
+from services.demo.disk import free_bytes, kept_runs, size_text, space_problem, tree_size
 from services.demo.options import DemoOptions, run_dir
 
 # The options' defaults are DemoOptions' own: one place to change them.
@@ -137,6 +139,9 @@ def demo(
     # The live view is the output; details go to DATA_DIR/logs. kafka-python's transient
     # "No node available" warnings are not: the replay counts and reports what it loses.
     s = with_generated_secrets(settings(data_dir, log_level="WARNING"))
+    problem = space_problem(s.stack.data_dir, free_bytes(s.stack.data_dir))
+    if problem:
+        raise fail("not enough disk for a demo run", problem, 2)
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     opts = DemoOptions(
         dataset=dataset,
@@ -159,12 +164,22 @@ def demo(
         report=report,
         png=png,
     )
+    # A file's time comes from the kernel's coarse clock, a few ms behind time.time().
+    started = time.time() - 2
     try:
         result = run_demo(s, opts, console)
     except (StackError, PortInUse, DatasetError, ValueError, OSError) as exc:
         raise fail("demo failed", exc) from None
     except KeyboardInterrupt:
         console.print("interrupted; everything stopped")
+        for path in kept_runs(s.stack.data_dir, since=started).paths:
+            console.print(
+                f"this run's model versions stay in {path} ({size_text(tree_size(path))}): "
+                f"`{invoked_as()} versions --data-dir {path}` shows them; delete the folder "
+                "when done",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(130) from None
     table = Table(
         "version", "recipe", "status", "held-out acc", "macro-F1", "eval-set acc",
@@ -252,7 +267,15 @@ def demo(
         if s.stack.registry_dir is None
         else f"EDDY_REGISTRY_DIR={again / 'models'} {eddy} versions"
     )
+    runs = kept_runs(s.stack.data_dir)
     out.print(f"look again: {look}", highlight=False, soft_wrap=True)
+    out.print(
+        f"disk: this run keeps {size_text(tree_size(again))}; the "
+        f"{count(runs.count, 'run')} in {runs.folder} hold {size_text(runs.size)} (delete "
+        "those you no longer need)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def count(n: int, noun: str) -> str:

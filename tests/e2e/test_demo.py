@@ -125,6 +125,7 @@ def test_small_demo_writes_report_and_curve(tmp_path: Path, label_studio_templat
     assert "┘stopped" not in proc.stderr and "(exit -15)" not in proc.stderr, proc.stderr[-2000:]
     # The run's versions can be looked at again, from the command it prints.
     again = proc.stdout.split("look again: eddy versions --data-dir ", 1)[1].split("\n", 1)[0]
+    assert "disk: this run keeps " in proc.stdout and "(delete those you no" in proc.stdout
     listed = subprocess.run(
         [sys.executable, "-m", "services.cli", "versions", "--json", "--data-dir", again],
         env={**os.environ, **s.to_env()},
