@@ -12,6 +12,7 @@ import pytest
 
 from services.core.settings import Settings
 from services.stack import binaries
+from services.stack.process import die_with_parent
 from services.stack.secrets import FILE, write_private
 from services.stack.servers import label_studio_env
 
@@ -44,6 +45,7 @@ class LabelStudioTemplate:
                     env=label_studio_env(data, own=False),
                     stdout=out,
                     stderr=subprocess.STDOUT,
+                    preexec_fn=die_with_parent,  # not left migrating when pytest is killed
                 )
         except OSError:
             shutil.rmtree(top, ignore_errors=True)

@@ -19,8 +19,9 @@ class StackError(RuntimeError):
     pass
 
 
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM if `eddy up` dies without cleaning up (e.g. SIGKILL).
+def die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if its parent (`eddy up`, a test session) dies without
+    # cleaning up (e.g. SIGKILL).
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -49,7 +50,7 @@ class Child:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         except FileNotFoundError:
             raise StackError(f"{self.name}: executable not found: {self.argv[0]}") from None
