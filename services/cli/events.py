@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import typer
 
@@ -13,19 +14,33 @@ from services.cli.app import DataDir, app, console, fail, quiet_kafka, say, sett
 from services.core.settings import CHANNELS
 
 
-def _lines(file: str) -> list[tuple[int, bytes]]:
+def _source(file: str) -> tuple[BinaryIO, int | None]:
+    """The stream to read events from, and its line count when known beforehand (a regular
+    file: for the progress bar). Stdin, a pipe or a process substitution is read as it comes,
+    so `tail -f x | eddy produce -` sends each line when it arrives."""
+    if file == "-":
+        return sys.stdin.buffer, None
+    path = Path(file)
+    if path.is_dir():
+        raise fail("cannot read events", f"{path} is a folder; give a JSONL file", 2)
+    if not path.exists():
+        raise fail("cannot read events", f"{path}: no such file", 2)
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise fail("cannot read events", f"{path}: {exc.strerror}", 2) from None
+    if not path.is_file():
+        return f, None  # a named pipe, /dev/fd/N: readable once, as it comes
+    with path.open("rb") as counting:
+        return f, sum(1 for _ in counting)
+
+
+def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
     """The non-blank lines with their 1-based numbers in the file, so that an error names
     the line an editor shows."""
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(file)
-        if path.is_dir():
-            raise fail("cannot read events", f"{path} is a folder; give a JSONL file", 2)
-        if not path.is_file():
-            raise fail("cannot read events", f"{path}: no such file", 2)
-        data = path.read_bytes()
-    return [(n, ln) for n, ln in enumerate(data.splitlines(), 1) if ln.strip()]
+    for n, ln in enumerate(iter(f.readline, b""), 1):
+        if ln.strip():
+            yield n, ln.rstrip(b"\r\n")
 
 
 @app.command(short_help="Produce channel events from a JSONL file (or stdin).")
@@ -56,28 +71,35 @@ def produce(
     quiet_kafka()
     if channel not in CHANNELS:
         raise fail("unknown channel", f"{channel!r}; choose {', '.join(CHANNELS)}", 2)
-    lines = _lines(file)
+    source, total = _source(file)
     sent = 0
     invalid: list[dict[str, Any]] = []
-    with EventProducer(s.kafka) as producer:
-        for n, line in track(lines, description="producing", console=console):
-            try:  # as strict as the gateway and normalize: a line they refuse is not sent
-                if raw:
-                    producer.send_raw(channel, line)
+    with source, EventProducer(s.kafka) as producer:
+        try:
+            lines = track(_lines(source), total=total, description="producing", console=console)
+            for n, line in lines:
+                try:  # as strict as the gateway and normalize: a line they refuse is not sent
+                    if raw:
+                        producer.send_raw(channel, line)
+                    else:
+                        producer.send(channel, strict_loads(line))
+                    sent += 1
+                except MessageSizeTooLargeError:
+                    # Raised before sending: a 2 MB line stopped the run with a traceback
+                    # after the lines before it were sent, so a rerun sent those twice.
+                    error = f"{len(line):,} bytes: too large to send"
+                    invalid.append({"line": n, "error": error})
+                except StrictJSONError as exc:
+                    invalid.append({"line": n, "error": f"not acceptable JSON ({exc})"})
+                except (InvalidEvent, UnknownChannel) as exc:
+                    invalid.append({"line": n, "error": str(exc)})
                 else:
-                    producer.send(channel, strict_loads(line))
-                sent += 1
-            except MessageSizeTooLargeError:
-                # Raised before sending: a 2 MB line stopped the run with a traceback after
-                # the lines before it were sent, so a rerun sent those twice.
-                invalid.append({"line": n, "error": f"{len(line):,} bytes: too large to send"})
-            except StrictJSONError as exc:
-                invalid.append({"line": n, "error": f"not acceptable JSON ({exc})"})
-            except (InvalidEvent, UnknownChannel) as exc:
-                invalid.append({"line": n, "error": str(exc)})
-            else:
-                continue
-            say(f"line {n}: {invalid[-1]['error']}")
+                    continue
+                say(f"line {n}: {invalid[-1]['error']}")
+        except KeyboardInterrupt:
+            # The producer still flushes what it was handed (leaving the with block).
+            say(f"interrupted: sent {sent} event(s) to {channel}; later lines not read")
+            raise typer.Exit(130) from None
     say(f"sent {sent} event(s) to {channel}; {len(invalid)} invalid line(s) not sent")
     if as_json:
         print(json.dumps({"channel": channel, "sent": sent, "invalid": invalid}))

@@ -141,6 +141,36 @@ def test_produce_raw_reports_a_line_too_large_and_goes_on(
     assert report["invalid"] == [{"line": 2, "error": f"{len(big):,} bytes: too large to send"}]
 
 
+def test_produce_from_stdin_sends_each_line_as_it_comes(
+    tmp_path: Path, settings: Settings, broker: str
+) -> None:
+    """`tail -f x | eddy produce -`: it read all of stdin before sending anything, so a
+    stream piped in sent nothing until it ended, and Ctrl-C lost all of it without a word."""
+    import signal
+    import uuid
+
+    s = settings.override(kafka={"topic_prefix": f"p{uuid.uuid4().hex[:6]}."})
+    assert eddy(s, "topics", timeout=60).returncode == 0
+    reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).channel("chat"))
+    env = {**os.environ, **s.to_env()}
+    argv = [sys.executable, "-m", "services.cli", "produce", "-", "--channel", "chat"]
+    with subprocess.Popen(
+        argv, env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            proc.stdin.write(json.dumps(make_event("chat", 1, "hi", random.Random(0))) + "\n")
+            proc.stdin.flush()  # and the pipe stays open, as under tail -f
+            got = reader.wait_for(lambda rs: len(rs) >= 1, 60)
+            assert [e["text"] for e in got] == ["hi"]
+        finally:
+            reader.close()
+            proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 130
+        said = " ".join(proc.stderr.read().split())
+    assert "interrupted: sent 1 event(s) to chat" in said and "Traceback" not in said, said
+
+
 def test_produce_without_broker_fails_fast(tmp_path: Path, settings: Settings) -> None:
     f = tmp_path / "e.jsonl"
     f.write_text(json.dumps(make_event("ads", 1, "x", random.Random(0))) + "\n")
