@@ -34,7 +34,7 @@ def read_examples(
     file's line."""
     if path.is_dir():
         raise DatasetError(f"{path} is a folder; give a CSV or JSONL file")
-    if not path.is_file():
+    if not path.exists():  # a named pipe is read too (not is_file)
         raise DatasetError(f"{path}: no such file")
     try:
         rows = _rows(path, encoding)
