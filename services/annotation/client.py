@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from label_studio_sdk import LabelStudio
 
-from services.annotation.lserrors import ls_call
+from services.annotation.lserrors import LabelStudioRefused, ls_call
 from services.annotation.tasks import choice_result, labeling_config
 from services.core.settings import LabelStudioSettings
 
@@ -112,6 +112,15 @@ class LabelStudioClient:
             "create view",
             lambda: self.sdk.views.create(project=project_id, data=new),  # type: ignore[arg-type]
         )
+
+    def model_versions(self, project_id: int) -> set[str]:
+        """The model versions the project's tasks hold predictions of (not in the SDK)."""
+        http = self.sdk._client_wrapper.httpx_client
+        path = f"api/projects/{project_id}/model-versions/"
+        got = ls_call("list model versions", lambda: http.request(path, method="GET"))
+        if got.status_code >= 400:
+            raise LabelStudioRefused(f"list model versions: {got.status_code}", got.status_code)
+        return set(got.json())
 
     def update_project(self, project_id: int, **fields: Any) -> None:
         ls_call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
@@ -246,14 +255,10 @@ class LabelStudioClient:
         for user_id, known in self.user_emails().items():
             if known == email:
                 return int(user_id)
+        names = {"first_name": first_name, "last_name": last_name}
         created: Any = ls_call(
             "create user",
-            lambda: self.sdk.users.create(
-                email=email,
-                username=email.split("@")[0],
-                first_name=first_name,
-                last_name=last_name,
-            ),
+            lambda: self.sdk.users.create(email=email, username=email.split("@")[0], **names),
         )
         return int(created.id)
 
@@ -289,7 +294,4 @@ def _filters(items: list[tuple[str, str, str, Any]], ordering: list[str]) -> str
 
 
 def _plain(item: Any) -> dict[str, Any]:
-    if isinstance(item, dict):
-        return item
-    dumped: dict[str, Any] = item.model_dump(mode="json")
-    return dumped
+    return item if isinstance(item, dict) else cast(dict[str, Any], item.model_dump(mode="json"))

@@ -72,7 +72,9 @@ def configure_project(
     client.update_project(project_id, **fields)
     _refresh_config(client, project_id, labels, annotation.label_definitions)
     client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"], HIDDEN_COLUMNS)
-    if champion is not None:
+    # Only a version with predictions there: Label Studio refuses any other, logging an ERROR
+    # with a traceback at every start (the first import of the version's tasks sets it).
+    if champion is not None and f"v{champion}" in client.model_versions(project_id):
         set_model_version(client, project_id, champion)
 
 

@@ -55,8 +55,18 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     client = LabelStudioClient(s.label_studio)
     request.addfinalizer(lambda: close_label_studio(client))
     project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
-    again = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
+    ls_log = s.stack.logs_dir / "label-studio.log"
+    refused = "Model version doesn't exist"
+    before = ls_log.read_text(errors="replace").count(refused) if ls_log.exists() else 0
+    # A champion with no predictions in the project yet is not asked for: Label Studio
+    # refused it with an ERROR and a traceback in its log at every start.
+    again = ensure_project(
+        s.label_studio, client, redis, s.redis.prefix, LABELS, s.annotation, champion=1
+    )
     assert again == project, "found again by title"
+    assert client.model_versions(project) == set()
+    if ls_log.exists():
+        assert ls_log.read_text(errors="replace").count(refused) == before
     assert client.project_labels(project) == LABELS
     index = TaskIndex(redis, s.redis.prefix, project)
     submitter = TaskSubmitter(client, index, project)
@@ -65,6 +75,7 @@ def test_import_is_idempotent_and_annotators_reach_the_store(
     first = submitter.submit([*reviews, reviews[0]])
     assert (first.created, first.already) == (5, 1)
     assert submitter.submit(reviews).created == 0
+    assert client.model_versions(project) == {"v1"}, "the imported tasks' predictions"
     # A crash after Label Studio stored a task but before Eddy recorded it (the digest of
     # its text is recorded before the import):
     index.intend({f"crm:{run}-5": _review(run, 5)["text"]})
