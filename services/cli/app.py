@@ -7,7 +7,8 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.core.logs import configure_logging
-from services.core.settings import Settings, config_error, load_settings, unknown_variables
+from services.core.settings import (
+    KafkaSettings,
+    Settings,
+    config_error,
+    load_settings,
+    unknown_variables,
+)
 from services.stack import secrets
 
 app = typer.Typer(
@@ -164,3 +171,26 @@ def writable_file(path: Path | None, option: str) -> None:
         raise fail(option, f"{path} is a link to nothing", 2)
     if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise fail(option, f"{path} cannot be written", 2)
+
+
+@contextmanager
+def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], None] | None]:
+    """A models.v1 publisher, or None (with a warning) when the broker is unreachable: the
+    registry pointer is the truth workers follow; the event is the announcement."""
+    from services.core.kafka import BrokerUnavailable
+    from services.registry.rollout import ModelEvents
+
+    try:
+        events = ModelEvents(kafka)
+    except BrokerUnavailable as exc:
+        console.print(
+            f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc} (the change "
+            "itself is made: classify workers follow the registry's champion pointer)",
+            soft_wrap=True,
+        )
+        yield None
+        return
+    try:
+        yield events.publish
+    finally:
+        events.close()

@@ -9,8 +9,18 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, console, fail, out, port_free, say, settings
-from services.cli.models import model_events
+from services.cli.app import (
+    DataDir,
+    JsonFlag,
+    app,
+    console,
+    fail,
+    model_events,
+    out,
+    port_free,
+    say,
+    settings,
+)
 from services.cli.progress import training_progress
 from services.core.settings import Settings
 

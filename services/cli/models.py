@@ -4,41 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from services.cli.app import DataDir, JsonFlag, app, console, fail, out, say, settings
+from services.cli.app import (
+    DataDir,
+    JsonFlag,
+    app,
+    console,
+    fail,
+    model_events,
+    out,
+    say,
+    settings,
+)
 from services.cli.progress import training_progress
-from services.core.settings import KafkaSettings, StackSettings
+from services.core.settings import StackSettings
 from services.stack.secrets import private_dir
-
-
-@contextmanager
-def model_events(kafka: KafkaSettings) -> Iterator[Callable[[dict[str, Any]], None] | None]:
-    """A models.v1 publisher, or None (with a warning) when the broker is unreachable: the
-    registry pointer is the truth workers follow; the event is the announcement."""
-    from services.core.kafka import BrokerUnavailable
-    from services.registry.rollout import ModelEvents
-
-    try:
-        events = ModelEvents(kafka)
-    except BrokerUnavailable as exc:
-        console.print(
-            f"[yellow]warning:[/yellow] no models.v1 event will be sent: {exc} (the change "
-            "itself is made: classify workers follow the registry's champion pointer)",
-            soft_wrap=True,
-        )
-        yield None
-        return
-    try:
-        yield events.publish
-    finally:
-        events.close()
 
 
 @app.command(short_help="Train v1 from a labelled seed file and make it the champion.")
@@ -97,7 +82,7 @@ def bootstrap(
 
 def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One row per version, and the evaluation document their ``eval`` scores come from."""
-    from services.registry.lineage import seed_used
+    from services.registry.lineage import rolled_back, seed_used
     from services.registry.open import open_registry
     from services.training.evaluation import evaluation_of
 
@@ -106,7 +91,7 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
     evaluation = evaluation_of(reg)
     scores = evaluation.get("versions", {})
     metas = {v: reg.get(v).meta for v in reg.versions()}
-    seeds = seed_used(metas)
+    seeds, back = seed_used(metas), rolled_back(reg.history())
     rows = []
     for v, m in metas.items():
         metrics = m.get("metrics") or {}
@@ -115,7 +100,9 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "version": v,
                 "parent": m.get("parent"),
                 "kind": m.get("kind"),
-                "status": "champion" if v == champ else m.get("status", "-"),
+                "status": "champion"
+                if v == champ
+                else ("rolled_back" if v in back else m.get("status", "-")),
                 "gate_status": m.get("status", "-"),  # the gate's word, champion or not
                 "eval": scores.get(str(v)),
                 "accuracy": metrics.get("accuracy"),
@@ -202,6 +189,8 @@ def _status(row: dict[str, Any]) -> str:
     """As the console says it: a champion the gate rejected was promoted by hand."""
     if row["status"] == "champion" and row["gate_status"] == "rejected":
         return "champion (gate rejected; promoted by hand)"
+    if row["status"] == "rolled_back":
+        return f"rolled back (gate: {row['gate_status']})"
     return str(row["status"])
 
 

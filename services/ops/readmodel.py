@@ -28,7 +28,7 @@ from services.ops.offsets import OffsetReader, consumer_groups
 from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
-from services.registry.lineage import seed_used
+from services.registry.lineage import rolled_back, seed_used
 from services.registry.open import open_registry
 from services.registry.rollout import history, previous_champion
 
@@ -143,6 +143,7 @@ class ReadModel:
                 continue
         seeds = seed_used({int(m["version"]): m for m in metas})
         events = history(registry)
+        back = rolled_back(events)
         return {
             "champion": None if champ is None else champ.version,
             # Said here so the console's rollback dialog names what the registry would pick.
@@ -150,7 +151,8 @@ class ReadModel:
             "labels": [] if champ is None else champ.labels,
             "training_mix": training_mix(None if champ is None else champ.meta),
             "versions": [
-                version_entry(m, evaluation, seeds.get(int(m["version"]), 0)) for m in metas
+                version_entry(m, evaluation, seeds.get(int(m["version"]), 0), m["version"] in back)
+                for m in metas
             ],
             "history": events[-200:],
             "accuracy": champion_series(events, evaluation),

@@ -29,9 +29,13 @@ def scored(evaluation: Mapping[str, Any], version: int) -> dict[str, Any] | None
 
 
 def version_entry(
-    meta: Mapping[str, Any], evaluation: Mapping[str, Any], seed: int = 0
+    meta: Mapping[str, Any],
+    evaluation: Mapping[str, Any],
+    seed: int = 0,
+    rolled_back: bool = False,
 ) -> dict[str, Any]:
-    """One version as the console lists it; ``seed`` from registry.lineage.seed_used."""
+    """One version as the console lists it; ``seed`` from registry.lineage.seed_used,
+    ``rolled_back`` from registry.lineage.rolled_back."""
     v = int(meta["version"])
     data = meta.get("data") or {}
     return {
@@ -39,6 +43,7 @@ def version_entry(
         "created_at": meta.get("created_at"),
         "kind": meta.get("kind"),
         "status": meta.get("status"),
+        "rolled_back": rolled_back,
         "parent": meta.get("parent"),
         "reasons": list(meta.get("decision") or []),
         "gate": meta.get("gate") or {},

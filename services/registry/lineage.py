@@ -8,7 +8,7 @@ Listings show both, so v1's "labels" is not 0 beside a v2 that learned from the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -29,4 +29,21 @@ def seed_used(metas: Mapping[int, Mapping[str, Any]]) -> dict[int, int]:
             # A bench copy is its parent's weights under another number (its metadata too).
             retiring = 0 if meta.get("kind") == "bench-copy" else data.get("seed_retiring")
             out[v] = inherited + int(retiring or 0)
+    return out
+
+
+def rolled_back(history: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Versions whose last time as champion ended in a rollback: the gate's word (promoted,
+    rejected) no longer says what happened to them."""
+    out: set[int] = set()
+    for event in history:
+        left, now = event.get("previous_version"), event.get("version")
+        if now is not None:
+            out.discard(int(now))  # champion (again)
+        if left is None or now == left:
+            continue
+        if event.get("type") == "rolled_back":
+            out.add(int(left))
+        else:
+            out.discard(int(left))
     return out

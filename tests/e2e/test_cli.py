@@ -217,6 +217,12 @@ def test_promote_rollback_versions_from_the_command_line(
         "version": 1,
         "previous_version": 2,
     }
+    rows = json.loads(eddy(s, "versions", "--json").stdout)
+    assert [(x["version"], x["status"], x["gate_status"]) for x in rows] == [
+        (1, "champion", "-"),
+        (2, "rolled_back", "-"),
+    ]
+    assert "rolled back (gate: -)" in eddy(s, "versions").stdout
     r = eddy(s, "rollback")
     assert r.returncode == 1 and "no earlier champion" in r.stderr
     assert "`eddy promote VERSION` makes any one champion" in " ".join(r.stderr.split())

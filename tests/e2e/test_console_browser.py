@@ -221,9 +221,9 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             # It names both versions, as the registry will pick the target.
             assert len(asked) == 2 and asked[0].startswith("Roll back v2"), asked
             assert " to v1" in asked[0], asked
-            # The same render that names v1 champion shows v2 as the gate left it.
+            # The same render that names v1 champion shows v2 rolled back, and the gate's word.
             v2 = page.locator('#versions tr[data-version="2"]').inner_text()
-            assert "promoted" in v2 and "champion" not in v2, v2
+            assert "rolled back (gate: promoted)" in v2 and "champion" not in v2, v2
             # v1 replaced nothing: the page says so instead of asking, then being refused.
             page.click("#rollback-btn")
             assert "v1 has no earlier champion" in page.inner_text("#action-result")

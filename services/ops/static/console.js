@@ -66,7 +66,9 @@ function renderBanner(items) {
 // rejected can still be champion, promoted by hand: say both, as `eddy versions` does.
 function statusCell(v, champ) {
   const gate = v.status || v.kind || "-";
-  if (v.version !== champ) return [gate, v.status || ""];
+  if (v.version !== champ) {
+    return v.rolled_back ? [`rolled back (gate: ${gate})`, "rolled_back"] : [gate, v.status || ""];
+  }
   const text = gate === "rejected" ? "champion (gate rejected; promoted by hand)"
     : gate === "-" ? "champion" : `champion (${gate})`;
   return [text, `${v.status || v.kind || ""} champion`];

@@ -1,6 +1,6 @@
 from typing import Any
 
-from services.registry.lineage import seed_used
+from services.registry.lineage import rolled_back, seed_used
 
 
 def test_seed_is_counted_along_the_lineage() -> None:
@@ -33,3 +33,16 @@ def test_seed_is_counted_along_the_lineage() -> None:
 
 def test_missing_parent_or_fields_count_zero() -> None:
     assert seed_used({7: {"kind": "incremental", "parent": 3}, 8: {}}) == {7: 0, 8: 0}
+
+
+def test_a_version_rolled_back_from_says_so_until_it_is_champion_again() -> None:
+
+    def ev(kind: str, v: int, prev: int | None) -> dict[str, Any]:
+        return {"type": kind, "version": v, "previous_version": prev}
+
+    h = [ev("bootstrapped", 1, None), ev("promoted", 2, 1), ev("rolled_back", 1, 2)]
+    assert rolled_back(h) == {2}
+    assert rolled_back([*h, ev("promoted", 2, 1)]) == set(), "champion again"
+    assert rolled_back([*h, ev("promoted", 2, 1), ev("promoted", 3, 2)]) == set(), "superseded"
+    assert rolled_back([*h, ev("promoted", 3, 1), ev("rolled_back", 1, 3)]) == {2, 3}
+    assert rolled_back([ev("rolled_back", 1, 1)]) == set(), "no change of champion"
