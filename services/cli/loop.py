@@ -24,6 +24,17 @@ from services.cli.app import (
 from services.cli.progress import training_progress
 from services.core.settings import Settings
 
+# What `eddy train --dry-run --json` says: the trigger's verdict and the data it would use.
+PLAN = (
+    "outcome",
+    "trigger",
+    "recipe",
+    "champion_version",
+    "new_labels",
+    "replay_labels",
+    "holdout",
+)
+
 
 @app.command(short_help="Serve the Label Studio webhook receiver.")
 def webhook(data_dir: Path | None = DataDir) -> None:
@@ -120,7 +131,11 @@ def train(
         "EDDY_TRAINER_MAX_LABEL_AGE_S).",
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Say what would train (trigger, data, holdout); train nothing."
+        False,
+        "--dry-run",
+        help="Say what would train (trigger, data, holdout); train nothing. With --json: "
+        '{"dry_run": true, "outcome": "planned" or "skipped", "trigger", "recipe" (the one it '
+        'would use), "champion_version", "new_labels", "replay_labels", "holdout"}.',
     ),
     as_json: bool = JsonFlag,
 ) -> None:
@@ -136,12 +151,15 @@ def train(
             run = train_once(s, force=force, dry_run=True)
         except RuntimeError as exc:
             raise fail("train failed", exc) from None
-        if as_json:
-            print(json.dumps(run.as_dict(), indent=2))
+        if as_json:  # a plan: no run id, times or challenger, as nothing ran
+            d = run.as_dict()
+            print(json.dumps({"dry_run": True, **{k: d[k] for k in PLAN}}, indent=2))
             return
-        verb = "would train" if run.outcome == "planned" else "would not train"
+        planned = run.outcome == "planned"
+        verb, how = ("would train", f"{run.recipe} from ") if planned else ("would not train", "")
         out.print(
-            f"{verb}: {run.trigger}; champion v{run.champion_version}; {run.new_labels} new + "
+            f"{verb}: {run.trigger}; {how}champion v{run.champion_version}; "
+            f"{run.new_labels} new + "
             f"{run.replay_labels} replayed label(s); holdout {run.holdout.get('audit', 0)} "
             f"audit + {run.holdout.get('seed', 0)} seed",
             highlight=False,

@@ -211,6 +211,14 @@ def said_why(reason: str) -> str:
     return reason.strip()
 
 
+EventJson = typer.Option(
+    False,
+    "--json",
+    help="Print the models.v1 event it published on stdout (nothing when refused: the reason "
+    "is on stderr, exit 1).",
+)
+
+
 @app.command(short_help="Make VERSION the champion (bypasses the gate).")
 def promote(
     version: str = typer.Argument(
@@ -220,7 +228,7 @@ def promote(
         "manual promotion", help="Recorded in history and models.v1.", callback=said_why
     ),
     data_dir: Path | None = DataDir,
-    as_json: bool = JsonFlag,
+    as_json: bool = EventJson,
 ) -> None:
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
     workers switch within EDDY_MODEL_POLL_S, without restart."""
@@ -264,7 +272,7 @@ def rollback(
         "manual rollback", help="Recorded in history and models.v1.", callback=said_why
     ),
     data_dir: Path | None = DataDir,
-    as_json: bool = JsonFlag,
+    as_json: bool = EventJson,
 ) -> None:
     """Make the previous champion the champion again."""
     from services.registry.open import open_registry

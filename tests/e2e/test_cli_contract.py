@@ -97,7 +97,9 @@ def test_train_dry_run_plans_without_training(
     s = settings.override(redis={"prefix": f"dry{uuid.uuid4().hex[:6]}:"})
     r = eddy(s, "train", "--dry-run", "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["outcome"] == "skipped"
+    plan = json.loads(r.stdout)
+    assert plan["outcome"] == "skipped" and plan["dry_run"] is True
+    assert not {"run_id", "started_at", "ended_at", "challenger_version"} & set(plan), plan
     import redis
 
     client = redis.Redis.from_url(s.redis.url, decode_responses=True)
@@ -115,7 +117,7 @@ def test_train_dry_run_plans_without_training(
     r = eddy(s, "train", "--dry-run", "--force")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("would train: forced (2 new label(s))"), r.stdout
-    assert "holdout 1 audit + " in r.stdout, r.stdout
+    assert "holdout 1 audit + " in r.stdout and "rebuild from champion v" in r.stdout, r.stdout
     r = eddy(s, "train", "--dry-run")
     assert "would not train: 2/" in r.stdout
     assert ModelRegistry(s.stack.models_dir).versions() == versions, "nothing was trained"
