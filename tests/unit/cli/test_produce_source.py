@@ -15,11 +15,11 @@ from services.cli.events import _lines, _source
 
 def test_a_file_is_counted_and_its_line_numbers_kept(tmp_path: Path) -> None:
     f = tmp_path / "e.jsonl"
-    f.write_bytes(b'{"a": 1}\n\n{"b": 2}\r\n')
+    f.write_bytes(b'{"a": 1}\n\n{"b": 2}\r\n  \n[1]')
     source, total = _source(str(f))
     with source:
-        assert total == 3
-        assert list(_lines(source)) == [(1, b'{"a": 1}'), (3, b'{"b": 2}')]
+        assert total == 5
+        assert list(_lines(source)) == [(1, b'{"a": 1}'), (3, b'{"b": 2}'), (5, b"[1]")]
 
 
 def test_a_named_pipe_is_read_as_it_comes(tmp_path: Path) -> None:
