@@ -71,7 +71,8 @@ def tail(
 ) -> None:
     """Show the newest records of predictions.v1, review.v1 and deadletter.v1: for each event,
     its label and confidence, whether it went to annotators, or why it was dead-lettered.
-    --json prints one {"kind": ..., "record": ...} object per line."""
+    The --last records come oldest first, across the three; with --follow, later ones as
+    they arrive. --json prints one {"kind": ..., "record": ...} object per line."""
     from services.core.kafka import check_reachable
     from services.ops.tail import TopicTail
 
@@ -83,24 +84,41 @@ def tail(
     quiet_kafka()  # a broker that does not answer: one line (services/cli/errors.py)
     check_reachable(s.kafka)  # a broker that is down: one line now
     reader = TopicTail(s.kafka)
+
+    def show(kind: str, rec: dict[str, Any]) -> None:
+        if as_json:
+            print(json_line({"kind": kind, "record": rec}))
+        else:
+            out.print(describe(kind, rec), highlight=False, markup=False, soft_wrap=True)
+
+    # The records before the end (--last) are shown together, oldest first: they come topic
+    # by topic, and every review was listed before any prediction. Later ones as they come.
+    backlog: list[tuple[int, str, dict[str, Any]]] = []
+    backfilled = False
     try:
         reader.start(last)
         idle_since = time.monotonic()
         while True:
             got = False
-            for kind, rec in reader.poll():
+            for ts, kind, rec in reader.timed():
                 got = True
                 if kind not in wanted or (event_id and rec.get("event_id") != event_id):
                     continue
-                if as_json:
-                    print(json_line({"kind": kind, "record": rec}))
+                if backfilled:
+                    show(kind, rec)
                 else:
-                    out.print(describe(kind, rec), highlight=False, markup=False, soft_wrap=True)
+                    backlog.append((ts, kind, rec))
             if got:
                 idle_since = time.monotonic()
-            elif not follow and (reader.caught_up() or time.monotonic() - idle_since > 10):
-                break
+            if not backfilled and (reader.caught_up() or time.monotonic() - idle_since > 10):
+                backfilled = True
+                for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
+                    show(kind, rec)
+                backlog.clear()
+                if not follow:
+                    break
     except KeyboardInterrupt:
-        pass
+        for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
+            show(kind, rec)
     finally:
         reader.close()

@@ -52,6 +52,14 @@ class TopicTail:
         return all(self._consumer.position(tp) >= end for tp, end in self._ends.items())
 
     def poll(self, timeout_ms: int = 200, max_records: int = 20_000) -> Iterator[tuple[str, Any]]:
+        for _ts, kind, rec in self.timed(timeout_ms, max_records):
+            yield kind, rec
+
+    def timed(
+        self, timeout_ms: int = 200, max_records: int = 20_000
+    ) -> Iterator[tuple[int, str, Any]]:
+        """As ``poll``, each with its Kafka timestamp (ms): a batch comes topic by topic, so a
+        reader that shows several kinds orders them by time itself."""
         if not self._started:
             return
         for tp, msgs in self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records).items():
@@ -62,7 +70,7 @@ class TopicTail:
                 except (TypeError, ValueError):
                     continue  # not this read model's business: the workers dead-letter it
                 if kind and isinstance(rec, dict):
-                    yield kind, rec
+                    yield int(m.timestamp), kind, rec
 
     def close(self) -> None:
         self._consumer.close()

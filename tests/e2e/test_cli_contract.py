@@ -183,3 +183,28 @@ def test_status_fails_when_the_broker_cannot_be_read(settings: Settings, workers
     assert r.returncode == 1, r.stdout
     assert "WARNING" not in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert "kafka" in r.stdout.lower(), r.stdout
+
+
+def test_tail_lists_the_backfill_oldest_first(settings: Settings, broker: str) -> None:
+    """A batch comes topic by topic: every review was listed before any prediction."""
+    from kafka import KafkaProducer
+
+    from services.core.kafka import ensure_topics
+
+    s = settings.override(kafka={"topic_prefix": f"t{uuid.uuid4().hex[:6]}."})
+    t = Topics.from_settings(s.kafka)
+    ensure_topics(s.kafka, t.all())
+    now = int(time.time() * 1000)
+    order = [(t.review, "e1"), (t.predictions, "e2"), (t.deadletter, "e3"), (t.review, "e4"),
+             (t.predictions, "e5")]  # fmt: skip
+    producer = KafkaProducer(**s.kafka.client_config())
+    for i, (topic, event) in enumerate(order):  # sent out of order, stamped in order
+        stamp = now - 10_000 + 1000 * ((i * 3) % len(order))
+        producer.send(topic, json.dumps({"event_id": event}).encode(), timestamp_ms=stamp)
+    producer.flush()
+    producer.close()
+    stamped = sorted(range(len(order)), key=lambda i: (i * 3) % len(order))
+    r = eddy(s, "tail", "--json", "--last", "10")
+    assert r.returncode == 0, r.stderr
+    shown = [json.loads(line)["record"]["event_id"] for line in r.stdout.splitlines()]
+    assert shown == [order[i][1] for i in stamped], shown
