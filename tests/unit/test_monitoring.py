@@ -152,6 +152,13 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist() -> None:
         assert used <= known, f"{where}: {sorted(used - known)}"
 
 
+def test_every_console_metric_is_on_the_dashboard_or_alerted_on() -> None:
+    """The console's read model is the dashboard's data: a metric neither charts nor alerts
+    on is one ops cannot see in Grafana (the drift from the training mix had no panel)."""
+    used = {n for expr in _exprs().values() for n in re.findall(r"\beddy_[a-z0-9_]+", expr)}
+    assert READ_MODEL - used == set(), sorted(READ_MODEL - used)
+
+
 def test_promtool_checks_the_rules_their_tests_the_config_and_the_dashboard_queries(
     tmp_path: Path,
 ) -> None:
