@@ -218,12 +218,28 @@ def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
             f"v{v}{mark}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f}{old}",
             highlight=False,
         )
-    for channel, est in (doc.get("champion_estimate") or {}).items():
-        out.print(
-            f"champion v{doc['champion']} on {channel}: accuracy {est['estimate']:.3f} "
-            f"[{est['low']:.3f}, {est['high']:.3f}] (95% Wilson, n={est['n']})",
-            highlight=False,
+    for line in estimate_lines(doc):
+        out.print(line, highlight=False)
+
+
+def estimate_lines(doc: dict[str, Any]) -> list[str]:
+    """The champion's accuracy per channel and overall, as `eddy evaluate` prints it."""
+    estimates = doc.get("champion_estimate") or {}
+    per_channel = sum(e["n"] for ch, e in estimates.items() if ch != "all")
+    lines = []
+    for channel, est in estimates.items():
+        # Overall leaves the hourly floor's picks out (a quiet channel would weigh as much as
+        # a busy one): said, as its n is then below the channels' sum.
+        why = (
+            "; the uniform share's picks only, not the hourly floor's"
+            if channel == "all" and est["n"] < per_channel
+            else ""
         )
+        lines.append(
+            f"champion v{doc['champion']} on {channel}: accuracy {est['estimate']:.3f} "
+            f"[{est['low']:.3f}, {est['high']:.3f}] (95% Wilson, n={est['n']}{why})"
+        )
+    return lines
 
 
 def _evaluate(s: Settings, say: Callable[[str], None]) -> dict[str, Any]:
