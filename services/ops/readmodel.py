@@ -238,7 +238,7 @@ class ReadModel:
             stats.setdefault(ch, {}).update(u)
         stream = {
             "channels": stats,
-            "latency": self.window.latency(),
+            "latency": self.window.latency(now),
             "deadletters": self.window.deadletter_counts(),
             "review_samples": dict(self.window.samples),
             **(kafka or {}),

@@ -12,6 +12,9 @@ from typing import Any
 from services.ops.drift import percentile
 
 RATE_SPAN_S = 60.0
+# Latency percentiles read the predictions of the last 5 minutes, as the dashboard's
+# rate(...[5m]): after traffic stops they go blank, not the last burst's figure forever.
+LATENCY_SPAN_S = 300.0
 
 
 def epoch(iso: Any) -> float | None:
@@ -35,7 +38,7 @@ class StreamWindow:
         self.predictions: dict[str, deque[tuple[float, str, float, str]]] = {}
         self.routed: dict[str, deque[str]] = {}
         self.samples: Counter[str] = Counter()  # review records by sample (routed/random/audit)
-        self.latency_s: deque[float] = deque(maxlen=2_000)
+        self.latency_s: deque[tuple[float, float]] = deque(maxlen=2_000)  # (at, seconds)
         self.deadletters: Counter[tuple[str, str]] = Counter()
         self.deadletter_times: deque[float] = deque(maxlen=10_000)
         self.model_versions: Counter[int] = Counter()
@@ -72,7 +75,7 @@ class StreamWindow:
         # from normalize's receipt).
         received = epoch(rec.get("produced_at")) or epoch(rec.get("received_at"))
         if received is not None and at >= received:
-            self.latency_s.append(at - received)
+            self.latency_s.append((at, at - received))
         if isinstance(rec.get("model_version"), int):
             self.model_versions[int(rec["model_version"])] += 1
 
@@ -97,8 +100,8 @@ class StreamWindow:
             }
         return out
 
-    def latency(self) -> dict[str, float | None]:
-        v = list(self.latency_s)
+    def latency(self, now: float) -> dict[str, float | None]:
+        v = [s for at, s in self.latency_s if now - at <= LATENCY_SPAN_S]
         p50, p99 = percentile(v, 50), percentile(v, 99)
         return {
             "n": len(v),

@@ -177,7 +177,7 @@ function renderStream(s) {
   const groups = st.groups || {};
   $("lag-total").textContent = Object.keys(groups).length ? Object.values(groups).reduce((a, g) => a + g.lag, 0) : "-";
   const lat = st.latency || {};
-  $("latency").textContent = lat.n ? `${num(lat.p50_s, 3)} s / ${num(lat.p99_s, 3)} s (last ${lat.n})` : "-";
+  $("latency").textContent = lat.n ? `${num(lat.p50_s, 3)} s / ${num(lat.p99_s, 3)} s (last 5 min, ${lat.n})` : "- (no predictions in the last 5 min)";
   const dls = st.deadletters || [];
   $("deadletters-total").textContent = dls.reduce((a, d) => a + d.count, 0);
   rows("deadletters", dls, (d) => [d.stage, d.reason, d.count]);

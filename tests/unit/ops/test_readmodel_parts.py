@@ -30,7 +30,9 @@ def test_stream_window_rates_routed_share_latency_and_dead_letters() -> None:
     stats = w.channel_stats(NOW)["chat"]
     assert stats["window"] == 10 and stats["routed"] == 5 and stats["routed_share"] == 0.5
     assert stats["predictions_per_s"] == round(20 / 60, 3)
-    assert w.latency() == {"n": 20, "p50_s": 0.5, "p99_s": 0.5}
+    assert w.latency(NOW) == {"n": 20, "p50_s": 0.5, "p99_s": 0.5}
+    # Five minutes after the last prediction there is no current latency to show.
+    assert w.latency(NOW + 300) == {"n": 0, "p50_s": None, "p99_s": None}
     assert w.deadletter_counts() == [{"stage": "normalize", "reason": "invalid_json", "count": 2}]
     cur, prev = w.windows("chat")
     assert len(cur) == 10 and len(prev) == 10
