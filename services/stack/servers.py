@@ -215,5 +215,15 @@ def label_studio(settings: Settings) -> Server:
 
 def eddy_child(name: str, args: list[str], settings: Settings, env: dict[str, str]) -> Child:
     """Another `eddy` sub-command in its own process (workers, gateway)."""
-    argv = [sys.executable, "-m", "services.cli", *args]
+    argv = [*eddy_command(), *args]
     return Child(name, argv, settings.stack.logs_dir / f"{name}.log", env=env, cwd=Path.cwd())
+
+
+def eddy_command() -> list[str]:
+    """How to run `eddy`: its console script beside the interpreter, so `ps` and `pgrep -f
+    eddy` find every child (`python3 -m services.cli worker ...` had no "eddy" in it);
+    `python -m services.cli` where the package is not installed with its script."""
+    script = Path(sys.executable).parent / "eddy"
+    if script.is_file():
+        return [sys.executable, str(script)]
+    return [sys.executable, "-m", "services.cli"]

@@ -3,8 +3,10 @@ topics in S3 by default."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from services.core.settings import Settings
@@ -46,3 +48,16 @@ def test_memory_storage_needs_no_s3(tmp_path: Path) -> None:
     )
     assert not s.stack.durable_broker
     assert "AWS_ENDPOINT" not in servers.broker(s).child.env
+
+
+def test_eddys_own_children_run_as_eddy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pgrep -f eddy` finds every worker: `python3 -m services.cli worker` had no "eddy"."""
+    import sys
+
+    s = Settings().override(stack={"data_dir": tmp_path})
+    child = servers.eddy_child("worker-route", ["worker", "--role", "route"], s, {})
+    assert child.argv[1].endswith("/eddy") and child.argv[2:] == ["worker", "--role", "route"]
+    assert subprocess.run([*child.argv[:2], "--version"], capture_output=True).returncode == 0
+    # Where the package has no script beside the interpreter: the module, as before.
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
+    assert servers.eddy_command()[1:] == ["-m", "services.cli"]
