@@ -95,6 +95,12 @@ def tail(
     # by topic, and every review was listed before any prediction. Later ones as they come.
     backlog: list[tuple[int, str, dict[str, Any]]] = []
     backfilled = False
+
+    def flush() -> None:
+        for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
+            show(kind, rec)
+        backlog.clear()
+
     try:
         reader.start(last)
         idle_since = time.monotonic()
@@ -112,13 +118,10 @@ def tail(
                 idle_since = time.monotonic()
             if not backfilled and (reader.caught_up() or time.monotonic() - idle_since > 10):
                 backfilled = True
-                for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
-                    show(kind, rec)
-                backlog.clear()
+                flush()
                 if not follow:
                     break
     except KeyboardInterrupt:
-        for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
-            show(kind, rec)
+        flush()
     finally:
         reader.close()
