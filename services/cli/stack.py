@@ -41,8 +41,9 @@ def up(
     workers, the webhook receiver, the Label Studio ML backend, the trainer, the HTTP gateway
     and the ops console. Ctrl-C stops them all."""
     from services.stack import mode
+    from services.stack.probes import ensure_ports_free
     from services.stack.process import StackError
-    from services.stack.up import run_up
+    from services.stack.up import Stack, run_up
 
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
     pid = mode.live_up(s.stack.data_dir)
@@ -56,6 +57,10 @@ def up(
     # Its own Kafka clients (the stall watch, stack.liveness) are best effort: a broker restart
     # must not fill the terminal with kafka-python's reconnect errors.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    try:  # before secrets.env and the data folders are written: a refusal leaves nothing
+        ensure_ports_free(Stack(s, external).port_checks())
+    except (RuntimeError, OSError) as exc:
+        raise fail("eddy up failed", exc) from None
     if not external:  # external servers come with their own secrets (checked in preflight)
         s = with_generated_secrets(s)
     try:

@@ -23,7 +23,6 @@ class Server:
     child: Child
     probe: Callable[[], bool]
     address: str
-    setting: str
 
 
 def _addresses(url: str) -> set[str]:
@@ -37,6 +36,32 @@ def _addresses(url: str) -> set[str]:
 
 def _clean_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def addresses(settings: Settings) -> list[tuple[str, str, str]]:
+    """Where each server `eddy up` starts will listen, as (address, name, setting), from the
+    settings alone: checked before anything is written to the data dir."""
+    planned = [
+        (settings.kafka.bootstrap.split(",")[0], 9092, "broker", "EDDY_KAFKA_BOOTSTRAP"),
+        (settings.redis.url, 6379, "redis", "EDDY_REDIS_URL"),
+    ]
+    if settings.stack.durable_broker:
+        planned.insert(0, (settings.stack.s3_endpoint, 19500, "s3", "EDDY_S3_ENDPOINT"))
+    if settings.stack.with_label_studio:
+        planned.append((settings.label_studio.url, 8080, "label-studio", "EDDY_LABEL_STUDIO_URL"))
+    out = []
+    for where, default, name, setting in planned:
+        host, port = host_port(where, default)
+        out.append((f"{host}:{port}", name, setting))
+    return out
+
+
+def planned(settings: Settings) -> list[Server]:
+    """The servers `eddy up` starts, the broker's S3 storage first (binaries resolved, data
+    folders made)."""
+    out = [s3(settings)] if settings.stack.durable_broker else []
+    out += [broker(settings), redis(settings)]
+    return out + ([label_studio(settings)] if settings.stack.with_label_studio else [])
 
 
 def broker(settings: Settings) -> Server:
@@ -62,7 +87,7 @@ def broker(settings: Settings) -> Server:
     if settings.stack.durable_broker:
         env.update(s3_env(settings))
     child = Child("broker", argv, settings.stack.logs_dir / "broker.log", env=env)
-    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_KAFKA_BOOTSTRAP")
+    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}")
 
 
 # s3rver answers unsigned reads (of the raw events): `eddy up` runs it on 127.0.0.2, an
@@ -101,7 +126,7 @@ def s3(settings: Settings) -> Server:
         bucket,
     ]
     child = Child("s3", argv, settings.stack.logs_dir / "s3.log", env=_clean_env())
-    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}", "EDDY_S3_ENDPOINT")
+    return Server(child, lambda: tcp_open(host, port), f"{host}:{port}")
 
 
 def redis(settings: Settings) -> Server:
@@ -132,9 +157,7 @@ def redis(settings: Settings) -> Server:
         argv.insert(1, str(redis_config(data, settings.redis.password.get_secret_value())))
     child = Child("redis", argv, settings.stack.logs_dir / "redis.log", env=_clean_env())
     auth = settings.redis.auth
-    return Server(
-        child, lambda: redis_ping(settings.redis.url, auth), f"{host}:{port}", "EDDY_REDIS_URL"
-    )
+    return Server(child, lambda: redis_ping(settings.redis.url, auth), f"{host}:{port}")
 
 
 def redis_config(data: Path, password: str) -> Path:
@@ -210,7 +233,7 @@ def label_studio(settings: Settings) -> Server:
             f"{base}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}
         )
 
-    return Server(child, probe, settings.label_studio.url, "EDDY_LABEL_STUDIO_URL")
+    return Server(child, probe, settings.label_studio.url)
 
 
 def eddy_child(name: str, args: list[str], settings: Settings, env: dict[str, str]) -> Child:

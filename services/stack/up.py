@@ -57,29 +57,31 @@ class Stack:
 
     def preflight(self) -> list[servers.Server]:
         """Resolve binaries and check ports before starting anything: fail early and clearly."""
-        planned: list[servers.Server] = []
         public = public_secrets(self.settings) if self.external else []
         if public:
             raise StackError(
                 f"--external needs real secrets; set {', '.join(public)} (missing, or the "
                 "public default from this repository)"
             )
-        if not self.external:
-            if self.settings.stack.durable_broker:
-                planned.append(servers.s3(self.settings))
-            planned.append(servers.broker(self.settings))
-            planned.append(servers.redis(self.settings))
-            if self.settings.stack.with_label_studio:
-                planned.append(servers.label_studio(self.settings))
-        checks = [(srv.address, srv.child.name, srv.setting) for srv in planned]
-        own = ["gateway", "webhook", "ml-backend", "console"]
-        own = own if self.settings.stack.with_label_studio else ["gateway", "console"]
+        planned = [] if self.external else servers.planned(self.settings)
         # Each of these refuses to start exposed without its secret: said here, not after a
         # minute of starting servers and then tearing them down.
-        refused = [r for r in (exposed_without_secret(self.settings, x) for x in own) if r]
+        refused = [r for r in (exposed_without_secret(self.settings, x) for x in self._own()) if r]
         if refused:
             raise StackError("; ".join(refused))
-        for server in own:
+        ensure_ports_free(self.port_checks())
+        return planned
+
+    def _own(self) -> list[str]:
+        """Eddy's own servers this stack starts."""
+        loop = ["webhook", "ml-backend"] if self.settings.stack.with_label_studio else []
+        return ["gateway", *loop, "console"]
+
+    def port_checks(self) -> list[tuple[str, str, str]]:
+        """Every port this stack will listen on, as (address, what, setting), from the
+        settings alone: `eddy up` checks them before it generates secrets or makes folders."""
+        checks = [] if self.external else servers.addresses(self.settings)
+        for server in self._own():
             host, listens, variable = listen_address(self.settings, server)
             what = "ops console" if server == "console" else server
             checks.append((f"{host}:{listens}", what, variable))
@@ -88,8 +90,7 @@ class Stack:
             port = metrics.port_for(process)
             if port is not None:
                 checks.append((f"{metrics.host}:{port}", f"{process} metrics", "EDDY_METRICS_PORT"))
-        ensure_ports_free(checks)
-        return planned
+        return checks
 
     def _processes(self) -> list[str]:
         """Eddy's own processes this stack starts (each has a /metrics port)."""

@@ -231,6 +231,8 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
     assert code == 1
     assert f"port {port}" in out and "already in use" in out and "EDDY_KAFKA_BOOTSTRAP" in out
     assert "started" not in out  # preflight fails before anything starts
+    # ... and before it writes anything: no secrets.env, no server folders, no up.json.
+    assert not s.stack.data_dir.exists(), sorted(s.stack.data_dir.rglob("*"))
 
 
 def test_missing_binary_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:

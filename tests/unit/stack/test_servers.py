@@ -61,3 +61,22 @@ def test_eddys_own_children_run_as_eddy(tmp_path: Path, monkeypatch: pytest.Monk
     # Where the package has no script beside the interpreter: the module, as before.
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
     assert servers.eddy_command()[1:] == ["-m", "services.cli"]
+
+
+@pytest.mark.parametrize("loop", [True, False])
+def test_the_ports_checked_first_are_the_ones_the_servers_take(tmp_path: Path, loop: bool) -> None:
+    # `eddy up` checks servers.addresses before it writes anything; a server whose address
+    # drifted from it would pass the check and then fail to bind.
+    bins = {f"{b}_bin": Path("/bin/true") for b in ("broker", "s3", "redis", "label_studio")}
+    s = Settings().override(
+        stack={"data_dir": tmp_path / "d", "with_label_studio": loop, **bins},
+        kafka={"bootstrap": "127.0.0.1:29092,127.0.0.1:29093"},
+        redis={"url": "redis://127.0.0.1:26379/0"},
+        label_studio={"url": "http://127.0.0.1:28080"},
+    )
+    checked = servers.addresses(s)
+    assert not (tmp_path / "d").exists(), "from the settings alone"
+    started = servers.planned(s)
+    assert [name for _, name, _ in checked] == [srv.child.name for srv in started]
+    assert [a for a, _, _ in checked] == [srv.address.removeprefix("http://") for srv in started]
+    assert ("127.0.0.1:28080" in [a for a, _, _ in checked]) is loop
