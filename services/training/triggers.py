@@ -24,7 +24,7 @@ def should_train(
     once the gate's holdout is big enough to judge the result: a run the gate cannot promote
     spends CPU for nothing, and its labels would be consumed by a refusal."""
     if new_labels == 0:
-        return Trigger(False, "no new labels")
+        return Trigger(False, f"no new labels (0/{min_new_labels})")
     if force:
         return Trigger(True, f"forced ({new_labels} new label(s))")
     if new_labels >= min_new_labels:

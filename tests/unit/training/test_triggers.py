@@ -31,3 +31,11 @@ def test_waits_for_a_holdout_the_gate_can_judge_on() -> None:
     assert should_train(3, 1.0, 50, 3600, force=True, holdout=0, min_holdout=100).fire
     # Too few labels is the first thing said.
     assert "3/50" in should_train(3, 1.0, 50, 3600, holdout=0, min_holdout=100).reason
+
+
+def test_no_labels_reads_like_a_count_too() -> None:
+    # The console's trigger line: "0/50" where there are none, as "6/50" where there are some.
+    assert should_train(0, None, min_new_labels=50, max_age_s=3600).reason == (
+        "no new labels (0/50)"
+    )
+    assert should_train(6, 1.0, min_new_labels=50, max_age_s=3600).reason.startswith("6/50 new")
