@@ -88,8 +88,10 @@ def build_console(settings: Settings, sampler: Sampler) -> FastAPI:
     return create_console(
         token.get_secret_value(),
         sampler.state,
-        lambda v, reason, seen: act(lambda reg, pub: rollout.promote(reg, v, reason, pub, seen)),
-        lambda reason, seen: act(lambda reg, pub: rollout.rollback(reg, reason, pub, seen)),
+        lambda v, why, seen, by: act(
+            lambda reg, pub: rollout.promote(reg, v, why, pub, seen, by=by)
+        ),
+        lambda why, seen, by: act(lambda reg, pub: rollout.rollback(reg, why, pub, seen, by=by)),
         secure_cookie=False,  # plain HTTP on loopback; behind TLS, a proxy sets Secure
     )
 

@@ -37,7 +37,9 @@ def promotion_under_load(
             {**meta, "kind": "bench-copy", "parent": champ.version},
         )
         promoted["at"] = time.time()
-        rollout.promote(registry, ref.version, "eddy bench: a promotion under load")
+        rollout.promote(
+            registry, ref.version, "eddy bench: a promotion under load", by="eddy bench"
+        )
         promoted["version"] = ref.version
 
     sent = probe.paced(texts, f"{run}s", rate, seconds, at=(seconds / 3, promote))

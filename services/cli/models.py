@@ -46,6 +46,7 @@ def bootstrap(
     """Train a model from a labelled seed file and make it the champion: only if no champion
     exists yet, and only if it is useful (not one class for everything, better than the
     majority class on the seed holdout), unless --force."""
+    from services.registry.rollout import person
     from services.training.bootstrap import bootstrap as run_bootstrap
     from services.training.examples import DatasetError
 
@@ -61,7 +62,7 @@ def bootstrap(
             return
     with training_progress(console, "training") as on_step:
         try:
-            result = run_bootstrap(s, seed, on_step, force=force)
+            result = run_bootstrap(s, seed, on_step, force=force, by=person("eddy bootstrap"))
         except (DatasetError, ValueError, RuntimeError) as exc:
             raise fail("bootstrap failed", exc) from None
     m = result.metrics
@@ -233,7 +234,7 @@ def promote(
     """Make VERSION the champion (bypasses the gate: an operator's decision). Classify
     workers switch within EDDY_MODEL_POLL_S, without restart."""
     from services.registry.open import open_registry
-    from services.registry.rollout import check_promotable
+    from services.registry.rollout import check_promotable, person
     from services.registry.rollout import promote as do_promote
     from services.registry.store import RegistryError
 
@@ -247,7 +248,7 @@ def promote(
         raise fail("promote failed", exc) from None
     with model_events(s.kafka) as publish:
         try:
-            event = do_promote(registry, number, reason, publish)
+            event = do_promote(registry, number, reason, publish, by=person("eddy promote"))
         except RegistryError as exc:
             raise fail("promote failed", exc) from None
     changed(event, as_json)
@@ -276,8 +277,8 @@ def rollback(
 ) -> None:
     """Make the previous champion the champion again."""
     from services.registry.open import open_registry
+    from services.registry.rollout import person, rollback_target
     from services.registry.rollout import rollback as do_rollback
-    from services.registry.rollout import rollback_target
     from services.registry.store import RegistryError
 
     s = settings(data_dir)
@@ -290,7 +291,7 @@ def rollback(
         raise fail("rollback failed", f"{exc} ({hint})") from None
     with model_events(s.kafka) as publish:
         try:
-            event = do_rollback(registry, reason, publish)
+            event = do_rollback(registry, reason, publish, by=person("eddy rollback"))
         except RegistryError as exc:
             raise fail("rollback failed", exc) from None
     changed(event, as_json)

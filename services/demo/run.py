@@ -89,7 +89,11 @@ def bootstrap_v1(d: DemoRun, opts: DemoOptions, say: Say) -> None:
     # same review threshold it routed four times the cases (982 against about 250).
     single = d.settings.override(trainer={"bootstrap_epochs": 8, "bootstrap_members": 1})
     boot = bootstrap(
-        single, Path(str(opts.dataset or "airline-tweets")), examples=d.seed, force=True
+        single,
+        Path(str(opts.dataset or "airline-tweets")),
+        examples=d.seed,
+        force=True,
+        by="eddy demo",
     )
     for problem in boot.problems:
         say(f"WARNING: the bootstrap model is weak: {problem}; the demo goes on with it")

@@ -28,6 +28,7 @@ from services.registry.store import RegistryError
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.classify")
+WORKER = "classify worker (automatic)"  # who rolled back, in the history
 
 
 def register(ctx: WorkerContext) -> None:
@@ -65,7 +66,7 @@ def register(ctx: WorkerContext) -> None:
         reason = f"automatic: v{clf.version} has non-finite weights"
         try:
             event = await loop.run_in_executor(
-                executor, rollback_from, holder.registry, clf.version, reason, None
+                executor, rollback_from, holder.registry, clf.version, reason, None, WORKER
             )
         except RegistryError as exc:
             log.error("cannot roll back v%s: %s", clf.version, exc)

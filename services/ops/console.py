@@ -35,8 +35,9 @@ SECURITY_HEADERS = {
 
 State = Callable[[], dict[str, Any]]
 # (version, reason, the champion the operator saw or None) and (reason, that champion)
-Promote = Callable[[int, str, int | None], dict[str, Any]]
-Rollback = Callable[[str, int | None], dict[str, Any]]
+# (version,) reason, the champion the page showed, who (`by` in the history)
+Promote = Callable[[int, str, int | None, str], dict[str, Any]]
+Rollback = Callable[[str, int | None, str], dict[str, Any]]
 
 
 def _login_page(error: str = "") -> str:
@@ -149,7 +150,7 @@ def create_console(
         seen = body.get("champion")
         if seen is not None and not _version(seen):
             return JSONResponse({"detail": "champion must be a positive integer"}, 400)
-        return await _run(lambda: promote(version, str(body["reason"]).strip(), seen))
+        return await _run(lambda: promote(version, str(body["reason"]).strip(), seen, _by(request)))
 
     @app.post("/api/rollback", response_model=None)
     async def api_rollback(request: Request) -> Response:
@@ -159,10 +160,16 @@ def create_console(
         seen = body.get("champion")
         if seen is not None and not _version(seen):
             return JSONResponse({"detail": "champion must be a positive integer"}, 400)
-        return await _run(lambda: rollback(str(body["reason"]).strip(), seen))
+        return await _run(lambda: rollback(str(body["reason"]).strip(), seen, _by(request)))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _by(request: Request) -> str:
+    """Who made a change from the console, for the history: the client's address (one
+    token signs everyone in, so the address is what tells two operators apart)."""
+    return f"ops console ({request.client.host if request.client else 'unknown client'})"
 
 
 def _version(value: object) -> TypeGuard[int]:

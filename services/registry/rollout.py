@@ -7,7 +7,10 @@ models.v1 event lets any other service react.
 
 from __future__ import annotations
 
+import getpass
 import logging
+import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,15 @@ from services.registry.store import ModelRegistry, RegistryError
 
 log = logging.getLogger("eddy.registry")
 Publish = Callable[[dict[str, Any]], None]
+
+
+def person(tool: str) -> str:
+    """``by`` for a change a person made at a command: the tool, the login and the host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container's uid with no passwd entry and no $USER
+        user = f"uid {os.getuid()}"
+    return f"{tool} ({user}@{socket.gethostname()})"
 
 
 def history(registry: ModelRegistry) -> list[dict[str, Any]]:
@@ -30,11 +42,13 @@ def change_champion(
     reason: str,
     publish: Publish | None = None,
     metrics: dict[str, Any] | None = None,
+    *,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Point the champion at ``version`` and record + announce it. ``kind`` is the models.v1
-    type: bootstrapped, promoted or rolled_back."""
+    type: bootstrapped, promoted or rolled_back; ``by`` who made the change."""
     with registry.pointer_lock():
-        return _change(registry, version, kind, reason, publish, metrics)
+        return _change(registry, version, kind, reason, publish, metrics, by=by)
 
 
 def _change(
@@ -44,6 +58,8 @@ def _change(
     reason: str,
     publish: Publish | None = None,
     metrics: dict[str, Any] | None = None,
+    *,
+    by: str | None = None,
 ) -> dict[str, Any]:
     previous = registry.champion_version()
     registry.get(version)  # must exist
@@ -55,6 +71,8 @@ def _change(
         "at": utc_now_iso(),
         "reason": reason,
     }
+    if by:  # an audit trail: the history says who, not only what and why
+        event["by"] = by[:200]
     if metrics is not None:
         event["metrics"] = metrics
     registry.record(event)
@@ -78,13 +96,15 @@ def promote(
     reason: str,
     publish: Publish | None = None,
     expected: int | None = None,
+    *,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """``expected``: the champion the operator saw when deciding (the console's dialog named
     it); another one by now refuses, rather than replace a version nobody looked at."""
     check_promotable(registry, version)
     with registry.pointer_lock():
         _expect(registry, expected)
-        return _change(registry, version, "promoted", reason, publish)
+        return _change(registry, version, "promoted", reason, publish, by=by)
 
 
 def _expect(registry: ModelRegistry, expected: int | None) -> None:
@@ -120,14 +140,21 @@ def rollback(
     reason: str = "manual rollback",
     publish: Publish | None = None,
     expected: int | None = None,
+    *,
+    by: str | None = None,
 ) -> dict[str, Any]:
     with registry.pointer_lock():
         _expect(registry, expected)
-        return _change(registry, rollback_target(registry), "rolled_back", reason, publish)
+        target = rollback_target(registry)
+        return _change(registry, target, "rolled_back", reason, publish, by=by)
 
 
 def rollback_from(
-    registry: ModelRegistry, version: int, reason: str, publish: Publish | None = None
+    registry: ModelRegistry,
+    version: int,
+    reason: str,
+    publish: Publish | None = None,
+    by: str | None = None,
 ) -> dict[str, Any] | None:
     """Roll back only if ``version`` is still the champion: several workers that see the same
     broken model roll it back once, not once each, and a promotion that lands meanwhile is
@@ -135,7 +162,8 @@ def rollback_from(
     with registry.pointer_lock():
         if registry.champion_version() != version:
             return None
-        return _change(registry, rollback_target(registry), "rolled_back", reason, publish)
+        target = rollback_target(registry)
+        return _change(registry, target, "rolled_back", reason, publish, by=by)
 
 
 class ModelEvents:

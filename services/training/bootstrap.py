@@ -123,9 +123,10 @@ def bootstrap(
     examples: list[Example] | None = None,
     publish: Publish | None = None,
     force: bool = False,
+    by: str | None = None,
 ) -> BootstrapResult:
     """Train v1 (or the next version) from the seed; it becomes champion only if useful (or
-    ``force``), and only if there is no champion yet (or ``force``)."""
+    ``force``), and only if there is no champion yet (or ``force``). ``by``: who asked."""
     started = time.perf_counter()
     registry = open_registry(settings.stack)
     current = registry.champion_version()
@@ -174,9 +175,8 @@ def bootstrap(
     )
     ref = store_version(registry, fb.clf, meta, hold, settings.trainer.export_onnx)
     if champion:
-        change_champion(
-            registry, ref.version, "bootstrapped", f"bootstrap from {seed_file.name}", publish
-        )
+        why = f"bootstrap from {seed_file.name}"
+        change_champion(registry, ref.version, "bootstrapped", why, publish, by=by)
         # The seed is kept: its holdout joins the evaluation set while audit labels are few,
         # and a rebuild trains on its training part again.
         seed_train, kept = (train, hold) if current is None else reseeded(registry, train, hold)

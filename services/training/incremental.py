@@ -38,6 +38,7 @@ from services.training.pseudo import pseudo_examples
 from services.training.runs import RunRecord, save_run
 
 Say = Callable[[str], None]
+BY = "trainer (the gate)"  # who made a change, in the history and on models.v1
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,15 @@ def record(
     labels.mark_used([e.event_id for e in data.new])
     metrics = judgement.challenger.as_dict()
     if decision.promote:
-        change_champion(registry, ref.version, "promoted", decision.summary, publish, metrics)
+        change_champion(
+            registry, ref.version, "promoted", decision.summary, publish, metrics, by=BY
+        )
         if trained.seed_retiring:
             seeds.retire_seed_holdout(registry)  # the lineage has it now
     elif publish:
         publish({"type": "rejected", "version": ref.version, "previous_version": champ.version,
-                 "at": utc_now_iso(), "reason": decision.summary, "metrics": metrics})  # fmt: skip
+                 "at": utc_now_iso(), "reason": decision.summary, "metrics": metrics,
+                 "by": BY})  # fmt: skip
     return ref
 
 

@@ -4,9 +4,11 @@ line."""
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +57,7 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
     assert meta["data"]["train"] + meta["data"]["holdout"] == 40
     assert {"accuracy", "macro_f1"} <= set(meta["metrics"])
     assert (champ.path / "config.json").is_file() and (champ.path / "model.safetensors").is_file()
+    assert reg.history()[-1]["by"] == f"eddy bootstrap ({getpass.getuser()}@{socket.gethostname()})"
 
 
 def test_bootstrap_refuses_a_useless_model_and_an_existing_champion(
@@ -225,15 +228,22 @@ def test_promote_rollback_versions_from_the_command_line(
     assert "rolled back (gate: -)" in eddy(s, "versions").stdout
     r = eddy(s, "rollback")
     assert r.returncode == 1 and "no earlier champion" in r.stderr
+    # Who made each change: the command, the login and the host, in the history and events.
+    who = f"({getpass.getuser()}@{socket.gethostname()})"
+    assert [e.get("by") for e in reg.history()] == [
+        None,
+        f"eddy promote {who}",
+        f"eddy rollback {who}",
+    ]
     assert "`eddy promote VERSION` makes any one champion" in " ".join(r.stderr.split())
     reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
     try:
         events = reader.wait_for(lambda rs: len(rs) >= 2, 30)
     finally:
         reader.close()
-    assert [(e["type"], e["version"]) for e in events][-2:] == [
-        ("promoted", 2),
-        ("rolled_back", 1),
+    assert [(e["type"], e["version"], e["by"]) for e in events][-2:] == [
+        ("promoted", 2, f"eddy promote {who}"),
+        ("rolled_back", 1, f"eddy rollback {who}"),
     ]
 
 

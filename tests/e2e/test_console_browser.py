@@ -250,6 +250,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
         last = history(registry)[-1]
         assert (last["type"], last["version"], last["previous_version"]) == ("rolled_back", 1, 2)
         assert last["reason"] == f"console test {run}"
+        assert last["by"] == "ops console (127.0.0.1)", "who: the operator's address"
         events = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
         try:
             got = events.wait_for(

@@ -114,7 +114,7 @@ def test_a_champion_that_turns_nan_is_rolled_back_live(
         assert (last["type"], last["version"], last["previous_version"]) == (
             "rolled_back", v1.version, v2.version,
         )  # fmt: skip
-        assert "non-finite" in last["reason"]
+        assert "non-finite" in last["reason"] and last["by"] == "classify worker (automatic)"
         wait("rolled_back on models.v1", lambda: any(
             m.get("type") == "rolled_back" and m.get("previous_version") == v2.version
             for m in models.poll()

@@ -102,7 +102,7 @@ function renderModels(s) {
     tr.dataset.version = String(versions[versions.length - 1 - i].version);
   });
   rows("history", (m.history || []).slice().reverse(), (e) => [when(e.at), e.type, `v${e.version}`,
-    e.previous_version ? `v${e.previous_version}` : "-", e.reason || ""]);
+    e.previous_version ? `v${e.previous_version}` : "-", e.reason || "", e.by || "-"]);
   // Every version as a point at its creation time, one series per outcome.
   const kinds = ["bootstrap", "promoted", "rejected"];
   const xs = versions.map((v) => epoch(v.created_at));

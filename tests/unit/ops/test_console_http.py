@@ -12,14 +12,14 @@ TOKEN = "t" * 32
 
 
 def _app(calls: list[tuple[str, Any]]) -> TestClient:
-    def promote(version: int, reason: str, seen: int | None) -> dict[str, Any]:
-        calls.append(("promote", (version, reason, seen)))
+    def promote(version: int, reason: str, seen: int | None, by: str) -> dict[str, Any]:
+        calls.append(("promote", (version, reason, seen, by)))
         if version == 9:
             raise ValueError("v9 does not exist")
         return {"type": "promoted", "version": version, "previous_version": 1, "reason": reason}
 
-    def rollback(reason: str, seen: int | None) -> dict[str, Any]:
-        calls.append(("rollback", (reason, seen)))
+    def rollback(reason: str, seen: int | None, by: str) -> dict[str, Any]:
+        calls.append(("rollback", (reason, seen, by)))
         return {"type": "rolled_back", "version": 1, "previous_version": 2, "reason": reason}
 
     app = create_console(TOKEN, lambda: {"champion": 2}, promote, rollback, secure_cookie=False)
@@ -83,8 +83,9 @@ def test_actions_need_token_header_and_reason() -> None:
         r = http.post("/api/rollback", json={"reason": "r", "champion": True}, headers=ok)
         assert r.status_code == 400
         http.post("/api/rollback", json={"reason": "r", "champion": 2}, headers=ok)
+        by = "ops console (testclient)"  # the client's address, in the champion history
         assert calls == [
-            ("promote", (9, "r", None)),
-            ("rollback", ("bad model", None)),
-            ("rollback", ("r", 2)),
+            ("promote", (9, "r", None, by)),
+            ("rollback", ("bad model", None, by)),
+            ("rollback", ("r", 2, by)),
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,23 @@ def test_an_action_on_a_champion_that_changed_since_the_page_showed_it_is_refuse
         promote(reg, 1, "older was better", expected=2)
     assert reg.champion_version() == 3
     assert rollback(reg, "bad", expected=3)["version"] == 2
+
+
+def test_who_made_each_change_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.core.schemas import validate
+    from services.registry import rollout
+
+    reg = _registry(tmp_path, 2)
+    events: list[dict[str, Any]] = []
+    change_champion(reg, 1, "bootstrapped", "seed", events.append)  # no one named: no field
+    promote(reg, 2, "checked", events.append, by="eddy promote (ann@ops-1)")
+    rollback(reg, "bad", events.append, by="x" * 300)
+    assert [e.get("by") for e in history(reg)] == [None, "eddy promote (ann@ops-1)", "x" * 200]
+    assert [validate("model-event", e) for e in events] == [[], [], []]
+    assert rollout.person("eddy rollback").startswith("eddy rollback (")
+
+    def no_user() -> str:
+        raise KeyError("getpwuid(): uid not found: 12345")
+
+    monkeypatch.setattr("getpass.getuser", no_user)  # a container's bare uid
+    assert rollout.person("eddy rollback").startswith(f"eddy rollback (uid {os.getuid()}@")
