@@ -34,8 +34,7 @@ SECURITY_HEADERS = {
 }
 
 State = Callable[[], dict[str, Any]]
-# (version, reason, the champion the operator saw or None) and (reason, that champion)
-# (version,) reason, the champion the page showed, who (`by` in the history)
+# ([version,] reason, the champion the operator saw or None, who: `by` in the history)
 Promote = Callable[[int, str, int | None, str], dict[str, Any]]
 Rollback = Callable[[str, int | None, str], dict[str, Any]]
 
