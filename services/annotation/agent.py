@@ -48,7 +48,9 @@ class BlockingBridge:
                 open_registry(self.settings.stack).champion_version(),
             )
             index = TaskIndex(self.redis, self.settings.redis.prefix, project)
-            self.submitter = TaskSubmitter(self.client, index, project, self.context_of)
+            self.submitter = TaskSubmitter(
+                self.client, index, project, self.context_of, self.settings.annotation.suggest
+            )
         return self.submitter
 
     def context_of(self, review: dict[str, Any]) -> str:

@@ -4,13 +4,13 @@ Blocking (httpx under the hood): call from a thread, never from an event loop.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, cast
 
 from label_studio_sdk import LabelStudio
 
 from services.annotation.lserrors import LabelStudioRefused, ls_call
-from services.annotation.tasks import choice_result, labeling_config
+from services.annotation.tasks import choice_result
 from services.core.settings import LabelStudioSettings
 
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
@@ -50,12 +50,12 @@ class LabelStudioClient:
         )
 
     def add_prediction(
-        self, task_id: int, model_version: str, score: float, result: dict[str, Any]
+        self, task_id: int, model_version: str, score: float, result: list[dict[str, Any]]
     ) -> None:
         ls_call(
             "create prediction",
             lambda: self.sdk.predictions.create(
-                task=task_id, model_version=model_version, score=score, result=[result]
+                task=task_id, model_version=model_version, score=score, result=result
             ),
         )
 
@@ -125,14 +125,12 @@ class LabelStudioClient:
     def update_project(self, project_id: int, **fields: Any) -> None:
         ls_call("update project", lambda: self.sdk.projects.update(id=project_id, **fields))
 
-    def create_project(
-        self, title: str, labels: list[str], definitions: Mapping[str, str] | None = None
-    ) -> int:
+    def create_project(self, title: str, label_config: str) -> int:
         p: Any = ls_call(
             "create project",
             lambda: self.sdk.projects.create(
                 title=title,
-                label_config=labeling_config(labels, definitions),
+                label_config=label_config,
                 description="Customer messages to label. Pick the label that fits; skip when "
                 "none does.",
                 show_skip_button=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,31 +63,42 @@ def configure_project(
     1 - its routing score, so the least sure case comes first)."""
     fields: dict[str, Any] = {
         "expert_instruction": instructions_html(
-            annotation.instructions, labels, annotation.label_definitions
+            annotation.instructions, labels, annotation.label_definitions, annotation.suggest
         ),
+        # Blind: the label stream opens a blank choice (the prediction still orders the
+        # queue). Label Studio clears the model version on this; it is set again below.
+        "show_collab_predictions": annotation.suggest,
         "show_instruction": True,
         "sampling": "Uncertainty sampling",
         "maximum_annotations": annotation.overlap,
         "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
     }
     client.update_project(project_id, **fields)
-    _refresh_config(client, project_id, labels, annotation.label_definitions)
+    _refresh_config(client, project_id, labels, annotation.label_definitions, annotation.suggest)
     client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"], HIDDEN_COLUMNS)
     # Only a version with predictions there: Label Studio refuses any other, logging an ERROR
     # with a traceback at every start (the first import of the version's tasks sets it).
-    if champion is not None and f"v{champion}" in client.model_versions(project_id):
+    # Without the champion's, the newest there: the update above may have cleared it.
+    have = [int(v[1:]) for v in client.model_versions(project_id) if re.fullmatch(r"v\d+", v)]
+    if champion is not None and champion in have:
         set_model_version(client, project_id, champion)
+    elif have:
+        set_model_version(client, project_id, max(have))
 
 
 def _refresh_config(
-    client: LabelStudioClient, project_id: int, labels: list[str], definitions: Mapping[str, str]
+    client: LabelStudioClient,
+    project_id: int,
+    labels: list[str],
+    definitions: Mapping[str, str],
+    suggest: bool,
 ) -> None:
     """The labeling screen as this version of Eddy draws it, with each label's definition as
     its hint: the project may have been created by a process that had no definitions (the
     trainer's reconciler often comes first) or by an older Eddy. Only over the same label
     set: Label Studio refuses a config that drops a label annotations use."""
     have, offered = client.project_config(project_id)
-    wanted = labeling_config(labels, definitions)
+    wanted = labeling_config(labels, definitions, suggest)
     if have == wanted or sorted(offered) != sorted(labels):
         return
     try:
@@ -123,9 +135,12 @@ def ensure_project(
         with redis.lock(f"{redis_prefix}ls:project-lock", timeout=60, blocking_timeout=90):
             project_id = client.find_project(title)
             if project_id is None:
-                project_id = client.create_project(
-                    title, labels, annotation.label_definitions if annotation else None
+                defs, suggest = (
+                    (annotation.label_definitions, annotation.suggest)
+                    if annotation
+                    else ({}, False)
                 )
+                project_id = client.create_project(title, labeling_config(labels, defs, suggest))
                 log.info("created Label Studio project %d with %d labels", project_id, len(labels))
     else:
         have = client.project_labels(project_id)

@@ -25,7 +25,7 @@ from redis import Redis
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import set_model_version
 from services.annotation.submit import TaskIndex, scoped
-from services.annotation.tasks import choice_result, sampled_priority
+from services.annotation.tasks import guess, sampled_priority
 from services.core.settings import CHANNELS
 from services.labels.audit import audit_key
 from services.labels.queue import ReviewQueue, open_key, random_key
@@ -55,6 +55,7 @@ def rescore_open_tasks(
     score: Scorer,
     withdraw_below: Callable[[str], float],
     threshold: Callable[[str], float],
+    suggest: bool = False,
 ) -> Rescored:
     queue, index = ReviewQueue(redis, prefix), TaskIndex(redis, prefix, project_id)
     kept = withdrawn = skipped = 0
@@ -84,7 +85,7 @@ def rescore_open_tasks(
                 if sampled
                 else round(1.0 - uncertainty, 6)
             )
-            client.add_prediction(int(task["id"]), f"v{version}", at, choice_result(label))
+            client.add_prediction(int(task["id"]), f"v{version}", at, guess(label, suggest))
             if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
                 redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))

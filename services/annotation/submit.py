@@ -130,8 +130,10 @@ class TaskSubmitter:
         index: TaskIndex,
         project_id: int,
         context_of: Callable[[dict[str, Any]], str] | None = None,
+        suggest: bool = False,
     ) -> None:
         self.client = client
+        self.suggest = suggest  # EDDY_ANNOTATION_SUGGEST: the model's guess on the task
         self.index = index
         self.project_id = project_id
         # The conversation's earlier turns for a review (labels.threads), when known.
@@ -165,7 +167,7 @@ class TaskSubmitter:
         context = self.context_of or (lambda _r: NO_CONTEXT)
         self.index.intend({scoped(r["channel"], r["event_id"]): str(r["text"]) for r in fresh})
         ids = self.client.import_tasks(
-            self.project_id, [task_for_review(r, context(r)) for r in fresh]
+            self.project_id, [task_for_review(r, context(r), self.suggest) for r in fresh]
         )
         if len(ids) == len(fresh):
             # Label Studio returns ids in the order of the request.

@@ -15,9 +15,12 @@ FROM_NAME = "label"
 TO_NAME = "text"
 
 
-def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = None) -> str:
+def labeling_config(
+    labels: list[str], definitions: Mapping[str, str] | None = None, suggest: bool = False
+) -> str:
     """One text, one single-choice question over the label set (each choice with its
-    definition as a hint); metadata and the conversation's earlier turns shown read-only."""
+    definition as a hint); metadata and the conversation's earlier turns shown read-only.
+    ``suggest``: the header names the model's guess (EDDY_ANNOTATION_SUGGEST)."""
     if not labels:
         raise ValueError("cannot build a labeling config from an empty label set")
     defs = definitions or {}
@@ -29,7 +32,7 @@ def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = N
     )
     return (
         "<View>\n"
-        '  <Header value="Channel: $channel · model says $model_label"/>\n'
+        f'  <Header value="Channel: $channel{" · model says $model_label" if suggest else ""}"/>\n'
         '  <Header value="Earlier in this conversation" size="6"/>\n'
         '  <Text name="context" value="$context"/>\n'
         '  <Header value="The message to label" size="6"/>\n'
@@ -44,40 +47,57 @@ def labeling_config(labels: list[str], definitions: Mapping[str, str] | None = N
     )
 
 
-def instructions_html(text: str, labels: list[str], definitions: Mapping[str, str]) -> str:
+SUGGESTED = "The model's guess is pre-selected and may be wrong: change it when it is."
+
+
+def instructions_html(
+    text: str, labels: list[str], definitions: Mapping[str, str], suggest: bool = False
+) -> str:
     """The project's instructions: the lead's text, then what each label means."""
     items = "".join(
         f"<li><b>{escape(lab)}</b>: {escape(definitions[lab])}</li>"
         for lab in labels
         if definitions.get(lab)
     )
-    return f"<p>{escape(text)}</p>" + (f"<ul>{items}</ul>" if items else "")
+    lead = f"{text} {SUGGESTED}" if suggest else text
+    return f"<p>{escape(lead)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
-def task_for_review(review: dict[str, Any], context: str = NO_CONTEXT) -> dict[str, Any]:
+def task_for_review(
+    review: dict[str, Any], context: str = NO_CONTEXT, suggest: bool = False
+) -> dict[str, Any]:
     """A Label Studio task for one review.v1 record, with the conversation's earlier turns.
-    Every text is already redacted."""
+    Every text is already redacted. The prediction carries the queue place; the model's
+    guess, in it and in the data, only with ``suggest`` (blind otherwise: nothing to anchor
+    on, in the labelling screen, the task's JSON or the quick view)."""
     meta = review.get("metadata") or {}
     meta_line = " · ".join(f"{k}: {v}" for k, v in sorted(meta.items()) if _scalar(v))
+    data = {
+        "text": review["text"],
+        "event_id": review["event_id"],
+        "channel": review["channel"],
+        "model_version": review["model_version"],
+        "meta": meta_line or "(none)",
+        "context": context,
+    }
+    if suggest:
+        data["model_label"] = review["label"]
     return {
-        "data": {
-            "text": review["text"],
-            "event_id": review["event_id"],
-            "channel": review["channel"],
-            "model_label": review["label"],
-            "model_version": review["model_version"],
-            "meta": meta_line or "(none)",
-            "context": context,
-        },
+        "data": data,
         "predictions": [
             {
                 "model_version": f"v{review['model_version']}",
                 # Label Studio's uncertainty sampling serves the lowest score first.
                 "score": priority(review),
-                "result": [choice_result(review["label"])],
+                "result": guess(review["label"], suggest),
             }
         ],
     }
+
+
+def guess(label: str, suggest: bool) -> list[dict[str, Any]]:
+    """A prediction's result: the model's label to pre-select, or none (blind)."""
+    return [choice_result(label)] if suggest else []
 
 
 def priority(review: Mapping[str, Any]) -> float:

@@ -51,4 +51,5 @@ def requeue_after_promotion(
         score,
         withdraw_below,
         settings.routing.threshold_for,
+        settings.annotation.suggest,
     )

@@ -141,10 +141,15 @@ def test_an_annotator_sees_instructions_and_the_least_sure_task_first(
             page.screenshot(path=str(shots / f"{run}-after-instructions.png"))
             page.get_by_text(least_sure).first.wait_for(timeout=60_000)
             assert page.get_by_text("customer: my bag did not arrive").count() >= 1
-            # The model's guess, never its confidence (it would tell audit picks apart).
-            header = page.get_by_text("model says").first.inner_text()
-            assert "Channel: chat" in header and not re.search(r"\d\.\d", header), header
+            # Blind (the default): no guess to anchor on, nothing pre-selected, and never a
+            # confidence (it would tell audit picks apart); the queue still least sure first.
+            header = page.get_by_text("Channel: chat").first.inner_text()
+            assert not re.search(r"\d\.\d", header), header
+            assert page.get_by_text("model says").count() == 0
             page.screenshot(path=str(shots / f"{run}-task.png"))
+            radios = page.locator('input[type="radio"]')
+            assert radios.count() == len(labels)
+            assert not any(radios.nth(i).is_checked() for i in range(len(labels)))
             page.locator('input[name="negative"]').first.check(force=True)
             page.get_by_role("button", name="Submit").first.click()
 

@@ -15,7 +15,7 @@ from services.annotation.client import LabelStudioClient
 from services.annotation.project import ensure_project
 from services.annotation.reconcile import Reconciler
 from services.annotation.submit import TaskIndex, TaskSubmitter
-from services.annotation.tasks import task_for_review
+from services.annotation.tasks import labeling_config, task_for_review
 from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
 from services.labels.sink import LabelSink
@@ -143,9 +143,9 @@ def test_a_project_is_found_past_the_first_page_of_titles_that_contain_its_own(
     client = LabelStudioClient(settings.label_studio)
     request.addfinalizer(lambda: close_label_studio(client))
     title = f"Eddy find {uuid.uuid4().hex[:6]}"
-    wanted = client.create_project(title, LABELS)
+    wanted = client.create_project(title, labeling_config(LABELS))
     for n in range(3):
-        client.create_project(f"{title} copy {n}", LABELS)
+        client.create_project(f"{title} copy {n}", labeling_config(LABELS))
     assert client.find_project(title, page_size=2) == wanted
     assert client.find_project(f"{title} copy 0", page_size=2) is not None
     assert client.find_project(f"{title} missing", page_size=2) is None

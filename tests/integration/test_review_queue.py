@@ -18,7 +18,7 @@ from services.annotation.client import LabelStudioClient
 from services.annotation.project import HIDDEN_COLUMNS, LEAST_SURE_FIRST, ensure_project
 from services.annotation.rescore import withdrawn_key
 from services.annotation.submit import TaskIndex, TaskSubmitter
-from services.annotation.tasks import choice_result, parse_annotation, priority
+from services.annotation.tasks import choice_result, labeling_config, parse_annotation, priority
 from services.app.requeue import requeue_after_promotion
 from services.core.settings import Settings
 from services.labels.audit import audit_key
@@ -85,7 +85,7 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     client = LabelStudioClient(s.label_studio)
     request.addfinalizer(lambda: close_label_studio(client))
     # Created first by a process without the definitions (the trainer's reconciler does).
-    created = client.create_project(s.label_studio.project, labels)
+    created = client.create_project(s.label_studio.project, labeling_config(labels))
     assert "hint=" not in client.project_config(created)[0]
     # ... and by an Eddy whose "Least sure first" tab hid no column.
     old_tab = {"title": LEAST_SURE_FIRST, "ordering": ["tasks:predictions_score"]}

@@ -9,10 +9,9 @@ from services.core.settings.base import PORT, Group, env, url_with
 DEFAULT_INSTRUCTIONS = (
     "Each task is one customer message (chat, CRM case or ad comment), shown with its channel "
     "and the conversation before it: some are cases Eddy's model was unsure about, some are "
-    "picked at random to check it. Pick the label that fits the customer's message itself; "
-    "the model's guess is pre-selected and may be wrong. Skip when no label "
-    "fits or the text is unreadable. Personal data has been replaced by placeholders such as "
-    "[EMAIL] or [NAME]."
+    "picked at random to check it. Pick the label that fits the customer's message itself. "
+    "Skip when no label fits or the text is unreadable. Personal data has been replaced by "
+    "placeholders such as [EMAIL] or [NAME]."
 )
 
 
@@ -42,6 +41,14 @@ class AnnotationSettings(Group):
         ge=0,
         le=100,
         description="Share of tasks (percent) that get EDDY_ANNOTATION_OVERLAP annotators.",
+    )
+    suggest: bool = env(
+        "EDDY_ANNOTATION_SUGGEST",
+        False,
+        description="Show annotators the model's guess, pre-selected, on every task (audit ones "
+        "too, or they would stand out): faster, with one-click accepts, but a guess anchors "
+        "the answer, and audit labels anchored on the champion's guesses favour it at the gate. "
+        "Off: a blank choice and no guess anywhere on the task.",
     )
     withdraw_below: float | None = env(
         "EDDY_ANNOTATION_WITHDRAW_BELOW",

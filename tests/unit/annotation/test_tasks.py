@@ -8,6 +8,7 @@ import pytest
 from services.annotation.tasks import (
     NotOurTask,
     choice_result,
+    instructions_html,
     labeling_config,
     parse_annotation,
     priority,
@@ -42,13 +43,26 @@ def test_labeling_config_is_xml_with_one_choice_per_label() -> None:
         labeling_config([])
 
 
-def test_task_carries_pre_annotation_and_metadata() -> None:
+def test_task_carries_its_queue_place_and_metadata_and_no_guess_by_default() -> None:
     task = task_for_review(REVIEW)
     assert task["data"]["event_id"] == "chat-1" and task["data"]["channel"] == "chat"
     assert "locale: en-US" in task["data"]["meta"] and "nested" not in task["data"]["meta"]
     pred = task["predictions"][0]
     assert pred["model_version"] == "v3" and pred["score"] == 0.5
-    assert pred["result"][0]["value"]["choices"] == ["negative"]
+    # Blind: nothing pre-selected, and the model's label nowhere in the task (its JSON is
+    # one click away for an annotator), so an audit answer is the annotator's own.
+    assert pred["result"] == [] and "negative" not in str(task)
+    config = labeling_config(["negative", "positive"])
+    assert "model says" not in config and "$model_label" not in config
+
+
+def test_suggest_pre_selects_the_models_guess_and_names_it() -> None:
+    task = task_for_review(REVIEW, suggest=True)
+    assert task["predictions"][0]["result"][0]["value"]["choices"] == ["negative"]
+    assert task["data"]["model_label"] == "negative"
+    assert "model says $model_label" in labeling_config(["negative"], suggest=True)
+    assert "pre-selected" in instructions_html("Read it.", ["negative"], {}, suggest=True)
+    assert "pre-selected" not in instructions_html("Read it.", ["negative"], {})
 
 
 def test_an_audit_pick_looks_and_sorts_like_a_routed_case() -> None:
