@@ -24,6 +24,10 @@ PATTERNS = {
     "birth cues": "born ",
     "credential cues": "pin ",
     "spelled-out emails": "a dot b at c dot ",
+    # Names without a cue (services.core.names): known names, greetings, introductions.
+    "known names": "John Smith ",
+    "greetings": "thanks, ",
+    "first names, then here": ". Sarah ",
 }
 
 

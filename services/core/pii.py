@@ -1,9 +1,10 @@
 """Recognisers for the personal data that needs context or validation (Presidio-style: a
 pattern proposes, a check or a nearby word confirms). Pure logic; ``redact`` applies them.
 
-Names have no pattern of their own: without an NER model only names that follow a cue ("my
-name is", a title, a sign-off) are found. Every pattern is anchored at a run's start or on a
-fixed word, so the work stays linear in the input.
+Names have no pattern of their own: without an NER model, names that follow a cue ("my name
+is", a title, a sign-off) are found here, and known first names and surnames without one in
+services.core.names. Every pattern is anchored at a run's start or on a fixed word, so the
+work stays linear in the input.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from services.core.names import CALENDAR, redact_known
 
 Sub = Callable[[re.Match[str]], str]
 _DIGIT = re.compile(r"\d")
@@ -183,11 +186,7 @@ NAME_KEY = re.compile(
     rf"(?i)^(?:(?:.*[_.-])?(?:{_PERSON})[_.-]?)?name(?:[_.-]?(?:first|last|full|\d+))?$"
 )
 # Never looked for elsewhere: "Regards, May Lee ... we flew in May".
-_CALENDAR = (
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
-)
-_NEVER = frozenset(_CALENDAR.split(" "))
+_NEVER = CALENDAR
 
 
 def name_words(names: list[str]) -> frozenset[str]:
@@ -274,4 +273,5 @@ def apply(
     found = names if names is not None else []
     out = NAME.sub(name_cue(count, found), out)
     out = SIGNOFF.sub(name_cue(count, found), out)
+    out = redact_known(out, count, found)  # no cue: a known first name and surname
     return forget(out, name_words(found), count)
