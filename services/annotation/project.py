@@ -11,7 +11,7 @@ from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.lserrors import LabelStudioRefused
-from services.annotation.tasks import instructions_html, labeling_config
+from services.annotation.tasks import definition_notes, instructions_html, labeling_config
 from services.core.errors import NoLabelSet
 from services.core.settings import AnnotationSettings, LabelStudioSettings
 from services.registry.store import ModelRegistry
@@ -74,6 +74,8 @@ def configure_project(
         "overlap_cohort_percentage": annotation.overlap_percent if annotation.overlap > 1 else 100,
     }
     client.update_project(project_id, **fields)
+    for note in definition_notes(labels, annotation.label_definitions):
+        log.warning("Label Studio project %d: %s", project_id, note)
     _refresh_config(client, project_id, labels, annotation.label_definitions, annotation.suggest)
     client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"], HIDDEN_COLUMNS)
     # Only a version with predictions there: Label Studio refuses any other, logging an ERROR

@@ -63,6 +63,27 @@ def instructions_html(
     return f"<p>{escape(lead)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
+def definition_notes(labels: list[str], definitions: Mapping[str, str]) -> list[str]:
+    """What an operator should hear about EDDY_LABEL_DEFINITIONS against the label set: a
+    definition of a label the set lacks is never shown (a typo, or a label not trained yet)."""
+    if not definitions:
+        return [
+            "EDDY_LABEL_DEFINITIONS is empty: annotators see no meaning for any label (set it "
+            'as JSON, e.g. {"negative": "a complaint or a problem"})'
+        ]
+    notes = []
+    unknown = [k for k in definitions if k not in labels]
+    if unknown:
+        notes.append(
+            f"EDDY_LABEL_DEFINITIONS names {', '.join(unknown)}, not in the label set "
+            f"({', '.join(labels)}): annotators never see {'it' if len(unknown) == 1 else 'them'}"
+        )
+    undefined = [lab for lab in labels if not definitions.get(lab)]
+    if undefined:
+        notes.append(f"EDDY_LABEL_DEFINITIONS has no definition of {', '.join(undefined)}")
+    return notes
+
+
 def task_for_review(
     review: dict[str, Any], context: str = NO_CONTEXT, suggest: bool = False
 ) -> dict[str, Any]:

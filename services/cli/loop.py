@@ -121,6 +121,38 @@ def reconcile(data_dir: Path | None = DataDir) -> None:
     )
 
 
+@app.command(short_help="Print Label Studio's sign-up link for annotators.")
+def invite(
+    reset: bool = typer.Option(
+        False, "--reset", help="Make a new link; the old one stops working."
+    ),
+    data_dir: Path | None = DataDir,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Print the link a new annotator signs up to Label Studio with (one per organisation in
+    the community edition, which has no roles: a member can label, and can also open the
+    project's settings and exports). Send it to each annotator; with EDDY_ANNOTATION_OVERLAP
+    above 1, a task needs that many accounts."""
+    from services.annotation.accounts import invite_link
+    from services.annotation.client import LabelStudioClient
+    from services.annotation.lserrors import LabelStudioRefused
+
+    s = settings(data_dir)
+    client = LabelStudioClient(s.label_studio)
+    try:
+        link = invite_link(client, s.label_studio.url, reset)
+    except LabelStudioRefused as exc:
+        if exc.auth:
+            raise  # the entry point names the setting
+        raise fail("invite failed", exc) from None
+    finally:
+        client.close()
+    if as_json:
+        print(json.dumps({"invite_url": link, "reset": reset}))
+    else:
+        say(("new " if reset else "") + f"sign-up link for annotators: {link}")
+
+
 @app.command(short_help="One training run now (--dry-run: only say what it would do).")
 def train(
     data_dir: Path | None = DataDir,

@@ -9,6 +9,7 @@ import typer
 
 from services.cli.app import DataDir, app, fail, port_free, say, settings, with_generated_secrets
 from services.core.roles import ROLES
+from services.core.settings import Settings
 
 
 @app.command(
@@ -63,11 +64,29 @@ def up(
         raise fail("eddy up failed", exc) from None
     if not external:  # external servers come with their own secrets (checked in preflight)
         s = with_generated_secrets(s)
+    if s.stack.with_label_studio:
+        for note in _definition_notes(s):
+            say(f"note: {note}")
     try:
         code = run_up(s, external, say)
     except (StackError, RuntimeError, OSError) as exc:
         raise fail("eddy up failed", exc) from None
     raise typer.Exit(code)
+
+
+def _definition_notes(s: Settings) -> list[str]:
+    """EDDY_LABEL_DEFINITIONS against the label set annotators will see, when there is one."""
+    from services.annotation.project import label_set_for_project
+    from services.annotation.tasks import definition_notes
+    from services.core.errors import NoLabelSet
+    from services.registry.open import open_registry
+    from services.registry.store import RegistryError
+
+    try:
+        labels = label_set_for_project(s.model.labels, open_registry(s.stack))
+    except (NoLabelSet, RegistryError, OSError):
+        return []  # no label set yet: `eddy up` says so when it announces the model
+    return definition_notes(labels, s.annotation.label_definitions)
 
 
 @app.command(short_help="Run one stream worker (--role picks which stage).")

@@ -101,6 +101,8 @@ def test_ops_console_shows_the_loop_and_rolls_back(
         out = up.wait_for("Eddy is up.", 420)
         base = f"http://127.0.0.1:{s.console.port}"
         assert f"[ready] ops console on {base}/" in out
+        # Annotators would see no meaning for any label: said before anything starts.
+        assert "note: EDDY_LABEL_DEFINITIONS is empty" in out
         token = re.search(
             r"EDDY_CONSOLE_TOKEN=(\S+)", (s.stack.data_dir / "secrets.env").read_text()
         )

@@ -8,6 +8,7 @@ import pytest
 from services.annotation.tasks import (
     NotOurTask,
     choice_result,
+    definition_notes,
     instructions_html,
     labeling_config,
     parse_annotation,
@@ -147,3 +148,18 @@ def test_definitions_become_hints_and_the_context_is_shown() -> None:
     task = task_for_review(REVIEW, "customer: where is my bag")
     assert task["data"]["context"] == "customer: where is my bag"
     assert task_for_review(REVIEW)["data"]["context"] == NO_CONTEXT
+
+
+def test_definitions_that_annotators_would_never_see_are_reported() -> None:
+    labels = ["negative", "neutral", "positive"]
+    assert "is empty" in definition_notes(labels, {})[0]
+    whole = {"negative": "a complaint", "neutral": "a question", "positive": "praise"}
+    assert definition_notes(labels, whole) == []
+    notes = definition_notes(labels, {**whole, "angry": "very cross"})
+    assert notes == [
+        "EDDY_LABEL_DEFINITIONS names angry, not in the label set (negative, neutral, "
+        "positive): annotators never see it"
+    ]
+    assert definition_notes(labels, {"negative": "a complaint"}) == [
+        "EDDY_LABEL_DEFINITIONS has no definition of neutral, positive"
+    ]
