@@ -86,7 +86,10 @@ def _definition_notes(s: Settings) -> list[str]:
         labels = label_set_for_project(s.model.labels, open_registry(s.stack))
     except (NoLabelSet, RegistryError, OSError):
         return []  # no label set yet: `eddy up` says so when it announces the model
-    return definition_notes(labels, s.annotation.label_definitions)
+    notes = definition_notes(labels, s.annotation.label_definitions)
+    if not s.annotation.instructions.strip():
+        notes.append("EDDY_ANNOTATION_INSTRUCTIONS is empty: annotators get no instructions")
+    return notes
 
 
 @app.command(short_help="Run one stream worker (--role picks which stage).")
