@@ -20,7 +20,7 @@ from services.core.records import (
 from services.core.redact import Redacted, redact
 from services.core.schemas import SchemaError, validate
 from services.ingest.channels import ADAPTERS
-from services.ingest.plausible import semantic_errors
+from services.ingest.plausible import rfc3339, semantic_errors
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def normalize(
         "channel": channel,
         "key": fields.key,
         "text": text,
-        "occurred_at": fields.occurred_at,
+        "occurred_at": rfc3339(fields.occurred_at),
         "received_at": now or utc_now_iso(),
         "locale": fields.locale,
         "customer_id": fields.customer_id,

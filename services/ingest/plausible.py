@@ -18,6 +18,13 @@ MAX_AGE_DAYS = 3650
 MAX_AHEAD = timedelta(days=1)
 
 
+def rfc3339(at: str) -> str:
+    """``at`` with "T" between date and time. The contracts take "2026-12-07 10:00:00Z" too
+    (RFC 3339 allows a space, for readability); the records Eddy writes use the form JSON
+    Schema's date-time format and every strict validator reads."""
+    return f"{at[:10]}T{at[11:]}" if len(at) > 10 and at[10] in " t" else at
+
+
 def implausible(occurred_at: str, now: str | None) -> str | None:
     at = datetime.fromisoformat(occurred_at)
     ref = datetime.fromisoformat(now) if now else datetime.now(UTC)

@@ -186,3 +186,17 @@ def test_every_refusal_of_an_event_at_once_and_every_id_checked() -> None:
     out = normalize("ads", json.dumps(event).encode(), None, POS)
     assert isinstance(out, Rejected) and out.dead_letter["reason"] == "implausible_timestamp"
     assert [e["path"] for e in out.dead_letter["errors"]] == ["$.created_at", "$.campaign_id"]
+
+
+def test_a_space_between_date_and_time_is_written_as_t() -> None:
+    # Accepted (RFC 3339 allows it), but a record carrying it failed JSON Schema's strict
+    # date-time format in a consumer that checks formats.
+    from jsonschema import Draft202012Validator
+
+    strict = Draft202012Validator.FORMAT_CHECKER
+    for sent in ("2026-10-31 23:59:00Z", "2026-10-31t23:59:00+01:00", "2026-10-31T23:59:00Z"):
+        event = {**make_event("chat", 4, "hello", random.Random(0)), "sent_at": sent}
+        out = _norm("chat", event)
+        assert isinstance(out, Normalized), out
+        at = out.interaction["occurred_at"]
+        assert at == sent[:10] + "T" + sent[11:] and strict.conforms(at, "date-time"), at
