@@ -20,6 +20,7 @@ from services.core.records import dumps
 from services.core.settings import CHANNELS, GatewaySettings, KafkaSettings
 from services.core.strictjson import StrictJSONError, strict_loads
 from services.ingest.gateway_metrics import GatewayMetrics
+from services.ingest.gateway_openapi import described
 from services.ingest.producer import EventProducer, check_event
 
 log = logging.getLogger("eddy.gateway")
@@ -200,4 +201,6 @@ def create_gateway(
             metrics.accepted(channel, len(ids))
         return JSONResponse({"accepted": len(ids), "event_ids": ids}, status_code=202)
 
+    if not closed:
+        app.openapi = described(app, settings)  # type: ignore[method-assign]
     return app
