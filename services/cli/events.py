@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,8 +32,8 @@ def _source(file: str) -> tuple[BinaryIO, int | None]:
         raise fail("cannot read events", f"{path}: {exc.strerror}", 2) from None
     if not path.is_file():
         return f, None  # a named pipe, /dev/fd/N: readable once, as it comes
-    with path.open("rb") as counting:
-        return f, sum(1 for _ in counting)
+    with path.open("rb") as counting:  # the lines _lines yields: a blank one is skipped
+        return f, sum(1 for ln in counting if ln.strip())
 
 
 def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
@@ -41,6 +42,41 @@ def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
     for n, ln in enumerate(iter(f.readline, b""), 1):
         if ln.strip():
             yield n, ln.rstrip(b"\r\n")
+
+
+class RepeatedId(ValueError):
+    """An event_id this run sent already: normalize would drop it (or dead-letter it, with
+    other content), as the gateway refuses a batch that repeats one."""
+
+
+class _SeenIds:
+    """The ids of the last 100,000 events sent, with their line numbers (bounded: `tail -f`
+    feeds a run that never ends)."""
+
+    def __init__(self, keep: int = 100_000) -> None:
+        self.lines: OrderedDict[str, int] = OrderedDict()
+        self.keep = keep
+
+    def check(self, event: object) -> None:
+        """Raise RepeatedId for an id sent before (one refused is not: it may come fixed)."""
+        line = self.lines.get(_event_id(event) or "")
+        if line is not None:
+            raise RepeatedId(
+                f"$.event_id: same event_id as line {line} (each event needs its own id; "
+                "normalize would drop this one)"
+            )
+
+    def add(self, event: object, line: int) -> None:
+        event_id = _event_id(event)
+        if event_id is not None:
+            self.lines[event_id] = line
+            if len(self.lines) > self.keep:
+                self.lines.popitem(last=False)
+
+
+def _event_id(event: object) -> str | None:
+    found = event.get("event_id") if isinstance(event, dict) else None
+    return found if isinstance(found, str) else None
 
 
 @app.command(short_help="Produce channel events from a JSONL file (or stdin).")
@@ -74,6 +110,7 @@ def produce(
     source, total = _source(file)
     sent = 0
     invalid: list[dict[str, Any]] = []
+    seen = _SeenIds()
     with source, EventProducer(s.kafka) as producer:
         try:
             lines = track(_lines(source), total=total, description="producing", console=console)
@@ -82,7 +119,10 @@ def produce(
                     if raw:
                         producer.send_raw(channel, line)
                     else:
-                        producer.send(channel, strict_loads(line))
+                        event = strict_loads(line)
+                        seen.check(event)
+                        producer.send(channel, event)
+                        seen.add(event, n)
                     sent += 1
                 except MessageSizeTooLargeError:
                     # Raised before sending: a 2 MB line stopped the run with a traceback
@@ -91,7 +131,7 @@ def produce(
                     invalid.append({"line": n, "error": error})
                 except StrictJSONError as exc:
                     invalid.append({"line": n, "error": f"not acceptable JSON ({exc})"})
-                except (InvalidEvent, UnknownChannel) as exc:
+                except (InvalidEvent, UnknownChannel, RepeatedId) as exc:
                     invalid.append({"line": n, "error": str(exc)})
                 else:
                     continue

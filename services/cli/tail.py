@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, fail, out, quiet_kafka, settings
+from services.cli.app import DataDir, JsonFlag, app, fail, out, quiet_kafka, say, settings
 
 KINDS = {"predictions": "prediction", "review": "review", "deadletter": "deadletter"}
 
@@ -99,6 +99,9 @@ def tail(
     def flush() -> None:
         for _ts, kind, rec in sorted(backlog, key=lambda r: r[0]):
             show(kind, rec)
+        if event_id and not backlog and not backfilled:  # silence read as "nothing happened"
+            wider = f"a larger --last (now {last}) reaches further back"
+            say(f"no record of {event_id} in the last {last} of each partition; {wider}")
         backlog.clear()
 
     try:
@@ -117,8 +120,8 @@ def tail(
             if got:
                 idle_since = time.monotonic()
             if not backfilled and (reader.caught_up() or time.monotonic() - idle_since > 10):
-                backfilled = True
                 flush()
+                backfilled = True
                 if not follow:
                     break
     except KeyboardInterrupt:

@@ -8,14 +8,20 @@ from typing import Any
 
 import faust
 
-from services.core.dedupe import Deduper
+from services.core.dedupe import CONFLICT, DUPLICATE, Deduper
 from services.core.retry import retry_forever
+from services.core.schemas import SchemaError
 from services.ingest.normalize import Normalized, Rejected, normalize_bounded
 from services.labels.threads import MAX_TURNS, THREAD_TTL_S, thread_key, turn
 from services.runtime.context import WorkerContext
 from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
 log = logging.getLogger("eddy.normalize")
+CONFLICTING = SchemaError(
+    "$.event_id",
+    "seen before with other content (within EDDY_DEDUPE_TTL_S); the first was kept: give each "
+    "event its own id",
+)
 
 
 def register(ctx: WorkerContext) -> None:
@@ -38,14 +44,18 @@ def register(ctx: WorkerContext) -> None:
             else:
                 accepted.append((event, result, value, pos.token()))
         items = [
-            ("normalize", f"{r.interaction['channel']}:{r.event_id}", tok)
+            ("normalize", f"{r.interaction['channel']}:{r.event_id}", f"{tok}#{r.digest()}")
             for _, r, _, tok in accepted
         ]
-        firsts = await retry_forever(partial(deduper.first_times, items), "dedupe")
+        verdicts = await retry_forever(partial(deduper.verdicts, items), "dedupe")
         turns: list[dict[str, Any]] = []
-        for (_, result, value, _), first in zip(accepted, firsts, strict=True):
-            if not first:
+        for (event, result, value, _), seen in zip(accepted, verdicts, strict=True):
+            if seen == DUPLICATE:  # a retry's copy: expected, dropped
                 ctx.metrics.inc("duplicate")
+                continue
+            if seen == CONFLICT:  # the id again with other content: the first is kept
+                await ctx.reject(event, "duplicate_conflict", [CONFLICTING], result.interaction)
+                log.info("dead-lettered %s reason=duplicate_conflict", ctx.position(event).token())
                 continue
             ctx.outbox.send_soon(out, result.key.encode(), value)
             if result.interaction.get("conversation_id"):

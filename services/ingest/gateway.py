@@ -140,6 +140,8 @@ def create_gateway(
             raw += chunk
             if len(raw) > settings.max_body_bytes:
                 return _error(413, _too_big(len(raw), settings.max_body_bytes, False))
+        if not raw.strip():
+            return _error(400, "empty body: send one event, or a JSON array of events")
         try:
             body = strict_loads(bytes(raw))
         except StrictJSONError as exc:

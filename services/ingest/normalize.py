@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +36,13 @@ class Normalized:
     @property
     def key(self) -> str:
         return str(self.interaction["key"])
+
+    def digest(self) -> str:
+        """What the event says, not how it travelled (no receive time or source position):
+        a retry's copy has the same, another event reusing the id has another."""
+        said = {k: v for k, v in self.interaction.items() if k not in ("received_at", "source")}
+        canonical = json.dumps(said, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

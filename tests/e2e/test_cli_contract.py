@@ -171,6 +171,12 @@ def test_tail_shows_what_became_of_an_event(settings: Settings, workers: object)
     assert isinstance(record, dict) and record["reason"] == "schema_violation"
     lines = eddy(settings, "tail", "deadletter", "--last", "5000", "--event-id", bad["event_id"])
     assert f"deadletter  {bad['event_id']}  normalize: schema_violation" in lines.stdout
+    # A miss says so (silence read as "nothing became of it"), and what to try.
+    r = eddy(settings, "tail", "--last", "50", "--event-id", f"never-{run}")
+    assert r.returncode == 0 and r.stdout == "", r.stdout
+    said = " ".join(r.stderr.split())
+    assert f"no record of never-{run} in the last 50 of each partition" in said, said
+    assert "a larger --last (now 50)" in said
     r = eddy(settings, "tail", "nonsense")
     assert r.returncode == 2 and "choose predictions, review, deadletter" in r.stderr
 

@@ -48,3 +48,26 @@ def test_first_times_batch_matches_one_by_one(settings: Settings, redis_server: 
         return got
 
     assert asyncio.run(go()) == [True, True, False, False, True]
+
+
+def test_the_same_id_with_other_content_is_a_conflict(
+    settings: Settings, redis_server: str
+) -> None:
+    async def go() -> list[str]:
+        client = Redis.from_url(redis_server, decode_responses=True)
+        d = Deduper(client, settings.redis.prefix, 60)
+        a, old = uuid.uuid4().hex, uuid.uuid4().hex
+        await client.set(d.key("s", old), "t:0:1", ex=60)  # marked before digests were kept
+        got = await d.verdicts(
+            [
+                ("s", a, "t:0:1#d1"),  # new
+                ("s", a, "t:0:1#d1"),  # this very message again (a redelivery)
+                ("s", a, "t:1:5#d1"),  # a retry's copy: same content
+                ("s", a, "t:1:6#d2"),  # the id with other content
+                ("s", old, "t:2:2#d3"),  # no digest stored to compare: a duplicate
+            ]
+        )
+        await client.aclose()
+        return got
+
+    assert asyncio.run(go()) == ["first", "first", "duplicate", "conflict", "duplicate"]

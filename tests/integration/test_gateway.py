@@ -112,6 +112,9 @@ def test_client_errors(client: TestClient) -> None:
         assert r.status_code == 202, r.text
     r = client.post("/v1/channels/crm/events", content=b"{nope")
     assert r.status_code == 400 and "not acceptable JSON" in r.json()["detail"]
+    for empty in (b"", b" \n"):  # the parser's "Expecting value at line 1 column 1" said less
+        r = client.post("/v1/channels/crm/events", content=empty)
+        assert r.status_code == 400 and r.json()["detail"].startswith("empty body"), r.text
     r = client.post("/v1/channels/fax/events", json={})
     assert r.status_code == 404 and "unknown channel" in r.json()["detail"]
     r = client.post("/v1/channels/crm/events", json=[])

@@ -60,10 +60,14 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
             producer.send(
                 topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
             )
-    for ch, ev in duplicates:  # the same events again: must not be predicted twice
+    # The same events again: never predicted twice. The first five with other content (a
+    # producer reusing ids): dead-lettered as duplicate_conflict, the first copy kept.
+    for n, (ch, ev) in enumerate(duplicates):
+        again = {**ev, "metadata": {"edited": "yes"}} if n < 5 else ev
         producer.send(
-            topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(ev).encode()
+            topics.channel(ch), key=ADAPTERS[ch].key(ev).encode(), value=json.dumps(again).encode()
         )
+    conflicts = {ev["event_id"] for _, ev in duplicates[:5]}
     # After each duplicate, a new event (a sentinel) with the duplicate's key: it takes the same
     # partition of every topic, behind the duplicate, so once the sentinel's prediction is in,
     # a prediction of the duplicate (had it not been dropped) would be in too.
@@ -86,9 +90,8 @@ def test_thousand_tweets_three_channels_with_malformed_and_duplicates(
         for t in (topics.predictions, topics.deadletter, topics.review)
     ]
     try:
-        _check(
-            settings, run, readers, valid_ids, {ev["event_id"] for _, ev in sentinels}, bad_payloads
-        )
+        sentinel_ids = {ev["event_id"] for _, ev in sentinels}
+        _check(settings, run, readers, valid_ids, sentinel_ids, bad_payloads, conflicts)
     finally:
         for reader in readers:
             reader.close()
@@ -101,6 +104,7 @@ def _check(
     valid_ids: set[str],
     sentinel_ids: set[str],
     bad_payloads: dict[bytes, str],
+    conflicts: set[str],
 ) -> None:
     topics = Topics.from_settings(settings.kafka)
     preds_reader, dl_reader, review_reader = readers
@@ -109,12 +113,19 @@ def _check(
     # Every valid event and every sentinel predicted: the reader has then also read whatever the
     # duplicates produced (they precede their sentinels in the same partitions).
     all_preds = preds_reader.wait_for(lambda rs: everything <= {r["event_id"] for r in rs}, 240)
+
+    def conflicted(rs: list[dict[str, Any]]) -> set[str]:
+        return {r["event_id"] for r in rs if r["reason"] == "duplicate_conflict"} & conflicts
+
     dls = dl_reader.wait_for(
         lambda rs: (
             sum(1 for r in rs if original_of(r, bad_payloads) in bad_payloads) >= len(bad_payloads)
+            and conflicted(rs) == conflicts
         ),
         60,
     )
+    said = {r["errors"][0]["message"] for r in dls if r["reason"] == "duplicate_conflict"}
+    assert any("give each event its own id" in m for m in said), said
     predicted = {r["event_id"] for r in all_preds}
     assert sentinel_ids <= predicted, "every sentinel is predicted (proof the duplicates passed)"
     preds = [r for r in all_preds if mine(r)]

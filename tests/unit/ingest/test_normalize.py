@@ -200,3 +200,14 @@ def test_a_space_between_date_and_time_is_written_as_t() -> None:
         assert isinstance(out, Normalized), out
         at = out.interaction["occurred_at"]
         assert at == sent[:10] + "T" + sent[11:] and strict.conforms(at, "date-time"), at
+
+
+def test_the_digest_is_what_the_event_says_not_how_it_travelled() -> None:
+    event = make_event("chat", 5, "where is my bag", random.Random(0))
+    first = normalize("chat", json.dumps(event).encode(), b"k", POS, now="2026-11-01T00:00:01Z")
+    later = SourcePosition("channel.chat.v1", 0, 99, 1_700_000_009_000)
+    retry = normalize("chat", json.dumps(event).encode(), b"k", later, now="2026-11-01T00:05:00Z")
+    edited = _norm("chat", {**event, "text": "where is my other bag"})
+    assert isinstance(first, Normalized) and isinstance(retry, Normalized)
+    assert isinstance(edited, Normalized)
+    assert first.digest() == retry.digest() != edited.digest()
