@@ -109,6 +109,10 @@ def create_gateway(
         try:
             response = await accept(channel, request)
             status = response.status_code
+            if status >= 400:  # which client sends bad data: never the body or its values
+                who = request.client.host if request.client else "?"
+                where = channel if channel in CHANNELS else "?"
+                log.info("refused %d on %s from %s", status, where, who)
             return response
         finally:
             if metrics is not None:

@@ -102,7 +102,8 @@ def test_what_normalize_would_dead_letter_is_refused_at_the_door(client: TestCli
     assert "192.168" not in r.text and "opaque id" in errors[2, "$.customer_id"]
 
 
-def test_client_errors(client: TestClient) -> None:
+def test_client_errors(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="eddy.gateway")
     one = _events(f"t{uuid.uuid4().hex[:6]}", 1)[0]
     form = {"content-type": "application/x-www-form-urlencoded"}  # curl -d without -H
     r = client.post("/v1/channels/crm/events", content=json.dumps(one), headers=form)
@@ -117,6 +118,11 @@ def test_client_errors(client: TestClient) -> None:
         assert r.status_code == 400 and r.json()["detail"].startswith("empty body"), r.text
     r = client.post("/v1/channels/fax/events", json={})
     assert r.status_code == 404 and "unknown channel" in r.json()["detail"]
+    said = [r.getMessage() for r in caplog.records]
+    assert (
+        "refused 415 on crm from testclient" in said and "refused 404 on ? from testclient" in said
+    )
+    assert not any("nope" in m for m in said), "never the body"
     r = client.post("/v1/channels/crm/events", json=[])
     assert r.status_code == 422
     r = client.post("/v1/channels/crm/events", json=_events("big", 6))
