@@ -18,7 +18,7 @@ def test_a_file_is_counted_and_its_line_numbers_kept(tmp_path: Path) -> None:
     f.write_bytes(b'{"a": 1}\n\n{"b": 2}\r\n  \n[1]')
     source, total = _source(str(f))
     with source:
-        assert total == 5
+        assert total == 3, "the lines it yields: the progress bar ends at 100%"
         assert list(_lines(source)) == [(1, b'{"a": 1}'), (3, b'{"b": 2}'), (5, b"[1]")]
 
 
