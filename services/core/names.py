@@ -5,8 +5,8 @@ known first name after a greeting or a role ("Thanks David", "agent Miranda") or
 self-introduction ("Sarah here"). The lists are Faker's person names for English, Spanish,
 French, German, Italian and Portuguese locales (about 4,800 first names and 7,000 surnames):
 on 14,425 airline tweets the pair rule fired on 40, every one a person but two (a beer, "Sam
-Adams", and "Valentine Flowers"), so it costs the model nearly nothing. A lone capitalised word is never taken on the list alone:
-"Charlotte", "Austin" and "Jackson" are also airports.
+Adams", and "Valentine Flowers"), so it costs the model nearly nothing. A lone capitalised
+word is never taken on the list alone: "Charlotte", "Austin" and "Jackson" are also airports.
 """
 
 from __future__ import annotations
