@@ -185,15 +185,14 @@ _PERSON = (
 NAME_KEY = re.compile(
     rf"(?i)^(?:(?:.*[_.-])?(?:{_PERSON})[_.-]?)?name(?:[_.-]?(?:first|last|full|\d+))?$"
 )
-# Never looked for elsewhere: "Regards, May Lee ... we flew in May".
-_NEVER = CALENDAR
 
 
 def name_words(names: list[str]) -> frozenset[str]:
     """Every word of names a cue found, for their other mentions in the same event ("my name
     is Eleanor Rigby ... Rigby, 12 Penny Lane"): one mention with a cue gives the rest away."""
     words = (w for n in names for w in re.split(r"[ \t]+", n.strip()))
-    return frozenset(w for w in words if len(w) > 1 and w not in _NEVER)
+    # A month or a weekday never: "Regards, May Lee ... we flew in May".
+    return frozenset(w for w in words if len(w) > 1 and w not in CALENDAR)
 
 
 # A capitalised word where a name could stand: not inside a word, a handle or a hashtag

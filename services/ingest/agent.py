@@ -49,13 +49,13 @@ def register(ctx: WorkerContext) -> None:
         ]
         verdicts = await retry_forever(partial(deduper.verdicts, items), "dedupe")
         turns: list[dict[str, Any]] = []
-        for (event, result, value, _), seen in zip(accepted, verdicts, strict=True):
+        for (event, result, value, token), seen in zip(accepted, verdicts, strict=True):
             if seen == DUPLICATE:  # a retry's copy: expected, dropped
                 ctx.metrics.inc("duplicate")
                 continue
             if seen == CONFLICT:  # the id again with other content: the first is kept
                 await ctx.reject(event, "duplicate_conflict", [CONFLICTING], result.interaction)
-                log.info("dead-lettered %s reason=duplicate_conflict", ctx.position(event).token())
+                log.info("dead-lettered %s reason=duplicate_conflict", token)
                 continue
             ctx.outbox.send_soon(out, result.key.encode(), value)
             if result.interaction.get("conversation_id"):
