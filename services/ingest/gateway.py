@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from kafka.errors import KafkaError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.core.kafka import BrokerUnavailable
 from services.core.records import dumps
@@ -24,6 +25,7 @@ from services.ingest.gateway_openapi import described
 from services.ingest.producer import EventProducer, check_event
 
 log = logging.getLogger("eddy.gateway")
+_PATHS = "send POST /v1/channels/{chat|crm|ads}/events (GET /healthz for health)"
 
 
 def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
@@ -96,6 +98,9 @@ def create_gateway(
         openapi_url=None if closed else "/openapi.json",
         description="POST channel events (one object or a JSON array) to "
         "/v1/channels/{chat|crm|ads}/events.",
+        # A 307 to the path without the slash is lost on most clients (curl, requests'
+        # POST): the slash form is served instead, and other paths answer what exists.
+        redirect_slashes=False,
     )
     token = settings.token.get_secret_value() if settings.token else None
 
@@ -103,6 +108,15 @@ def create_gateway(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.exception_handler(StarletteHTTPException)
+    async def unknown(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (404, 405):  # FastAPI's bare "Not Found" names no way forward
+            what = "no such path" if exc.status_code == 404 else "method not allowed"
+            detail = f"{what}: {request.method} {request.url.path[:200]}; {_PATHS}"
+            return _error(exc.status_code, detail)
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.post("/v1/channels/{channel}/events/", status_code=202, include_in_schema=False)
     @app.post("/v1/channels/{channel}/events", status_code=202)
     async def ingest(channel: str, request: Request) -> JSONResponse:
         started, status = time.perf_counter(), 500  # 500 if accept() raises
