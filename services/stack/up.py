@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import FrameType
 
 from services.core.kafka import ensure_topics
@@ -19,6 +20,7 @@ from services.core.settings.ops import METRICS_OFFSETS
 from services.core.topics import Topics
 from services.registry.open import open_registry
 from services.stack import mode, servers
+from services.stack.champion import ChampionWatch
 from services.stack.liveness import (
     HttpWatch,
     StallWatch,
@@ -47,6 +49,10 @@ class Stack:
     # and threads live in Redis); route's caps live in Redis and its rate window counts its
     # share of partitions.
     replicas: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def champion(self) -> ChampionWatch:
+        return ChampionWatch(open_registry(self.settings.stack), self.say)
 
     def _child_env(self) -> dict[str, str]:
         # Children get the full settings explicitly, so CLI overrides reach them too.
@@ -116,7 +122,7 @@ class Stack:
         self._start_gateway(env)
         self._start_console(env)
         wait_for_heartbeats(self.settings, self.roles, self.children, self.say)
-        self._announce_model()
+        self.champion.announce()
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
         child = servers.eddy_child(name, args, self.settings, env)
@@ -191,17 +197,6 @@ class Stack:
             f" (sign in with EDDY_CONSOLE_TOKEN from {where})",
         )
 
-    def _announce_model(self) -> None:
-        registry = open_registry(self.settings.stack)
-        champion = registry.champion_version()
-        if champion is None:
-            self.say(
-                f"note: no champion model in {registry.where}; classify holds events in "
-                "Kafka until one exists (`eddy bootstrap --seed FILE`)"
-            )
-        else:
-            self.say(f"serving model v{champion} from {registry.where}")
-
     def stop_child(self, name: str) -> None:
         """Stop one child and forget it."""
         for child in [c for c in self.children if c.name == name]:
@@ -231,6 +226,7 @@ class Stack:
         due: dict[str, float] = {}
         while not self._stop.wait(1.0):
             now = time.monotonic()
+            self.champion.poll(now)
             for c in restart_stalled(stall, self.children, self.say) + restart_hung(
                 http, self.children, self.say
             ):
