@@ -18,7 +18,7 @@ from services.training.gate import (
     majority_baseline,
     promote_if_better,
 )
-from services.training.holdparts import class_check_sample, holdout_parts, parts_summary
+from services.training.holdparts import class_check_sample
 from services.training.paired import (
     Interval,
     PairedComparison,
@@ -234,33 +234,6 @@ def test_a_decision_is_judged_wrong_only_beyond_the_margin_on_held_out_data() ->
     # Promoting a better model or refusing a worse one is never wrong, however far apart.
     assert not judged_wrong(True, 0.2) and not judged_wrong(False, -0.2)
     assert judged_wrong(True, -0.011, margin=0.01)
-
-
-def test_holdout_parts_score_each_part_apart() -> None:
-    gold = ["a", "a", "b", "b", "b"]  # audit: the first 2, seed: the last 3
-    champion = ["a", "b", "b", "b", "b"]
-    challenger = ["a", "a", "a", "a", "b"]
-    parts = holdout_parts(gold, champion, challenger, {"audit": 2, "seed": 3})
-    assert parts == {
-        "audit": {"n": 2, "champion_accuracy": 0.5, "challenger_accuracy": 1.0},
-        "seed": {"n": 3, "champion_accuracy": 1.0, "challenger_accuracy": 0.3333},
-    }
-    assert parts_summary({"parts": parts}) == " (audit 2: +0.500, seed 3: -0.667)"
-
-
-def test_one_part_or_an_empty_one_needs_no_summary() -> None:
-    parts = holdout_parts(["a"], ["a"], ["b"], {"audit": 1, "seed": 0})
-    assert list(parts) == ["audit"]
-    assert parts_summary({"parts": parts}) == ""
-    assert parts_summary({}) == ""
-
-
-def test_the_per_class_check_reads_all_but_the_seed_part() -> None:
-    assert class_check_sample(None, 4) == [0, 1, 2, 3]
-    assert class_check_sample({"audit": 2, "seed": 3}, 5) == [0, 1]
-    assert class_check_sample({"audit": 0, "seed": 3}, 3) == []
-    assert class_check_sample({"audit": 3, "seed": 0}, 3) == [0, 1, 2]
-    assert class_check_sample({"audit": 1, "seed": 1}, 4) == [0, 2, 3]  # unnamed tail kept
 
 
 def test_a_class_loss_only_on_the_seed_part_does_not_refuse() -> None:
