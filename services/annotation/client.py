@@ -242,6 +242,9 @@ class LabelStudioClient:
     def get_task(self, task_id: int) -> dict[str, Any]:
         return _plain(ls_call("get task", lambda: self.sdk.tasks.get(id=str(task_id))))
 
+    def update_task_data(self, task_id: int, data: dict[str, Any]) -> None:
+        ls_call("update task", lambda: self.sdk.tasks.update(id=str(task_id), data=data))
+
     # --- annotators and annotations (used by the simulated annotators and tests) ----------
     def user_emails(self) -> dict[str, str]:
         """Label Studio user id (as the annotations carry it, a string) -> email."""

@@ -8,6 +8,11 @@ new routing score (the old ones are deleted: they are the model's, not anyone's 
 the project moves to the new version. A task the new champion is sure about is withdrawn: it
 leaves Eddy's open queue and its confident prediction sorts it after every case still worth
 a human; deprioritised, never deleted. A task someone already answered is never touched.
+The task's own guess follows the setting: the new champion's label in it with
+EDDY_ANNOTATION_SUGGEST, none without (tasks an older Eddy wrote kept theirs). The trainer
+re-scores once at start when the queue was last written for another champion, setting or
+task format, so an upgrade or a changed setting reaches the open tasks at once, not at the
+next promotion.
 An audit or random pick is a sample of traffic, not a case chosen for the model's doubt: it
 gets the new champion's prediction but keeps its place in the queue and is never withdrawn
 (withdrawing the ones the champion is sure of would leave the holdout only hard cases).
@@ -44,6 +49,27 @@ class Rescored:
 
 def withdrawn_key(prefix: str) -> str:
     return f"{prefix}queue:withdrawn"
+
+
+def rescored_key(prefix: str) -> str:
+    return f"{prefix}queue:rescored"
+
+
+# Raise when the task body changes (v2: blind tasks carry no guess in data or prediction).
+TASK_FORMAT = 2
+
+
+def queue_mark(version: int, suggest: bool) -> str:
+    """What the open tasks were last written for: the champion, the setting, the format."""
+    return f"v{version} {'suggest' if suggest else 'blind'} format {TASK_FORMAT}"
+
+
+def _data_for(data: dict[str, Any], label: str, suggest: bool) -> dict[str, Any] | None:
+    """The task's data with the guess as the setting wants it, or None when it already is."""
+    wanted = {k: v for k, v in data.items() if k not in ("model_label", "model_confidence")}
+    if suggest:
+        wanted["model_label"] = label
+    return None if wanted == data else wanted
 
 
 def rescore_open_tasks(
@@ -86,6 +112,9 @@ def rescore_open_tasks(
                 else round(1.0 - uncertainty, 6)
             )
             client.add_prediction(int(task["id"]), f"v{version}", at, guess(label, suggest))
+            data = _data_for(dict(task.get("data") or {}), label, suggest)
+            if data is not None:
+                client.update_task_data(int(task["id"]), data)
             if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
                 redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))
@@ -95,6 +124,7 @@ def rescore_open_tasks(
             kept += 1
     if kept or withdrawn:  # Label Studio refuses a version it has no prediction of
         set_model_version(client, project_id, version)
+    redis.set(rescored_key(prefix), queue_mark(version, suggest))
     log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
              withdrawn, skipped)  # fmt: skip
     return Rescored(kept, withdrawn, skipped)

@@ -22,16 +22,20 @@ def requeue_after_promotion(
     champ = open_registry(settings.stack).champion()
     if champ is None:
         return None
-    clf = TextClassifier.load(
-        champ.path,
-        select_placement(settings.model.device, settings.model.precision),
-        version=champ.version,
-        max_length=int(champ.meta.get("max_length", settings.model.max_length)),
-    )
     strategy = make_strategy(settings.routing.strategy, settings.routing.seed)
+    loaded: list[TextClassifier] = []  # at the first open task: a queue may have none
 
     def score(texts: Sequence[str]) -> list[tuple[float, str]]:
-        out = []
+        if not loaded:
+            loaded.append(
+                TextClassifier.load(
+                    champ.path,
+                    select_placement(settings.model.device, settings.model.precision),
+                    version=champ.version,
+                    max_length=int(champ.meta.get("max_length", settings.model.max_length)),
+                )
+            )
+        clf, out = loaded[0], []
         for probs in clf.predict_proba(list(texts)) if texts else []:
             best = max(range(len(probs)), key=probs.__getitem__)
             out.append((strategy.score(probs, ""), clf.labels[best]))

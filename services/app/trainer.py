@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
+from services.annotation.rescore import queue_mark, rescored_key
 from services.app.requeue import requeue_after_promotion
 from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
@@ -56,6 +57,7 @@ class TrainerJobs:
             "last_ok_at": None,
         }
         self._eval_failed_at = 0.0  # a version that cannot be scored waits for due(), not a tick
+        self._queue_checked = False
 
     def reconcile(self) -> None:
         try:
@@ -63,6 +65,8 @@ class TrainerJobs:
                 sink = label_sink(self.settings, self.redis)
                 self._reconciler = reconciler(self.settings, self.redis, sink)
             result = self._reconciler.run_once()
+            if not self._queue_checked:
+                self.requeue_if_stale()
             self.counts["reconciled"] += result.stored + result.deleted
             self.metrics.labels.stored(result.stored)
             self.metrics.labels.deleted(result.deleted)
@@ -139,6 +143,20 @@ class TrainerJobs:
                     self.counts["withdrawn"] = self.counts.get("withdrawn", 0) + done.withdrawn
         except Exception:  # the queue stays as it was; the next promotion tries again
             log.exception("re-scoring open tasks failed")
+
+    def requeue_if_stale(self) -> None:
+        """Once a start: open tasks last written for another champion, setting or task format
+        (an older Eddy, EDDY_ANNOTATION_SUGGEST changed, a rollback) are re-scored now."""
+        self._queue_checked = True
+        try:
+            champion = open_registry(self.settings.stack).champion_version()
+            mark = self.redis.get(rescored_key(self.settings.redis.prefix))
+        except Exception as exc:  # the next promotion re-scores them anyway
+            log.warning("checking the open tasks' mark failed: %s", type(exc).__name__)
+            return
+        if champion is not None and mark != queue_mark(champion, self.settings.annotation.suggest):
+            log.info("open tasks last written for %s: re-scoring with v%d", mark, champion)
+            self.requeue()
 
     def evaluate(self) -> None:
         """Every version on the (possibly grown) evaluation set; the champion's estimate."""

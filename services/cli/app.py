@@ -140,6 +140,16 @@ def fail(what: str, exc: BaseException | str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def current_install(what: str) -> None:
+    """Refuse ``what`` on an environment scripts/setup built for other dependencies: it would
+    start servers and then lose a child to a missing module."""
+    from services.stack.install import stale_install
+
+    problem = stale_install()
+    if problem:
+        raise fail(f"{what} refused", problem)
+
+
 def port_free(s: Settings, process: str) -> None:
     """Before a server starts: a taken port is one line naming the setting, not uvicorn's
     errno 98 after a line that says the server is up."""

@@ -14,6 +14,7 @@ from services.cli.app import (
     DataDir,
     app,
     console,
+    current_install,
     fail,
     invoked_as,
     out,
@@ -127,6 +128,7 @@ def demo(
     from services.stack.process import StackError
     from services.training.examples import DatasetError
 
+    current_install("eddy demo")
     if 0 < label_budget <= seed_size:
         raise typer.BadParameter(
             f"{label_budget} leaves nothing for annotators after the {seed_size} seed "

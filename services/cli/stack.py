@@ -7,7 +7,16 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, app, fail, port_free, say, settings, with_generated_secrets
+from services.cli.app import (
+    DataDir,
+    app,
+    current_install,
+    fail,
+    port_free,
+    say,
+    settings,
+    with_generated_secrets,
+)
 from services.core.roles import ROLES
 from services.core.settings import Settings
 
@@ -46,6 +55,7 @@ def up(
     from services.stack.process import StackError
     from services.stack.up import Stack, run_up
 
+    current_install("eddy up")
     s = settings(data_dir, stack={"with_label_studio": False if no_label_studio else None})
     pid = mode.live_up(s.stack.data_dir)
     if pid is not None:  # its ports are taken too, but that read as a clash with strangers

@@ -16,7 +16,7 @@ from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import HIDDEN_COLUMNS, LEAST_SURE_FIRST, ensure_project
-from services.annotation.rescore import withdrawn_key
+from services.annotation.rescore import queue_mark, rescored_key, withdrawn_key
 from services.annotation.submit import TaskIndex, TaskSubmitter
 from services.annotation.tasks import choice_result, labeling_config, parse_annotation, priority
 from services.app.requeue import requeue_after_promotion
@@ -114,7 +114,8 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     place = priority(audit)
     assert 0.0 <= place <= top, "drawn in the routed cases' range (1 - threshold)"
     redis.hset(audit_key(s.redis.prefix), audit["event_id"], "chat")
-    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(
+    # Written as an Eddy that suggested the model's guess did (in the data and preselected).
+    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project, suggest=True).submit(
         [*reviews, audit]
     )
     assert client.sdk.projects.get(id=project).model_version == "v1", "sampling follows v1"
@@ -157,6 +158,13 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
                                    redis, project)  # fmt: skip
     assert done is not None and (done.kept, done.withdrawn, done.skipped) == (5, 0, 1)
     assert client.sdk.projects.get(id=project).model_version == "v2"
+    # Blind now (the default): no guess left in any open task's data or prediction (task 3,
+    # answered once, is never touched).
+    for e in {e for e, _ in queue.open_tasks("chat")} - {f"{run}-3"}:
+        task = client.get_task(index.task_of(f"chat:{e}") or 0)
+        assert "model_label" not in task["data"] and task["data"]["event_id"] == e
+        assert [p["result"] for p in task["predictions"] if p["model_version"] == "v2"] == [[]]
+    assert redis.get(rescored_key(s.redis.prefix)) == queue_mark(2, False)
     others = (f"{run}-3", audit["event_id"])
     rescored = {e: sc for e, sc in queue.open_tasks("chat") if e not in others}
     cut = sorted(rescored.values())[len(rescored) // 2]
@@ -187,3 +195,13 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     assert tid is not None
     preds = client.get_task(tid)["predictions"]
     assert [(p["model_version"], round(p["score"], 6)) for p in preds] == [("v2", place)]
+
+    # Suggesting again: the open task shows v2's guess, in its data and preselected.
+    done = requeue_after_promotion(s.override(annotation={"suggest": True}), client, redis,
+                                   project)  # fmt: skip
+    assert done is not None and done.kept == 1
+    task = client.get_task(tid)
+    assert task["data"]["model_label"] in labels
+    picked = [r["value"]["choices"] for r in task["predictions"][0]["result"]]
+    assert picked == [[task["data"]["model_label"]]]
+    assert redis.get(rescored_key(s.redis.prefix)) == queue_mark(2, True)

@@ -1,0 +1,57 @@
+"""Once a start, the trainer re-scores the open tasks when they were last written for another
+champion, setting or task format (an upgrade left tasks with the old model's guess in them
+until the next promotion); a queue written for this champion and setting is left alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.annotation.rescore import queue_mark, rescored_key
+from services.app import trainer
+from services.core.settings import Settings
+
+
+class _Redis:
+    def __init__(self, mark: str | None) -> None:
+        self.mark = mark
+
+    def get(self, key: str) -> str | None:
+        assert key == rescored_key(Settings().redis.prefix)
+        return self.mark
+
+
+class _Registry:
+    def __init__(self, champion: int | None) -> None:
+        self.champion = champion
+
+    def champion_version(self) -> int | None:
+        return self.champion
+
+
+@pytest.mark.parametrize(
+    ("mark", "champion", "suggest", "requeued"),
+    [
+        (None, 2, False, True),  # an older Eddy wrote the queue: no mark at all
+        (queue_mark(1, False), 2, False, True),  # a rollback or promotion it did not follow
+        (queue_mark(2, True), 2, False, True),  # EDDY_ANNOTATION_SUGGEST turned off
+        (queue_mark(2, False).replace("format 2", "format 1"), 2, False, True),
+        (queue_mark(2, False), 2, False, False),  # a plain restart
+        (None, None, False, False),  # no champion to score with
+    ],
+)
+def test_the_queue_is_rescored_once_when_written_for_something_else(
+    monkeypatch: pytest.MonkeyPatch,
+    mark: str | None,
+    champion: int | None,
+    suggest: bool,
+    requeued: bool,
+) -> None:
+    jobs = trainer.TrainerJobs(Settings().override(annotation={"suggest": suggest}))
+    jobs.redis = _Redis(mark)  # type: ignore[assignment]
+    monkeypatch.setattr(trainer, "open_registry", lambda _stack: _Registry(champion))
+    calls: list[Any] = []
+    monkeypatch.setattr(jobs, "requeue", lambda: calls.append(1))
+    jobs.requeue_if_stale()
+    assert bool(calls) is requeued and jobs._queue_checked
