@@ -68,6 +68,10 @@ def bootstrap(
     m = result.metrics
     scores = f", holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}" if m else ""
     sizes = f"train {result.train_size}, holdout {result.holdout_size}{scores}"
+    for note in result.notes + (
+        [] if m else ["no seed holdout (too few examples per class): the model's use is unchecked"]
+    ):
+        say(f"note: {note}")
     for problem in result.problems:
         console.print(f"[bold red]WARNING:[/bold red] {problem}", soft_wrap=True)
     if not result.champion:
@@ -76,8 +80,6 @@ def bootstrap(
             f"the model is no use ({sizes}); give the seed more examples per class or change "
             "EDDY_BOOTSTRAP_EPOCHS / EDDY_BOOTSTRAP_LR, or accept it with --force",
         )
-    if m is None:
-        say("note: no seed holdout (too few examples per class): the model's use is unchecked")
     say(f"model v{result.ref.version} is champion ({result.ref.path}); {sizes}")
 
 

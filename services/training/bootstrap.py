@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.core.redact import redact
@@ -25,6 +26,7 @@ from services.model.train import (
 from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
 from services.registry.store import ModelRef
+from services.training.datacheck import SMALL_CLASS
 from services.training.examples import Example, label_set, read_examples, stratified_split
 from services.training.export import store_version
 from services.training.gate import majority_baseline
@@ -53,6 +55,7 @@ class BootstrapResult:
     holdout_size: int
     problems: list[str]  # why the model is not useful (empty: it is)
     champion: bool  # it became the champion
+    notes: list[str] = field(default_factory=list)  # what the operator should know besides
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ def bootstrap(
     started = time.perf_counter()
     registry = open_registry(settings.stack)
     current = registry.champion_version()
+    before = registry.get(current).labels if current is not None else None
     if current is not None and not force:
         raise BootstrapRefused(
             f"{registry.where} already has a champion (v{current}); `eddy bootstrap --force` "
@@ -142,6 +146,7 @@ def bootstrap(
     labels = label_set(data, settings.model.labels)
     if len(labels) < 2:
         raise ValueError(f"need at least 2 labels to train a classifier, found {labels}")
+    notes = seed_notes(data, labels, before)
     t = settings.trainer
     train, hold = stratified_split(data, t.bootstrap_holdout_fraction, t.seed)
     fb = train_from_base(settings, labels, train, progress, version=1)
@@ -179,7 +184,37 @@ def bootstrap(
         change_champion(registry, ref.version, "bootstrapped", why, publish, by=by)
         # The seed is kept: its holdout joins the evaluation set while audit labels are few,
         # and a rebuild trains on its training part again.
-        seed_train, kept = (train, hold) if current is None else reseeded(registry, train, hold)
+        seed_train, kept, dropped = (
+            (train, hold, Counter[str]())
+            if current is None
+            else reseeded(registry, train, hold, labels)
+        )
+        if dropped:
+            gone = ", ".join(f"{n} {label!r}" for label, n in sorted(dropped.items()))
+            notes.append(
+                f"the earlier seed's examples with a label the new set lacks ({gone}) are "
+                "left out of training and of the evaluation set"
+            )
         registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
         registry.write_text(SEED_TRAIN_FILE, examples_jsonl(seed_train))
-    return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion)
+    return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion, notes)
+
+
+def seed_notes(data: list[Example], labels: list[str], before: list[str] | None) -> list[str]:
+    """A class too small to judge, and a label set that differs from the champion's."""
+    counts = Counter(e.label for e in data)
+    small = sorted(label for label in labels if counts[label] < SMALL_CLASS)
+    notes = []
+    if small:
+        notes.append(
+            f"class(es) {', '.join(small)} have fewer than {SMALL_CLASS} seed examples: the "
+            "model may not learn them, and the seed holdout's figures for them mean little"
+        )
+    if before is not None and sorted(before) != sorted(labels):
+        added = ", ".join(sorted(set(labels) - set(before))) or "none"
+        gone = ", ".join(sorted(set(before) - set(labels))) or "none"
+        notes.append(
+            f"the label set changed (added: {added}; gone: {gone}): set EDDY_LABELS to it; "
+            "README § Changing the label set says what happens to Label Studio and old labels"
+        )
+    return notes

@@ -63,7 +63,8 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     champion = TextClassifier.load(ref.path, placement, version=ref.version, max_length=max_len)
     registry, in_use = open_registry(settings.stack), bool(plan.seed_holdout)
     if plan.recipe.name == "rebuild":
-        examples = seeds.rebuild_seed(registry, holdout_in_use=in_use) + plan.data.every_label
+        seed = seeds.rebuild_seed(registry, holdout_in_use=in_use)
+        examples = seeds.within(seed, champion.labels) + plan.data.every_label
         # Self-training: the champion's surest answers on recent traffic, beside the humans'.
         pseudo = pseudo_examples(champion, plan.pool, settings.trainer.pseudo_labels)
         fb = train_from_base(settings, champion.labels, examples + pseudo, progress)
@@ -72,7 +73,7 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
     t = settings.trainer
     cfg = TrainConfig(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, seed=t.seed)
-    retiring = seeds.warm_seed(registry, holdout_in_use=in_use)
+    retiring = seeds.within(seeds.warm_seed(registry, holdout_in_use=in_use), champion.labels)
     examples = plan.data.train + retiring
     texts, golds = [e.text for e in examples], [e.label for e in examples]
     result = fine_tune(challenger, texts, golds, cfg, progress)

@@ -64,7 +64,11 @@ def plan_run(
     )
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
-    seed = seeds.seed_holdout(registry) if len(data.audit) < t.eval_seed_until else []
+    seed = (
+        seeds.within(seeds.seed_holdout(registry), champ.labels)
+        if len(data.audit) < t.eval_seed_until
+        else []
+    )
     trigger = should_train(
         len(data.new),
         age,

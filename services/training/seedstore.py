@@ -5,10 +5,14 @@ into training). Reading it needs no model code: the ops read model and `eddy sta
 from __future__ import annotations
 
 import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
 
 from services.registry.store import ModelRegistry
 from services.training.examples import Example
 
+log = logging.getLogger("eddy.training.seed")
 SEED_HOLDOUT_FILE = "seed_holdout.jsonl"
 SEED_TRAIN_FILE = "seed_train.jsonl"
 
@@ -22,6 +26,18 @@ def read_seed(registry: ModelRegistry, name: str) -> list[Example]:
     text = registry.read_text(name) or ""
     rows = (json.loads(line) for line in text.splitlines() if line.strip())
     return [Example(str(r["text"]), str(r["label"])) for r in rows]
+
+
+def within(examples: list[Example], labels: Sequence[str]) -> list[Example]:
+    """The seed examples whose label the model has. A registry re-bootstrapped over another
+    label set before the seed was reconciled (reseeded) held the old names, and every
+    training run failed on them; they are left out, and the log says how many."""
+    known = set(labels)
+    kept = [e for e in examples if e.label in known]
+    if len(kept) < len(examples):
+        log.warning("%d seed example(s) with a label outside the model's set left out",
+                    len(examples) - len(kept))  # fmt: skip
+    return kept
 
 
 def seed_holdout(registry: ModelRegistry) -> list[Example]:
@@ -64,21 +80,30 @@ def rebuild_seed(registry: ModelRegistry, holdout_in_use: bool) -> list[Example]
 
 
 def reseeded(
-    registry: ModelRegistry, train: list[Example], hold: list[Example]
-) -> tuple[list[Example], list[Example]]:
-    """(training part, holdout) of the seed after a forced bootstrap over earlier versions.
+    registry: ModelRegistry, train: list[Example], hold: list[Example], labels: Sequence[str]
+) -> tuple[list[Example], list[Example], Counter[str]]:
+    """(training part, holdout) of the seed after a forced bootstrap over earlier versions,
+    and how many earlier examples per label were left out for a label ``labels`` lacks.
 
     The training part is both seeds' (paid-for labels; the new label wins for a text in
     both), so it remembers every text any seed trained on. The holdout is the kept one and
     the new one, less those texts: the evaluation set is the one every version is scored
     on, and replaced outright by a new seed that overlapped the old, it held examples v1 had
-    trained on (v1 read 0.900 where it had read 0.733)."""
+    trained on (v1 read 0.900 where it had read 0.733). An earlier example whose label the
+    new set lacks (renamed, removed) is left out of both: kept, every training run failed on
+    it. Its text still counts as trained on, so the holdout never takes it either."""
     new = {e.text for e in train}
-    all_train = [e for e in read_seed(registry, SEED_TRAIN_FILE) if e.text not in new] + train
-    trained = {e.text for e in all_train}
+    old_train = [e for e in read_seed(registry, SEED_TRAIN_FILE) if e.text not in new]
+    trained = {e.text for e in old_train} | new
+    known = set(labels)
+    dropped = Counter(e.label for e in old_train if e.label not in known)
+    all_train = [e for e in old_train if e.label in known] + train
     kept: list[Example] = []
     for e in seed_holdout(registry) + hold:
         if e.text not in trained:
             trained.add(e.text)  # each text once
-            kept.append(e)
-    return all_train, kept
+            if e.label in known:
+                kept.append(e)
+            else:
+                dropped[e.label] += 1
+    return all_train, kept, dropped

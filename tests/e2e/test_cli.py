@@ -59,6 +59,20 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
     assert (champ.path / "config.json").is_file() and (champ.path / "model.safetensors").is_file()
     assert reg.history()[-1]["by"] == f"eddy bootstrap ({getpass.getuser()}@{socket.gethostname()})"
 
+    # A new seed that renames 'negative': said, and the old name leaves the kept seed (kept,
+    # it failed every training run after).
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(seed.read_text().replace(",negative", ",complaint"))
+    r = eddy(s, "bootstrap", "--seed", str(renamed), "--epochs", "1", "--force")
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stderr.split())
+    assert "note: the label set changed (added: complaint; gone: negative)" in said
+    assert "the earlier seed's examples with a label the new set lacks (" in said
+    assert reg.champion_version() == 2 and reg.get(2).labels == ["complaint", "neutral", "positive"]
+    kept = (s.stack.models_dir / "seed_train.jsonl").read_text()
+    kept += (s.stack.models_dir / "seed_holdout.jsonl").read_text()
+    assert '"complaint"' in kept and '"negative"' not in kept
+
 
 def test_bootstrap_refuses_a_useless_model_and_an_existing_champion(
     tmp_path: Path, settings: Settings

@@ -18,10 +18,12 @@ from services.training.seedstore import (
     retire_seed_holdout,
     seed_holdout,
     warm_seed,
+    within,
 )
 
 TRAIN = [Example("great crew", "positive"), Example("lost my bag", "negative")]
 HOLD = [Example("on time", "neutral"), Example("rude agent", "negative")]
+LABELS = ["negative", "neutral", "positive"]
 
 
 def registry(tmp_path: Path) -> ModelRegistry:
@@ -80,14 +82,37 @@ def test_a_forced_bootstrap_keeps_the_old_holdout_and_drops_what_a_version_train
     reg = registry(tmp_path)
     new_train = [Example("on time", "neutral"), Example("late again", "negative")]
     new_hold = [Example("great crew", "positive"), Example("no snacks", "negative")]
-    train, kept = reseeded(reg, new_train, new_hold)
+    train, kept, dropped = reseeded(reg, new_train, new_hold, LABELS)
+    assert not dropped
     assert [e.text for e in kept] == ["rude agent", "no snacks"]
     assert {e.text for e in train} == {"great crew", "lost my bag", "on time", "late again"}
     # A third seed later: the first seed's texts are still remembered as trained on.
     reg.write_text(SEED_TRAIN_FILE, examples_jsonl(train))
     reg.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
-    _, third = reseeded(reg, [], [Example("lost my bag", "negative"), *HOLD])
+    _, third, _ = reseeded(reg, [], [Example("lost my bag", "negative"), *HOLD], LABELS)
     assert [e.text for e in third] == ["rude agent", "no snacks"], "each text once"
     # The same text relabelled by the new seed: the new label wins.
-    fixed, _ = reseeded(reg, [Example("great crew", "neutral")], [])
+    fixed, _, _ = reseeded(reg, [Example("great crew", "neutral")], [], LABELS)
     assert [e.label for e in fixed if e.text == "great crew"] == ["neutral"]
+
+
+def test_a_forced_bootstrap_over_another_label_set_leaves_the_old_labels_out(
+    tmp_path: Path,
+) -> None:
+    # 'negative' renamed 'complaint': kept, the old rows failed every training run after
+    # ("labels ['negative'] are not in the model's label set").
+    reg = registry(tmp_path)
+    new_train = [Example("late again", "complaint"), Example("great crew", "positive")]
+    new_hold = [Example("lost my bag", "complaint"), Example("fine flight", "neutral")]
+    train, kept, dropped = reseeded(reg, new_train, new_hold, ["complaint", "neutral", "positive"])
+    assert {e.label for e in train + kept} <= {"complaint", "neutral", "positive"}
+    assert dropped == {"negative": 2}  # "lost my bag" (trained on) and "rude agent" (held out)
+    assert [e.text for e in kept] == ["on time", "fine flight"], "no text a version trained on"
+
+
+def test_a_seed_already_holding_an_old_label_trains_without_it(tmp_path: Path) -> None:
+    reg = registry(tmp_path)  # written before reseeded left old labels out
+    renamed = ["complaint", "neutral", "positive"]
+    assert within(rebuild_seed(reg, holdout_in_use=False), renamed) == [
+        Example("great crew", "positive"), Example("on time", "neutral")
+    ]  # fmt: skip
