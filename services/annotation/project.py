@@ -97,17 +97,31 @@ def _refresh_config(
 ) -> None:
     """The labeling screen as this version of Eddy draws it, with each label's definition as
     its hint: the project may have been created by a process that had no definitions (the
-    trainer's reconciler often comes first) or by an older Eddy. Only over the same label
-    set: Label Studio refuses a config that drops a label annotations use."""
+    trainer's reconciler often comes first), by an older Eddy, or for fewer labels (one added
+    to EDDY_LABELS: annotators could not pick it). Never over a label the project offers and
+    Eddy's set lacks: its annotations would lose their choice (Label Studio 1.23 allows it)
+    and annotators mid-task theirs; the operator is told how to go on instead."""
     have, offered = client.project_config(project_id)
     wanted = labeling_config(labels, definitions, suggest)
-    if have == wanted or sorted(offered) != sorted(labels):
+    if have == wanted:
+        return
+    if not set(offered) <= set(labels):
+        log.warning(
+            "Label Studio project %d still offers %s, not Eddy's label set %s: Eddy does not "
+            "take a label away from a project; to label with the new set, set "
+            "EDDY_LABEL_STUDIO_PROJECT to a new project name",
+            project_id, offered, labels,
+        )  # fmt: skip
         return
     try:
         client.update_project(project_id, label_config=wanted)
-        log.info("Label Studio project %d: labeling config updated", project_id)
     except LabelStudioRefused as exc:
         log.warning("Label Studio project %d kept its labeling config: %s", project_id, exc)
+        return
+    if sorted(offered) != sorted(labels):
+        log.info("Label Studio project %d now offers %s (was %s)", project_id, labels, offered)
+    else:
+        log.info("Label Studio project %d: labeling config updated", project_id)
 
 
 def set_model_version(client: LabelStudioClient, project_id: int, version: int) -> bool:
@@ -148,8 +162,8 @@ def ensure_project(
         have = client.project_labels(project_id)
         if have and sorted(have) != sorted(labels):
             log.warning(
-                "Label Studio project %d has labels %s, the model has %s; labels outside the "
-                "model's set are ignored",
+                "Label Studio project %d offers %s, Eddy's label set (EDDY_LABELS, else the "
+                "champion's) is %s; answers outside Eddy's set are never trained on",
                 project_id,
                 have,
                 labels,

@@ -149,3 +149,39 @@ def test_a_project_is_found_past_the_first_page_of_titles_that_contain_its_own(
     assert client.find_project(title, page_size=2) == wanted
     assert client.find_project(f"{title} copy 0", page_size=2) is not None
     assert client.find_project(f"{title} missing", page_size=2) is None
+
+
+def test_a_label_added_to_the_set_is_offered_and_a_used_one_is_never_dropped(
+    settings: Settings,
+    redis_server: str,
+    label_studio: str,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An operator added 'refund' to EDDY_LABELS: the project kept its old choices, so no
+    # annotator could pick it, and the only word of it was a log line.
+    run = uuid.uuid4().hex[:6]
+    s = settings.override(
+        label_studio={"project": f"Eddy relabel {run}"}, redis={"prefix": f"rl{run}:"}
+    )
+    redis = Redis.from_url(s.redis.url, decode_responses=True)
+    request.addfinalizer(redis.close)
+    client = LabelStudioClient(s.label_studio)
+    request.addfinalizer(lambda: close_label_studio(client))
+    project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS, s.annotation)
+    TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(
+        [_review(run, 0)]
+    )
+    (task,) = client.tasks_after(project, 0)
+    client.annotate(int(task["id"]), "negative")
+    grown = [*LABELS, "refund"]
+    ensure_project(s.label_studio, client, redis, s.redis.prefix, grown, s.annotation)
+    assert sorted(client.project_labels(project)) == sorted(grown)
+    # 'negative' renamed: Eddy takes no label away from a project (Label Studio would let
+    # it, leaving the annotation that uses it without its choice); the log says what to do.
+    renamed = ["complaint", "neutral", "positive", "refund"]
+    ensure_project(s.label_studio, client, redis, s.redis.prefix, renamed, s.annotation)
+    assert sorted(client.project_labels(project)) == sorted(grown)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"Label Studio project {project} still offers" in said
+    assert "set EDDY_LABEL_STUDIO_PROJECT to a new project name" in said
