@@ -239,7 +239,25 @@ def promote_if_better(
             f"({acc.estimate:+.3f} [{acc.low:+.3f}, {acc.high:+.3f}]), macro-F1 "
             f"{challenger.macro_f1:.3f} vs {champion.macro_f1:.3f} "
             f"({f1.estimate:+.3f} [{f1.low:+.3f}, {f1.high:+.3f}]) on {paired.n} examples, "
-            f"McNemar p={paired.mcnemar_p:.3f}"
+            f"McNemar p={paired.mcnemar_p:.3f}",
+            *_unchecked(challenger, class_f1, cfg),
         ],
         stats,
     )
+
+
+def _unchecked(
+    challenger: Metrics, class_f1: Mapping[str, Interval] | None, cfg: GateConfig
+) -> list[str]:
+    """Which classes the per-class check could not judge: a promotion reads as if every
+    class was checked (6 intents, 3 judged on 98 audit labels, and nothing said so)."""
+    if class_f1 is None:
+        return []
+    unjudged = sorted(set(challenger.per_class) - set(class_f1))
+    if not unjudged:
+        return []
+    judged = ", ".join(sorted(class_f1)) or "none"
+    return [
+        f"per-class F1 checked for {judged}; not for {', '.join(unjudged)} (under "
+        f"EDDY_GATE_MIN_SUPPORT={cfg.min_support} audit labels each)"
+    ]

@@ -174,14 +174,17 @@ def test_per_class_drop_is_judged_paired_and_only_with_enough_support() -> None:
     cfg = GateConfig(tolerance=0.5, class_tolerance=0.05, min_support=50)
     promote, reasons = _judge(gold, champ, chall, cfg)
     assert not promote and any(r.startswith("class 'pos' F1 is worse: -0.176") for r in reasons)
-    # A class below the support threshold is not judged on its own.
-    promote, _ = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=150))
-    assert promote
+    # A class below the support threshold is not judged on its own, and the reasons say so.
+    promote, reasons = _judge(gold, champ, chall, GateConfig(tolerance=0.5, min_support=150))
+    assert promote and reasons[1] == (
+        "per-class F1 checked for none; not for neg, pos (under EDDY_GATE_MIN_SUPPORT=150 "
+        "audit labels each)"
+    )
     # A dip of 2 of 40 is within chance: the interval reaches above -0.05.
     gold = ["neg"] * 60 + ["pos"] * 40
     dip = ["neg"] * 60 + ["pos"] * 38 + ["neg"] * 2
     promote, reasons = _judge(gold, list(gold), dip, GateConfig(min_support=20))
-    assert promote, reasons
+    assert promote and len(reasons) == 1, "both classes judged: nothing more to say"
 
 
 def test_forgetting_the_oldest_labels_is_rejected() -> None:
