@@ -65,9 +65,7 @@ def bootstrap(
             result = run_bootstrap(s, seed, on_step, force=force, by=person("eddy bootstrap"))
         except (DatasetError, ValueError, RuntimeError) as exc:
             raise fail("bootstrap failed", exc) from None
-    m = result.metrics
-    scores = f", holdout accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}" if m else ""
-    sizes = f"train {result.train_size}, holdout {result.holdout_size}{scores}"
+    m, sizes = result.metrics, result.sizes()
     for note in result.notes + (
         [] if m else ["no seed holdout (too few examples per class): the model's use is unchecked"]
     ):

@@ -56,6 +56,14 @@ class BootstrapResult:
     problems: list[str]  # why the model is not useful (empty: it is)
     champion: bool  # it became the champion
     notes: list[str] = field(default_factory=list)  # what the operator should know besides
+    baseline: float | None = None  # always answering the holdout's most frequent class
+
+    def sizes(self) -> str:
+        """The split and the holdout's scores beside the majority class's, for one line."""
+        m, base = self.metrics, self.baseline
+        vs = f" (majority class {base:.3f})" if base is not None else ""
+        scores = f", holdout accuracy {m.accuracy:.3f}{vs}, macro-F1 {m.macro_f1:.3f}" if m else ""
+        return f"train {self.train_size}, holdout {self.holdout_size}{scores}"
 
 
 @dataclass(frozen=True)
@@ -197,7 +205,8 @@ def bootstrap(
             )
         registry.write_text(SEED_HOLDOUT_FILE, examples_jsonl(kept))
         registry.write_text(SEED_TRAIN_FILE, examples_jsonl(seed_train))
-    return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion, notes)
+    base = majority_baseline(gold) if gold else None
+    return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion, notes, base)
 
 
 def seed_notes(data: list[Example], labels: list[str], before: list[str] | None) -> list[str]:

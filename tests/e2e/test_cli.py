@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def test_bootstrap_from_csv_makes_version_1_champion(tmp_path: Path, settings: S
     r = eddy(s, "bootstrap", "--seed", str(seed), "--epochs", "1", "--force")
     assert r.returncode == 0, r.stderr
     assert "model v1 is champion" in r.stderr
+    said = " ".join(r.stderr.split())
+    assert re.search(r"holdout accuracy \d\.\d{3} \(majority class \d\.\d{3}\), macro-F1", said)
     reg = ModelRegistry(s.stack.models_dir)
     champ = reg.champion()
     assert champ is not None and champ.version == 1
