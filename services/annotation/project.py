@@ -160,7 +160,9 @@ def ensure_project(
                 log.info("created Label Studio project %d with %d labels", project_id, len(labels))
     else:
         have = client.project_labels(project_id)
-        if have and sorted(have) != sorted(labels):
+        # With the annotation settings, configure_project below adds new labels or says why
+        # not; this warning is for the processes that only read the project.
+        if annotation is None and have and sorted(have) != sorted(labels):
             log.warning(
                 "Label Studio project %d offers %s, Eddy's label set (EDDY_LABELS, else the "
                 "champion's) is %s; answers outside Eddy's set are never trained on",

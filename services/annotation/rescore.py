@@ -28,6 +28,7 @@ from typing import Any
 from redis import Redis
 
 from services.annotation.client import LabelStudioClient
+from services.annotation.lserrors import LabelStudioRefused
 from services.annotation.project import set_model_version
 from services.annotation.submit import TaskIndex, scoped
 from services.annotation.tasks import guess, sampled_priority
@@ -85,11 +86,12 @@ def rescore_open_tasks(
 ) -> Rescored:
     queue, index = ReviewQueue(redis, prefix), TaskIndex(redis, prefix, project_id)
     kept = withdrawn = skipped = 0
+    unread: list[int] = []  # tasks Label Studio did not answer for (not deleted ones)
     for channel in CHANNELS:
         tasks: list[tuple[str, dict[str, Any]]] = []
         for event_id, _ in queue.open_tasks(channel):
             task_id = index.task_of(scoped(channel, event_id))
-            task = _task(client, task_id) if task_id is not None else None
+            task = _task(client, task_id, unread) if task_id is not None else None
             if task is None or task.get("total_annotations") or task.get("annotations"):
                 skipped += 1
                 continue
@@ -124,7 +126,8 @@ def rescore_open_tasks(
             kept += 1
     if kept or withdrawn:  # Label Studio refuses a version it has no prediction of
         set_model_version(client, project_id, version)
-    redis.set(rescored_key(prefix), queue_mark(version, suggest))
+    if not unread:  # else the trainer's next start tries the rest again
+        redis.set(rescored_key(prefix), queue_mark(version, suggest))
     log.info("v%d re-scored open tasks: %d kept, %d withdrawn, %d skipped", version, kept,
              withdrawn, skipped)  # fmt: skip
     return Rescored(kept, withdrawn, skipped)
@@ -137,9 +140,14 @@ def _sampled(redis: Redis, prefix: str, event_id: str) -> bool:
     )
 
 
-def _task(client: LabelStudioClient, task_id: int) -> dict[str, Any] | None:
+def _task(client: LabelStudioClient, task_id: int, unread: list[int]) -> dict[str, Any] | None:
     try:
         return client.get_task(task_id)
-    except Exception as exc:  # deleted by hand in Label Studio: nothing to re-score
+    except LabelStudioRefused as exc:
+        if exc.status_code != 404:
+            unread.append(task_id)
+        log.warning("task %d: %s", task_id, type(exc).__name__)  # 404: deleted by hand
+    except Exception as exc:
+        unread.append(task_id)
         log.warning("task %d: %s", task_id, type(exc).__name__)
-        return None
+    return None

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -58,13 +59,18 @@ class TrainerJobs:
         }
         self._eval_failed_at = 0.0  # a version that cannot be scored waits for due(), not a tick
         self._queue_checked = False
+        self._requeue_lock = threading.Lock()
+
+    def _bridge(self) -> Reconciler:
+        """The Label Studio side, made at first use (Label Studio may still be starting)."""
+        if self._reconciler is None:
+            sink = label_sink(self.settings, self.redis)
+            self._reconciler = reconciler(self.settings, self.redis, sink)
+        return self._reconciler
 
     def reconcile(self) -> None:
         try:
-            if self._reconciler is None:
-                sink = label_sink(self.settings, self.redis)
-                self._reconciler = reconciler(self.settings, self.redis, sink)
-            result = self._reconciler.run_once()
+            result = self._bridge().run_once()
             if not self._queue_checked:
                 self.requeue_if_stale()
             self.counts["reconciled"] += result.stored + result.deleted
@@ -131,29 +137,29 @@ class TrainerJobs:
 
     def requeue(self) -> None:
         """The open tasks re-scored by the new champion: least sure first, sure ones out."""
-        try:
-            if self._reconciler is None:
-                self.reconcile()
-            if self._reconciler is not None:
-                rec = self._reconciler
+        # The reconcile job (the start's check) and the train job (a promotion) run on two
+        # scheduler threads: one re-score at a time.
+        with self._requeue_lock:
+            try:
+                rec = self._bridge()
                 done = requeue_after_promotion(
                     self.settings, rec.client, self.redis, rec.project_id
                 )
                 if done is not None:
                     self.counts["withdrawn"] = self.counts.get("withdrawn", 0) + done.withdrawn
-        except Exception:  # the queue stays as it was; the next promotion tries again
-            log.exception("re-scoring open tasks failed")
+            except Exception:  # the queue stays as it was; the next promotion tries again
+                log.exception("re-scoring open tasks failed")
 
     def requeue_if_stale(self) -> None:
         """Once a start: open tasks last written for another champion, setting or task format
         (an older Eddy, EDDY_ANNOTATION_SUGGEST changed, a rollback) are re-scored now."""
-        self._queue_checked = True
         try:
             champion = open_registry(self.settings.stack).champion_version()
             mark = self.redis.get(rescored_key(self.settings.redis.prefix))
-        except Exception as exc:  # the next promotion re-scores them anyway
+        except Exception as exc:  # the next reconciliation tries again
             log.warning("checking the open tasks' mark failed: %s", type(exc).__name__)
             return
+        self._queue_checked = True
         if champion is not None and mark != queue_mark(champion, self.settings.annotation.suggest):
             log.info("open tasks last written for %s: re-scoring with v%d", mark, champion)
             self.requeue()

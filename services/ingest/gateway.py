@@ -6,7 +6,7 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,11 +28,16 @@ log = logging.getLogger("eddy.gateway")
 _PATHS = "send POST /v1/channels/{chat|crm|ads}/events (GET /healthz for health)"
 
 
-def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+def _error(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {"detail": detail}
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _too_big(n: int, limit: int, declared: bool = True) -> str:
@@ -113,8 +118,8 @@ def create_gateway(
         if exc.status_code in (404, 405):  # FastAPI's bare "Not Found" names no way forward
             what = "no such path" if exc.status_code == 404 else "method not allowed"
             detail = f"{what}: {request.method} {request.url.path[:200]}; {_PATHS}"
-            return _error(exc.status_code, detail)
-        return _error(exc.status_code, str(exc.detail))
+            return _error(exc.status_code, detail, headers=exc.headers)  # a 405's Allow
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.post("/v1/channels/{channel}/events/", status_code=202, include_in_schema=False)
     @app.post("/v1/channels/{channel}/events", status_code=202)

@@ -224,9 +224,9 @@ class Stack:
         for c in self.children:
             backoff.started(c.name, now)
         due: dict[str, float] = {}
+        self.champion.start()
         while not self._stop.wait(1.0):
             now = time.monotonic()
-            self.champion.poll(now)
             for c in restart_stalled(stall, self.children, self.say) + restart_hung(
                 http, self.children, self.say
             ):
@@ -252,6 +252,7 @@ class Stack:
                         )
                         stall.stop()
                         http.stop()
+                        self.champion.stop()
                         return 1
                     c.stop(timeout_s=5)  # reap it and anything it left in its process group
                     delay, streak = backoff.crashed(c.name, now)
@@ -262,6 +263,7 @@ class Stack:
                     )
         stall.stop()
         http.stop()
+        self.champion.stop()
         return 0
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:

@@ -25,7 +25,7 @@ from services.model.train import (
 )
 from services.registry.open import open_registry
 from services.registry.rollout import Publish, change_champion
-from services.registry.store import ModelRef
+from services.registry.store import ModelRef, ModelRegistry, RegistryError
 from services.training.datacheck import SMALL_CLASS
 from services.training.examples import Example, label_set, read_examples, stratified_split
 from services.training.export import store_version
@@ -141,12 +141,12 @@ def bootstrap(
     started = time.perf_counter()
     registry = open_registry(settings.stack)
     current = registry.champion_version()
-    before = registry.get(current).labels if current is not None else None
     if current is not None and not force:
         raise BootstrapRefused(
             f"{registry.where} already has a champion (v{current}); `eddy bootstrap --force` "
             "trains a new one from the seed and makes it champion"
         )
+    before = _labels_of(registry, current)
     registry.check_writable()
     raw = examples if examples is not None else read_examples(seed_file)
     # Train on the same redacted text the stream will serve.
@@ -209,6 +209,15 @@ def bootstrap(
     return BootstrapResult(ref, metrics, len(train), len(hold), problems, champion, notes, base)
 
 
+def _labels_of(registry: ModelRegistry, version: int | None) -> list[str] | None:
+    """The champion's label set, to compare; None when there is none or it cannot be read
+    (a pointer at a lost version: `--force` is how such a registry is mended)."""
+    try:
+        return registry.get(version).labels if version is not None else None
+    except (RegistryError, OSError, ValueError):
+        return None
+
+
 def seed_notes(data: list[Example], labels: list[str], before: list[str] | None) -> list[str]:
     """A class too small to judge, and a label set that differs from the champion's."""
     counts = Counter(e.label for e in data)
@@ -223,7 +232,7 @@ def seed_notes(data: list[Example], labels: list[str], before: list[str] | None)
         added = ", ".join(sorted(set(labels) - set(before))) or "none"
         gone = ", ".join(sorted(set(before) - set(labels))) or "none"
         notes.append(
-            f"the label set changed (added: {added}; gone: {gone}): set EDDY_LABELS to it; "
-            "README § Changing the label set says what happens to Label Studio and old labels"
+            f"the label set changed (added: {added}; gone: {gone}); README § Changing the "
+            "label set says what happens to Label Studio and to labels under old names"
         )
     return notes

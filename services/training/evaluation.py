@@ -26,7 +26,7 @@ from services.registry.open import open_registry
 from services.registry.store import ModelRegistry
 from services.training.examples import Example
 from services.training.paired import wilson
-from services.training.seedstore import seed_holdout
+from services.training.seedstore import seed_holdout, within
 
 if TYPE_CHECKING:
     from services.model.device import Placement
@@ -195,10 +195,11 @@ def refresh(settings: Settings, redis: Redis, say: Say = lambda _m: None) -> dic
     registry = open_registry(settings.stack)
     champion = registry.champion()
     audits = AuditSet(redis, settings.redis.prefix)
+    seed = seed_holdout(registry)
     examples = evaluation_set(
         LabelStore(redis, settings.redis.prefix).labelled(),
         audits.members(),
-        seed_holdout(registry),
+        seed if champion is None else within(seed, champion.labels),
         settings.trainer.eval_seed_until,
         label_set=None if champion is None else champion.labels,
         # Audits recorded before the floor's picks were kept apart count as the share's.

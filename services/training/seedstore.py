@@ -14,6 +14,7 @@ from services.training.examples import Example
 
 log = logging.getLogger("eddy.training.seed")
 SEED_HOLDOUT_FILE = "seed_holdout.jsonl"
+_told: set[int] = set()  # counts `within` has logged
 SEED_TRAIN_FILE = "seed_train.jsonl"
 
 
@@ -34,9 +35,10 @@ def within(examples: list[Example], labels: Sequence[str]) -> list[Example]:
     training run failed on them; they are left out, and the log says how many."""
     known = set(labels)
     kept = [e for e in examples if e.label in known]
-    if len(kept) < len(examples):
-        log.warning("%d seed example(s) with a label outside the model's set left out",
-                    len(examples) - len(kept))  # fmt: skip
+    left = len(examples) - len(kept)
+    if left and left not in _told:  # once a process: the trainer plans a run every minute
+        _told.add(left)
+        log.warning("%d seed example(s) with a label outside the model's set left out", left)
     return kept
 
 
@@ -92,12 +94,15 @@ def reseeded(
     trained on (v1 read 0.900 where it had read 0.733). An earlier example whose label the
     new set lacks (renamed, removed) is left out of both: kept, every training run failed on
     it. Its text still counts as trained on, so the holdout never takes it either."""
-    new = {e.text for e in train}
+    new, known = {e.text for e in train}, set(labels)
     old_train = [e for e in read_seed(registry, SEED_TRAIN_FILE) if e.text not in new]
     trained = {e.text for e in old_train} | new
-    known = set(labels)
     dropped = Counter(e.label for e in old_train if e.label not in known)
+    # A text trained on under a label now gone, which the new seed holds out relabelled:
+    # never a holdout (an earlier version learned it), so it is trained on, not lost.
+    relabelled = {e.text for e in old_train if e.label not in known}
     all_train = [e for e in old_train if e.label in known] + train
+    all_train += [e for e in hold if e.text in relabelled and e.label in known]
     kept: list[Example] = []
     for e in seed_holdout(registry) + hold:
         if e.text not in trained:

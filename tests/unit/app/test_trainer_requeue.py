@@ -55,3 +55,19 @@ def test_the_queue_is_rescored_once_when_written_for_something_else(
     monkeypatch.setattr(jobs, "requeue", lambda: calls.append(1))
     jobs.requeue_if_stale()
     assert bool(calls) is requeued and jobs._queue_checked
+
+
+def test_a_mark_that_cannot_be_read_is_checked_again_at_the_next_reconciliation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Down(_Redis):
+        def get(self, key: str) -> str | None:
+            raise ConnectionError("redis down")
+
+    jobs = trainer.TrainerJobs(Settings())
+    jobs.redis = Down(None)  # type: ignore[assignment]
+    monkeypatch.setattr(trainer, "open_registry", lambda _stack: _Registry(2))
+    calls: list[Any] = []
+    monkeypatch.setattr(jobs, "requeue", lambda: calls.append(1))
+    jobs.requeue_if_stale()
+    assert not calls and not jobs._queue_checked

@@ -46,6 +46,8 @@ def test_other_paths_say_what_exists(
     assert answer.status_code == status
     assert set(answer.json()) == {"detail"} and answer.json()["detail"].startswith(start)
     assert "{chat|crm|ads}" in answer.json()["detail"]
+    if status == 405:
+        assert answer.headers["allow"] == "POST"
 
 
 def test_an_unknown_channel_keeps_its_own_message(http: TestClient) -> None:

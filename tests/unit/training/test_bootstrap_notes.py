@@ -22,7 +22,6 @@ def test_a_changed_label_set_is_named_with_what_to_do() -> None:
     labels = ["Billing & Payments", "delivery", "refund"]
     (note,) = seed_notes(data, labels, ["billing", "delivery"])
     assert note.startswith(
-        "the label set changed (added: Billing & Payments, refund; gone: billing): "
-        "set EDDY_LABELS to it"
+        "the label set changed (added: Billing & Payments, refund; gone: billing); README"
     )
     assert seed_notes(data, labels, list(reversed(labels))) == [], "same set, other order"

@@ -108,6 +108,8 @@ def test_a_forced_bootstrap_over_another_label_set_leaves_the_old_labels_out(
     assert {e.label for e in train + kept} <= {"complaint", "neutral", "positive"}
     assert dropped == {"negative": 2}  # "lost my bag" (trained on) and "rude agent" (held out)
     assert [e.text for e in kept] == ["on time", "fine flight"], "no text a version trained on"
+    # "lost my bag", learned as 'negative', held out as 'complaint': trained on, not lost.
+    assert Example("lost my bag", "complaint") in train
 
 
 def test_a_seed_already_holding_an_old_label_trains_without_it(tmp_path: Path) -> None:
