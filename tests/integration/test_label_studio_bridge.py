@@ -43,17 +43,25 @@ def _review(run: str, n: int) -> dict[str, Any]:
     }
 
 
-def test_import_is_idempotent_and_annotators_reach_the_store(
-    settings: Settings, redis_server: str, label_studio: str, request: pytest.FixtureRequest
-) -> None:
+def _connected(
+    settings: Settings, request: pytest.FixtureRequest, name: str
+) -> tuple[str, Settings, Redis, LabelStudioClient]:
+    """A project and a Redis prefix of the test's own, and clients closed after it."""
     run = uuid.uuid4().hex[:6]
     s = settings.override(
-        label_studio={"project": f"Eddy bridge {run}"}, redis={"prefix": f"br{run}:"}
+        label_studio={"project": f"Eddy {name} {run}"}, redis={"prefix": f"{name[:2]}{run}:"}
     )
     redis = Redis.from_url(s.redis.url, decode_responses=True)
     request.addfinalizer(redis.close)
     client = LabelStudioClient(s.label_studio)
     request.addfinalizer(lambda: close_label_studio(client))
+    return run, s, redis, client
+
+
+def test_import_is_idempotent_and_annotators_reach_the_store(
+    settings: Settings, redis_server: str, label_studio: str, request: pytest.FixtureRequest
+) -> None:
+    run, s, redis, client = _connected(settings, request, "bridge")
     project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS)
     ls_log = s.stack.logs_dir / "label-studio.log"
     refused = "Model version doesn't exist"
@@ -160,14 +168,7 @@ def test_a_label_added_to_the_set_is_offered_and_a_used_one_is_never_dropped(
 ) -> None:
     # An operator added 'refund' to EDDY_LABELS: the project kept its old choices, so no
     # annotator could pick it, and the only word of it was a log line.
-    run = uuid.uuid4().hex[:6]
-    s = settings.override(
-        label_studio={"project": f"Eddy relabel {run}"}, redis={"prefix": f"rl{run}:"}
-    )
-    redis = Redis.from_url(s.redis.url, decode_responses=True)
-    request.addfinalizer(redis.close)
-    client = LabelStudioClient(s.label_studio)
-    request.addfinalizer(lambda: close_label_studio(client))
+    run, s, redis, client = _connected(settings, request, "relabel")
     project = ensure_project(s.label_studio, client, redis, s.redis.prefix, LABELS, s.annotation)
     TaskSubmitter(client, TaskIndex(redis, s.redis.prefix, project), project).submit(
         [_review(run, 0)]
