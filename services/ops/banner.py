@@ -72,6 +72,11 @@ def banner(
                 f"{channel} events (EDDY_OPS_ROUTE_ALARM_SHARE): the labelling budget goes to "
                 "whatever comes first; check the champion and the channel's traffic.",
             )
+    # One line per cause: Redis down fails four reads with the same error, and four red
+    # lines saying it again pushed the rest of the page off a phone's screen.
+    parts: dict[str, list[str]] = {}
     for part, err in sorted(errors.items()):
-        add("EddyReadFailed", f"Could not read {part}: {err}")
+        parts.setdefault(err, []).append(part)
+    for err, names in parts.items():
+        add("EddyReadFailed", f"Could not read {', '.join(names)}: {err}")
     return out

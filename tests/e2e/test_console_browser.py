@@ -44,7 +44,7 @@ from tests.helpers import (
 from tests.lsdata import migrated_label_studio
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage
+    from playwright.sync_api import Browser, ConsoleMessage, Page
 
 pytestmark = pytest.mark.e2e
 BURST = 400
@@ -231,6 +231,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             assert "v1 has no earlier champion" in page.inner_text("#action-result")
             assert len(asked) == 2, asked
             page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
+            _phone_and_screen_reader(page, shots / f"{run}-phone.png")
 
             # Redis and the registry unreadable (the server's own answer, changed as the read
             # model changes it): unknown, not "none" and an empty table.
@@ -263,6 +264,27 @@ def test_ops_console_shows_the_loop_and_rolls_back(
         assert any(r["type"] == "rolled_back" and r["version"] == 1 for r in got)
     finally:
         assert up.interrupt() == 0
+
+
+def _phone_and_screen_reader(page: Page, shot: Path) -> None:
+    """On call from a phone: one column, nothing wider than the screen, charts redrawn at
+    the card's width. For a screen reader: the banner and an action's result are live
+    regions, and every chart says what it shows and its latest values."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(1000)  # the resize redraw waits 200 ms for the window to settle
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('.chart canvas')).map((c) => "
+        "c.getBoundingClientRect().right)"
+    )
+    assert widths and max(widths) <= 390, widths
+    page.screenshot(path=str(shot), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert page.get_attribute("#banner", "role") == "alert"
+    assert page.get_attribute("#action-result", "role") == "status"
+    label = page.get_attribute("#chart-versions", "aria-label") or ""
+    assert label.startswith("Versions by the gate's decision"), label
+    assert re.search(r"Latest: bootstrap 0\.\d+, promoted 0\.\d+, rejected none", label), label
 
 
 def _csp_holds(browser: Browser, base: str, token: str) -> None:

@@ -40,9 +40,27 @@ function plot(id, title, names, data, extra = {}) {
   } else {
     charts[id].chart.setData(data);
   }
+  // A canvas says nothing to a screen reader: the title and each series' latest value.
+  el.setAttribute("role", "img");
+  el.setAttribute("aria-label", `${title}. Latest: ${names.map((n, i) => `${n} ${last(data[i + 1])}`).join(", ")}.`);
   // A single point (one version) would get a range of years: pin the x axis when asked.
   if (extra.xrange) charts[id].chart.setScale("x", { min: extra.xrange[0], max: extra.xrange[1] });
 }
+
+function last(values) {
+  const v = (values || []).filter((x) => x !== null && x !== undefined).pop();
+  return v === undefined ? "none" : Number.isInteger(v) ? String(v) : Number(v).toFixed(3);
+}
+
+// Charts are drawn at their card's width: follow it when the window is resized or a phone
+// turned, rather than leave them cut off or narrow.
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    for (const [id, c] of Object.entries(charts)) c.chart.setSize({ width: Math.max(300, $(id).clientWidth || 520), height: 200 });
+  }, 200);
+});
 
 // A margin of 5% (at least a minute) each side: ten fixed minutes ran far into the future.
 function padded(lo, hi) {
@@ -50,8 +68,15 @@ function padded(lo, hi) {
   return [lo - pad, hi + pad];
 }
 
+let bannerSaid = "";
+
 function renderBanner(items) {
   const b = $("banner");
+  // Rewritten only when it changes: it is an alert region, and a screen reader would
+  // otherwise read it out again at every refresh.
+  const said = JSON.stringify(items || []);
+  if (said === bannerSaid) return;
+  bannerSaid = said;
   b.replaceChildren();
   for (const it of items || []) {
     const d = document.createElement("div");
@@ -211,7 +236,9 @@ function renderDrift(s) {
     Object.entries(c.mix).map(([k, v]) => `${k} ${pct(v)}`).join(", "),
     num(c.mean_confidence), num(c.p10_confidence),
     // The mark on the comparison that crossed the threshold.
-    ...["previous", "training"].map((vs) => [num(c[`vs_${vs}`]), (c.drifting_vs || []).includes(vs) ? "drifting" : ""])]);
+    // Said in words as well as in red: colour alone is lost on some eyes and every printout.
+    ...["previous", "training"].map((vs) => ((c.drifting_vs || []).includes(vs)
+      ? [`${num(c[`vs_${vs}`])} drifting`, "drifting"] : num(c[`vs_${vs}`])))]);
   const ser = (s.series || []).filter((p) => p.drift);
   if (ser.length) {
     const cs = Array.from(new Set(ser.flatMap((p) => Object.keys(p.drift)))).sort();
@@ -253,75 +280,6 @@ async function refresh() {
   document.body.dataset.generatedAt = String(s.generated_at);
   return s.refresh_s;
 }
-
-async function act(path, body) {
-  const out = $("action-result");
-  out.textContent = "working...";
-  const r = await fetch(path, { method: "POST", credentials: "same-origin",
-    headers: { "content-type": "application/json", "x-eddy-console": "1" }, body: JSON.stringify(body) });
-  const j = await r.json();
-  out.textContent = r.ok ? `champion: v${j.previous_version} -> v${j.version} (${j.type}: ${j.reason})` : `refused: ${j.detail}`;
-  out.className = r.ok ? "muted" : "error";
-  await refresh();
-}
-
-// "v3 (0.812 on 420 common examples)": what an operator weighs before changing the champion.
-function scored(version) {
-  const v = ((latest && latest.models && latest.models.versions) || []).find((x) => x.version === version);
-  const ev = v && v.evaluation;
-  return ev ? `v${version} (${num(ev.accuracy)} on ${ev.n} common examples)` : `v${version}`;
-}
-
-function say(text) {
-  $("action-result").textContent = text;
-  $("action-result").className = "error";
-}
-
-// The server requires a reason too; asking for it before the dialog saves a confirm-then-refuse.
-function reasonGiven(id) {
-  if ($(id).value.trim()) {
-    say("");  // an earlier "say why first" is answered
-    return true;
-  }
-  say("say why first: a reason is required (it is recorded in the champion history)");
-  $(id).focus();
-  return false;
-}
-
-// Changing what every worker serves is one click away: ask first, naming both versions.
-function confirmed(question) {
-  return window.confirm(`${question}\nEvery classify worker switches to it within EDDY_MODEL_POLL_S.`);
-}
-
-// The champion the dialog named travels with the action: if the gate changed it meanwhile,
-// the server refuses rather than act on a version the operator did not see.
-$("promote-btn").addEventListener("click", () => {
-  const version = Number($("promote-version").value);
-  const champ = latest && latest.champion;
-  if (!version) {
-    say("no other version to promote");
-    return;
-  }
-  if (!reasonGiven("promote-reason")) return;
-  if (!confirmed(`Promote ${scored(version)} to champion${champ ? `, replacing ${scored(champ)}` : ""}?`)) return;
-  act("/api/promote", { version, reason: $("promote-reason").value, champion: champ || null });
-});
-$("rollback-btn").addEventListener("click", () => {
-  const champ = latest && latest.champion;
-  // The read model names what the registry would pick (services/registry/rollout.py).
-  const target = latest && latest.models ? latest.models.rollback_to : null;
-  // Unless the registry could not be read (then the server decides), say now what it
-  // would refuse rather than ask, then refuse.
-  const unread = latest && latest.errors && latest.errors.models;
-  if (!unread && (!champ || !target)) {
-    say(champ ? `v${champ} has no earlier champion to roll back to; promote a version instead` : "no champion to roll back from");
-    return;
-  }
-  if (!reasonGiven("rollback-reason")) return;
-  const from = champ ? scored(champ) : "the champion";
-  if (!confirmed(`Roll back ${from} to ${target ? scored(target) : "the version that served before it"}?`)) return;
-  act("/api/rollback", { reason: $("rollback-reason").value, champion: champ || null });
-});
 
 (async function loop() {
   const every = (await refresh()) || 2;

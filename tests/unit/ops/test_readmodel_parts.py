@@ -135,6 +135,16 @@ def test_banner_names_each_condition() -> None:
                     label_studio_up=True, channels={}, route_alarm_share=0.9,
                     errors={"models": "OSError: timed out"})  # fmt: skip
     assert [b["key"] for b in unread] == ["EddyReadFailed"]
+    # Redis down fails several reads with one error: said once, naming each read.
+    refused = "ConnectionError: Error 111 connecting to 127.0.0.1:6379."
+    down = banner(champion=1, missing_roles=[], stuck=[], cadence=None,
+                  label_studio_up=True, channels={}, route_alarm_share=0.9,
+                  errors={"redis": refused, "labels": refused, "runs": refused,
+                          "models": "OSError: timed out"})  # fmt: skip
+    assert [b["message"] for b in down] == [
+        f"Could not read labels, redis, runs: {refused}",
+        "Could not read models: OSError: timed out",
+    ]
 
 
 def test_an_unread_registry_exports_no_champion_version_rather_than_none() -> None:
