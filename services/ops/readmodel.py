@@ -38,9 +38,10 @@ REDIS_PARTS = ("labels", "runs", "trigger")  # read from Redis, after the heartb
 
 
 def _describe(exc: BaseException) -> str:
-    """``Type: message``, once (kafka-python's errors already start with their type)."""
+    """``Type: message``, once: kafka-python's errors already name their type, some after
+    their code ("[Error 7] RequestTimedOutError: ...")."""
     text, name = str(exc), type(exc).__name__
-    return (text if text.startswith(name) else f"{name}: {text}")[:300]
+    return (text if name in text[: len(name) + 16] else f"{name}: {text}")[:300]
 
 
 def expected_roles(s: Settings) -> list[str]:

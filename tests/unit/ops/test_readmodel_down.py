@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from kafka.errors import RequestTimedOutError
 
 from services.app.opsfacts import TrainerFacts
 from services.core.settings import load_settings
@@ -49,6 +50,8 @@ def test_an_error_that_names_its_type_is_not_prefixed_twice() -> None:
 
     assert _describe(KafkaTimeoutError()) == "KafkaTimeoutError: Timeout after 30s"
     assert _describe(ValueError("bad")) == "ValueError: bad"
+    timed_out = RequestTimedOutError("Request timed out after 4999 ms")
+    assert _describe(timed_out) == "[Error 7] RequestTimedOutError: Request timed out after 4999 ms"
 
 
 def test_an_outage_is_logged_once_not_every_sample(
