@@ -13,7 +13,7 @@ from services.labels.store import LabelStore
 from services.registry.open import open_registry
 from services.training.evaluation import evaluation_of
 from services.training.planning import plan_run
-from services.training.runs import recent_runs
+from services.training.runs import recent_runs, running
 
 
 class TrainerFacts:
@@ -33,11 +33,12 @@ class TrainerFacts:
     def trigger(self) -> dict[str, Any]:
         t = self.s.trainer
         base: dict[str, Any] = {"needed": t.min_new_labels, "max_age_s": t.max_label_age_s}
-        if open_registry(self.s.stack).champion_version() is None:
-            return {**base, "new_labels": 0, "fire": False, "reason": "no champion yet"}
         client = redis_sync.connect(self.s.redis)
         try:
             prefix = self.s.redis.prefix
+            base["running"] = running(client, prefix)  # whoever holds the trainer's lock
+            if open_registry(self.s.stack).champion_version() is None:
+                return {**base, "new_labels": 0, "fire": False, "reason": "no champion yet"}
             plan = plan_run(
                 self.s, LabelStore(client, prefix), AuditSet(client, prefix).members(), False
             )

@@ -175,6 +175,7 @@ def train(
     recipe (warm: the champion on the new labels plus replay; rebuild: the base encoder on
     every label; EDDY_TRAINER_RECIPE), score champion and challenger on the same holdout (the
     audit sample), and promote only if the paired gate finds it no worse (EDDY_GATE_*)."""
+    from services.registry.rollout import person
     from services.training.incremental import train_once
 
     s = settings(data_dir)
@@ -202,7 +203,9 @@ def train(
         training_progress(console, "fine-tuning", transient=True) as on_step,
     ):
         try:
-            run = train_once(s, force=force, progress=on_step, say=say, publish=publish)
+            run = train_once(
+                s, force=force, progress=on_step, say=say, publish=publish, by=person("eddy train")
+            )
         except RuntimeError as exc:
             raise fail("train failed", exc) from None
     if as_json:

@@ -200,7 +200,17 @@ def _print(report: dict[str, Any]) -> None:
                 name = f"{emails[who]} ({who})" if who in emails else who
                 at.add_row(name, str(q["answers"]), str(q["one_click"]), agree)
             out.print(at)
+    _running((report.get("cadence") or {}).get("running"))
     _runs(report["runs"])
+
+
+def _running(run: dict[str, Any] | None) -> None:
+    """The run in progress: a run of minutes is not a trainer gone quiet."""
+    if not run:
+        return
+    since = f" for {run['for_s']:.0f} s" if run.get("for_s") is not None else ""
+    where = f" on {run['host']}, pid {run['pid']}" if run.get("host") else ""
+    out.print(f"training now:{since} ({run.get('by') or 'an unknown holder'}{where})")
 
 
 def _runs(runs: list[dict[str, Any]]) -> None:

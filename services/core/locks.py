@@ -18,11 +18,15 @@ LOCK_TTL_S = 15.0
 
 
 @contextmanager
-def held_lock(redis: Redis, key: str, ttl_s: float = LOCK_TTL_S) -> Iterator[bool]:
-    """Yields True while the lock is held (renewed every ttl/3), False if another holds it."""
+def held_lock(
+    redis: Redis, key: str, ttl_s: float = LOCK_TTL_S, holder: str | None = None
+) -> Iterator[bool]:
+    """Yields True while the lock is held (renewed every ttl/3), False if another holds it.
+    ``holder`` is the lock's value (unique to this holder): what others read to say who
+    holds it; by default a random token."""
     # thread_local=False: the renewing thread must see the token the holder acquired with.
     lock = redis.lock(key, timeout=ttl_s, thread_local=False)
-    if not lock.acquire(blocking=False):
+    if not lock.acquire(blocking=False, token=holder):
         yield False
         return
     stop = threading.Event()

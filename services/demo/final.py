@@ -15,7 +15,7 @@ from services.registry.rollout import ModelEvents
 from services.stack.up import Stack
 from services.training.evaluation import refresh
 from services.training.incremental import train_once
-from services.training.runs import RunRecord
+from services.training.runs import RunRecord, lock_holder, lock_key
 
 # A first rebuild on 200 labels takes a few minutes on 2 cores; a run longer than this is
 # stuck, and the demo goes on without it.
@@ -65,12 +65,12 @@ def final_training(
     events_pub = ModelEvents(s.kafka)
     minimum = final_minimum(s.trainer.min_new_labels)
     last = s.override(trainer={"min_new_labels": minimum, "max_label_age_s": 1e9})
-    key = f"{s.redis.prefix}trainer:lock"
+    key = lock_key(s.redis.prefix)
     try:
         if redis.exists(key):
             say("waiting for the training run in flight ...")
         lock = redis.lock(key, timeout=120, blocking_timeout=WAIT_FOR_RUN_S, thread_local=False)
-        held = lock.acquire()
+        held = lock.acquire(token=lock_holder("eddy demo (stopping the trainer)", time.time()))
         try:
             stack.stop_child("trainer")
         finally:
@@ -80,7 +80,9 @@ def final_training(
         after_wait()
         reconciler(s, redis, label_sink(s, redis, with_feed=False)).run_once()
         # Should the wait have run out, the stopped trainer's lock expires within seconds.
-        while (run := train_once(last, say=say, publish=events_pub.publish)).outcome == "busy":
+        while (
+            run := train_once(last, say=say, publish=events_pub.publish, by="eddy demo")
+        ).outcome == "busy":
             time.sleep(2)
         say(final_outcome(run, minimum))
         refresh(s, redis)  # every version on the final evaluation set

@@ -33,7 +33,17 @@ def cadence(
     # Before its first check, a trainer is as fresh as its start.
     alive_since = checked if checked is not None else beat.get("started_at")
     new, needed = int(trigger.get("new_labels") or 0), int(trigger.get("needed") or 0)
+    holder = trigger.get("running")
+    since = holder.get("since") if isinstance(holder, Mapping) else None
     return {
+        # The run in progress (the trainer's, `eddy train`'s): who and for how long. Without
+        # it a run of minutes read as a check overdue ("next check in 0 s").
+        "running": None
+        if not isinstance(holder, Mapping)
+        else {
+            **holder,
+            "for_s": round(now - since, 1) if isinstance(since, int | float) else None,
+        },
         "last_run": None
         if last is None
         else {
@@ -50,7 +60,7 @@ def cadence(
         else round(max(0.0, next_check - now), 1),
         "interval_s": interval_s,
         "trigger": {
-            **dict(trigger),
+            **{k: v for k, v in trigger.items() if k != "running"},
             "progress": round(min(1.0, new / needed), 3) if needed else None,
         },
         "last_failure": failure,

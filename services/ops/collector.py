@@ -108,6 +108,14 @@ def _models(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
         if trig.get(key) is not None:
             g.add_metric([], trig[key])
         yield g
+    now = _gauge(
+        "eddy_trainer_run_in_progress_seconds",
+        "How long the training run in progress has run (0: none); absent when unknown",
+    )
+    run = cad.get("running", {})  # absent: a Redis outage left the cadence unknown
+    if run is None or (run and run.get("for_s") is not None):
+        now.add_metric([], 0.0 if run is None else float(run["for_s"]))
+    yield now
 
 
 def _labels(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:

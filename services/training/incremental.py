@@ -35,7 +35,7 @@ from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
 from services.training.planning import LabelSource, Plan, plan_run
 from services.training.pseudo import pseudo_examples
-from services.training.runs import RunRecord, save_run
+from services.training.runs import RunRecord, busy, lock_holder, lock_key, running, save_run
 
 Say = Callable[[str], None]
 BY = "trainer (the gate)"  # who made a change, in the history and on models.v1
@@ -213,8 +213,10 @@ def train_once(
     progress: ProgressFn | None = None,
     say: Say = lambda _m: None,
     publish: Publish | None = None,
+    by: str = "trainer",
 ) -> RunRecord:
-    """The trainer's run: the Redis label store and audit set, under the trainer lock."""
+    """The trainer's run: the Redis label store and audit set, under the trainer lock, which
+    says ``by`` whom and since when (the console's "training now")."""
     redis = redis_sync.connect(settings.redis)
     run = new_run()
     try:
@@ -225,9 +227,10 @@ def train_once(
             describe(run, plan)
             run.outcome = "planned" if plan.trigger.fire else "skipped"
             return run
-        with held_lock(redis, f"{settings.redis.prefix}trainer:lock") as held:
+        prefix = settings.redis.prefix
+        with held_lock(redis, lock_key(prefix), holder=lock_holder(by, time.time())) as held:
             if not held:
-                run.outcome, run.trigger = "busy", "another training run is in progress"
+                run.outcome, run.trigger = "busy", busy(running(redis, prefix), time.time())
                 return run
             run_once(
                 settings, store, audit_ids, run, force=force, progress=progress, say=say,
@@ -235,7 +238,7 @@ def train_once(
             )  # fmt: skip
             if run.outcome in ("promoted", "rejected"):
                 run.ended_at = utc_now_iso()
-                save_run(redis, settings.redis.prefix, run)
+                save_run(redis, prefix, run)
             return run
     finally:
         redis.close()

@@ -172,8 +172,22 @@ def test_ops_console_shows_the_loop_and_rolls_back(
                     ls.annotate(int(str(t["id"])), label)
             finally:
                 close_label_studio(ls)
+            # While it trains, the page says so and by whom (the lock's holder), not "next
+            # check in 0 s"; then idle again.
+            page.wait_for_function(
+                "document.getElementById('cad-now').textContent.startsWith('training, for')",
+                timeout=420_000,
+            )
+            now, after = page.evaluate(  # one render's two lines
+                "['cad-now', 'cad-next'].map((id) => document.getElementById(id).textContent)"
+            )
+            assert "(trainer on " in now or not now.startswith("training"), now
+            assert after == "after the run in progress" or not now.startswith("training"), after
             page.wait_for_function(
                 "document.getElementById('champion').textContent === 'v2'", timeout=420_000
+            )
+            page.wait_for_function(
+                "document.getElementById('cad-now').textContent === 'idle'", timeout=60_000
             )
             row = page.locator('#versions tr[data-version="2"]')
             assert "champion (promoted)" in row.inner_text()

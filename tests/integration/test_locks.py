@@ -13,6 +13,7 @@ from redis import Redis
 
 from services.core.locks import held_lock
 from services.core.settings import Settings
+from services.training.runs import busy, lock_holder, lock_key, running
 
 HOLDER = """
 import sys, time
@@ -62,3 +63,25 @@ def test_lock_is_renewed_while_held_and_freed_soon_after_kill_9(
         if proc.stdout is not None:
             proc.stdout.close()
         redis.close()
+
+
+def test_the_lock_says_who_holds_it(settings: Settings, redis_server: str) -> None:
+    """The trainer's lock carries who runs since when: `eddy status`, the console and a
+    busy `eddy train` name the run in progress."""
+    redis = Redis.from_url(redis_server, decode_responses=True)
+    prefix = f"{settings.redis.prefix}who-{uuid.uuid4().hex[:6]}:"
+    assert running(redis, prefix) is None
+    started = time.time()
+    with held_lock(redis, lock_key(prefix), holder=lock_holder("eddy train (ops@vm)", started)):
+        now = running(redis, prefix)
+        assert now is not None
+        assert now["by"] == "eddy train (ops@vm)" and now["since"] == started
+        assert now["pid"] == os.getpid()
+        # Another holder's token is its own: the second run is refused, and says why.
+        with held_lock(redis, lock_key(prefix), holder=lock_holder("trainer", started)) as second:
+            assert not second
+        assert busy(now, started + 61).endswith("(eddy train (ops@vm), for 61 s)")
+    assert running(redis, prefix) is None, "released on exit"
+    # A lock taken by an older Eddy (a random token): a run by someone unknown.
+    with held_lock(redis, lock_key(prefix)):
+        assert running(redis, prefix) == {"by": None, "since": None, "host": None, "pid": None}

@@ -159,15 +159,18 @@ function renderModels(s) {
 function renderCadence(c) {
   if (!c) { $("cad-last").textContent = "no trainer (the stack runs without Label Studio)"; return; }
   if (c.unknown) {  // Redis unreadable: say so, rather than "none yet" and "none"
-    for (const id of ["cad-since", "cad-next", "cad-trigger", "cad-oldest", "cad-failure"]) $(id).textContent = "-";
+    for (const id of ["cad-now", "cad-since", "cad-next", "cad-trigger", "cad-oldest", "cad-failure"]) $(id).textContent = "-";
     $("cad-last").textContent = `unknown (${c.unknown})`;
     $("cad-progress").value = 0;
     return;
   }
+  const run = c.running;
+  $("cad-now").textContent = run ? `training, for ${ago(run.for_s)} (${run.by || "by an unknown holder"}${run.host ? ` on ${run.host}, pid ${run.pid}` : ""})` : "idle";
   const r = c.last_run;
   $("cad-last").textContent = r ? `${r.outcome} v${r.challenger_version} at ${when(r.started_at)} (${num(r.duration_s, 0)} s, ${r.new_labels} new labels)` : "none yet";
   $("cad-since").textContent = ago(c.since_last_run_s);
-  $("cad-next").textContent = c.next_check_in_s === null ? "-" : `in ${ago(c.next_check_in_s)} (every ${ago(c.interval_s)}; last ${ago(c.last_check_s_ago)} ago)`;
+  $("cad-next").textContent = c.next_check_in_s === null ? "-" : run ? "after the run in progress"
+    : `in ${ago(c.next_check_in_s)} (every ${ago(c.interval_s)}; last ${ago(c.last_check_s_ago)} ago)`;
   const t = c.trigger || {};
   $("cad-progress").value = t.progress || 0;
   // The trigger's reason already reads "6/50 new label(s), oldest 55s of 3600s".

@@ -54,6 +54,11 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     cells = [c.strip() for line in lines for c in line.split("│")]
     assert "v2 onnx-fp32" in cells, "a version reads v2, as in every other view"
     assert "deadletter:schema_violation=1 ok=3" in cells, "counts read as key=value, not JSON"
+    assert not any(line.startswith("training now") for line in lines), "idle: nothing said"
+    holder = {"by": "eddy train (ops@vm)", "host": "vm", "pid": 7, "for_s": 95.2}
+    status._print({**report, "cadence": {"running": holder}})
+    lines = capsys.readouterr().out.splitlines()
+    assert "training now: for 95 s (eddy train (ops@vm) on vm, pid 7)" in lines
 
 
 def test_status_exits_1_on_what_would_page_not_on_warnings() -> None:

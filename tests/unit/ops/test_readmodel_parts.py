@@ -61,6 +61,19 @@ def test_cadence_progress_failure_and_staleness() -> None:
     assert cadence([], trig, None, 60.0, 0.0, NOW)["stale"]
     assert not cadence([], trig, {"started_at": NOW - 30}, 60.0, 0.0, NOW)["stale"]
     assert cadence([], trig, {"started_at": NOW - 300}, 60.0, 0.0, NOW)["stale"]
+    assert c["running"] is None and "running" not in c["trigger"]
+
+
+def test_cadence_names_the_run_in_progress() -> None:
+    holder = {"by": "eddy train (ops@vm)", "since": NOW - 95, "host": "vm", "pid": 7}
+    trig = {"new_labels": 0, "needed": 50, "running": holder}
+    c = cadence([], trig, {"last_check_at": NOW - 100}, 60.0, 0.0, NOW)
+    assert c["running"] == {**holder, "for_s": 95.0}
+    assert "running" not in c["trigger"], "said once, at the cadence's top"
+    # An older Eddy's lock (a random token): a run, by someone unknown, for unknown time.
+    unknown = {"by": None, "since": None, "host": None, "pid": None}
+    c = cadence([], {**trig, "running": unknown}, None, 60.0, 0.0, NOW)
+    assert c["running"]["for_s"] is None
 
 
 def test_timeline_scores_with_wilson_interval_and_champion_series() -> None:
