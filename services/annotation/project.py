@@ -14,6 +14,7 @@ from services.annotation.lserrors import LabelStudioRefused
 from services.annotation.tasks import definition_notes, instructions_html, labeling_config
 from services.core.errors import NoLabelSet
 from services.core.settings import AnnotationSettings, LabelStudioSettings
+from services.labels.labelset import record_label_set
 from services.registry.store import ModelRegistry
 
 log = logging.getLogger("eddy.annotation.project")
@@ -56,7 +57,7 @@ def configure_project(
     annotation: AnnotationSettings,
     labels: list[str],
     champion: int | None,
-) -> None:
+) -> list[str]:
     """What annotators see and in which order: the instructions and label definitions, the
     overlap, and uncertainty sampling over the champion's predictions (Label Studio serves
     the task whose current-version prediction has the lowest score first; a task's score is
@@ -76,7 +77,9 @@ def configure_project(
     client.update_project(project_id, **fields)
     for note in definition_notes(labels, annotation.label_definitions):
         log.warning("Label Studio project %d: %s", project_id, note)
-    _refresh_config(client, project_id, labels, annotation.label_definitions, annotation.suggest)
+    offered = _refresh_config(
+        client, project_id, labels, annotation.label_definitions, annotation.suggest
+    )
     client.ensure_view(project_id, LEAST_SURE_FIRST, ["tasks:predictions_score"], HIDDEN_COLUMNS)
     # Only a version with predictions there: Label Studio refuses any other, logging an ERROR
     # with a traceback at every start (the first import of the version's tasks sets it).
@@ -86,6 +89,7 @@ def configure_project(
         set_model_version(client, project_id, champion)
     elif have:
         set_model_version(client, project_id, max(have))
+    return offered
 
 
 def _refresh_config(
@@ -94,17 +98,18 @@ def _refresh_config(
     labels: list[str],
     definitions: Mapping[str, str],
     suggest: bool,
-) -> None:
+) -> list[str]:
     """The labeling screen as this version of Eddy draws it, with each label's definition as
     its hint: the project may have been created by a process that had no definitions (the
     trainer's reconciler often comes first), by an older Eddy, or for fewer labels (one added
     to EDDY_LABELS: annotators could not pick it). Never over a label the project offers and
     Eddy's set lacks: its annotations would lose their choice (Label Studio 1.23 allows it)
-    and annotators mid-task theirs; the operator is told how to go on instead."""
+    and annotators mid-task theirs; the operator is told how to go on instead. Returns the
+    choices the project offers now."""
     have, offered = client.project_config(project_id)
     wanted = labeling_config(labels, definitions, suggest)
     if have == wanted:
-        return
+        return offered
     if not set(offered) <= set(labels):
         log.warning(
             "Label Studio project %d still offers %s, not Eddy's label set %s: Eddy does not "
@@ -112,16 +117,17 @@ def _refresh_config(
             "EDDY_LABEL_STUDIO_PROJECT to a new project name",
             project_id, offered, labels,
         )  # fmt: skip
-        return
+        return offered
     try:
         client.update_project(project_id, label_config=wanted)
     except LabelStudioRefused as exc:
         log.warning("Label Studio project %d kept its labeling config: %s", project_id, exc)
-        return
+        return offered
     if sorted(offered) != sorted(labels):
         log.info("Label Studio project %d now offers %s (was %s)", project_id, labels, offered)
     else:
         log.info("Label Studio project %d: labeling config updated", project_id)
+    return labels
 
 
 def set_model_version(client: LabelStudioClient, project_id: int, version: int) -> bool:
@@ -171,7 +177,9 @@ def ensure_project(
                 labels,
             )
     if annotation is not None:
-        configure_project(client, project_id, annotation, labels, champion)
+        # The process that configures the project says what it offers, for the console.
+        offered = configure_project(client, project_id, annotation, labels, champion)
+        record_label_set(redis, redis_prefix, project_id, offered, labels)
     client.ensure_webhook(
         project_id, settings.webhook_target, settings.webhook_secret.get_secret_value()
     )

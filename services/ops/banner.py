@@ -28,6 +28,7 @@ def banner(
     cadence: Mapping[str, Any] | None,
     label_studio_up: bool | None,
     channels: Mapping[str, Mapping[str, Any]],
+    label_set: Mapping[str, Any] | None = None,
     route_alarm_share: float,
     errors: Mapping[str, str],
 ) -> list[dict[str, str]]:
@@ -63,6 +64,8 @@ def banner(
             )
     if label_studio_up is False:
         add("EddyLabelStudioUnreachable", "Label Studio is unreachable: no new tasks, no labels.")
+    if label_set and (label_set.get("extra") or label_set.get("missing")):
+        add("EddyLabelSetMismatch", _label_set_message(label_set))
     for channel, st in sorted(channels.items()):
         share, n = st.get("unsure_share"), int(st.get("decisions") or 0)
         if share is not None and n >= MIN_DECISIONS and share >= route_alarm_share:
@@ -80,3 +83,21 @@ def banner(
     for err, names in parts.items():
         add("EddyReadFailed", f"Could not read {', '.join(names)}: {err}")
     return out
+
+
+def _label_set_message(doc: Mapping[str, Any]) -> str:
+    """What the project offers against Eddy's set, and what to do about it."""
+    project, parts = doc.get("project"), []
+    if doc.get("extra"):
+        parts.append(
+            f"Label Studio project {project} offers {', '.join(doc['extra'])}, which Eddy's "
+            "label set lacks: answers with it are never trained on (to label with Eddy's set, "
+            "set EDDY_LABEL_STUDIO_PROJECT to a new project name)"
+        )
+    if doc.get("missing"):
+        parts.append(
+            f"Eddy's label set has {', '.join(doc['missing'])}, which Label Studio project "
+            f"{project} does not offer: annotators cannot pick it (the annotate worker adds it "
+            "at its next start unless the project offers a label outside Eddy's set)"
+        )
+    return "; ".join(parts) + "."

@@ -130,6 +130,14 @@ def _labels(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     if labels:
         waiting.add_metric([], labels.get("awaiting_consensus") or 0)
     yield waiting
+    mismatch = _gauge(
+        "eddy_label_set_mismatch",
+        "1 when the Label Studio project offers a label outside Eddy's set or lacks one of it",
+    )
+    if labels:
+        doc = labels.get("label_set") or {}
+        mismatch.add_metric([], 1 if doc.get("extra") or doc.get("missing") else 0)
+    yield mismatch
     agree = _gauge(
         "eddy_label_agreement_ratio", "Mean agreement over events that several people labelled"
     )

@@ -15,6 +15,7 @@ from services.core.kafka import check_reachable
 from services.core.roles import ROLES, STREAM_ROLES
 from services.core.settings import CHANNELS, Settings
 from services.core.topics import Topics
+from services.labels.labelset import label_set_state
 from services.labels.queue import ReviewQueue
 from services.labels.store import LabelStore
 from services.ops import labelstats
@@ -119,6 +120,8 @@ class ReadModel:
                 "annotators": store.annotator_quality(),
                 "annotator_emails": store.annotator_emails(),
                 "inflow": labelstats.inflow(anns, now),
+                # What the annotate worker found the Label Studio project offering.
+                "label_set": label_set_state(client, self.s.redis.prefix),
             }
         finally:
             client.close()
@@ -169,12 +172,7 @@ class ReadModel:
         for ch in sorted(self.window.predictions):
             cur, prev = self.window.windows(ch)
             channels[ch] = channel_drift(ch, cur, prev, mix, classes, t, full).as_dict()
-        return {
-            "method": METHOD,
-            "threshold": t,
-            "window": full,
-            "channels": channels,
-        }
+        return {"method": METHOD, "threshold": t, "window": full, "channels": channels}
 
     def _unsure(self, now: float, beats: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Per channel, the share of routing decisions the model was unsure of over the last
@@ -268,6 +266,7 @@ class ReadModel:
             stuck=(kafka or {}).get("stuck", []),
             cadence=cad,
             label_studio_up=ls_up,
+            label_set=(labels or {}).get("label_set"),
             channels=stream["channels"],
             route_alarm_share=self.s.console.route_alarm_share,
             errors=errors,

@@ -18,6 +18,7 @@ from services.annotation.submit import TaskIndex, TaskSubmitter
 from services.annotation.tasks import labeling_config, task_for_review
 from services.core.settings import Settings
 from services.demo.annotators import AnnotatorPool
+from services.labels.labelset import label_set_state
 from services.labels.sink import LabelSink
 from services.labels.store import LabelStore
 from tests.helpers import close_label_studio
@@ -178,6 +179,7 @@ def test_a_label_added_to_the_set_is_offered_and_a_used_one_is_never_dropped(
     grown = [*LABELS, "refund"]
     ensure_project(s.label_studio, client, redis, s.redis.prefix, grown, s.annotation)
     assert sorted(client.project_labels(project)) == sorted(grown)
+    assert label_set_state(redis, s.redis.prefix) is None, "the project offers Eddy's set"
     # 'negative' renamed: Eddy takes no label away from a project (Label Studio would let
     # it, leaving the annotation that uses it without its choice); the log says what to do.
     renamed = ["complaint", "neutral", "positive", "refund"]
@@ -186,3 +188,8 @@ def test_a_label_added_to_the_set_is_offered_and_a_used_one_is_never_dropped(
     said = " ".join(r.getMessage() for r in caplog.records)
     assert f"Label Studio project {project} still offers" in said
     assert "set EDDY_LABEL_STUDIO_PROJECT to a new project name" in said
+    # Said where ops look too: the console's banner, `eddy status` and an alert read this.
+    state = label_set_state(redis, s.redis.prefix)
+    assert state is not None
+    found = (state["project"], state["extra"], state["missing"])
+    assert found == (project, ["negative"], ["complaint"])

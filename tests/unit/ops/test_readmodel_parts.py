@@ -160,6 +160,24 @@ def test_banner_names_each_condition() -> None:
     ]
 
 
+def test_a_label_studio_project_that_is_not_eddys_label_set_is_on_the_banner() -> None:
+    def said(label_set: dict[str, Any] | None) -> list[str]:
+        found = banner(champion=1, missing_roles=[], stuck=[], cadence=None,
+                       label_studio_up=True, channels={}, route_alarm_share=0.9, errors={},
+                       label_set=label_set)  # fmt: skip
+        return [b["message"] for b in found if b["key"] == "EddyLabelSetMismatch"]
+
+    assert said(None) == []
+    assert said({"project": 3, "extra": [], "missing": []}) == []
+    (renamed,) = said({"project": 3, "extra": ["negative"], "missing": ["complaint"]})
+    assert renamed.startswith("Label Studio project 3 offers negative, which Eddy's label")
+    assert "answers with it are never trained on" in renamed
+    assert "set EDDY_LABEL_STUDIO_PROJECT to a new project name" in renamed
+    assert "Eddy's label set has complaint, which Label Studio project 3 does not offer" in renamed
+    (added,) = said({"project": 3, "extra": [], "missing": ["refund"]})
+    assert added.startswith("Eddy's label set has refund") and "never trained" not in added
+
+
 def test_an_unread_registry_exports_no_champion_version_rather_than_none() -> None:
     from prometheus_client import CollectorRegistry, generate_latest
 
@@ -175,6 +193,12 @@ def test_an_unread_registry_exports_no_champion_version_rather_than_none() -> No
     unread = exposition({"champion": None, "errors": {"models": "OSError"}})
     samples = [ln for ln in unread.splitlines() if ln.startswith("eddy_champion_version ")]
     assert samples == []  # EddyNoChampion (== 0) stays quiet
+    # The label set: 0 while the project offers Eddy's; absent while labels are unread.
+    assert "eddy_label_set_mismatch 0.0" in exposition({"labels": {"label_set": None}})
+    off = {"labels": {"label_set": {"project": 3, "extra": ["negative"], "missing": []}}}
+    assert "eddy_label_set_mismatch 1.0" in exposition(off)
+    unread = exposition({"labels": None, "errors": {}})
+    assert not [ln for ln in unread.splitlines() if ln.startswith("eddy_label_set_mismatch ")]
 
 
 def test_every_banner_condition_has_its_alert_rule_of_the_same_name() -> None:
@@ -197,4 +221,4 @@ def test_every_banner_condition_has_its_alert_rule_of_the_same_name() -> None:
     # EddyReadFailed too: without it a Redis outage made eddy_workers_live absent and
     # EddyRoleWithoutWorker resolved, with nothing firing in its place.
     assert keys <= alerts, keys - alerts
-    assert len(keys) == 8
+    assert len(keys) == 9
