@@ -121,6 +121,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "threshold": 0.5,
             "audit_share": 0.1,
             "audit_floor_per_hour": 0,
+            "audit_max_per_hour": 0,
             "budget_per_hour": 0,
             "open_cap": 0,
             "random_share": 0.0,

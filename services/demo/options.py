@@ -116,6 +116,7 @@ def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> 
             "threshold": o.review_threshold,
             "audit_share": o.audit_share,
             "audit_floor_per_hour": 0,
+            "audit_max_per_hour": 0,
             "budget_per_hour": 0,
             "open_cap": 0,
             "random_share": 0.1,

@@ -1,6 +1,6 @@
 """Whether the Label Studio project offers Eddy's label set, as the process that configures
-the project (the annotate worker, the ML backend) last found it: a fact in Redis the console and `eddy
-status` read, so a mismatch is seen on the page and paged on, not only in a worker's log.
+the project (the annotate worker, the ML backend) last found it: a fact in Redis the console
+and `eddy status` read, so a mismatch is seen on the page and paged on, not only in a log.
 Answers with a choice outside Eddy's set are never trained on: annotators' time lost."""
 
 from __future__ import annotations

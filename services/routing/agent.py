@@ -46,7 +46,8 @@ def register(ctx: WorkerContext) -> None:
         s.routing.threshold,
         dict(s.routing.thresholds),
     )
-    policy = AuditPolicy(s.routing.audit_share, s.routing.audit_floor_per_hour)
+    rs = s.routing
+    policy = AuditPolicy(rs.audit_share, rs.audit_floor_per_hour, rs.audit_max_per_hour)
     budget = BudgetPolicy(
         s.routing.budget_per_hour, s.routing.open_cap, s.routing.random_share, s.routing.window
     )
@@ -62,8 +63,8 @@ def register(ctx: WorkerContext) -> None:
         per_channel[decision] = per_channel.get(decision, 0) + 1
 
     async def audited_this_hour(channel: str) -> int:
-        if policy.floor_per_hour == 0:
-            return 0  # no floor: the share alone decides, no counter to read
+        if not policy.counted:
+            return 0  # no floor or ceiling: the share alone decides, no counter to read
         raw = await ctx.redis().get(audit_hour_key(prefix, channel, hour_bucket(time.time())))
         return int(raw or 0)
 
@@ -179,16 +180,14 @@ def register(ctx: WorkerContext) -> None:
         if pred is None:
             return
         event_id, channel = str(pred["event_id"]), str(pred["channel"])
-        if policy.sampled(event_id):
-            audit = True
-        elif policy.floor_per_hour:
+        if policy.counted:
             if channel not in audits:
                 audits[channel] = await retry_forever(
                     partial(audited_this_hour, channel), "audit count"
                 )
             audit = policy.decide(event_id, audits[channel])
         else:
-            audit = False
+            audit = policy.sampled(event_id)
         score = router.score(pred)
         sample, reason = ("audit", "audit") if audit else await decide(event_id, channel, score)
         if sample is None:

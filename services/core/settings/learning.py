@@ -105,6 +105,15 @@ class RoutingSettings(Group):
         ge=0,
         description="Audits per channel and hour whatever the share (quiet channels too).",
     )
+    audit_max_per_hour: int = env(
+        "EDDY_AUDIT_MAX_PER_HOUR",
+        60,
+        ge=0,
+        description="At most this many audits per channel and hour (0: no ceiling). Without "
+        "one, the share of a busy channel sends annotators more audits than they can label, "
+        "and the open ones fill EDDY_ROUTING_OPEN_CAP, stopping the routed cases training "
+        "learns from.",
+    )
 
     budget_per_hour: int = env(
         "EDDY_ROUTING_BUDGET_PER_HOUR",

@@ -1,4 +1,5 @@
-"""Audit selection: deterministic by event id, uniform at the configured share, a floor."""
+"""Audit selection: deterministic by event id, uniform at the configured share, a floor and a
+ceiling per channel and hour."""
 
 from __future__ import annotations
 
@@ -21,6 +22,25 @@ def test_floor_takes_events_until_the_hour_has_enough() -> None:
     policy = AuditPolicy(0.0, floor_per_hour=2)
     assert policy.decide("x", audited_this_hour=0) and policy.decide("x", audited_this_hour=1)
     assert not policy.decide("x", audited_this_hour=2)
+
+
+def test_ceiling_stops_a_busy_channels_audits_for_the_rest_of_the_hour() -> None:
+    # 15 events a second at 8% was over 4,000 audits an hour: more than annotators label,
+    # and the open ones filled the open-task cap, so routed cases (training's) stopped.
+    policy = AuditPolicy(0.08, floor_per_hour=2, max_per_hour=60)
+    assert policy.counted and not AuditPolicy(0.08).counted
+    ids = [f"ev-{i}" for i in range(54_000)]  # an hour at 15 events/s
+    audited = 0
+    for i in ids:
+        if policy.decide(i, audited):
+            audited += 1
+    assert audited == 60
+    picked = [i for i in ids if AuditPolicy(0.08).sampled(i)]
+    taken = [i for i in ids if policy.decide(i, 2)]  # the floor met, the ceiling not
+    assert taken == picked, "below the ceiling, the share alone decides (the same events)"
+    assert not policy.decide(picked[0], audited_this_hour=60)
+    # No ceiling (0): the share's every pick, as before.
+    assert AuditPolicy(0.08, max_per_hour=0).decide(picked[0], audited_this_hour=10_000)
 
 
 def test_an_audit_is_reviewed_whatever_the_confidence_and_marked() -> None:
