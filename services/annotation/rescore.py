@@ -98,6 +98,7 @@ def rescore_open_tasks(
             tasks.append((event_id, task))
         if not tasks:
             continue
+        log.info("v%d: re-scoring %d open %s task(s)", version, len(tasks), channel)
         scores = score([str((t.get("data") or {}).get("text") or "") for _, t in tasks])
         for (event_id, task), (uncertainty, label) in zip(tasks, scores, strict=True):
             sampled = _sampled(redis, prefix, event_id)

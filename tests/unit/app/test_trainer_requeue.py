@@ -4,6 +4,9 @@ until the next promotion); a queue written for this champion and setting is left
 
 from __future__ import annotations
 
+import threading
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -52,7 +55,7 @@ def test_the_queue_is_rescored_once_when_written_for_something_else(
     jobs.redis = _Redis(mark)  # type: ignore[assignment]
     monkeypatch.setattr(trainer, "open_registry", lambda _stack: _Registry(champion))
     calls: list[Any] = []
-    monkeypatch.setattr(jobs, "requeue", lambda: calls.append(1))
+    monkeypatch.setattr(jobs, "requeue_soon", lambda: calls.append(1))
     jobs.requeue_if_stale()
     assert bool(calls) is requeued and jobs._queue_checked
 
@@ -68,6 +71,36 @@ def test_a_mark_that_cannot_be_read_is_checked_again_at_the_next_reconciliation(
     jobs.redis = Down(None)  # type: ignore[assignment]
     monkeypatch.setattr(trainer, "open_registry", lambda _stack: _Registry(2))
     calls: list[Any] = []
-    monkeypatch.setattr(jobs, "requeue", lambda: calls.append(1))
+    monkeypatch.setattr(jobs, "requeue_soon", lambda: calls.append(1))
     jobs.requeue_if_stale()
     assert not calls and not jobs._queue_checked
+
+
+def test_a_rescore_runs_beside_the_trainers_checks_and_one_more_waits_at_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A soak trial: 1,872 open tasks took 10 min 48 s to re-score, and the trainer checked
+    # nothing meanwhile. Now the promotion's check returns at once; promotions during a
+    # re-score queue one more (it reads the champion when it starts: the newest).
+    jobs = trainer.TrainerJobs(Settings())
+    started, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def slow(*_args: Any) -> None:
+        runs.append(1)
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(trainer, "requeue_after_promotion", slow)
+    monkeypatch.setattr(jobs, "_bridge", lambda: SimpleNamespace(client=None, project_id=1))
+    before = time.monotonic()
+    jobs.requeue_soon()
+    assert started.wait(5) and time.monotonic() - before < 5
+    for _ in range(3):
+        jobs.requeue_soon()
+    release.set()
+    deadline = time.monotonic() + 5
+    while len(runs) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert len(runs) == 2
