@@ -28,6 +28,7 @@ from services.stack.liveness import (
     restart_stalled,
     wait_for_heartbeats,
 )
+from services.stack.logrotate import LogRotation
 from services.stack.probes import ensure_ports_free, health_urls, http_ok
 from services.stack.process import Child, StackError, stop_note
 from services.stack.supervise import Backoff
@@ -225,8 +226,11 @@ class Stack:
             backoff.started(c.name, now)
         due: dict[str, float] = {}
         self.champion.start()
+        mb = self.settings.stack.log_max_mb
+        logs = LogRotation(lambda: [c.log_path for c in self.children], mb, self.say)
         while not self._stop.wait(1.0):
             now = time.monotonic()
+            logs.tick(now)
             for c in restart_stalled(stall, self.children, self.say) + restart_hung(
                 http, self.children, self.say
             ):

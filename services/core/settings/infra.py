@@ -75,6 +75,14 @@ class StackSettings(Group):
         "EDDY_STARTUP_TIMEOUT_S", 180.0, description="Readiness timeout per server."
     )
     log_level: str = env("EDDY_LOG_LEVEL", "INFO")
+    log_max_mb: int = env(
+        "EDDY_LOG_MAX_MB",
+        100,
+        ge=0,
+        description="`eddy up` rotates a process's log in DATA_DIR/logs past this size (to "
+        "NAME.log.1, the one before it dropped): Label Studio's alone wrote about 1 GB a week "
+        "in a soak trial. 0: never rotate.",
+    )
 
     @property
     def durable_broker(self) -> bool:
