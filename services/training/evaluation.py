@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
@@ -136,16 +137,14 @@ def rescore(
 
         say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
         texts, gold = [e.text for e in examples], [e.label for e in examples]
+        keys = [text_key(t) for t in texts]
         for v in sorted(set(missing) | ({champion} if champion is not None else set())):
             ref = registry.get(v)
-            clf = TextClassifier.load(
-                ref.path,
-                placement,
-                version=v,
-                max_length=int(ref.meta.get("max_length", max_length)),
-            )
-            pred = predict_labels(clf, texts)
-            m = compute_metrics(gold, pred, clf.labels)
+            length = int(ref.meta.get("max_length", max_length))
+            load = partial(TextClassifier.load, ref.path, placement, version=v, max_length=length)
+            how = f"{placement.device.type} {placement.precision} {length}"
+            pred = _predicted(registry, v, texts, keys, how, predict_labels, load)
+            m = compute_metrics(gold, pred, ref.labels)
             scores[str(v)] = {"accuracy": m.accuracy, "macro_f1": m.macro_f1, "n": m.n}
             if v == champion:
                 doc["champion_estimate"] = channel_estimates(examples, pred)
@@ -163,6 +162,38 @@ def rescore(
     )
     registry.write_json(EVAL_FILE, doc)
     return doc
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def predictions_file(version: int) -> str:
+    return f"EVALUATION.v{version}.predictions.json"
+
+
+def _predicted(
+    registry: ModelRegistry,
+    version: int,
+    texts: Sequence[str],
+    keys: Sequence[str],
+    how: str,
+    predict: Callable[[Any, list[str]], list[str]],
+    load: Callable[[], Any],
+) -> list[str]:
+    """The version's answer for every text: those it gave before read back (a version never
+    changes), only new texts predicted. Before, each growth of the set scored the newest 20
+    versions on all of it, a cost that grew with every audit label (a soak trial). The file
+    keeps the current set's answers only, so it is bounded by the set."""
+    name = predictions_file(version)
+    doc = registry.read_json(name) or {}
+    known = dict(doc.get("predictions") or {}) if doc.get("how") == how else {}
+    todo = [i for i, k in enumerate(keys) if k not in known]
+    if todo:
+        got = predict(load(), [texts[i] for i in todo])
+        known.update({keys[i]: p for i, p in zip(todo, got, strict=True)})
+        registry.write_json(name, {"how": how, "predictions": {k: known[k] for k in keys}})
+    return [known[k] for k in keys]
 
 
 def evaluation_of(registry: ModelRegistry) -> dict[str, Any]:

@@ -3,18 +3,23 @@ all of them again when the set grows; nothing is re-scored when nothing changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from services.core.settings import Settings
+from services.model import train as model_train
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
-from services.training.evaluation import EvalExample, rescore
+from services.training.evaluation import EvalExample, predictions_file, rescore
 from tests.conftest import seed_examples
 from tests.helpers import copy_models
 
 
 def test_every_version_rescored_on_the_same_grown_set(
-    settings: Settings, champion: int, tmp_path: Path
+    settings: Settings, champion: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = ModelRegistry(settings.stack.models_dir)
     reg = ModelRegistry(tmp_path / "models")
@@ -44,3 +49,25 @@ def test_every_version_rescored_on_the_same_grown_set(
     later = rescore(reg, grown, cpu, 64, said.append)
     assert later["fingerprint"] != doc["fingerprint"]
     assert all(v["n"] == 60 for v in later["versions"].values()), "all re-scored on the new set"
+    # Each version's earlier answers are read back: only the 30 new texts were predicted, and
+    # the scores are those of a scoring from scratch.
+    for v in (1, 2):
+        kept = reg.read_json(predictions_file(v)) or {}
+        assert len(kept["predictions"]) == 60, "the current set's answers, no more"
+    fresh = ModelRegistry(tmp_path / "fresh")
+    for _ in range(2):
+        ref = source.get(champion)
+        fresh.add(lambda d, p=ref.path: copy_models(p, d), ref.meta)
+    fresh.set_champion(2)
+    assert rescore(fresh, grown, cpu, 64)["versions"] == later["versions"]
+    predicted: list[int] = []
+    real = model_train.predict_labels
+
+    def counted(clf: Any, texts: Sequence[str]) -> list[str]:
+        predicted.append(len(texts))
+        return real(clf, texts)
+
+    monkeypatch.setattr(model_train, "predict_labels", counted)
+    more = grown + [EvalExample(f"{e.text} (again)", e.label, "ads", "audit") for e in data[:5]]
+    rescore(reg, more, cpu, 64)
+    assert predicted == [5, 5], "two versions, the five new texts each"
