@@ -61,6 +61,7 @@ class TrainerJobs:
         self._queue_checked = False
         self._requeue_lock = threading.Lock()
         self._requeue_waiting = threading.Event()  # a re-score is queued behind the lock
+        self._requeue_flag = threading.Lock()
 
     def _bridge(self) -> Reconciler:
         """The Label Studio side, made at first use (Label Studio may still be starting)."""
@@ -142,9 +143,10 @@ class TrainerJobs:
         or reconciliation ran meanwhile (a soak trial: 1,872 tasks, 10 min 48 s). Cut short
         by a stop, it is done again at the next start (the queue's mark is set only at the
         end). One waits at most: it reads the champion when it starts, the newest then."""
-        if self._requeue_waiting.is_set():
-            return
-        self._requeue_waiting.set()
+        with self._requeue_flag:  # the check and the set at once: two threads call this
+            if self._requeue_waiting.is_set():
+                return
+            self._requeue_waiting.set()
         threading.Thread(target=self.requeue, name="eddy-requeue", daemon=True).start()
 
     def requeue(self) -> None:

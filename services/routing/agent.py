@@ -68,11 +68,12 @@ def register(ctx: WorkerContext) -> None:
         raw = await ctx.redis().get(audit_hour_key(prefix, channel, hour_bucket(time.time())))
         return int(raw or 0)
 
-    async def record_audit(event_id: str, channel: str) -> None:
+    async def record_audit(event_id: str, channel: str, pooled: bool) -> None:
         # Before the review is sent: a label must never arrive for an audit event the trainer
         # does not know is one.
         r = ctx.redis()
-        if not policy.sampled(event_id):  # the floor's pick: kept out of the pooled estimate
+        if not pooled:  # the floor's pick, or a share the ceiling thinned: a channel at
+            # another rate than the rest, kept out of the pooled estimate (its own stands)
             await r.sadd(audit_floor_key(prefix), event_id)  # first: read only for audits
         await r.hset(audit_key(prefix), event_id, channel)
         count_key = audit_hour_key(prefix, channel, hour_bucket(time.time()))
@@ -180,12 +181,16 @@ def register(ctx: WorkerContext) -> None:
         if pred is None:
             return
         event_id, channel = str(pred["event_id"]), str(pred["channel"])
+        share = policy.share
         if policy.counted:
             if channel not in audits:
                 audits[channel] = await retry_forever(
                     partial(audited_this_hour, channel), "audit count"
                 )
-            audit = policy.decide(event_id, audits[channel])
+            window = windows.setdefault(channel, PriorityWindow(budget.window))
+            rate = window.rate_per_s() / held["share"]  # the channel's, all replicas together
+            share = policy.thinned(rate)
+            audit = policy.decide(event_id, audits[channel], rate)
         else:
             audit = policy.sampled(event_id)
         score = router.score(pred)
@@ -209,7 +214,8 @@ def register(ctx: WorkerContext) -> None:
                 decided(channel, "near_duplicate")
                 return
         if audit:
-            await retry_forever(partial(record_audit, event_id, channel), "audit record")
+            pooled = share == policy.share and policy.sampled(event_id)
+            await retry_forever(partial(record_audit, event_id, channel, pooled), "audit record")
             if channel in audits:
                 audits[channel] += 1
         await retry_forever(partial(record_sent, event_id, channel, score, sample), "queue")

@@ -5,11 +5,14 @@ Routed cases are the hard ones by design, so judging models on them misleads; au
 look like traffic. They are the gate's holdout, the one evaluation set every version is
 scored on, and the live estimate of the champion's accuracy.
 
-Selection is deterministic by event id (a replayed event makes the same decision), a floor
-per channel and hour keeps quiet channels audited too, and a ceiling per channel and hour
-keeps a busy channel's audits within what annotators can label: the share of 15 events a
-second is over 4,000 audits an hour, which also filled the open-task cap and so stopped the
-routed cases the model learns from (a soak trial: training stalled within 35 minutes).
+Selection is deterministic by event id (a replayed event makes the same decision while the
+share is the same), a floor per channel and hour keeps quiet channels audited too, and a
+ceiling per channel and hour keeps a busy channel's audits within what annotators can label:
+the share of 15 events a second is over 4,000 audits an hour, which also filled the open-task
+cap and so stopped the routed cases the model learns from (a soak trial: training stalled
+within 35 minutes). The ceiling thins the share by the channel's rate, so the picks stay
+spread over the hour (taking the share's first picks each hour would audit only its first
+minutes); a count per hour stops the rest should the rate be underestimated.
 """
 
 from __future__ import annotations
@@ -35,17 +38,25 @@ class AuditPolicy:
         """Whether a decision needs the channel's audits this hour."""
         return bool(self.floor_per_hour or self.max_per_hour)
 
-    def sampled(self, event_id: str) -> bool:
-        """In the uniform sample (the share)."""
-        return self.share > 0 and audit_draw(event_id) < self.share
+    def sampled(self, event_id: str, share: float | None = None) -> bool:
+        """In the uniform sample (the share, or a thinned one)."""
+        at = self.share if share is None else share
+        return at > 0 and audit_draw(event_id) < at
 
-    def decide(self, event_id: str, audited_this_hour: int) -> bool:
-        """Audit this event? The share decides; below the hour's floor, every event is taken;
-        at the hour's ceiling, none (the sample is then the share's picks until the ceiling,
-        each hour: still random within the hour, spread over every hour)."""
+    def thinned(self, rate_per_s: float) -> float:
+        """The share a channel at this rate gets: the configured one, or less when that would
+        send more than ``max_per_hour`` (its picks a subset of the full share's)."""
+        if not self.max_per_hour or rate_per_s <= 0:
+            return self.share
+        return min(self.share, self.max_per_hour / 3600.0 / rate_per_s)
+
+    def decide(self, event_id: str, audited_this_hour: int, rate_per_s: float = 0.0) -> bool:
+        """Audit this event? The share (thinned by the ceiling at this rate) decides; below
+        the hour's floor, every event is taken; at the hour's ceiling, none."""
         if self.max_per_hour and audited_this_hour >= self.max_per_hour:
             return False
-        return self.sampled(event_id) or audited_this_hour < self.floor_per_hour
+        picked = self.sampled(event_id, self.thinned(rate_per_s))
+        return picked or audited_this_hour < self.floor_per_hour
 
 
 def hour_bucket(epoch_s: float) -> int:

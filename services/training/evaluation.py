@@ -13,7 +13,6 @@ import hashlib
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
@@ -24,7 +23,7 @@ from services.labels.records import LabelledExample
 from services.labels.store import LabelStore
 from services.model.metrics import compute_metrics
 from services.registry.open import open_registry
-from services.registry.store import ModelRegistry
+from services.registry.store import ModelRef, ModelRegistry
 from services.training.examples import Example
 from services.training.paired import wilson
 from services.training.seedstore import seed_holdout, within
@@ -141,8 +140,17 @@ def rescore(
         for v in sorted(set(missing) | ({champion} if champion is not None else set())):
             ref = registry.get(v)
             length = int(ref.meta.get("max_length", max_length))
-            load = partial(TextClassifier.load, ref.path, placement, version=v, max_length=length)
-            how = f"{placement.device.type} {placement.precision} {length}"
+
+            # ref.path only when a text is new: on an S3 registry it downloads the weights.
+            def load(ref: ModelRef = ref, length: int = length) -> TextClassifier:
+                return TextClassifier.load(
+                    ref.path, placement, version=ref.version, max_length=length
+                )
+
+            # The version's creation too: a number given again after a folder was deleted by
+            # hand is another model.
+            made = ref.meta.get("created_at", "")
+            how = f"{placement.device.type} {placement.precision} {length} {made}"
             pred = _predicted(registry, v, texts, keys, how, predict_labels, load)
             m = compute_metrics(gold, pred, ref.labels)
             scores[str(v)] = {"accuracy": m.accuracy, "macro_f1": m.macro_f1, "n": m.n}

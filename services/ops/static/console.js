@@ -169,7 +169,8 @@ function renderCadence(c) {
   const r = c.last_run;
   $("cad-last").textContent = r ? `${r.outcome} v${r.challenger_version} at ${when(r.started_at)} (${num(r.duration_s, 0)} s, ${r.new_labels} new labels)` : "none yet";
   $("cad-since").textContent = ago(c.since_last_run_s);
-  $("cad-next").textContent = c.next_check_in_s === null ? "-" : run ? "after the run in progress"
+  // The trainer's own run holds its next check; another's (`eddy train`) does not.
+  $("cad-next").textContent = c.next_check_in_s === null ? "-" : run && run.by === "trainer" ? "after the run in progress"
     : `in ${ago(c.next_check_in_s)} (every ${ago(c.interval_s)}; last ${ago(c.last_check_s_ago)} ago)`;
   const t = c.trigger || {};
   $("cad-progress").value = t.progress || 0;

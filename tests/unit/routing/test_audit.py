@@ -39,6 +39,15 @@ def test_ceiling_stops_a_busy_channels_audits_for_the_rest_of_the_hour() -> None
     taken = [i for i in ids if policy.decide(i, 2)]  # the floor met, the ceiling not
     assert taken == picked, "below the ceiling, the share alone decides (the same events)"
     assert not policy.decide(picked[0], audited_this_hour=60)
+    # At the channel's rate the share is thinned, so the hour's picks spread over all of it
+    # (the count alone took the share's first 60: the hour's first 75 seconds).
+    assert policy.thinned(15.0) == 60 / 3600 / 15 and policy.thinned(0.0) == 0.08
+    assert AuditPolicy(0.08, max_per_hour=600).thinned(1.0) == 0.08, "a quiet channel: the share"
+    spread = [n for n, i in enumerate(ids) if policy.decide(i, 2, rate_per_s=15.0)]
+    assert 40 <= len(spread) <= 80, len(spread)
+    first_half = sum(n < len(ids) // 2 for n in spread)
+    assert 0.3 < first_half / len(spread) < 0.7, (first_half, len(spread))
+    assert set(spread) <= {n for n, i in enumerate(ids) if i in set(picked)}, "a subset"
     # No ceiling (0): the share's every pick, as before.
     assert AuditPolicy(0.08, max_per_hour=0).decide(picked[0], audited_this_hour=10_000)
 
