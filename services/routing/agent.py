@@ -181,7 +181,7 @@ def register(ctx: WorkerContext) -> None:
         if pred is None:
             return
         event_id, channel = str(pred["event_id"]), str(pred["channel"])
-        share = policy.share
+        rate = 0.0  # unknown: the share unthinned
         if policy.counted:
             if channel not in audits:
                 audits[channel] = await retry_forever(
@@ -189,7 +189,6 @@ def register(ctx: WorkerContext) -> None:
                 )
             window = windows.setdefault(channel, PriorityWindow(budget.window))
             rate = window.rate_per_s() / held["share"]  # the channel's, all replicas together
-            share = policy.thinned(rate)
             audit = policy.decide(event_id, audits[channel], rate)
         else:
             audit = policy.sampled(event_id)
@@ -214,7 +213,7 @@ def register(ctx: WorkerContext) -> None:
                 decided(channel, "near_duplicate")
                 return
         if audit:
-            pooled = share == policy.share and policy.sampled(event_id)
+            pooled = policy.pooled(event_id, rate)
             await retry_forever(partial(record_audit, event_id, channel, pooled), "audit record")
             if channel in audits:
                 audits[channel] += 1

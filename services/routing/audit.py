@@ -50,6 +50,11 @@ class AuditPolicy:
             return self.share
         return min(self.share, self.max_per_hour / 3600.0 / rate_per_s)
 
+    def pooled(self, event_id: str, rate_per_s: float = 0.0) -> bool:
+        """An audit the pooled estimate may count: the full share's pick at a rate the ceiling
+        did not thin (a floor's pick, or a thinned channel's, stands for its channel only)."""
+        return self.thinned(rate_per_s) == self.share and self.sampled(event_id)
+
     def decide(self, event_id: str, audited_this_hour: int, rate_per_s: float = 0.0) -> bool:
         """Audit this event? The share (thinned by the ceiling at this rate) decides; below
         the hour's floor, every event is taken; at the hour's ceiling, none."""
