@@ -16,6 +16,7 @@ from services.cli import (  # noqa: F401
     loop,
     models,
     opsconsole,
+    prune,
     simulate,
     stack,
     status,

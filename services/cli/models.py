@@ -113,6 +113,7 @@ def version_rows(stack: StackSettings) -> tuple[list[dict[str, Any]], dict[str, 
                 "seed_used": seeds[v],
                 "recipe": (m.get("recipe") or {}).get("name"),
                 "created_at": m.get("created_at"),
+                "pruned_at": m.get("pruned_at"),  # weights removed (EDDY_REGISTRY_KEEP)
                 # The gate's reasons, a list as in the demo's report and the console.
                 "decision": list(m.get("decision") or []),
                 "gate": m.get("gate"),
@@ -181,6 +182,8 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         )
         stale = any((r["eval"] or {}).get("stale") for r in rows)
         note = "* = an old version scored on an earlier, smaller set; " if stale else ""
+        if any(r.get("pruned_at") for r in rows):
+            note += "pruned = weights removed, history kept (EDDY_REGISTRY_KEEP); "
         out.print(f"({note}gate acc is each run's own holdout)", highlight=False)
     elif rows:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")
@@ -190,9 +193,8 @@ def _status(row: dict[str, Any]) -> str:
     """As the console says it: a champion the gate rejected was promoted by hand."""
     if row["status"] == "champion" and row["gate_status"] == "rejected":
         return "champion (gate rejected; promoted by hand)"
-    if row["status"] == "rolled_back":
-        return f"rolled back (gate: {row['gate_status']})"
-    return str(row["status"])
+    said = f"rolled back (gate: {row['gate_status']})" if row["status"] == "rolled_back" else None
+    return (said or str(row["status"])) + (", pruned" if row.get("pruned_at") else "")
 
 
 def version_number(text: str) -> int:

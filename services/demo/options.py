@@ -72,6 +72,8 @@ def demo_settings(base: Settings, run: str, opts: DemoOptions | None = None) -> 
             # Never a shared EDDY_MODEL_STORE: a demo's versions must not become anyone's
             # champion, and `eddy versions --data-dir RUN` finds them in the run's folder.
             "model_store": "",
+            # The report scores every version on the run's evaluation set at the end.
+            "registry_keep": 0,
             "with_label_studio": True,
             "broker_storage": "memory://tansu/",
         },

@@ -29,9 +29,9 @@ from services.ops.offsets import OffsetReader, consumer_groups
 from services.ops.stream import StreamWindow, decisions_since, unsure_share
 from services.ops.tail import TopicTail
 from services.ops.timeline import champion_series, training_mix, version_entry
-from services.registry.lineage import rolled_back, seed_used
+from services.registry.lineage import previous_champion, rolled_back, seed_used
 from services.registry.open import open_registry
-from services.registry.rollout import history, previous_champion
+from services.registry.rollout import history
 
 log = logging.getLogger("eddy.ops")
 UNSURE_SPAN_S = 900.0  # the alert's 15 minutes

@@ -41,6 +41,7 @@ def version_entry(
     return {
         "version": v,
         "created_at": meta.get("created_at"),
+        "pruned_at": meta.get("pruned_at"),  # weights removed: cannot be promoted
         "kind": meta.get("kind"),
         "status": meta.get("status"),
         "rolled_back": rolled_back,

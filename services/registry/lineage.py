@@ -47,3 +47,12 @@ def rolled_back(history: Sequence[Mapping[str, Any]]) -> set[int]:
         else:
             out.discard(int(left))
     return out
+
+
+def previous_champion(events: Sequence[Mapping[str, Any]], current: int) -> int | None:
+    """What ``current``'s own promotion replaced, from the registry's history. A rollback
+    event does not count, or two rollbacks in a row would bounce between the same two."""
+    for event in reversed(events):
+        if event["version"] == current and event["type"] in ("promoted", "bootstrapped"):
+            return int(event["previous_version"]) if event.get("previous_version") else None
+    return None

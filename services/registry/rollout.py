@@ -16,6 +16,7 @@ from typing import Any
 
 from services.core.records import utc_now_iso
 from services.core.settings import KafkaSettings
+from services.registry.lineage import previous_champion
 from services.registry.store import ModelRegistry, RegistryError
 
 log = logging.getLogger("eddy.registry")
@@ -62,7 +63,7 @@ def _change(
     by: str | None = None,
 ) -> dict[str, Any]:
     previous = registry.champion_version()
-    registry.get(version)  # must exist
+    registry.servable(version)
     registry.set_champion(version)
     event: dict[str, Any] = {
         "type": kind,
@@ -84,8 +85,9 @@ def _change(
 
 
 def check_promotable(registry: ModelRegistry, version: int) -> None:
-    """Raise RegistryError when ``version`` does not exist or is the champion already."""
-    registry.get(version)
+    """Raise RegistryError when ``version`` does not exist, lost its weights or is the
+    champion already."""
+    registry.servable(version)
     if registry.champion_version() == version:
         raise RegistryError(f"v{version} is already the champion")
 
@@ -115,15 +117,6 @@ def _expect(registry: ModelRegistry, expected: int | None) -> None:
         )
 
 
-def previous_champion(events: list[dict[str, Any]], current: int) -> int | None:
-    """What ``current``'s own promotion replaced, from the registry's history. A rollback
-    event does not count, or two rollbacks in a row would bounce between the same two."""
-    for event in reversed(events):
-        if event["version"] == current and event["type"] in ("promoted", "bootstrapped"):
-            return int(event["previous_version"]) if event.get("previous_version") else None
-    return None
-
-
 def rollback_target(registry: ModelRegistry) -> int:
     """The version that was champion before the current one."""
     current = registry.champion_version()
@@ -132,6 +125,7 @@ def rollback_target(registry: ModelRegistry) -> int:
     target = previous_champion(history(registry), current)
     if target is None:
         raise RegistryError(f"v{current} has no earlier champion to roll back to")
+    registry.servable(target)
     return target
 
 

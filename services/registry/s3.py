@@ -25,7 +25,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from services.core.records import utc_now_iso
 from services.registry.store import META_FILE, ModelRef, ModelRegistry, RegistryError
 
 _VERSION_KEY = re.compile(r"^v(\d+)/(.+)$")
+_VERSION_DIR = re.compile(r"^v(\d+)$")
 CLAIM = ".claim"
 _HINT = " (check EDDY_MODEL_STORE, EDDY_MODEL_STORE_ENDPOINT and the AWS_* credentials)"
 POINTER = "CHAMPION"
@@ -99,15 +100,26 @@ class S3ModelRegistry(ModelRegistry):
 
     def _keys(self, under: str = "") -> Iterator[str]:
         """Names (relative to the prefix) of every object under ``under``."""
+        return (name for name, _size in self._objects(under))
+
+    def _objects(self, under: str) -> Iterator[tuple[str, int]]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._key(under)
         )
         try:
             for page in pages:
                 for obj in page.get("Contents", []):
-                    yield str(obj["Key"])[len(self.prefix) :]
+                    yield str(obj["Key"])[len(self.prefix) :], int(obj.get("Size") or 0)
         except Exception as exc:
             raise RegistryError(f"model store {self.url}: cannot list: {exc}{_HINT}") from exc
+
+    def _delete(self, name: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(name))
+        except Exception as exc:
+            raise RegistryError(
+                f"model store {self.url}: cannot delete {name}: {exc}{_HINT}"
+            ) from exc
 
     # -- versions ------------------------------------------------------------------------
 
@@ -130,12 +142,46 @@ class S3ModelRegistry(ModelRegistry):
         meta = json.loads(got[0])
         return ModelRef(version, self._vdir(version), meta, fetch=lambda: self._fetch(version))
 
+    def prune(self, version: int, at: str) -> int:
+        """As the directory registry: marked first, then every object but eddy.json and the
+        number's claim deleted, and this machine's cached copy."""
+        if not self.get(version).pruned:
+            self.update_meta(version, pruned_at=at)
+        head, freed = f"v{version}/", 0
+        for name, size in list(self._objects(head)):
+            if name[len(head) :] not in (META_FILE, CLAIM):
+                self._delete(name)
+                freed += size
+        shutil.rmtree(self._vdir(version), ignore_errors=True)
+        return freed
+
+    def pruned_versions(self) -> set[int]:
+        files: dict[int, set[str]] = {}
+        for m in filter(None, map(_VERSION_KEY.match, self._keys("v"))):
+            files.setdefault(int(m.group(1)), set()).add(m.group(2))
+        return {v for v, f in files.items() if META_FILE in f and f <= {META_FILE, CLAIM}}
+
+    def remove_text(self, name: str) -> None:
+        self._delete(name)
+
+    def _drop_pruned(self, but: int) -> None:
+        """Each machine caches the versions it loaded: when it fetches a new one, the cached
+        copies of versions pruned since go too (one small read each)."""
+        for p in self.root.iterdir():
+            m = _VERSION_DIR.match(p.name)
+            if m and int(m.group(1)) != but and p.is_dir():
+                got = self._get(f"v{m.group(1)}/{META_FILE}")
+                if got is None or json.loads(got[0]).get("pruned_at"):
+                    shutil.rmtree(p, ignore_errors=True)
+
     def _fetch(self, version: int) -> None:
         """Download v<N> into the local cache once; a cached version is complete (renamed into
         place after the download) and immutable apart from its metadata."""
         final = self._vdir(version)
         if final.is_dir():
             return
+        with suppress(RegistryError, OSError):
+            self._drop_pruned(but=version)
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=self.root))
         try:
@@ -204,7 +250,7 @@ class S3ModelRegistry(ModelRegistry):
         return int(text) if text.isdigit() else None
 
     def set_champion(self, version: int) -> None:
-        self.get(version)  # must exist
+        self.servable(version)
         current = self._get(POINTER)
         condition = {"IfMatch": current[1]} if current and current[1] else {"IfNoneMatch": "*"}
         if not self._put(POINTER, f"{version}\n".encode(), **condition):

@@ -42,7 +42,14 @@ class ModelRef:
     fetch: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
     @property
+    def pruned(self) -> bool:
+        return bool(self.meta.get("pruned_at"))
+
+    @property
     def path(self) -> Path:
+        """The model's files, to load; a version whose weights were pruned says so."""
+        if self.pruned:
+            raise RegistryError(pruned_message(self.version, str(self.meta["pruned_at"])))
         if self.fetch is not None:
             self.fetch()
         return self.local
@@ -50,6 +57,14 @@ class ModelRef:
     @property
     def labels(self) -> list[str]:
         return list(self.meta["labels"])
+
+
+def pruned_message(version: int, at: str) -> str:
+    return (
+        f"v{version}'s weights were removed at {at} to bound the registry's size "
+        "(EDDY_REGISTRY_KEEP keeps the newest versions, the champion and the ones rollback "
+        "goes back to): it can no longer be loaded or made champion"
+    )
 
 
 class ModelRegistry:
@@ -83,6 +98,13 @@ class ModelRegistry:
                 f"model version {version} not found in {self.where} (known: {known})"
             )
         return ModelRef(version, path, json.loads(meta_path.read_text()))
+
+    def servable(self, version: int) -> ModelRef:
+        """The version, which must exist and still have its weights."""
+        ref = self.get(version)
+        if ref.pruned:
+            raise RegistryError(pruned_message(version, str(ref.meta["pruned_at"])))
+        return ref
 
     def champion_version(self) -> int | None:
         pointer = self.root / "CHAMPION"
@@ -136,11 +158,29 @@ class ModelRegistry:
     def update_meta(self, version: int, **fields: Any) -> ModelRef:
         ref = self.get(version)
         meta = {**ref.meta, **fields}
-        self._atomic_write(ref.path / META_FILE, json.dumps(meta, indent=2, sort_keys=True))
-        return ModelRef(version, ref.path, meta)
+        self._atomic_write(ref.local / META_FILE, json.dumps(meta, indent=2, sort_keys=True))
+        return ModelRef(version, ref.local, meta)
+
+    def prune(self, version: int, at: str) -> int:
+        """Remove the version's weights, keep its eddy.json (lineage, scores); the bytes
+        freed. Marked first, so a reader that finds files missing also finds why."""
+        ref = self.get(version)
+        if not ref.pruned:
+            self.update_meta(version, pruned_at=at)
+        freed = 0  # and what a run cut short left behind, when it was marked already
+        for p in sorted(ref.local.iterdir()):
+            if p.name == META_FILE:
+                continue
+            files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file()]
+            freed += sum(f.stat().st_size for f in files)
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        return freed
 
     def set_champion(self, version: int) -> None:
-        self.get(version)  # must exist
+        self.servable(version)
         self._atomic_write(self.root / "CHAMPION", f"{version}\n")
 
     def read_text(self, name: str) -> str | None:
@@ -151,6 +191,15 @@ class ModelRegistry:
     def write_text(self, name: str, text: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self._atomic_write(self.root / name, text)
+
+    def pruned_versions(self) -> set[int]:
+        """Versions with nothing but their eddy.json left."""
+        return {
+            v for v in self.versions() if all(p.name == META_FILE for p in self._vdir(v).iterdir())
+        }
+
+    def remove_text(self, name: str) -> None:
+        (self.root / name).unlink(missing_ok=True)
 
     def read_json(self, name: str) -> dict[str, Any] | None:
         text = self.read_text(name)

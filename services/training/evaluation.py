@@ -98,11 +98,14 @@ def unscored(
     scores: Mapping[str, Any], champion: int | None, versions: Sequence[int], keep: int
 ) -> list[int]:
     """The versions worth scoring that have no score on the current set: the newest ``keep``
-    and the champion (older ones keep their stale score, which bounds the cost). Pure."""
+    and the champion (older ones keep their stale score, which bounds the cost), less those
+    whose weights were pruned (the re-scoring marks them). Pure."""
     recent = set(versions[-keep:]) | ({champion} if champion is not None else set())
-    return [
-        v for v in versions if v in recent and (scores.get(str(v)) or {"stale": 1}).get("stale")
-    ]
+
+    def wanted(sc: Mapping[str, Any] | None) -> bool:
+        return sc is None or (bool(sc.get("stale")) and not sc.get("pruned"))
+
+    return [v for v in versions if v in recent and wanted(scores.get(str(v)))]
 
 
 def rescore(
@@ -139,6 +142,9 @@ def rescore(
         keys = [text_key(t) for t in texts]
         for v in sorted(set(missing) | ({champion} if champion is not None else set())):
             ref = registry.get(v)
+            if ref.pruned:  # no weights to score with: its last score stays, marked stale
+                scores[str(v)] = {**scores.get(str(v), {"stale": True}), "pruned": True}
+                continue
             length = int(ref.meta.get("max_length", max_length))
 
             # ref.path only when a text is new: on an S3 registry it downloads the weights.

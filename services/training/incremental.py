@@ -34,6 +34,7 @@ from services.training.holdparts import parts_summary
 from services.training.judge import Judgement, judge
 from services.training.metadata import model_metadata
 from services.training.planning import LabelSource, Plan, plan_run
+from services.training.pruning import prune_after_run
 from services.training.pseudo import pseudo_examples
 from services.training.runs import RunRecord, busy, lock_holder, lock_key, running, save_run
 
@@ -239,6 +240,7 @@ def train_once(
             if run.outcome in ("promoted", "rejected"):
                 run.ended_at = utc_now_iso()
                 save_run(redis, prefix, run)
+                prune_after_run(settings, say)
             return run
     finally:
         redis.close()

@@ -10,6 +10,7 @@ the gate's judgement (tests/unit/training, tests/integration/test_gate_rejects.p
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 import threading
@@ -247,9 +248,22 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.screenshot(path=str(shots / f"{run}-rolled-back.png"), full_page=True)
             _phone_and_screen_reader(page, shots / f"{run}-phone.png")
 
+            # v2's weights pruned (EDDY_REGISTRY_KEEP; the server's own answer, changed as
+            # `eddy prune` changes the version's eddy.json): said, and no longer offered.
+            state = page.evaluate("fetch('/api/state').then((r) => r.json())")
+            gone = copy.deepcopy(state)
+            for v in gone["models"]["versions"]:
+                v["pruned_at"] = "2026-12-07T20:00:00Z" if v["version"] == 2 else None
+            page.route("**/api/state", lambda route: route.fulfill(json=gone))
+            page.wait_for_function(
+                "document.querySelector('#versions tr[data-version=\"2\"]').textContent"
+                ".includes('rolled back (gate: promoted), pruned')",
+                timeout=30_000,
+            )
+            assert page.locator("#promote-version option").all_inner_texts() == []
+            page.unroute("**/api/state")
             # Redis and the registry unreadable (the server's own answer, changed as the read
             # model changes it): unknown, not "none" and an empty table.
-            state = page.evaluate("fetch('/api/state').then((r) => r.json())")
             state.update(champion=None, errors={"redis": "TimeoutError", "models": "OSError"})
             state["workers"] = {"replicas": [], "per_role": {}, "missing_roles": []}
             page.route("**/api/state", lambda route: route.fulfill(json=state))

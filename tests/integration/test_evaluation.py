@@ -13,7 +13,8 @@ from services.core.settings import Settings
 from services.model import train as model_train
 from services.model.device import select_placement
 from services.registry.store import ModelRegistry
-from services.training.evaluation import EvalExample, predictions_file, rescore
+from services.training.evaluation import EvalExample, needs_rescore, predictions_file, rescore
+from services.training.pruning import prune_registry
 from tests.conftest import seed_examples
 from tests.helpers import copy_models
 
@@ -69,5 +70,15 @@ def test_every_version_rescored_on_the_same_grown_set(
 
     monkeypatch.setattr(model_train, "predict_labels", counted)
     more = grown + [EvalExample(f"{e.text} (again)", e.label, "ads", "audit") for e in data[:5]]
-    rescore(reg, more, cpu, 64)
+    more_scores = rescore(reg, more, cpu, 64)["versions"]
     assert predicted == [5, 5], "two versions, the five new texts each"
+
+    # v1's weights pruned (EDDY_REGISTRY_KEEP): the next growth scores v2 alone, v1 keeps its
+    # last score, marked, and nothing asks for it again.
+    assert prune_registry(reg, 1).retention.prune == [1]
+    predicted.clear()
+    most = more + [EvalExample(f"{e.text} (third)", e.label, "crm", "audit") for e in data[:3]]
+    last = rescore(reg, most, cpu, 64)
+    assert predicted == [3], "v2 only"
+    assert last["versions"]["1"] == {**more_scores["1"], "stale": True, "pruned": True}
+    assert not needs_rescore(last, 2, reg.versions())

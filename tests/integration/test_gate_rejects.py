@@ -18,6 +18,7 @@ from services.registry.store import ModelRegistry
 from services.training.bootstrap import bootstrap
 from services.training.incremental import train_once
 from services.training.runs import recent_runs
+from tests.helpers import copy_models
 
 
 def rotated(label: str, names: list[str]) -> str:
@@ -30,7 +31,8 @@ def test_worse_challenger_is_rejected_and_champion_kept(
 ) -> None:
     run = uuid.uuid4().hex[:6]
     s = settings.override(
-        stack={"registry_dir": tmp_path / "models"},
+        # One version's weights kept besides the champion's: the run prunes the rest.
+        stack={"registry_dir": tmp_path / "models", "registry_keep": 1},
         redis={"prefix": f"gate{run}:"},
         trainer={"lr": 1e-4, "epochs": 2, "recipe": "warm"},
         gate={"min_holdout": 30},  # 60 examples: judged by the paired rule, not refused unseen
@@ -40,6 +42,9 @@ def test_worse_challenger_is_rejected_and_champion_kept(
     # Forced: 100 tweets make a weak champion on a 20-example seed holdout (it may not pass
     # the usefulness floor); this test is about the challenger.
     v1 = bootstrap(s, Path("seed"), examples=tweets[:100], force=True).ref.version
+    reg = ModelRegistry(s.stack.models_dir)
+    first = reg.get(v1)
+    older = reg.add(lambda d: copy_models(first.path, d), first.meta).version  # never champion
     store = LabelStore(Redis.from_url(redis_server, decode_responses=True), s.redis.prefix)
     names = sorted({e.label for e in tweets})
     audit = AuditSet(store.r, s.redis.prefix)
@@ -72,8 +77,10 @@ def test_worse_challenger_is_rejected_and_champion_kept(
     assert result.challenger_metrics is not None and result.champion_metrics is not None
     assert result.challenger_version is not None
     assert result.challenger_metrics["accuracy"] < result.champion_metrics["accuracy"]
-    reg = ModelRegistry(s.stack.models_dir)
     assert reg.champion_version() == v1
+    # After the run the trainer pruned what EDDY_REGISTRY_KEEP=1 does not keep: the champion
+    # and the newest (the rejected challenger) keep their weights.
+    assert reg.pruned_versions() == {older} and result.challenger_version == older + 1
     meta = reg.get(result.challenger_version).meta
     assert meta["status"] == "rejected" and meta["recipe"]["name"] == "warm"
     assert not set(meta["data"]["new_event_ids"]) & set(audit.members())

@@ -270,3 +270,32 @@ def test_the_cli_manages_versions_in_the_store(
         "from the other machine",
         "manual rollback",
     ]
+
+
+def test_pruning_removes_weights_from_the_store_and_other_machines_caches(
+    s3: Settings, settings: Settings, champion: int, tmp_path: Path
+) -> None:
+    from services.training.pruning import prune_registry
+
+    a = open_registry(s3.stack)
+    assert isinstance(a, S3ModelRegistry)
+    write, meta = model_writer(settings, champion)
+    for _ in range(4):
+        a.add(write, meta)
+    rollout.change_champion(a, 1, "bootstrapped", "seed")
+    rollout.promote(a, 2, "better")
+    rollout.promote(a, 3, "better")
+    b = other_machine(s3, tmp_path)
+    assert (b.get(1).path / "config.json").is_file()  # b served v1 once: in its cache
+    done = prune_registry(a, 1)  # keeps v4 (newest), v3 (champion), v2 (rollback)
+    assert done.retention.prune == [1] and done.freed_bytes > 1_000_000
+    assert a.versions() == [1, 2, 3, 4] and b.pruned_versions() == {1}
+    assert sorted(a._keys("v1/")) == [f"v1/{CLAIM}", "v1/eddy.json"]  # its number stays taken
+    with pytest.raises(RegistryError, match="EDDY_REGISTRY_KEEP"):
+        _ = b.get(1).path
+    with pytest.raises(RegistryError, match="weights were removed"):
+        rollout.promote(b, 1, "by hand")
+    # b fetches another version: its copy of the pruned v1 goes.
+    assert (b.get(2).path / "config.json").is_file()
+    assert not (tmp_path / "cache-b" / "v1").exists()
+    assert a.add(write, meta).version == 5

@@ -36,6 +36,15 @@ class StackSettings(Group):
         "",
         description="S3 endpoint of EDDY_MODEL_STORE, e.g. http://minio:9000; empty: AWS.",
     )
+    registry_keep: int = env(
+        "EDDY_REGISTRY_KEEP",
+        10,
+        ge=0,
+        description="Versions whose weights (about 230 MB each) stay in the registry: the "
+        "newest N, the champion and the N champions rollback would go back to. Older ones keep "
+        "their eddy.json (lineage, scores) and can no longer be loaded or promoted; the "
+        "trainer prunes after each run, `eddy prune` by hand. 0: keep every version.",
+    )
     broker_storage: str = env(
         "EDDY_BROKER_STORAGE",
         "s3://tansu/",

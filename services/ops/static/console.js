@@ -92,7 +92,8 @@ function renderBanner(items) {
 function statusCell(v, champ) {
   const gate = v.status || v.kind || "-";
   if (v.version !== champ) {
-    return v.rolled_back ? [`rolled back (gate: ${gate})`, "rolled_back"] : [gate, v.status || ""];
+    const gone = v.pruned_at ? ", pruned" : "";  // weights removed (EDDY_REGISTRY_KEEP)
+    return v.rolled_back ? [`rolled back (gate: ${gate})${gone}`, "rolled_back"] : [gate + gone, v.status || ""];
   }
   const text = gate === "rejected" ? "champion (gate rejected; promoted by hand)"
     : gate === "-" ? "champion" : `champion (${gate})`;
@@ -150,7 +151,7 @@ function renderModels(s) {
         high: { stroke: "#90a4ae", dash: [4, 4], paths: uPlot.paths.stepped({ align: 1 }) } } });
   }
   const sel = $("promote-version");
-  const want = versions.filter((v) => v.version !== champ).map((v) => String(v.version)).reverse();
+  const want = versions.filter((v) => v.version !== champ && !v.pruned_at).map((v) => String(v.version)).reverse();
   if (Array.from(sel.options).map((o) => o.value).join() !== want.join()) {
     sel.replaceChildren(...want.map((v) => { const o = document.createElement("option"); o.value = v; o.textContent = `v${v}`; return o; }));
   }

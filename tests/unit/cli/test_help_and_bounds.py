@@ -183,6 +183,8 @@ def test_versions_says_a_champion_the_gate_rejected_was_promoted_by_hand() -> No
     assert _status(row) == "champion (gate rejected; promoted by hand)"
     assert _status({"status": "champion", "gate_status": "promoted"}) == "champion"
     assert _status({"status": "rejected", "gate_status": "rejected"}) == "rejected"
+    gone = {"status": "rolled_back", "gate_status": "promoted", "pruned_at": "2026-12-07"}
+    assert _status(gone) == "rolled back (gate: promoted), pruned"
 
 
 def test_a_host_without_an_address_is_one_line_naming_its_setting(tmp_path: Path) -> None:

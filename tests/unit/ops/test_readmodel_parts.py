@@ -7,7 +7,7 @@ from typing import Any
 from services.ops.banner import banner
 from services.ops.cadence import cadence
 from services.ops.stream import StreamWindow, decisions_since, epoch, unsure_share
-from services.ops.timeline import champion_series, scored, training_mix
+from services.ops.timeline import champion_series, scored, training_mix, version_entry
 
 NOW = epoch("2026-12-01T10:00:00Z") or 0.0
 
@@ -222,3 +222,9 @@ def test_every_banner_condition_has_its_alert_rule_of_the_same_name() -> None:
     # EddyRoleWithoutWorker resolved, with nothing firing in its place.
     assert keys <= alerts, keys - alerts
     assert len(keys) == 9
+
+
+def test_a_pruned_version_says_when_its_weights_went() -> None:
+    meta = {"version": 3, "status": "rejected", "pruned_at": "2026-12-07T20:00:00Z"}
+    assert version_entry(meta, {})["pruned_at"] == "2026-12-07T20:00:00Z"
+    assert version_entry({"version": 4}, {})["pruned_at"] is None

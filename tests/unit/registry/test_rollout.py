@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from services.registry.lineage import previous_champion
 from services.registry.rollout import (
     change_champion,
     history,
-    previous_champion,
     promote,
     rollback,
     rollback_from,

@@ -100,6 +100,9 @@ def test_a_change_made_by_hand_is_scored_at_the_next_check() -> None:
     assert needs_rescore(stale, champion=2, versions=[1, 2])
     assert not needs_rescore(stale, champion=2, versions=[1, 2], keep=1)
     assert needs_rescore({**stale, "champion": 1}, champion=1, versions=[1, 2], keep=1)
+    # A version whose weights were pruned cannot be scored again: its stale score stays.
+    gone = {**stale, "versions": {"1": {**sc, "stale": True, "pruned": True}, "2": sc}}
+    assert not needs_rescore(gone, champion=2, versions=[1, 2])
     # Nothing to score on yet: only a new champion is news.
     assert not needs_rescore({"champion": 1, "size": 0}, champion=1, versions=[1, 2])
 
