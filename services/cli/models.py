@@ -183,7 +183,7 @@ def versions(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
         stale = any((r["eval"] or {}).get("stale") for r in rows)
         note = "* = an old version scored on an earlier, smaller set; " if stale else ""
         if any(r.get("pruned_at") for r in rows):
-            note += "pruned = weights removed, history kept (EDDY_REGISTRY_KEEP); "
+            note += "pruned = weights removed (`eddy prune`, EDDY_REGISTRY_KEEP), history kept; "
         out.print(f"({note}gate acc is each run's own holdout)", highlight=False)
     elif rows:
         out.print("evaluation set: none yet (`eddy evaluate` scores every version)")

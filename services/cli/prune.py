@@ -42,7 +42,8 @@ def prune(
     if not s.stack.model_store and not s.stack.models_dir.is_dir():
         raise fail("no model registry", f"{s.stack.models_dir} (--data-dir, EDDY_REGISTRY_DIR)", 2)
     try:
-        done = prune_registry(open_registry(s.stack), n, dry_run=dry_run)
+        named = "--keep" if keep is not None else "EDDY_REGISTRY_KEEP"
+        done = prune_registry(open_registry(s.stack), n, dry_run=dry_run, named=named)
     except (RegistryError, OSError) as exc:
         raise fail("prune failed", exc) from None
     if as_json:

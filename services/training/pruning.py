@@ -23,6 +23,7 @@ class Pruned:
     freed_bytes: int
     keep: int
     dry_run: bool
+    named: str = "EDDY_REGISTRY_KEEP"  # where ``keep`` came from, for the summary
 
     def as_dict(self) -> dict[str, Any]:
         r = self.retention
@@ -41,13 +42,11 @@ class Pruned:
     def summary(self) -> str:
         r = self.retention
         if not r.prune:
-            return (
-                f"nothing to prune: {len(r.kept)} version(s) kept (EDDY_REGISTRY_KEEP={self.keep})"
-            )
+            return f"nothing to prune: {len(r.kept)} version(s) kept ({self.named}={self.keep})"
         names = ", ".join(f"v{v}" for v in r.prune)
         verb = "would prune" if self.dry_run else "pruned"
         freed = "" if self.dry_run else f", {size(self.freed_bytes)} freed"
-        return f"{verb} {names}{freed}; {len(r.kept)} kept (EDDY_REGISTRY_KEEP={self.keep})"
+        return f"{verb} {names}{freed}; {len(r.kept)} kept ({self.named}={self.keep})"
 
 
 def size(n: int) -> str:
@@ -63,6 +62,7 @@ def prune_registry(
     *,
     dry_run: bool = False,
     say: Callable[[str], None] = lambda _m: None,
+    named: str = "EDDY_REGISTRY_KEEP",
 ) -> Pruned:
     """Under the pointer lock, so a promotion by hand cannot pick a version being pruned: it
     waits, then finds the version marked and refuses with the reason."""
@@ -77,7 +77,7 @@ def prune_registry(
             for v in retention.prune:
                 freed += registry.prune(v, at)
                 registry.remove_text(predictions_file(v))
-    done = Pruned(retention, sorted(already), freed, keep, dry_run)
+    done = Pruned(retention, sorted(already), freed, keep, dry_run, named)
     if retention.prune:
         say(done.summary())
     return done

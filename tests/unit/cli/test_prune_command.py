@@ -36,7 +36,7 @@ def test_prune_says_what_goes_then_removes_it(tmp_path: Path) -> None:
     res = runner.invoke(app, [*args, "--keep", "1"], env=NO_BROKER)
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines() == [
-        "pruned v2, v4, 4.0 kB freed; 3 kept (EDDY_REGISTRY_KEEP=1)",
+        "pruned v2, v4, 4.0 kB freed; 3 kept (--keep=1)",
         "kept: newest v5; champion v3; rollback chain v1",
     ]
     assert reg.pruned_versions() == {2, 4}
