@@ -27,6 +27,7 @@ from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
 from services.core import pulse, redis_sync
 from services.core.heartbeat import TTL_S, heartbeat_index, heartbeat_key
+from services.core.memory import release_memory
 from services.core.settings import Settings
 from services.registry.open import open_registry
 from services.registry.rollout import ModelEvents
@@ -82,6 +83,12 @@ class TrainerJobs:
             log.warning("reconciliation failed: %s: %s", type(exc).__name__, exc)
 
     def train(self) -> None:
+        try:
+            self._train()
+        finally:  # the run's models and optimiser state: hundreds of MB glibc would keep
+            release_memory()
+
+    def _train(self) -> None:
         started = time.time()
         self.metrics.checked(started)
         self.cadence["last_check_at"] = started
@@ -164,6 +171,8 @@ class TrainerJobs:
                     self.counts["withdrawn"] = self.counts.get("withdrawn", 0) + done.withdrawn
             except Exception:  # the queue stays as it was; the next promotion tries again
                 log.exception("re-scoring open tasks failed")
+            finally:
+                release_memory()
 
     def requeue_if_stale(self) -> None:
         """Once a start: open tasks last written for another champion, setting or task format
@@ -186,6 +195,8 @@ class TrainerJobs:
         except Exception:
             self._eval_failed_at = time.time()
             log.exception("evaluation failed")
+        finally:
+            release_memory()
 
     def heartbeat(self) -> None:
         prefix = self.settings.redis.prefix

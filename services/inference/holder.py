@@ -16,6 +16,7 @@ import logging
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 
+from services.core.memory import release_memory
 from services.core.settings import ModelSettings
 from services.inference.backends import Choice, choose_and_load
 from services.model.batching import restore_order
@@ -112,6 +113,8 @@ class ModelHolder:
         self._loading = None
         self.current, self.choice = clf, choice
         self._failed_version = None
+        # The version it replaced is garbage once in-flight batches finish with it.
+        self.loader.submit(release_memory)
         log.info(
             "now serving model v%s on %s with backend %s: %s",
             champion,
