@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 
 def rss_mb() -> int:
-    return int(open("/proc/self/statm").read().split()[1]) * 4096 // 1_000_000
+    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") // 1_000_000
 
 
 def rounds(model: Path, n: int, trim: bool) -> list[int]:

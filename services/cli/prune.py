@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from services.cli.app import DataDir, JsonFlag, app, fail, out, settings
+from services.cli.app import DataDir, app, fail, out, settings
 
 
 @app.command(short_help="Remove the weights of old model versions (keeps their history).")
@@ -17,11 +17,13 @@ def prune(
         "--keep",
         min=1,
         help="Keep the newest N versions, the champion and the N champions rollback would go "
-        "back to. Default EDDY_REGISTRY_KEEP (10).",
+        "back to. Default: EDDY_REGISTRY_KEEP (10 unless set).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would go; remove nothing."),
     data_dir: Path | None = DataDir,
-    as_json: bool = JsonFlag,
+    as_json: bool = typer.Option(
+        False, "--json", help="Print what was pruned and kept as JSON on stdout."
+    ),
 ) -> None:
     """Remove the weights (about 230 MB a version) of model versions nobody is likely to
     serve again. Each keeps its eddy.json, so `eddy versions`, lineage and scores still read;
@@ -56,7 +58,8 @@ def prune(
         return ", ".join(f"v{v}" for v in xs) or "none"
 
     champ = f"v{r.champion}" if r.champion is not None else "none"
+    before = f"; pruned before: {vs(done.already)}" if done.already else ""
     out.print(
-        f"kept: newest {vs(r.newest)}; champion {champ}; rollback chain {vs(r.chain)}",
+        f"kept: newest {vs(r.newest)}; champion {champ}; rollback chain {vs(r.chain)}{before}",
         highlight=False,
     )

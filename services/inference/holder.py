@@ -49,6 +49,7 @@ class ModelHolder:
         self.choice: Choice | None = None  # the backend serving ``current``, and why
         self._checked_at = 0.0
         self._failed_version: int | None = None
+        self._release_due = False
 
     @property
     def version(self) -> int | None:
@@ -81,6 +82,9 @@ class ModelHolder:
         if self._loading is not None:
             return self.current  # still loading: the pointer is checked again once it is in
         self._checked_at = now
+        if self._release_due:
+            self._release_due = False
+            self.loader.submit(release_memory)
         loop = asyncio.get_running_loop()
         champion = await loop.run_in_executor(self.loader, self.registry.champion_version)
         if champion is None or champion in (self.version, self._failed_version):
@@ -113,8 +117,9 @@ class ModelHolder:
         self._loading = None
         self.current, self.choice = clf, choice
         self._failed_version = None
-        # The version it replaced is garbage once in-flight batches finish with it.
-        self.loader.submit(release_memory)
+        # The version it replaced is garbage once in-flight batches finish with it: its heap
+        # is given back at the next poll.
+        self._release_due = True
         log.info(
             "now serving model v%s on %s with backend %s: %s",
             champion,

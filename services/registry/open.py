@@ -13,7 +13,8 @@ from services.registry.store import ModelRegistry
 def open_registry(stack: StackSettings) -> ModelRegistry:
     if not stack.model_store:
         return ModelRegistry(stack.models_dir)
-    from services.registry.s3 import S3ModelRegistry, parse_url
+    from services.registry.s3 import S3ModelRegistry
+    from services.registry.s3parts import parse_url
 
     parse_url(stack.model_store)  # a bad URL fails here, before any client is made
     client = s3_client(stack.model_store_endpoint or None)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from services.core.records import utc_now_iso
+from services.registry.s3parts import error_code, parse_url
 from services.registry.store import META_FILE, ModelRef, ModelRegistry, RegistryError
 
 _VERSION_KEY = re.compile(r"^v(\d+)/(.+)$")
@@ -39,19 +40,11 @@ _HINT = " (check EDDY_MODEL_STORE, EDDY_MODEL_STORE_ENDPOINT and the AWS_* crede
 POINTER = "CHAMPION"
 
 
-def parse_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/some/prefix`` -> (bucket, "some/prefix/")."""
-    if not url.startswith("s3://") or not url[len("s3://") :].strip("/"):
-        raise RegistryError(
-            f"EDDY_MODEL_STORE={url!r} is not s3://BUCKET[/PREFIX] (leave it empty for the "
-            "directory registry)"
-        )
-    bucket, _, prefix = url[len("s3://") :].partition("/")
-    prefix = prefix.strip("/")
-    return bucket, f"{prefix}/" if prefix else ""
-
-
 class S3ModelRegistry(ModelRegistry):
+    # The pointer lock is this machine's only: a promotion elsewhere may have checked a
+    # version just before a prune marked it; its pointer write lands within this.
+    settle_s = 3.0
+
     def __init__(self, client: Any, url: str, cache: Path) -> None:
         super().__init__(cache)
         self.client = client
@@ -77,7 +70,7 @@ class S3ModelRegistry(ModelRegistry):
                 # where botocore's own retries no longer apply.
                 return obj["Body"].read(), str(obj.get("ETag", ""))
             except Exception as exc:
-                if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                     return None
                 if type(exc).__name__ == "ResponseStreamingError" and attempt < 2:
                     continue
@@ -91,7 +84,12 @@ class S3ModelRegistry(ModelRegistry):
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=data, **conditions)
         except Exception as exc:
-            if _code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            if error_code(exc) in (
+                "PreconditionFailed",
+                "412",
+                "ConditionalRequestConflict",
+                "409",
+            ):
                 return False
             raise RegistryError(
                 f"model store {self.url}: cannot write {name}: {exc}{_HINT}"
@@ -146,7 +144,7 @@ class S3ModelRegistry(ModelRegistry):
         """As the directory registry: marked first, then every object but eddy.json and the
         number's claim deleted, and this machine's cached copy."""
         if not self.get(version).pruned:
-            self.update_meta(version, pruned_at=at)
+            self.update_meta(version, pruned_at=at, pruning_at=None)
         head, freed = f"v{version}/", 0
         for name, size in list(self._objects(head)):
             if name[len(head) :] not in (META_FILE, CLAIM):
@@ -193,6 +191,8 @@ class S3ModelRegistry(ModelRegistry):
                 dest = tmp / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 self.client.download_file(self.bucket, self._key(name), str(dest))
+            if all(p.name == META_FILE for p in tmp.iterdir()):  # never cache an empty model
+                raise RegistryError(f"model store {self.url}: v{version} has no weights left")
             try:
                 tmp.rename(final)
             except OSError:
@@ -288,12 +288,3 @@ class S3ModelRegistry(ModelRegistry):
         # machines the conditional pointer write above refuses a lost update.
         with super().pointer_lock():
             yield
-
-
-def _code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        code = error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return str(code or "")
-    return ""

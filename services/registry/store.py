@@ -59,15 +59,20 @@ class ModelRef:
         return list(self.meta["labels"])
 
 
-def pruned_message(version: int, at: str) -> str:
+def pruned_message(version: int, at: str, going: bool = False) -> str:
+    what = f"are being removed (since {at})" if going else f"were removed at {at}"
     return (
-        f"v{version}'s weights were removed at {at} to bound the registry's size "
-        "(EDDY_REGISTRY_KEEP keeps the newest versions, the champion and the ones rollback "
-        "goes back to): it can no longer be loaded or made champion"
+        f"v{version}'s weights {what} to bound the registry's size (EDDY_REGISTRY_KEEP keeps "
+        "the newest versions, the champion and the ones rollback goes back to): it can no "
+        "longer be loaded or made champion"
     )
 
 
 class ModelRegistry:
+    # Seconds a prune waits between marking versions and removing them: 0 here, where the
+    # pointer lock (flock) already keeps every promotion out (services.training.pruning).
+    settle_s = 0.0
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -100,10 +105,12 @@ class ModelRegistry:
         return ModelRef(version, path, json.loads(meta_path.read_text()))
 
     def servable(self, version: int) -> ModelRef:
-        """The version, which must exist and still have its weights."""
+        """The version, which must exist and keep its weights (not pruned, nor being)."""
         ref = self.get(version)
         if ref.pruned:
             raise RegistryError(pruned_message(version, str(ref.meta["pruned_at"])))
+        if ref.meta.get("pruning_at"):
+            raise RegistryError(pruned_message(version, str(ref.meta["pruning_at"]), True))
         return ref
 
     def champion_version(self) -> int | None:
@@ -166,7 +173,7 @@ class ModelRegistry:
         freed. Marked first, so a reader that finds files missing also finds why."""
         ref = self.get(version)
         if not ref.pruned:
-            self.update_meta(version, pruned_at=at)
+            self.update_meta(version, pruned_at=at, pruning_at=None)
         freed = 0  # and what a run cut short left behind, when it was marked already
         for p in sorted(ref.local.iterdir()):
             if p.name == META_FILE:

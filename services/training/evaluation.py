@@ -143,7 +143,7 @@ def rescore(
         for v in sorted(set(missing) | ({champion} if champion is not None else set())):
             ref = registry.get(v)
             if ref.pruned:  # no weights to score with: its last score stays, marked stale
-                scores[str(v)] = {**scores.get(str(v), {"stale": True}), "pruned": True}
+                scores[str(v)] = {**scores.get(str(v), {}), "pruned": True}
                 continue
             length = int(ref.meta.get("max_length", max_length))
 

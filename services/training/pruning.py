@@ -4,8 +4,10 @@ their eddy.json stays."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.records import utc_now_iso
@@ -15,22 +17,29 @@ from services.registry.retention import Retention, plan
 from services.registry.store import ModelRegistry
 from services.training.evaluation import predictions_file
 
+log = logging.getLogger("eddy.trainer")
+
 
 @dataclass(frozen=True)
 class Pruned:
     retention: Retention
-    already: list[int]  # pruned before this call
+    already: list[int]  # pruned (or marked so) before this call
     freed_bytes: int
     keep: int
     dry_run: bool
     named: str = "EDDY_REGISTRY_KEEP"  # where ``keep`` came from, for the summary
+    finished: list[int] = field(default_factory=list)  # marked by a prune cut short
+
+    @property
+    def removed(self) -> list[int]:
+        return sorted({*self.retention.prune, *self.finished})
 
     def as_dict(self) -> dict[str, Any]:
         r = self.retention
         return {
             "keep": self.keep,
             "dry_run": self.dry_run,
-            "pruned": r.prune,
+            "pruned": self.removed,
             "freed_bytes": self.freed_bytes,
             "kept": r.kept,
             "kept_newest": r.newest,
@@ -41,9 +50,9 @@ class Pruned:
 
     def summary(self) -> str:
         r = self.retention
-        if not r.prune:
+        if not self.removed:
             return f"nothing to prune: {len(r.kept)} version(s) kept ({self.named}={self.keep})"
-        names = ", ".join(f"v{v}" for v in r.prune)
+        names = ", ".join(f"v{v}" for v in self.removed)
         verb = "would prune" if self.dry_run else "pruned"
         freed = "" if self.dry_run else f", {size(self.freed_bytes)} freed"
         return f"{verb} {names}{freed}; {len(r.kept)} kept ({self.named}={self.keep})"
@@ -64,23 +73,52 @@ def prune_registry(
     say: Callable[[str], None] = lambda _m: None,
     named: str = "EDDY_REGISTRY_KEEP",
 ) -> Pruned:
-    """Under the pointer lock, so a promotion by hand cannot pick a version being pruned: it
-    waits, then finds the version marked and refuses with the reason."""
+    """Under the pointer lock, so a promotion on this machine (or any, on a shared volume)
+    waits, then finds the version marked and refuses with the reason. A prune cut short
+    (marked, files left) is finished whatever ``keep`` says now."""
     with registry.pointer_lock():
-        already = registry.pruned_versions()
-        retention = plan(
-            registry.versions(), already, registry.champion_version(), registry.history(), keep
-        )
+        versions, empty = registry.versions(), registry.pruned_versions()
+        # eddy.json of the versions with files left: after a first prune, about the kept ones.
+        metas = {v: registry.get(v).meta for v in versions if v not in empty}
+        unfinished = sorted(v for v, m in metas.items() if m.get("pruned_at"))
+        gone = empty | set(unfinished)
+        retention = plan(versions, gone, registry.champion_version(), registry.history(), keep)
         freed = 0
         if not dry_run:
             at = utc_now_iso()
-            for v in retention.prune:
+            for v in retention.kept:  # a mark left by a prune that died while it settled
+                if (metas.get(v) or {}).get("pruning_at"):
+                    registry.update_meta(v, pruning_at=None)
+            if retention.prune and registry.settle_s:
+                retention = _settled(registry, retention, versions, gone, keep, at)
+            for v in sorted({*retention.prune, *unfinished}):
+                registry.remove_text(predictions_file(v))  # first: a crash leaves v to finish
                 freed += registry.prune(v, at)
-                registry.remove_text(predictions_file(v))
-    done = Pruned(retention, sorted(already), freed, keep, dry_run, named)
-    if retention.prune:
+    done = Pruned(retention, sorted(gone), freed, keep, dry_run, named, unfinished)
+    if done.removed:
         say(done.summary())
     return done
+
+
+def _settled(
+    registry: ModelRegistry,
+    first: Retention,
+    versions: list[int],
+    gone: set[int],
+    keep: int,
+    at: str,
+) -> Retention:
+    """Mark, wait, look again: a promotion on another machine that checked a version before
+    the mark has written the pointer by then, and that version is spared (unmarked). Marked
+    (``pruning_at``) it can still be loaded, so no worker fails on a champion spared so."""
+    for v in first.prune:
+        registry.update_meta(v, pruning_at=at)
+    time.sleep(registry.settle_s)
+    fresh = plan(versions, gone, registry.champion_version(), registry.history(), keep)
+    for v in first.prune:
+        if v not in fresh.prune:
+            registry.update_meta(v, pruning_at=None)
+    return fresh
 
 
 def prune_after_run(settings: Settings, say: Callable[[str], None]) -> None:
@@ -91,4 +129,7 @@ def prune_after_run(settings: Settings, say: Callable[[str], None]) -> None:
     try:
         prune_registry(open_registry(settings.stack), keep, say=say)
     except Exception as exc:
-        say(f"pruning the registry failed ({type(exc).__name__}: {exc}); the next run retries")
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        log.warning(
+            "pruning the registry failed (%s: %s); the next run retries", type(exc).__name__, first
+        )

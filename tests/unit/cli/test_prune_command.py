@@ -49,7 +49,10 @@ def test_prune_says_what_goes_then_removes_it(tmp_path: Path) -> None:
     res = runner.invoke(app, ["promote", "v4", "--data-dir", str(tmp_path)], env=NO_BROKER)
     assert res.exit_code == 1 and res.output.startswith("promote failed: v4's weights were")
     res = runner.invoke(app, args, env=NO_BROKER)  # the setting's 10: nothing more to do
-    assert res.stdout.startswith("nothing to prune: 5 version(s) kept")
+    assert res.stdout.splitlines() == [
+        "nothing to prune: 3 version(s) kept (EDDY_REGISTRY_KEEP=10)",
+        "kept: newest v1, v3, v5; champion v3; rollback chain v1; pruned before: v2, v4",
+    ]
 
 
 def test_prune_refuses_with_nothing_to_do(tmp_path: Path) -> None:

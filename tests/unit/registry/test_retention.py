@@ -38,6 +38,9 @@ def test_keeps_the_newest_the_champion_and_its_rollback_chain() -> None:
 def test_keep_zero_keeps_everything_and_pruned_versions_are_not_pruned_again() -> None:
     assert plan([1, 2, 3], set(), 3, EVENTS, 0).prune == []
     assert plan(list(range(1, 13)), {1, 2, 4}, 9, EVENTS, 2).prune == [5, 7, 8, 10]
+    # A version already gone is not counted kept, and the chain stops there (rollback would).
+    r = plan(list(range(1, 13)), {3, 12}, 9, EVENTS, 5)
+    assert r.newest == [8, 9, 10, 11] and r.chain == [6] and 3 not in r.kept
 
 
 def test_the_chain_follows_promotions_not_rollbacks_and_stops_at_a_loop() -> None:
@@ -93,11 +96,41 @@ def test_pruning_keeps_the_history_and_refuses_to_serve_a_pruned_version(tmp_pat
     assert prune_registry(reg, 1).retention.prune == []  # nothing left to do
 
 
-def test_a_prune_cut_short_is_finished_by_the_next(tmp_path: Path) -> None:
+def test_a_prune_cut_short_is_finished_by_the_next_whatever_keep_says(tmp_path: Path) -> None:
     reg = _registry(tmp_path, 3)
     change_champion(reg, 3, "bootstrapped", "seed")
     reg.update_meta(1, pruned_at="earlier")  # marked, then the process died
-    assert reg.pruned_versions() == set()  # its files are still there
+    reg.update_meta(2, pruning_at="earlier")  # marked to settle, then the process died
+    assert reg.pruned_versions() == set()  # their files are still there
+    with pytest.raises(RegistryError, match="are being removed"):
+        promote(reg, 2, "by hand")
+    # keep 5 now: v1 is finished all the same (it cannot serve again), v2 kept and unmarked.
+    done = prune_registry(reg, 5)
+    assert done.removed == [1] and done.retention.prune == [] and done.freed_bytes == 1500
+    assert done.retention.kept == [2, 3] and done.as_dict()["pruned"] == [1]
+    assert reg.get(1).meta["pruned_at"] == "earlier" and reg.pruned_versions() == {1}
+    assert not reg.get(2).meta["pruning_at"]
+    promote(reg, 2, "by hand")
+
+
+def test_a_promotion_elsewhere_while_a_prune_settles_spares_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The S3 store's case (its lock is one machine's): another machine checked v2 before the
+    mark and writes the pointer while the prune waits; v2 must keep its weights."""
+
+    reg = _registry(tmp_path, 4)
+    change_champion(reg, 4, "bootstrapped", "seed")
+    reg.settle_s = 0.5
+    marks: list[object] = []
+
+    def promoted_elsewhere(_s: float) -> None:
+        marks.append(reg.get(2).meta.get("pruning_at"))
+        reg._atomic_write(reg.root / "CHAMPION", "2\n")  # past its check: the pointer only
+
+    monkeypatch.setattr("services.training.pruning.time.sleep", promoted_elsewhere)
     done = prune_registry(reg, 1)
-    assert done.retention.prune == [1, 2] and done.freed_bytes == 2 * 1500
-    assert reg.get(1).meta["pruned_at"] == "earlier"
+    assert marks and marks[0], "marked while it settled"
+    assert done.retention.prune == [1, 3] and reg.pruned_versions() == {1, 3}
+    ref = reg.get(2)
+    assert not ref.meta["pruning_at"] and (ref.path / "model.safetensors").is_file()

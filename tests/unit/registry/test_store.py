@@ -48,14 +48,14 @@ def test_registry_documents_and_history(tmp_path: Path) -> None:
     ],
 )
 def test_s3_urls(url: str, bucket: str, prefix: str) -> None:
-    from services.registry.s3 import parse_url
+    from services.registry.s3parts import parse_url
 
     assert parse_url(url) == (bucket, prefix)
 
 
 @pytest.mark.parametrize("url", ["models", "s3://", "http://minio/models"])
 def test_bad_s3_urls_name_the_setting(url: str) -> None:
-    from services.registry.s3 import parse_url
+    from services.registry.s3parts import parse_url
 
     with pytest.raises(RegistryError, match="EDDY_MODEL_STORE"):
         parse_url(url)
