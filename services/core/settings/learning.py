@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from services.core.settings.base import CHANNELS, Group, StrategyName, env
 
@@ -150,6 +150,17 @@ class RoutingSettings(Group):
         ge=10,
         description="Recent scores per channel the priority window ranks a case against.",
     )
+
+    @model_validator(mode="after")
+    def _floor_within_ceiling(self) -> RoutingSettings:
+        # The ceiling won silently: a floor above it was never reached.
+        if self.audit_max_per_hour and self.audit_floor_per_hour > self.audit_max_per_hour:
+            raise ValueError(
+                f"EDDY_AUDIT_FLOOR_PER_HOUR={self.audit_floor_per_hour} is above "
+                f"EDDY_AUDIT_MAX_PER_HOUR={self.audit_max_per_hour}: lower the floor or raise "
+                "the ceiling (0: no ceiling)"
+            )
+        return self
 
     @field_validator("thresholds")
     @classmethod

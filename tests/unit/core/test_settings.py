@@ -90,6 +90,15 @@ def test_config_errors_are_one_line_naming_the_variable(monkeypatch: pytest.Monk
         assert "\n" not in line and "http" not in line
 
 
+def test_an_audit_floor_above_the_ceiling_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The ceiling won silently: the floor was never reached.
+    monkeypatch.setenv("EDDY_AUDIT_MAX_PER_HOUR", "3")
+    line = _error(monkeypatch, "EDDY_AUDIT_FLOOR_PER_HOUR", "9")
+    assert "EDDY_AUDIT_FLOOR_PER_HOUR=9 is above EDDY_AUDIT_MAX_PER_HOUR=3" in line
+    monkeypatch.setenv("EDDY_AUDIT_MAX_PER_HOUR", "0")  # no ceiling: any floor
+    assert Settings().routing.audit_floor_per_hour == 9
+
+
 def test_urls_and_ports_are_checked_at_the_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
     # Unchecked, "notaurl" was a 50-line traceback from redis-py or urllib at first use, and
     # port 99999 one from the socket when `eddy up` bound it.
