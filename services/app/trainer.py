@@ -60,6 +60,7 @@ class TrainerJobs:
         }
         self._eval_failed_at = 0.0  # a version that cannot be scored waits for due(), not a tick
         self._queue_checked = False
+        self._said_no_champion = False
         self._requeue_lock = threading.Lock()
         self._requeue_waiting = threading.Event()  # a re-score is queued behind the lock
         self._requeue_flag = threading.Lock()
@@ -94,6 +95,14 @@ class TrainerJobs:
         self.cadence["last_check_at"] = started
         self.cadence["next_check_at"] = started + self.settings.trainer.interval_s
         try:
+            if open_registry(self.settings.stack).champion_version() is None:
+                # Before `eddy bootstrap`: nothing to train from, said once, not a traceback
+                # a minute (an ops trial); the banner and EddyNoChampion say it meanwhile.
+                if not self._said_no_champion:
+                    log.warning("no champion model yet: nothing to train until `eddy bootstrap`")
+                    self._said_no_champion = True
+                return
+            self._said_no_champion = False
             if self._events is None:
                 self._events = ModelEvents(self.settings.kafka)
             run = train_once(self.settings, say=log.info, publish=self._events.publish)
@@ -185,7 +194,8 @@ class TrainerJobs:
             return
         self._queue_checked = True
         if champion is not None and mark != queue_mark(champion, self.settings.annotation.suggest):
-            log.info("open tasks last written for %s: re-scoring with v%d", mark, champion)
+            written = mark or "an earlier Eddy (no mark)"
+            log.info("open tasks last written for %s: re-scoring with v%d", written, champion)
             self.requeue_soon()
 
     def evaluate(self) -> None:

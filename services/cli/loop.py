@@ -241,14 +241,21 @@ def evaluate(data_dir: Path | None = DataDir, as_json: bool = JsonFlag) -> None:
     if as_json:
         print(json.dumps(doc, indent=2))
         return
+    scores = doc["versions"]
+    pruned = sum(bool(sc.get("pruned")) for sc in scores.values())
     out.print(
         f"evaluation set: {doc['size']} examples ({doc['audit']} audit + {doc['seed']} seed); "
-        f"{len(doc['versions'])} version(s) scored",
+        f"{sum(not sc.get('stale') for sc in scores.values() if 'accuracy' in sc)} version(s) "
+        "scored on it" + (f", {pruned} pruned (not scored again)" if pruned else ""),
         highlight=False,
     )
-    for v, sc in sorted(doc["versions"].items(), key=lambda kv: int(kv[0])):
+    for v, sc in sorted(scores.items(), key=lambda kv: int(kv[0])):
+        if "accuracy" not in sc:  # its weights went before any scoring
+            out.print(f"v{v}: pruned, never scored", highlight=False)
+            continue
         mark = " (champion)" if int(v) == doc.get("champion") else ""
         old = f" (stale: scored on {sc['n']} earlier examples)" if sc.get("stale") else ""
+        old += ", pruned" if sc.get("pruned") else ""
         out.print(
             f"v{v}{mark}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f}{old}",
             highlight=False,

@@ -289,7 +289,7 @@ def rollback(
         registry = open_registry(s.stack)
         rollback_target(registry)  # before the broker, as promote
     except RegistryError as exc:
-        hint = "`eddy versions` lists them; `eddy promote VERSION` makes any one champion"
+        hint = "`eddy versions` lists them; `eddy promote VERSION` makes any unpruned one champion"
         raise fail("rollback failed", f"{exc} ({hint})") from None
     with model_events(s.kafka) as publish:
         try:

@@ -45,7 +45,9 @@ def prune(
         raise fail("no model registry", f"{s.stack.models_dir} (--data-dir, EDDY_REGISTRY_DIR)", 2)
     try:
         named = "--keep" if keep is not None else "EDDY_REGISTRY_KEEP"
-        done = prune_registry(open_registry(s.stack), n, dry_run=dry_run, named=named)
+        by = f"`eddy prune --keep {n}`" if keep is not None else f"`eddy prune` ({named}={n})"
+        reg = open_registry(s.stack)
+        done = prune_registry(reg, n, dry_run=dry_run, named=named, by=by)
     except (RegistryError, OSError) as exc:
         raise fail("prune failed", exc) from None
     if as_json:

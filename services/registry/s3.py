@@ -140,11 +140,16 @@ class S3ModelRegistry(ModelRegistry):
         meta = json.loads(got[0])
         return ModelRef(version, self._vdir(version), meta, fetch=lambda: self._fetch(version))
 
-    def prune(self, version: int, at: str) -> int:
+    def weight_bytes(self, version: int) -> int:
+        head = f"v{version}/"
+        objects = self._objects(head)
+        return sum(n for name, n in objects if name[len(head) :] not in (META_FILE, CLAIM))
+
+    def prune(self, version: int, at: str, by: str = "") -> int:
         """As the directory registry: marked first, then every object but eddy.json and the
         number's claim deleted, and this machine's cached copy."""
         if not self.get(version).pruned:
-            self.update_meta(version, pruned_at=at, pruning_at=None)
+            self.update_meta(version, pruned_at=at, pruning_at=None, pruned_by=by or None)
         head, freed = f"v{version}/", 0
         for name, size in list(self._objects(head)):
             if name[len(head) :] not in (META_FILE, CLAIM):

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +49,7 @@ class ModelRef:
     def path(self) -> Path:
         """The model's files, to load; a version whose weights were pruned says so."""
         if self.pruned:
-            raise RegistryError(pruned_message(self.version, str(self.meta["pruned_at"])))
+            raise RegistryError(pruned_message(self.version, self.meta))
         if self.fetch is not None:
             self.fetch()
         return self.local
@@ -59,12 +59,16 @@ class ModelRef:
         return list(self.meta["labels"])
 
 
-def pruned_message(version: int, at: str, going: bool = False) -> str:
-    what = f"are being removed (since {at})" if going else f"were removed at {at}"
+def pruned_message(version: int, meta: Mapping[str, Any]) -> str:
+    """Why the version cannot serve, from its eddy.json: pruned (by whom), or being pruned."""
+    if meta.get("pruned_at"):
+        what = f"were removed at {meta['pruned_at']}"
+    else:
+        what = f"are being removed (since {meta.get('pruning_at')})"
+    by = meta.get("pruned_by") or "EDDY_REGISTRY_KEEP"
     return (
-        f"v{version}'s weights {what} to bound the registry's size (EDDY_REGISTRY_KEEP keeps "
-        "the newest versions, the champion and the ones rollback goes back to): it can no "
-        "longer be loaded or made champion"
+        f"v{version}'s weights {what} by {by}, to bound the registry's size: it can no longer "
+        "be loaded or made champion (`eddy versions` lists those that can)"
     )
 
 
@@ -107,10 +111,8 @@ class ModelRegistry:
     def servable(self, version: int) -> ModelRef:
         """The version, which must exist and keep its weights (not pruned, nor being)."""
         ref = self.get(version)
-        if ref.pruned:
-            raise RegistryError(pruned_message(version, str(ref.meta["pruned_at"])))
-        if ref.meta.get("pruning_at"):
-            raise RegistryError(pruned_message(version, str(ref.meta["pruning_at"]), True))
+        if ref.pruned or ref.meta.get("pruning_at"):
+            raise RegistryError(pruned_message(version, ref.meta))
         return ref
 
     def champion_version(self) -> int | None:
@@ -168,12 +170,17 @@ class ModelRegistry:
         self._atomic_write(ref.local / META_FILE, json.dumps(meta, indent=2, sort_keys=True))
         return ModelRef(version, ref.local, meta)
 
-    def prune(self, version: int, at: str) -> int:
+    def weight_bytes(self, version: int) -> int:
+        """What pruning the version would free."""
+        files = (f for f in self._vdir(version).rglob("*") if f.is_file())
+        return sum(f.stat().st_size for f in files if f.name != META_FILE)
+
+    def prune(self, version: int, at: str, by: str = "") -> int:
         """Remove the version's weights, keep its eddy.json (lineage, scores); the bytes
         freed. Marked first, so a reader that finds files missing also finds why."""
         ref = self.get(version)
         if not ref.pruned:
-            self.update_meta(version, pruned_at=at, pruning_at=None)
+            self.update_meta(version, pruned_at=at, pruning_at=None, pruned_by=by or None)
         freed = 0  # and what a run cut short left behind, when it was marked already
         for p in sorted(ref.local.iterdir()):
             if p.name == META_FILE:

@@ -137,14 +137,18 @@ def rescore(
         from services.model.classifier import TextClassifier
         from services.model.train import predict_labels
 
-        say(f"scoring {len(missing)} version(s) on the evaluation set of {len(examples)}")
+        refs = {
+            v: registry.get(v) for v in {*missing, *([champion] if champion is not None else [])}
+        }
+        for v in [v for v, ref in refs.items() if ref.pruned]:
+            # No weights to score with: its last score stays (stale), marked.
+            scores[str(v)] = {**scores.get(str(v), {}), "pruned": True}
+            del refs[v]
+        todo = len([v for v in refs if v in missing])
+        say(f"scoring {todo} version(s) on the evaluation set of {len(examples)}")
         texts, gold = [e.text for e in examples], [e.label for e in examples]
         keys = [text_key(t) for t in texts]
-        for v in sorted(set(missing) | ({champion} if champion is not None else set())):
-            ref = registry.get(v)
-            if ref.pruned:  # no weights to score with: its last score stays, marked stale
-                scores[str(v)] = {**scores.get(str(v), {}), "pruned": True}
-                continue
+        for v, ref in sorted(refs.items()):
             length = int(ref.meta.get("max_length", max_length))
 
             # ref.path only when a text is new: on an S3 registry it downloads the weights.

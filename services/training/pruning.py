@@ -54,12 +54,13 @@ class Pruned:
             return f"nothing to prune: {len(r.kept)} version(s) kept ({self.named}={self.keep})"
         names = ", ".join(f"v{v}" for v in self.removed)
         verb = "would prune" if self.dry_run else "pruned"
-        freed = "" if self.dry_run else f", {size(self.freed_bytes)} freed"
+        freed = f", {size(self.freed_bytes)} {'to free' if self.dry_run else 'freed'}"
         return f"{verb} {names}{freed}; {len(r.kept)} kept ({self.named}={self.keep})"
 
 
 def size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    """In 1024s, as `du -h` and the demo count (a version is about 230 MB)."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"
@@ -72,6 +73,7 @@ def prune_registry(
     dry_run: bool = False,
     say: Callable[[str], None] = lambda _m: None,
     named: str = "EDDY_REGISTRY_KEEP",
+    by: str = "",
 ) -> Pruned:
     """Under the pointer lock, so a promotion on this machine (or any, on a shared volume)
     waits, then finds the version marked and refuses with the reason. A prune cut short
@@ -84,7 +86,9 @@ def prune_registry(
         gone = empty | set(unfinished)
         retention = plan(versions, gone, registry.champion_version(), registry.history(), keep)
         freed = 0
-        if not dry_run:
+        if dry_run:
+            freed = sum(registry.weight_bytes(v) for v in {*retention.prune, *unfinished})
+        else:
             at = utc_now_iso()
             for v in retention.kept:  # a mark left by a prune that died while it settled
                 if (metas.get(v) or {}).get("pruning_at"):
@@ -93,7 +97,7 @@ def prune_registry(
                 retention = _settled(registry, retention, versions, gone, keep, at)
             for v in sorted({*retention.prune, *unfinished}):
                 registry.remove_text(predictions_file(v))  # first: a crash leaves v to finish
-                freed += registry.prune(v, at)
+                freed += registry.prune(v, at, by or f"{named}={keep}")
     done = Pruned(retention, sorted(gone), freed, keep, dry_run, named, unfinished)
     if done.removed:
         say(done.summary())
@@ -127,7 +131,8 @@ def prune_after_run(settings: Settings, say: Callable[[str], None]) -> None:
     if keep <= 0:
         return
     try:
-        prune_registry(open_registry(settings.stack), keep, say=say)
+        by = f"the trainer (EDDY_REGISTRY_KEEP={keep})"
+        prune_registry(open_registry(settings.stack), keep, say=say, by=by)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         log.warning(

@@ -65,6 +65,11 @@ $("rollback-btn").addEventListener("click", () => {
     say(champ ? `v${champ} has no earlier champion to roll back to; promote a version instead` : "no champion to roll back from");
     return;
   }
+  const gone = ((latest && latest.models && latest.models.versions) || []).find((v) => v.version === target && v.pruned_at);
+  if (!unread && gone) {  // the registry would refuse it: say so rather than ask
+    say(`v${target}'s weights were pruned (EDDY_REGISTRY_KEEP); promote a kept version instead`);
+    return;
+  }
   if (!reasonGiven("rollback-reason")) return;
   const from = champ ? scored(champ) : "the champion";
   if (!confirmed(`Roll back ${from} to ${target ? scored(target) : "the version that served before it"}?`)) return;

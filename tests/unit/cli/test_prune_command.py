@@ -36,7 +36,7 @@ def test_prune_says_what_goes_then_removes_it(tmp_path: Path) -> None:
     res = runner.invoke(app, [*args, "--keep", "1"], env=NO_BROKER)
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines() == [
-        "pruned v2, v4, 4.0 kB freed; 3 kept (--keep=1)",
+        "pruned v2, v4, 3.9 kB freed; 3 kept (--keep=1)",
         "kept: newest v5; champion v3; rollback chain v1",
     ]
     assert reg.pruned_versions() == {2, 4}
@@ -48,6 +48,7 @@ def test_prune_says_what_goes_then_removes_it(tmp_path: Path) -> None:
     assert "-, pruned" in table
     res = runner.invoke(app, ["promote", "v4", "--data-dir", str(tmp_path)], env=NO_BROKER)
     assert res.exit_code == 1 and res.output.startswith("promote failed: v4's weights were")
+    assert "by `eddy prune --keep 1`, to bound" in res.output
     res = runner.invoke(app, args, env=NO_BROKER)  # the setting's 10: nothing more to do
     assert res.stdout.splitlines() == [
         "nothing to prune: 3 version(s) kept (EDDY_REGISTRY_KEEP=10)",

@@ -74,16 +74,17 @@ def test_pruning_keeps_the_history_and_refuses_to_serve_a_pruned_version(tmp_pat
         reg.write_json(predictions_file(v), {"how": "x", "predictions": {}})
     said: list[str] = []
     dry = prune_registry(reg, 1, dry_run=True)
-    assert dry.retention.prune == [1, 3] and dry.freed_bytes == 0 and not reg.pruned_versions()
+    assert dry.retention.prune == [1, 3] and dry.freed_bytes == 3000 and not reg.pruned_versions()
+    assert dry.summary() == "would prune v1, v3, 2.9 kB to free; 3 kept (EDDY_REGISTRY_KEEP=1)"
     done = prune_registry(reg, 1, say=said.append)  # keeps v5 (newest), v4, v2 (rollback)
     assert done.retention.prune == [1, 3] and done.freed_bytes == 2 * 1500
-    assert said == ["pruned v1, v3, 3.0 kB freed; 3 kept (EDDY_REGISTRY_KEEP=1)"]
+    assert said == ["pruned v1, v3, 2.9 kB freed; 3 kept (EDDY_REGISTRY_KEEP=1)"]
     assert reg.versions() == [1, 2, 3, 4, 5] and reg.pruned_versions() == {1, 3}
     assert [p.name for p in (tmp_path / "models" / "v3").iterdir()] == ["eddy.json"]
     assert reg.get(3).meta["created_at"] == "then" and reg.get(3).pruned
     assert reg.read_json(predictions_file(3)) is None
     assert reg.read_json(predictions_file(2)) is not None
-    with pytest.raises(RegistryError, match="EDDY_REGISTRY_KEEP"):
+    with pytest.raises(RegistryError, match=r"removed at .* by EDDY_REGISTRY_KEEP=1, to bound"):
         _ = reg.get(3).path
     with pytest.raises(RegistryError, match="can no longer be loaded or made champion"):
         promote(reg, 3, "by hand")
