@@ -104,3 +104,18 @@ def test_a_rescore_runs_beside_the_trainers_checks_and_one_more_waits_at_most(
         time.sleep(0.05)
     time.sleep(0.3)
     assert len(runs) == 2
+
+
+def test_before_a_bootstrap_the_trainer_says_so_once_not_a_traceback_a_minute(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    jobs = trainer.TrainerJobs(Settings())
+    monkeypatch.setattr(trainer, "open_registry", lambda _stack: _Registry(None))
+    ran: list[Any] = []
+    monkeypatch.setattr(trainer, "train_once", lambda *a, **k: ran.append(1))
+    with caplog.at_level("INFO", logger="eddy.trainer"):
+        for _ in range(3):
+            jobs._train()
+    said = [r for r in caplog.records if "no champion model yet" in r.getMessage()]
+    assert len(said) == 1 and not ran and not any(r.exc_info for r in caplog.records)
+    assert jobs.cadence["last_failure"] is None and jobs.cadence["last_check_at"]
