@@ -262,6 +262,20 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             )
             assert page.locator("#promote-version option").all_inner_texts() == []
             page.unroute("**/api/state")
+            # Champion v2 whose rollback target v1 was pruned: said at once, not asked and
+            # then refused by the registry.
+            back = copy.deepcopy(gone)
+            back["champion"], back["models"]["rollback_to"] = 2, 1
+            for v in back["models"]["versions"]:
+                v["pruned_at"] = "2026-12-07T20:00:00Z" if v["version"] == 1 else None
+            page.route("**/api/state", lambda route: route.fulfill(json=back))
+            page.wait_for_function(
+                "document.getElementById('champion').textContent === 'v2'", timeout=30_000
+            )
+            page.click("#rollback-btn")
+            said = page.inner_text("#action-result")
+            assert said.startswith("v1's weights were pruned") and len(asked) == 2, said
+            page.unroute("**/api/state")
             # Redis and the registry unreadable (the server's own answer, changed as the read
             # model changes it): unknown, not "none" and an empty table.
             state.update(champion=None, errors={"redis": "TimeoutError", "models": "OSError"})
