@@ -36,6 +36,8 @@ def change_line(previous: int | None, now: int | None, event: dict[str, Any] | N
     was = f"v{previous}" if previous is not None else "none"
     line = f"champion: {was} -> " + (f"v{now}" if now is not None else "none")
     if event is not None:
+        # Two changes between polls (a promotion, then a rollback): said as the last of them.
+        line += "; in several changes, the last" if event.get("several") else ""
         line += f", {str(event.get('type', '')).replace('_', ' ')}"
         if event.get("by"):
             line += f" by {event['by']}"
@@ -82,7 +84,8 @@ class ChampionWatch:
             seen = self.registry.champion_version()
             if seen == self.current:
                 return
-            event = change_event(self.current, seen, self.registry.history())
+            history = self.registry.history()
+            event = change_event(self.current, seen, history)
         except Exception as exc:  # a registry hiccup must not stop the watch
             log.warning("could not read the champion pointer: %s", type(exc).__name__)
             return
@@ -90,5 +93,7 @@ class ChampionWatch:
             self._waited += 1  # the pointer is written first, its history event just after
             return
         self._waited = 0
+        if event is None and history and history[-1].get("version") == seen:
+            event = {**history[-1], "several": True}
         self.say(change_line(self.current, seen, event))
         self.current = seen

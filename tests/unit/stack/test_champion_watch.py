@@ -76,6 +76,20 @@ def test_a_change_with_no_event_is_said_after_a_wait_and_errors_are_skipped() ->
     assert said[1:] == ["champion: none -> v1"]  # no history event: nothing invented
 
 
+def test_two_changes_between_polls_are_said_as_the_last_of_them() -> None:
+    # An ops trial: a promotion then a rollback within 10 s read "champion: v5 -> v3" alone.
+    registry, said = _Registry(), list[str]()
+    watch = ChampionWatch(registry, said.append, every_s=1)
+    watch.announce()
+    registry.change(2, "promoted", "eddy promote (ops@host)")
+    registry.change(3, "promoted", "trainer (the gate)")
+    for t in (1.0, 2.0, 3.0):
+        watch.poll(t)
+    assert said[1:] == [
+        "champion: v1 -> v3; in several changes, the last, promoted by trainer (the gate)"
+    ]
+
+
 def test_the_watch_runs_on_its_own_thread_until_stopped() -> None:
     registry, said = _Registry(), list[str]()
     watch = ChampionWatch(registry, said.append, every_s=0.05)
