@@ -112,6 +112,7 @@ def _models(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
         "eddy_trainer_run_in_progress_seconds",
         "How long the training run in progress has run (0: none); absent when unknown",
     )
+    yield from _registry(snap)
     run = cad.get("running", {})  # absent: a Redis outage left the cadence unknown
     if run is None or (run and run.get("for_s") is not None):
         now.add_metric([], 0.0 if run is None else float(run["for_s"]))
@@ -150,3 +151,23 @@ def _labels(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     if up is not None:
         g.add_metric([], 1 if up else 0)
     yield g
+
+
+def _registry(snap: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
+    """Whether pruning keeps up: a prune that keeps failing leaves more than the newest N,
+    the champion and N rollback targets with weights (EddyRegistryNotPruned)."""
+    versions = _gauge(
+        "eddy_registry_versions",
+        "Model versions in the registry by their weights: kept, or pruned (EDDY_REGISTRY_KEEP)",
+        ["weights"],
+    )
+    keep = _gauge("eddy_registry_keep", "EDDY_REGISTRY_KEEP (0: every version keeps its weights)")
+    models = snap.get("models") or {}
+    if "models" not in (snap.get("errors") or {}) and "keep" in models:
+        listed = models.get("versions") or []
+        gone = sum(bool(v.get("pruned_at")) for v in listed)
+        versions.add_metric(["kept"], len(listed) - gone)
+        versions.add_metric(["pruned"], gone)
+        keep.add_metric([], models["keep"])
+    yield versions
+    yield keep

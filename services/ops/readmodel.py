@@ -150,6 +150,7 @@ class ReadModel:
         back = rolled_back(events)
         return {
             "champion": None if champ is None else champ.version,
+            "keep": self.s.stack.registry_keep,  # for eddy_registry_keep
             # Said here so the console's rollback dialog names what the registry would pick.
             "rollback_to": None if champ is None else previous_champion(events, champ.version),
             "labels": [] if champ is None else champ.labels,

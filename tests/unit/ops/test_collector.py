@@ -43,3 +43,13 @@ def test_a_part_it_could_not_read_is_a_1_and_the_others_0() -> None:
     got = samples({"champion": 1, "errors": {"redis": "ConnectionError: refused"}})
     assert got[("eddy_ops_read_failed", (("part", "redis"),))] == 1
     assert got[("eddy_ops_read_failed", (("part", "kafka"),))] == 0
+
+
+def test_versions_by_their_weights_and_the_keep_setting() -> None:
+    versions = [{"version": 1, "pruned_at": "2026-12-07T20:00:00Z"}, {"version": 2}, {"version": 3}]
+    got = samples({"champion": 3, "models": {"keep": 10, "versions": versions}})
+    assert got[("eddy_registry_versions", (("weights", "kept"),))] == 2
+    assert got[("eddy_registry_versions", (("weights", "pruned"),))] == 1
+    assert got[("eddy_registry_keep", ())] == 10
+    unread = samples({"champion": None, "errors": {"models": "OSError"}, "models": {}})
+    assert not any(name.startswith("eddy_registry") for name, _ in unread)
