@@ -256,7 +256,7 @@ def test_promote_rollback_versions_from_the_command_line(
         f"eddy promote {who}",
         f"eddy rollback {who}",
     ]
-    assert "`eddy promote VERSION` makes any one champion" in " ".join(r.stderr.split())
+    assert "`eddy promote VERSION` makes any unpruned one champion" in " ".join(r.stderr.split())
     reader = TopicReader(s.kafka, Topics.from_settings(s.kafka).models)
     try:
         events = reader.wait_for(lambda rs: len(rs) >= 2, 30)
