@@ -205,8 +205,6 @@ class TrainerJobs:
         except Exception:
             self._eval_failed_at = time.time()
             log.exception("evaluation failed")
-        finally:
-            release_memory()
 
     def heartbeat(self) -> None:
         prefix = self.settings.redis.prefix
