@@ -23,7 +23,7 @@ log = logging.getLogger("eddy.trainer")
 @dataclass(frozen=True)
 class Pruned:
     retention: Retention
-    already: list[int]  # pruned (or marked so) before this call
+    already: list[int]  # pruned before this call (not the ones it finished)
     freed_bytes: int
     keep: int
     dry_run: bool
@@ -98,7 +98,7 @@ def prune_registry(
             for v in sorted({*retention.prune, *unfinished}):
                 registry.remove_text(predictions_file(v))  # first: a crash leaves v to finish
                 freed += registry.prune(v, at, by or f"{named}={keep}")
-    done = Pruned(retention, sorted(gone), freed, keep, dry_run, named, unfinished)
+    done = Pruned(retention, sorted(empty), freed, keep, dry_run, named, unfinished)
     if done.removed:
         say(done.summary())
     return done

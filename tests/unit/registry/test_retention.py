@@ -109,6 +109,7 @@ def test_a_prune_cut_short_is_finished_by_the_next_whatever_keep_says(tmp_path: 
     done = prune_registry(reg, 5)
     assert done.removed == [1] and done.retention.prune == [] and done.freed_bytes == 1500
     assert done.retention.kept == [2, 3] and done.as_dict()["pruned"] == [1]
+    assert done.as_dict()["pruned_before"] == []  # finished now, so not "before" as well
     assert reg.get(1).meta["pruned_at"] == "earlier" and reg.pruned_versions() == {1}
     assert not reg.get(2).meta["pruning_at"]
     promote(reg, 2, "by hand")
