@@ -245,6 +245,9 @@ class LabelStudioClient:
     def update_task_data(self, task_id: int, data: dict[str, Any]) -> None:
         ls_call("update task", lambda: self.sdk.tasks.update(id=str(task_id), data=data))
 
+    def delete_task(self, task_id: int) -> None:
+        ls_call("delete task", lambda: self.sdk.tasks.delete(id=str(task_id)))
+
     # --- annotators and annotations (used by the simulated annotators and tests) ----------
     def user_emails(self) -> dict[str, str]:
         """Label Studio user id (as the annotations carry it, a string) -> email."""
@@ -280,18 +283,8 @@ class LabelStudioClient:
 
 
 def _filters(items: list[tuple[str, str, str, Any]], ordering: list[str]) -> str:
-    return json.dumps(
-        {
-            "filters": {
-                "conjunction": "and",
-                "items": [
-                    {"filter": f, "operator": op, "type": typ, "value": value}
-                    for f, op, typ, value in items
-                ],
-            },
-            "ordering": ordering,
-        }
-    )
+    rows = [{"filter": f, "operator": op, "type": typ, "value": v} for f, op, typ, v in items]
+    return json.dumps({"filters": {"conjunction": "and", "items": rows}, "ordering": ordering})
 
 
 def _plain(item: Any) -> dict[str, Any]:

@@ -7,7 +7,8 @@ annotators open). So every open task gets the new champion's prediction, its sco
 new routing score (the old ones are deleted: they are the model's, not anyone's work), and
 the project moves to the new version. A task the new champion is sure about is withdrawn: it
 leaves Eddy's open queue and its confident prediction sorts it after every case still worth
-a human; deprioritised, never deleted. A task someone already answered is never touched.
+a human; deprioritised, and deleted once EDDY_ANNOTATION_WITHDRAWN_DAYS pass with no answer
+(annotation.retire). A task someone already answered is never touched.
 The task's own guess follows the setting: the new champion's label in it with
 EDDY_ANNOTATION_SUGGEST, none without (tasks an older Eddy wrote kept theirs). The trainer
 re-scores once at start when the queue was last written for another champion, setting or
@@ -21,6 +22,7 @@ gets the new champion's prediction but keeps its place in the queue and is never
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +36,13 @@ from services.annotation.submit import TaskIndex, scoped
 from services.annotation.tasks import guess, sampled_priority
 from services.core.settings import CHANNELS
 from services.labels.audit import audit_key
-from services.labels.queue import ReviewQueue, open_key, random_key
+from services.labels.queue import (
+    ReviewQueue,
+    open_key,
+    random_key,
+    withdrawn_key,
+    withdrawn_value,
+)
 
 log = logging.getLogger("eddy.annotation.rescore")
 # texts -> (uncertainty score in [0, 1], predicted label) per text
@@ -46,10 +54,6 @@ class Rescored:
     kept: int
     withdrawn: int
     skipped: int  # answered already, or gone from Label Studio
-
-
-def withdrawn_key(prefix: str) -> str:
-    return f"{prefix}queue:withdrawn"
 
 
 def rescored_key(prefix: str) -> str:
@@ -120,7 +124,8 @@ def rescore_open_tasks(
                 client.update_task_data(int(task["id"]), data)
             if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
-                redis.hset(withdrawn_key(prefix), scoped(channel, event_id), str(version))
+                entry = withdrawn_value(version, time.time())  # retire counts from then
+                redis.hset(withdrawn_key(prefix), scoped(channel, event_id), entry)
                 withdrawn += 1
                 continue
             redis.zadd(open_key(prefix, channel), {event_id: uncertainty})

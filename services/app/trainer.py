@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from services.annotation.reconcile import Reconciler
 from services.annotation.rescore import queue_mark, rescored_key
+from services.annotation.retire import retire_withdrawn
 from services.app.requeue import requeue_after_promotion
 from services.app.trainer_metrics import TrainerMetrics
 from services.app.wiring import label_sink, reconciler
@@ -39,6 +40,7 @@ from services.training.runs import last_trained, recent_runs
 log = logging.getLogger("eddy.trainer")
 # Between training runs, re-score on the grown evaluation set at most this often.
 EVALUATE_EVERY_S = 600.0
+RETIRE_EVERY_S = 600.0  # a pass over the withdrawn tasks (EDDY_ANNOTATION_WITHDRAWN_DAYS)
 
 
 class TrainerJobs:
@@ -198,6 +200,18 @@ class TrainerJobs:
             log.info("open tasks last written for %s: re-scoring with v%d", written, champion)
             self.requeue_soon()
 
+    def retire(self) -> None:
+        """Withdrawn tasks nobody answered in EDDY_ANNOTATION_WITHDRAWN_DAYS, deleted."""
+        try:
+            rec, s = self._bridge(), self.settings
+            done = retire_withdrawn(rec.client, self.redis, s.redis.prefix, rec.project_id,
+                                    s.annotation.withdrawn_days, time.time())  # fmt: skip
+        except Exception as exc:  # Label Studio down: the next pass tries again
+            log.warning("retiring withdrawn tasks failed: %s", type(exc).__name__)
+            return
+        self.counts["retired"] = self.counts.get("retired", 0) + done.deleted
+        self.metrics.retired(done.deleted, done.answered, done.gone)
+
     def evaluate(self) -> None:
         """Every version on the (possibly grown) evaluation set; the champion's estimate."""
         try:
@@ -242,6 +256,8 @@ def run_trainer(settings: Settings, with_label_studio: bool = True) -> None:
             id="reconcile",
             **{**common, "next_run_time": now},
         )
+        if settings.annotation.withdrawn_days > 0:
+            sched.add_job(jobs.retire, "interval", seconds=RETIRE_EVERY_S, id="retire", **common)
     sched.add_job(
         jobs.train,
         "interval",

@@ -61,6 +61,15 @@ class TrainerMetrics:
         # as one, so a trainer that just started is not reported stale.
         self._last_check.set(started_at)
         self.labels = LabelInflow(r, "poll")
+        self._retired = Counter(
+            "eddy_annotation_withdrawn_retired",
+            "Withdrawn tasks past EDDY_ANNOTATION_WITHDRAWN_DAYS, by outcome: deleted (nobody "
+            "answered), answered (kept) or gone (already deleted in Label Studio)",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in ("deleted", "answered", "gone"):
+            self._retired.labels(outcome)
 
     def checked(self, at: float) -> None:
         self._last_check.set(at)
@@ -78,6 +87,10 @@ class TrainerMetrics:
             self._last_run_at = ended
             self._last_run.set(ended)
             self._duration.set(took)
+
+    def retired(self, deleted: int, answered: int, gone: int) -> None:
+        for outcome, n in (("deleted", deleted), ("answered", answered), ("gone", gone)):
+            self._retired.labels(outcome).inc(n)
 
     def failed(self, at: float) -> None:
         self._runs.labels("failed").inc()

@@ -22,6 +22,25 @@ def random_key(prefix: str) -> str:
     return f"{prefix}queue:random"
 
 
+def withdrawn_key(prefix: str) -> str:
+    """Tasks a re-score withdrew: channel:event id -> "version time" (annotation.retire)."""
+    return f"{prefix}queue:withdrawn"
+
+
+def withdrawn_value(version: int, at: float) -> str:
+    return f"{version} {int(at)}"
+
+
+def withdrawn_at(value: str) -> float | None:
+    """When the task was withdrawn; None for an entry without a time (an older Eddy wrote the
+    version alone)."""
+    parts = value.split()
+    try:
+        return float(parts[1]) if len(parts) > 1 else None
+    except ValueError:
+        return None
+
+
 def neardup_key(prefix: str, channel: str, fingerprint: str) -> str:
     """The representative event of a near-duplicate fingerprint (the one that got a task)."""
     return f"{prefix}queue:near:{channel}:{fingerprint}"

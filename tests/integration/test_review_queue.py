@@ -6,6 +6,7 @@ reaches the label store."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,13 @@ from redis import Redis
 
 from services.annotation.client import LabelStudioClient
 from services.annotation.project import HIDDEN_COLUMNS, LEAST_SURE_FIRST, ensure_project
-from services.annotation.rescore import queue_mark, rescored_key, withdrawn_key
+from services.annotation.rescore import queue_mark, rescored_key
 from services.annotation.submit import TaskIndex, TaskSubmitter
 from services.annotation.tasks import choice_result, labeling_config, parse_annotation, priority
 from services.app.requeue import requeue_after_promotion
 from services.core.settings import Settings
 from services.labels.audit import audit_key
-from services.labels.queue import ReviewQueue, open_key
+from services.labels.queue import ReviewQueue, open_key, withdrawn_at, withdrawn_key
 from services.labels.store import LabelStore
 from services.registry.rollout import change_champion
 from services.registry.store import ModelRegistry
@@ -176,6 +177,8 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     assert kept and all(sc >= cut for sc in kept.values())
     assert f"{run}-3" in dict(queue.open_tasks("chat")), "an answered task is never withdrawn"
     gone = set(redis.hkeys(withdrawn_key(s.redis.prefix)))
+    dated = [withdrawn_at(str(v)) for v in redis.hvals(withdrawn_key(s.redis.prefix))]
+    assert all(at and abs(at - time.time()) < 600 for at in dated), "when, for the retire pass"
     assert gone and not gone & {f"chat:{e}" for e in kept}
     for e in kept:
         tid = index.task_of(f"chat:{e}")

@@ -56,8 +56,16 @@ class AnnotationSettings(Group):
         ge=0.0,
         le=1.0,
         description="After a promotion, open tasks the new champion scores below this "
-        "uncertainty are withdrawn (deprioritised, never deleted); default: the channel's "
-        "routing threshold.",
+        "uncertainty are withdrawn (deprioritised; deleted after EDDY_ANNOTATION_WITHDRAWN_DAYS "
+        "unanswered); default: the channel's routing threshold.",
+    )
+    withdrawn_days: float = env(
+        "EDDY_ANNOTATION_WITHDRAWN_DAYS",
+        7.0,
+        ge=0.0,
+        description="A withdrawn task nobody answered is deleted from Label Studio this many "
+        "days after its withdrawal, with Eddy's maps of it (an answered one is kept); 0 keeps "
+        "every task.",
     )
     ml_backend_host: str = env("EDDY_ML_BACKEND_HOST", "127.0.0.1")
     ml_backend_port: int = env("EDDY_ML_BACKEND_PORT", 18003, **PORT)
