@@ -65,10 +65,11 @@ def train_challenger(plan: Plan, settings: Settings, progress: ProgressFn) -> Tr
     registry, in_use = open_registry(settings.stack), bool(plan.seed_holdout)
     if plan.recipe.name == "rebuild":
         seed = seeds.rebuild_seed(registry, holdout_in_use=in_use)
-        examples = seeds.within(seed, champion.labels) + plan.data.every_label
+        # The run's labels: the champion's, or grown by EDDY_LABELS (a head for a new class).
+        examples = seeds.within(seed, plan.labels) + plan.data.every_label
         # Self-training: the champion's surest answers on recent traffic, beside the humans'.
         pseudo = pseudo_examples(champion, plan.pool, settings.trainer.pseudo_labels)
-        fb = train_from_base(settings, champion.labels, examples + pseudo, progress)
+        fb = train_from_base(settings, plan.labels, examples + pseudo, progress)
         return Trained(champion, fb.clf, fb.cfg, fb.result, examples, len(pseudo))
     # A copy of the loaded champion, not a second read of its weights from disk.
     challenger = replace(champion, model=copy.deepcopy(champion.model), version=0)
@@ -99,7 +100,7 @@ def record(
     meta = model_metadata(
         kind="incremental",
         parent=champ.version,
-        labels=trained.champion.labels,
+        labels=trained.challenger.labels,
         train_labels=[e.label for e in trained.examples],
         cfg=trained.cfg,
         result=trained.result,

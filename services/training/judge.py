@@ -46,7 +46,13 @@ def judge(
     """Step 3: both models on the same holdout, compared pair by pair; floors; forgetting.
     ``parts`` names the holdout's consecutive parts and their sizes, for the record."""
     texts, gold = [e.text for e in hold], [e.label for e in hold]
-    labels = champion.labels
+    # The challenger's labels: the champion's, or more when the run grew the label set (the
+    # champion, with no output for a new class, gets its examples wrong).
+    labels = challenger.labels
+    if not set(champion.labels) <= set(labels):
+        raise ValueError(
+            f"challenger labels {labels} lack some of the champion's {champion.labels}"
+        )
     champ_pred = predict_labels(champion, texts) if hold else []
     chall_probs = challenger.predict_proba(texts, chunk_size=64) if hold else []
     finite = Finiteness(

@@ -5,8 +5,9 @@ without loading torch."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from services.core.settings import Settings
@@ -17,7 +18,7 @@ from services.registry.store import ModelRef
 from services.training import seedstore as seeds
 from services.training.dataset import RunData, build_run_data
 from services.training.examples import Example
-from services.training.recipe import Recipe, choose_recipe
+from services.training.recipe import LabelGrowth, Recipe, choose_recipe, grow_labels, grown_recipe
 from services.training.triggers import Trigger, should_train
 
 
@@ -38,6 +39,11 @@ class Plan:
     recipe: Recipe
     seed_holdout: list[Example]  # joins the audit labels while they are few
     pool: list[str]  # unlabelled confident traffic a rebuild pseudo-labels (empty: off)
+    growth: LabelGrowth  # the run's label set: the champion's, or grown by EDDY_LABELS
+
+    @property
+    def labels(self) -> list[str]:
+        return self.growth.labels
 
     @property
     def holdout(self) -> list[Example]:
@@ -53,10 +59,13 @@ def plan_run(
     if champ is None:
         raise RuntimeError("no champion model: run `eddy bootstrap --seed FILE` first")
     t, g = settings.trainer, settings.gate
+    labelled = labels.labelled()
+    trainable = Counter(e.label for e in labelled if e.event_id not in audit_ids)
+    growth = grow_labels(champ.labels, settings.model.labels, trainable, t.new_label_min)
     data = build_run_data(
-        labels.labelled(),
+        labelled,
         labels.used(),
-        champ.labels,
+        growth.labels,
         audit_ids,
         t.replay_size,
         t.seed,
@@ -65,7 +74,7 @@ def plan_run(
     oldest = data.oldest_new
     age = time.time() - oldest if oldest is not None else None
     seed = (
-        seeds.within(seeds.seed_holdout(registry), champ.labels)
+        seeds.within(seeds.seed_holdout(registry), growth.labels)
         if len(data.audit) < t.eval_seed_until
         else []
     )
@@ -78,11 +87,14 @@ def plan_run(
         holdout=len(data.audit) + len(seed),
         min_holdout=g.min_holdout,
     )
+    if growth.note:
+        trigger = replace(trigger, reason=f"{trigger.reason}; {growth.note}")
     recipe = choose_recipe(
         t.recipe,
         len(data.new) + len(data.earlier),
         t.rebuild_below,
         champion_labels=int(champ.meta.get("labels_used") or 0),
     )
+    recipe = grown_recipe(recipe, growth)
     want = t.pseudo_labels if recipe.name == "rebuild" and trigger.fire else 0
-    return Plan(champ, data, trigger, recipe, seed, labels.traffic(pool_size(want)))
+    return Plan(champ, data, trigger, recipe, seed, labels.traffic(pool_size(want)), growth)

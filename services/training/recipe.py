@@ -11,7 +11,8 @@ margin-picked set slid 1-2 points). ``auto`` follows that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 RecipeName = Literal["warm", "rebuild"]
@@ -46,3 +47,49 @@ def choose_recipe(
             "rebuild from base on all of them",
         )
     return Recipe("warm", f"{routed_labels} labels >= {rebuild_below}: warm start")
+
+
+@dataclass(frozen=True)
+class LabelGrowth:
+    """The run's label set: the champion's, grown by the labels EDDY_LABELS adds once each
+    has enough examples to learn from (a new class without a re-bootstrap)."""
+
+    labels: list[str]
+    added: list[str]  # labels this run adds to the champion's (it must rebuild: a new head)
+    note: str  # for the trigger's reason: what grows, or what it waits for ("" when nothing)
+
+
+def grow_labels(
+    champion: Sequence[str], wanted: Sequence[str], examples: Mapping[str, int], minimum: int
+) -> LabelGrowth:
+    """``wanted`` is EDDY_LABELS ([] when unset); ``examples`` the trainable labels (audit
+    ones excluded) by class. Growth only: a label EDDY_LABELS drops or renames needs a new
+    bootstrap (the seed relabelled), so then the champion's set stays and the note says why."""
+    same = LabelGrowth(list(champion), [], "")
+    gone = [lab for lab in champion if lab not in wanted]
+    if not wanted or set(wanted) == set(champion):
+        return same
+    if gone:
+        return replace(
+            same,
+            note=f"EDDY_LABELS lacks the champion's {', '.join(gone)}: the loop keeps the "
+            "champion's labels (removing or renaming one takes `eddy bootstrap --force`)",
+        )
+    new = [lab for lab in wanted if lab not in champion]
+    ready = [lab for lab in new if examples.get(lab, 0) >= minimum]
+    short = [f"{lab} {examples.get(lab, 0)}/{minimum}" for lab in new if lab not in ready]
+    waits = f"new label(s) wait for examples: {', '.join(short)}" if short else ""
+    if not ready:
+        return replace(same, note=waits + " (EDDY_TRAINER_NEW_LABEL_MIN)")
+    counts = ", ".join(f"{lab} ({examples[lab]} examples)" for lab in ready)
+    note = f"the label set grows: + {counts}" + (f"; {waits}" if waits else "")
+    return LabelGrowth([*champion, *ready], ready, note)
+
+
+def grown_recipe(recipe: Recipe, growth: LabelGrowth) -> Recipe:
+    """A new class needs a new head: a grown run rebuilds from the base encoder, whatever
+    EDDY_TRAINER_RECIPE asks (a warm copy of the champion has no output for it)."""
+    if not growth.added:
+        return recipe
+    return Recipe("rebuild", f"the label set grows (+ {', '.join(growth.added)}): rebuild "
+                  "from base with a head for every label")  # fmt: skip

@@ -86,6 +86,14 @@ class TrainerSettings(Group):
         ge=0,
         description="auto recipe: rebuild while fewer routed labels than this exist.",
     )
+    new_label_min: int = env(
+        "EDDY_TRAINER_NEW_LABEL_MIN",
+        10,
+        ge=1,
+        description="A label EDDY_LABELS adds to the champion's set joins the loop's next "
+        "run (a rebuild with a head for it) once annotators gave it this many labels "
+        "(audit ones excluded).",
+    )
     pseudo_labels: int = env(
         "EDDY_TRAINER_PSEUDO_LABELS",
         0,
