@@ -1,7 +1,7 @@
 """Withdrawn tasks on a real Label Studio and Redis: past EDDY_ANNOTATION_WITHDRAWN_DAYS an
-unanswered one is deleted with Eddy's maps of it; an answered one is kept with its maps; one
-deleted by hand is forgotten; a younger one waits, and an entry an older Eddy wrote (the
-version alone) starts counting at the first pass."""
+unanswered one is deleted with Eddy's maps of it; an answered (or skipped) one is kept with
+its maps; one deleted by hand is forgotten; a younger one waits, and an entry an older Eddy
+wrote (the version alone) starts counting at the first pass."""
 
 from __future__ import annotations
 
@@ -54,23 +54,24 @@ def test_withdrawn_tasks_nobody_answered_are_deleted_after_the_days(
     request.addfinalizer(lambda: close_label_studio(client))
     project = client.create_project(f"Eddy retire {run}", labeling_config(LABELS))
     index = TaskIndex(redis, prefix, project)
-    TaskSubmitter(client, index, project).submit([_review(run, n) for n in range(5)])
-    key = {n: f"chat:{run}-{n}" for n in range(5)}
-    task = {n: index.task_of(key[n]) for n in range(5)}
+    TaskSubmitter(client, index, project).submit([_review(run, n) for n in range(6)])
+    key = {n: f"chat:{run}-{n}" for n in range(6)}
+    task = {n: index.task_of(key[n]) for n in range(6)}
     assert all(t is not None for t in task.values())
     now = time.time()
     old, young = withdrawn_value(2, now - 8 * DAY), withdrawn_value(3, now - 1 * DAY)
     # 0: old, nobody answered; 1: old, answered; 2: old, deleted by hand; 3: young;
-    # 4: written by an older Eddy (the version alone).
-    redis.hset(withdrawn_key(prefix), mapping={key[0]: old, key[1]: old, key[2]: old,
-                                               key[3]: young, key[4]: "2"})  # fmt: skip
+    # 4: written by an older Eddy (the version alone); 5: old, skipped by an annotator.
+    entries = {key[0]: old, key[1]: old, key[2]: old, key[3]: young, key[4]: "2", key[5]: old}
+    redis.hset(withdrawn_key(prefix), mapping=entries)
     redis.hset(members_key(prefix, "chat", f"{run}-0"), f"{run}-9", "fingerprint")
     client.annotate(task[1] or 0, "negative")
+    client.annotate(task[5] or 0, None, skip=True)
     client.delete_task(task[2] or 0)
 
     assert retire_withdrawn(client, redis, prefix, project, 0, now).done == 0, "0 keeps all"
     done = retire_withdrawn(client, redis, prefix, project, 7, now)
-    assert (done.deleted, done.answered, done.gone, done.waiting) == (1, 1, 1, 2)
+    assert (done.deleted, done.answered, done.gone, done.waiting) == (1, 2, 1, 2)
 
     with pytest.raises(LabelStudioRefused) as gone:
         client.get_task(task[0] or 0)
@@ -81,6 +82,7 @@ def test_withdrawn_tasks_nobody_answered_are_deleted_after_the_days(
     # The answered one stays, with its maps (an edit of its label must still arrive).
     assert client.get_task(task[1] or 0)["total_annotations"] == 1
     assert index.task_of(key[1]) == task[1] and index.event_of(task[1] or 0) == key[1]
+    assert index.task_of(key[5]) == task[5], "a skip is someone's answer too: kept"
     assert index.task_of(key[2]) is None, "deleted by hand: forgotten"
     left = redis.hgetall(withdrawn_key(prefix))
     assert set(left) == {key[3], key[4]}
@@ -90,4 +92,4 @@ def test_withdrawn_tasks_nobody_answered_are_deleted_after_the_days(
     # Eight days on, both are due: deleted.
     done = retire_withdrawn(client, redis, prefix, project, 7, now + 8 * DAY)
     assert (done.deleted, done.waiting) == (2, 0) and not redis.exists(withdrawn_key(prefix))
-    assert index.count() == 1, "only the answered task is left in the index"
+    assert index.count() == 2, "only the answered and the skipped task are left"
