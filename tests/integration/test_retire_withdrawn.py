@@ -63,7 +63,8 @@ def test_withdrawn_tasks_nobody_answered_are_deleted_after_the_days(
     # 0: old, nobody answered; 1: old, answered; 2: old, deleted by hand; 3: young;
     # 4: written by an older Eddy (the version alone); 5: old, skipped by an annotator.
     entries = {key[0]: old, key[1]: old, key[2]: old, key[3]: young, key[4]: "2", key[5]: old}
-    redis.hset(withdrawn_key(prefix), mapping=entries)
+    for scoped_id, value in entries.items():
+        redis.hset(withdrawn_key(prefix), scoped_id, value)
     redis.hset(members_key(prefix, "chat", f"{run}-0"), f"{run}-9", "fingerprint")
     client.annotate(task[1] or 0, "negative")
     client.annotate(task[5] or 0, None, skip=True)
