@@ -119,14 +119,11 @@ class TaskIndex:
         value = self.r.hget(self.p + "task_event", str(task_id))
         return value.decode() if isinstance(value, bytes) else value
 
-    def forget(self, key: str, task_id: int | None) -> None:
-        """A task deleted from Label Studio (annotation.retire): its maps and digest go."""
-        pipe = self.r.pipeline()
-        pipe.hdel(self.p + "event_task", key)
-        pipe.hdel(self.p + "event_text", key)
-        if task_id is not None:
-            pipe.hdel(self.p + "task_event", str(task_id))
-        pipe.execute()
+    def forget_task(self, task_id: int) -> None:
+        """A task deleted from Label Studio (annotation.retire): its id maps to no event, so a
+        late webhook or poll of it is not Eddy's. Its event keeps its entry (``known``), so
+        the import stays exactly-once."""
+        self.r.hdel(self.p + "task_event", str(task_id))
 
     def max_task(self) -> int:
         return int(self.r.get(self.p + "max_task") or 0)

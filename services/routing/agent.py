@@ -15,6 +15,7 @@ from services.core.dedupe import Deduper
 from services.core.records import dumps, utc_now_iso
 from services.core.retry import retry_forever
 from services.labels.audit import audit_floor_key, audit_hour_key, audit_key
+from services.labels.neardup import near_fingerprint
 from services.labels.queue import (
     NEAR_DUP_TTL_S,
     budget_hour_key,
@@ -28,7 +29,6 @@ from services.labels.traffic import POOL_TTL_S, entry, pool_size, traffic_key
 from services.routing.audit import AuditPolicy, hour_bucket
 from services.routing.budget import BudgetPolicy, PriorityWindow, admit
 from services.routing.metrics import RouteMetrics
-from services.routing.neardup import near_fingerprint
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
 from services.runtime.context import WorkerContext

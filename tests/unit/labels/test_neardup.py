@@ -1,4 +1,4 @@
-from services.routing.neardup import exact_fingerprint, near_fingerprint, normalised
+from services.labels.neardup import exact_fingerprint, near_fingerprint, normalised
 
 
 def test_what_does_not_change_the_meaning_is_ignored() -> None:
