@@ -148,6 +148,7 @@ def rescore(
         say(f"scoring {todo} version(s) on the evaluation set of {len(examples)}")
         texts, gold = [e.text for e in examples], [e.label for e in examples]
         keys = [text_key(t) for t in texts]
+        classes = list(dict.fromkeys(gold))
         for v, ref in sorted(refs.items()):
             length = int(ref.meta.get("max_length", max_length))
 
@@ -162,7 +163,11 @@ def rescore(
             made = ref.meta.get("created_at", "")
             how = f"{placement.device.type} {placement.precision} {length} {made}"
             pred = _predicted(registry, v, texts, keys, how, predict_labels, load)
-            m = compute_metrics(gold, pred, ref.labels)
+            # Over the set's labels too: a version from before the label set grew counts the
+            # new label's examples as errors in macro-F1 as well, not only in accuracy.
+            m = compute_metrics(
+                gold, pred, [*ref.labels, *(g for g in classes if g not in ref.labels)]
+            )
             scores[str(v)] = {"accuracy": m.accuracy, "macro_f1": m.macro_f1, "n": m.n}
             if v == champion:
                 doc["champion_estimate"] = channel_estimates(examples, pred)

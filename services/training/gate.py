@@ -72,6 +72,24 @@ class Decision:
         return "; ".join(self.reasons)
 
 
+def new_label_reasons(
+    added: Sequence[str], gold: Sequence[str], predicted: Sequence[str]
+) -> list[str]:
+    """A run that grows the label set is promoted only when each new label is judged: it has
+    holdout (audit) examples and the challenger gets at least one right. The per-class checks
+    need EDDY_GATE_MIN_SUPPORT examples, far more than a new label has at first, and without
+    this a head that never answers the new label would pass on the old labels alone."""
+    out = []
+    for lab in added:
+        support = sum(g == lab for g in gold)
+        right = sum(g == lab and p == lab for g, p in zip(gold, predicted, strict=True))
+        if not support:
+            out.append(f"new label {lab!r} has no holdout example yet (audit labels) to judge it")
+        elif not right:
+            out.append(f"new label {lab!r} is never predicted right ({support} holdout examples)")
+    return out
+
+
 def judged_wrong(promoted: bool, held_out_diff: float, margin: float = 0.02) -> bool:
     """A gate decision checked against data neither model saw: promoting a challenger worse
     than its champion by more than ``margin``, or refusing one better by more, was wrong."""

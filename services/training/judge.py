@@ -21,6 +21,7 @@ from services.training.gate import (
     Forgetting,
     GateConfig,
     majority_baseline,
+    new_label_reasons,
     promote_if_better,
 )
 from services.training.holdparts import class_check_sample, holdout_parts
@@ -111,6 +112,10 @@ def judge(
         class_f1=per_class,
         finite=finite,
     )
+    added = [lab for lab in labels if lab not in champion.labels]
+    refused = new_label_reasons(added, gold, chall_pred)
+    if refused:  # the label set grew: each new label must be judged, not only the old ones
+        decision = replace(decision, promote=False, reasons=[*refused, *decision.reasons])
     if parts and decision.stats:
         by_part = holdout_parts(gold, champ_pred, chall_pred, parts)
         stats = {**decision.stats, "parts": by_part, "class_check_examples": len(keep)}

@@ -96,5 +96,8 @@ def plan_run(
         champion_labels=int(champ.meta.get("labels_used") or 0),
     )
     recipe = grown_recipe(recipe, growth)
-    want = t.pseudo_labels if recipe.name == "rebuild" and trigger.fire else 0
+    # Not while the set grows: the champion, with no output for a new label, would pseudo-label
+    # its cases as old ones, outweighing the few human examples of it.
+    grows = bool(growth.added)
+    want = t.pseudo_labels if recipe.name == "rebuild" and trigger.fire and not grows else 0
     return Plan(champ, data, trigger, recipe, seed, labels.traffic(pool_size(want)), growth)

@@ -47,6 +47,40 @@ def test_a_label_eddy_labels_adds_joins_once_it_has_examples(
         gate={"min_holdout": 6, "min_support": 1000},
     )  # fmt: skip
     reg = ModelRegistry(s.stack.models_dir)
+    labels, audit = _labels(refund_audits=True)
+    waiting = plan_run(s, labels, audit, force=True)
+    assert waiting.labels == old and waiting.recipe.name == "warm"
+    assert "wait for examples: refund 12/20" in waiting.trigger.reason, "audit ones not counted"
+    assert len(waiting.data.new) == 20 and len(waiting.data.audit) == 10, "no refund label yet"
+
+    # The gate never promotes a new label it cannot judge: no refund among the audit labels.
+    grown = s.override(trainer={"new_label_min": 10}, gate={"tolerance": 0.5})
+    unjudged = run_once(grown, *_labels(refund_audits=False), new_run(), force=True)
+    assert unjudged.recipe == "rebuild" and unjudged.outcome == "rejected", unjudged.reasons
+    assert unjudged.reasons[0] == (
+        "new label 'refund' has no holdout example yet (audit labels) to judge it"
+    )
+    assert reg.champion_version() == champion
+
+    run = run_once(grown, labels, audit, new_run(), force=True)
+    assert run.recipe == "rebuild" and "the label set grows: + refund (12 examples)" in run.trigger
+    assert run.new_labels == 32 and run.holdout["audit"] == 12, "refund labels train and judge"
+    meta = reg.get(run.challenger_version or 0).meta
+    assert meta["labels"] == [*old, "refund"] and "label set grows" in meta["recipe"]["reason"]
+    assert meta["data"]["trained_on"] >= 32
+    # The champion has no output for refund: its 2 refund audit labels count against it.
+    assert (run.champion_metrics or {})["accuracy"] <= 10 / 12, run.champion_metrics
+    refund = (run.challenger_metrics or {})["per_class"]["refund"]
+    assert refund["support"] == 2 and refund["predicted"] >= 1, "the new class is learned"
+    assert run.outcome == "promoted", run.reasons  # (0.667 vs 0.500 here, refund F1 1.0)
+    assert reg.get(reg.champion_version() or 0).labels == [*old, "refund"]
+    after = plan_run(grown, labels, audit, force=True)
+    assert after.labels == [*old, "refund"] and "grows" not in after.trigger.reason
+
+
+def _labels(refund_audits: bool) -> tuple[MemoryLabels, dict[str, str]]:
+    """20 routed labels of the old classes, 12 refunds, and 12 audit labels: 10 of the old
+    classes and 2 refunds (routed ones without ``refund_audits``)."""
     labels, audit = MemoryLabels(), {}
     others = seed_examples(30, seed=41)
     for n, e in enumerate(others[:20]):
@@ -58,25 +92,6 @@ def test_a_label_eddy_labels_adds_joins_once_it_has_examples(
         audit[f"audit-{n}"] = "chat"
     for n, text in enumerate(REFUNDS[12:]):
         labels.add(f"audit-refund-{n}", text, "refund")
-        audit[f"audit-refund-{n}"] = "chat"
-
-    waiting = plan_run(s, labels, audit, force=True)
-    assert waiting.labels == old and waiting.recipe.name == "warm"
-    assert "wait for examples: refund 12/20" in waiting.trigger.reason, "audit ones not counted"
-    assert len(waiting.data.new) == 20 and len(waiting.data.audit) == 10, "no refund label yet"
-
-    grown = s.override(trainer={"new_label_min": 10})
-    run = run_once(grown, labels, audit, new_run(), force=True)
-    assert run.recipe == "rebuild" and "the label set grows: + refund (12 examples)" in run.trigger
-    assert run.new_labels == 32 and run.holdout["audit"] == 12, "refund labels train and judge"
-    meta = reg.get(run.challenger_version or 0).meta
-    assert meta["labels"] == [*old, "refund"] and "label set grows" in meta["recipe"]["reason"]
-    assert meta["data"]["trained_on"] >= 32
-    # The champion has no output for refund: its 2 refund audit labels count against it.
-    assert (run.champion_metrics or {})["accuracy"] <= 10 / 12, run.champion_metrics
-    refund = (run.challenger_metrics or {})["per_class"]["refund"]
-    assert refund["support"] == 2 and refund["predicted"] >= 1, "the new class is learned"
-    assert run.reasons, "the gate's reasons are recorded, whichever way it went"
-    if run.outcome == "promoted":  # (it is, here: 0.667 vs 0.500, refund F1 1.0)
-        after = plan_run(grown, labels, audit, force=True)
-        assert after.labels == [*old, "refund"] and "grows" not in after.trigger.reason
+        if refund_audits:
+            audit[f"audit-refund-{n}"] = "chat"
+    return labels, audit

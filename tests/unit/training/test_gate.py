@@ -16,6 +16,7 @@ from services.training.gate import (
     GateConfig,
     judged_wrong,
     majority_baseline,
+    new_label_reasons,
     promote_if_better,
 )
 from services.training.holdparts import class_check_sample
@@ -291,3 +292,15 @@ def test_forgetting_exactly_the_tolerance_is_allowed() -> None:
     worse = Forgetting(100, champion_accuracy=0.54, challenger_accuracy=0.48)
     reasons = _judge(GOLD, pred, pred, forgetting=worse)[1]
     assert any("accuracy 0.480 is more than 0.05 below the champion's 0.540" in r for r in reasons)
+
+
+def test_a_new_label_must_be_judged_before_a_grown_run_is_promoted() -> None:
+    gold = ["neg", "pos", "refund", "refund"]
+    assert new_label_reasons([], gold, ["neg"] * 4) == [], "no new label: nothing to add"
+    assert new_label_reasons(["refund"], gold, ["neg", "pos", "neg", "refund"]) == []
+    assert new_label_reasons(["refund"], gold, ["neg", "pos", "neg", "neg"]) == [
+        "new label 'refund' is never predicted right (2 holdout examples)"
+    ]
+    assert new_label_reasons(["refund"], ["neg", "pos"], ["refund", "pos"]) == [
+        "new label 'refund' has no holdout example yet (audit labels) to judge it"
+    ]
