@@ -124,7 +124,7 @@ def rescore_open_tasks(
                 client.update_task_data(int(task["id"]), data)
             if not sampled and uncertainty < withdraw_below(channel):
                 redis.zrem(open_key(prefix, channel), event_id)
-                entry = withdrawn_value(version, time.time())  # retire counts from then
+                entry = withdrawn_value(version, time.time(), project_id)  # retire counts from then
                 redis.hset(withdrawn_key(prefix), scoped(channel, event_id), entry)
                 withdrawn += 1
                 continue

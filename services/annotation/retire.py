@@ -11,8 +11,9 @@ prediction is the model's, not anyone's work, and the event itself stays in the 
 withdrawn task someone answered or skipped is kept, maps and all (its label may still be
 edited); it only leaves the withdrawn list. One with a draft waits for the next pass.
 
-The withdrawn list keeps the version and the time of withdrawal ("7 1767225600"); an entry
-an older Eddy wrote (the version alone) starts counting at the first pass that reads it.
+The withdrawn list keeps the version, the time of withdrawal and the project ("7 1767225600
+3"); an entry an older Eddy wrote (the version alone) starts counting at the first pass that
+reads it, in the project Eddy uses now.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from services.labels.queue import (
     open_key,
     withdrawn_at,
     withdrawn_key,
+    withdrawn_project,
     withdrawn_value,
 )
 
@@ -83,9 +85,11 @@ def retire_withdrawn(
     undated = {k: v for k, v in entries.items() if withdrawn_at(v) is None}
     if undated:  # an older Eddy's entries (the version alone): counted from now on
         redis.hset(key, mapping={k: withdrawn_value(_version(v), now) for k, v in undated.items()})
-    index = TaskIndex(redis, prefix, project_id)
     counts = dict.fromkeys(("deleted", "answered", "gone"), 0)
     for scoped_id in due(entries, now, keep_days * DAY_S, limit):
+        # The task's own project: one Eddy used before EDDY_LABEL_STUDIO_PROJECT changed too.
+        project = withdrawn_project(entries[scoped_id])
+        index = TaskIndex(redis, prefix, project_id if project is None else project)
         task_id = index.task_of(scoped_id)
         try:
             outcome, text = _retire(client, task_id) if task_id is not None else ("gone", "")

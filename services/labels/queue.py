@@ -23,12 +23,13 @@ def random_key(prefix: str) -> str:
 
 
 def withdrawn_key(prefix: str) -> str:
-    """Tasks a re-score withdrew: channel:event id -> "version time" (annotation.retire)."""
+    """Tasks a re-score withdrew: channel:event id -> "version time project"
+    (annotation.retire)."""
     return f"{prefix}queue:withdrawn"
 
 
-def withdrawn_value(version: int, at: float) -> str:
-    return f"{version} {int(at)}"
+def withdrawn_value(version: int, at: float, project: int | None = None) -> str:
+    return f"{version} {int(at)}" + (f" {project}" if project is not None else "")
 
 
 def withdrawn_at(value: str) -> float | None:
@@ -39,6 +40,13 @@ def withdrawn_at(value: str) -> float | None:
         return float(parts[1]) if len(parts) > 1 else None
     except ValueError:
         return None
+
+
+def withdrawn_project(value: str) -> int | None:
+    """The Label Studio project of the task; None when the entry does not say (written before
+    entries kept it: the project Eddy uses now)."""
+    parts = value.split()
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdecimal() else None
 
 
 def neardup_key(prefix: str, channel: str, fingerprint: str) -> str:

@@ -32,7 +32,7 @@ from tests.helpers import close_label_studio
 
 LABELS = ["negative", "neutral", "positive"]
 DAY = 86400.0
-WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
+WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
 
 
 def _review(run: str, n: int) -> dict[str, Any]:
@@ -91,10 +91,19 @@ def test_withdrawn_tasks_nobody_answered_are_deleted_after_the_days(
     client.annotate(task[1] or 0, "negative")
     client.annotate(task[5] or 0, None, skip=True)
     client.delete_task(task[2] or 0)
+    # 7: old, in the project Eddy used before EDDY_LABEL_STUDIO_PROJECT changed.
+    before = client.create_project(f"Eddy retire before {run}", labeling_config(LABELS))
+    earlier = TaskIndex(redis, prefix, before)
+    TaskSubmitter(client, earlier, before).submit([_review(run, 7)])
+    key[7], task[7] = f"chat:{run}-7", earlier.task_of(f"chat:{run}-7")
+    redis.hset(withdrawn_key(prefix), key[7], withdrawn_value(2, now - 8 * DAY, before))
 
     assert retire_withdrawn(client, redis, prefix, project, 0, now).done == 0, "0 keeps all"
     done = retire_withdrawn(client, redis, prefix, project, 7, now)
-    assert (done.deleted, done.answered, done.gone, done.waiting) == (1, 2, 1, 3)
+    assert (done.deleted, done.answered, done.gone, done.waiting) == (2, 2, 1, 3)
+    assert earlier.event_of(task[7] or 0) is None, "deleted from its own project"
+    with pytest.raises(LabelStudioRefused):
+        client.get_task(task[7] or 0)
 
     with pytest.raises(LabelStudioRefused) as gone:
         client.get_task(task[0] or 0)

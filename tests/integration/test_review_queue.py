@@ -23,7 +23,13 @@ from services.annotation.tasks import choice_result, labeling_config, parse_anno
 from services.app.requeue import requeue_after_promotion
 from services.core.settings import Settings
 from services.labels.audit import audit_key
-from services.labels.queue import ReviewQueue, open_key, withdrawn_at, withdrawn_key
+from services.labels.queue import (
+    ReviewQueue,
+    open_key,
+    withdrawn_at,
+    withdrawn_key,
+    withdrawn_project,
+)
 from services.labels.store import LabelStore
 from services.registry.rollout import change_champion
 from services.registry.store import ModelRegistry
@@ -177,8 +183,10 @@ def test_least_sure_first_kept_fresh_after_a_promotion(
     assert kept and all(sc >= cut for sc in kept.values())
     assert f"{run}-3" in dict(queue.open_tasks("chat")), "an answered task is never withdrawn"
     gone = set(redis.hkeys(withdrawn_key(s.redis.prefix)))
-    dated = [withdrawn_at(str(v)) for v in redis.hvals(withdrawn_key(s.redis.prefix))]
+    values = [str(v) for v in redis.hvals(withdrawn_key(s.redis.prefix))]
+    dated = [withdrawn_at(v) for v in values]
     assert all(at and abs(at - time.time()) < 600 for at in dated), "when, for the retire pass"
+    assert {withdrawn_project(v) for v in values} == {project}, "and where"
     assert gone and not gone & {f"chat:{e}" for e in kept}
     for e in kept:
         tid = index.task_of(f"chat:{e}")
