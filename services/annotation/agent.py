@@ -19,6 +19,7 @@ from services.core import redis_sync
 from services.core.schemas import SchemaError
 from services.labels.threads import NO_CONTEXT, context_before, thread_key
 from services.registry.open import open_registry
+from services.runtime.batches import take_batches
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.annotate")
@@ -90,8 +91,8 @@ def register(ctx: WorkerContext) -> None:
             delay = min(30.0, delay * 2)
 
     async def annotate_agent(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.take_events(  # type: ignore[attr-defined]
-            s.label_studio.batch_size, within=s.label_studio.batch_wait_ms / 1000
+        async for events in take_batches(
+            stream, s.label_studio.batch_size, s.label_studio.batch_wait_ms / 1000
         ):
             await annotate_batch(events)
             await ctx.delivered()  # its dead letters, before the batch is acked

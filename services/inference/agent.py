@@ -25,6 +25,7 @@ from services.model.device import select_placement
 from services.registry.open import open_registry
 from services.registry.rollout import rollback_from
 from services.registry.store import RegistryError
+from services.runtime.batches import take_batches
 from services.runtime.context import WorkerContext
 
 log = logging.getLogger("eddy.classify")
@@ -80,8 +81,8 @@ def register(ctx: WorkerContext) -> None:
         ctx.model_version = holder.version
         if holder.version is not None:
             metrics.serving(holder.version)
-        async for events in stream.take_events(  # type: ignore[attr-defined]
-            s.model.batch_max_size, within=s.model.batch_max_wait_ms / 1000
+        async for events in take_batches(
+            stream, s.model.batch_max_size, s.model.batch_max_wait_ms / 1000
         ):
             await classify_batch(events)
             # Before the batch is acked: its input offsets commit only after its outputs.

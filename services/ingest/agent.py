@@ -13,6 +13,7 @@ from services.core.retry import retry_forever
 from services.core.schemas import SchemaError
 from services.ingest.normalize import Normalized, Rejected, normalize_bounded
 from services.labels.threads import MAX_TURNS, THREAD_TTL_S, thread_key, turn
+from services.runtime.batches import take_batches
 from services.runtime.context import WorkerContext
 from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
@@ -78,9 +79,7 @@ def register(ctx: WorkerContext) -> None:
 
     async def normalize_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), s.redis.prefix, s.redis.dedupe_ttl_s)
-        async for events in stream.take_events(  # type: ignore[attr-defined]
-            STAGE_BATCH, within=STAGE_WAIT_S
-        ):
+        async for events in take_batches(stream, STAGE_BATCH, STAGE_WAIT_S):
             await normalize_batch(events, deduper)
             # Before the batch is acked: its input offsets commit only after its outputs.
             await ctx.delivered()

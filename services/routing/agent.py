@@ -31,6 +31,7 @@ from services.routing.budget import BudgetPolicy, PriorityWindow, admit
 from services.routing.metrics import RouteMetrics
 from services.routing.router import Router
 from services.routing.strategies import make_strategy
+from services.runtime.batches import take_batches
 from services.runtime.context import WorkerContext
 from services.runtime.outbox import STAGE_BATCH, STAGE_WAIT_S
 
@@ -156,9 +157,7 @@ def register(ctx: WorkerContext) -> None:
 
     async def route_agent(stream: faust.StreamT[Any]) -> None:
         deduper = Deduper(ctx.redis(), prefix, s.redis.dedupe_ttl_s)
-        async for events in stream.take_events(  # type: ignore[attr-defined]
-            STAGE_BATCH, within=STAGE_WAIT_S
-        ):
+        async for events in take_batches(stream, STAGE_BATCH, STAGE_WAIT_S):
             confident: list[str] = []
             # Audits this hour per channel, read once a batch (not once an event) and counted
             # on as this batch audits: another replica's audits show from the next batch.
