@@ -85,6 +85,14 @@ def _without_redis(s: Settings, exc: BaseException) -> dict[str, Any]:
     }
 
 
+def lost_offsets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Partitions whose group committed past the log's end (services.ops.lag.past_end)."""
+    from services.ops.lag import past_end
+
+    rows = (report.get("stream") or {}).get("partitions") or []
+    return [r for r in rows if past_end(int(r["end"]), r.get("committed"))]
+
+
 def unhealthy(report: dict[str, Any]) -> bool:
     """What `eddy status` exits 1 on: what would page (a critical alert's condition)."""
     from services.ops.banner import CRITICAL
@@ -92,6 +100,7 @@ def unhealthy(report: dict[str, Any]) -> bool:
     return bool(
         report["missing_roles"]
         or report.get("errors")
+        or lost_offsets(report)
         or any(b["key"] in CRITICAL for b in report.get("banner") or [])
     )
 
@@ -184,6 +193,14 @@ def _print(report: dict[str, Any]) -> None:
     if groups:
         lag = ", ".join(f"{g}: {v['lag']}" for g, v in groups.items())
         out.print(f"consumer lag: {lag}", highlight=False)
+    for row in lost_offsets(report):
+        out.print(
+            f"[red]![/red] {row['group']} committed {row['committed']} on {row['topic']}"
+            f"[{row['partition']}], past its log end {row['end']}: the broker lost records "
+            f"there, and the group reads nothing new on it until the log passes "
+            f"{row['committed']} (README § Long runs)",
+            highlight=False,
+        )
     labels = report["labels"]
     if labels:
         c = labels["counts"]

@@ -22,11 +22,19 @@ class PartitionLag:
 
 def partition_lag(end: int, committed: int | None) -> int:
     """Records the group has still to process. Nothing committed means the whole log (the
-    workers start from the earliest offset); a committed offset past the end (a log that
-    was recreated) counts as none rather than negative."""
-    if committed is None or committed < 0:
+    workers start from the earliest offset); a committed offset past the end counts as
+    none (``past_end``), not as negative or zero."""
+    if committed is None or committed < 0 or past_end(end, committed):
         return max(0, end)
-    return max(0, end - committed)
+    return end - committed
+
+
+def past_end(end: int, committed: int | None) -> bool:
+    """A committed offset beyond the log's end: the broker lost records the group had
+    processed (a recreated topic, or storage that lost writes). The group reads nothing new
+    on that partition until the log passes its offset, so it is all lag, not none: shown as
+    0 it hid a classify group that predicted nothing for an hour (a failure trial)."""
+    return committed is not None and committed > end
 
 
 def group_lag(rows: Iterable[PartitionLag]) -> dict[str, int]:

@@ -48,6 +48,7 @@ def test_annotators_are_shown_by_email_and_id(capsys: pytest.CaptureFixture[str]
     status._print(report)
     lines = capsys.readouterr().out.splitlines()
     assert "champion: v2 (classes: negative, neutral)" in lines, "not a Python list"
+    assert not any("past its log end" in line for line in lines)
     rows = [line.strip("│").split("│")[0].strip() for line in lines]
     assert "ann7@example.com (7)" in rows
     assert "9" in rows, "an annotator with no email found stays known by id"
@@ -93,3 +94,32 @@ def test_redis_down_still_names_the_champion(
     assert "champion: v3 (classes: neg, pos)" in out
     assert "holdout accuracy 0.812" in out and "kept in Redis" in out
     assert "unknown without Redis: workers" in out
+
+
+def test_a_group_committed_past_the_log_end_is_said_and_pages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The broker lost records a group had processed: it reads nothing new there until the
+    log passes its offset (a failure trial: classify predicted nothing, and status said lag
+    0, exit 0)."""
+    rows = [
+        {"group": "eddy-classify", "topic": "interactions.v1", "partition": 3, "end": 131,
+         "committed": 788, "lag": 131},
+        {"group": "eddy-classify", "topic": "interactions.v1", "partition": 0, "end": 90,
+         "committed": 90, "lag": 0},
+    ]  # fmt: skip
+    report: dict[str, Any] = {
+        "banner": [],
+        "champion": None,
+        "workers": {},
+        "missing_roles": [],
+        "stream": {"groups": {"eddy-classify": {"lag": 131}}, "partitions": rows},
+        "runs": [],
+        "labels": None,
+    }
+    status._print(report)
+    out = capsys.readouterr().out
+    assert "eddy-classify committed 788 on interactions.v1[3], past its log end 131" in out
+    assert "[0]" not in out
+    assert status.unhealthy(report)
+    assert not status.unhealthy({**report, "stream": {"partitions": rows[1:]}})

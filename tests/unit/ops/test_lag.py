@@ -8,6 +8,7 @@ from services.ops.lag import (
     group_committed,
     group_lag,
     partition_lag,
+    past_end,
     rate,
     stalled_groups,
     stuck_groups,
@@ -17,7 +18,8 @@ from services.ops.lag import (
 def test_lag_is_end_minus_committed_never_negative() -> None:
     assert partition_lag(120, 100) == 20
     assert partition_lag(100, 100) == 0
-    assert partition_lag(50, 80) == 0  # a recreated log: behind nothing, not -30
+    assert partition_lag(50, 80) == 50  # records lost: all of the log, not -30 or 0
+    assert past_end(50, 80) and not past_end(80, 80) and not past_end(50, None)
     assert partition_lag(40, None) == 40  # nothing committed: the whole log is to do
     assert partition_lag(0, None) == 0
 
