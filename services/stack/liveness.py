@@ -37,6 +37,9 @@ class StallWatch:
         self.groups = consumer_groups(settings.kafka, roles)
         self.role_of = {g: g.removeprefix(f"{settings.kafka.app_id}-") for g in self.groups}
         self.samples: deque[LagSample] = deque()
+        self._unread: tuple[float, str] | None = None  # since when offsets went unread, why
+        self._said_unread = False
+        self._notices: list[str] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="eddy-stall-watch", daemon=True)
@@ -65,6 +68,37 @@ class StallWatch:
         with self._lock:
             self.samples.clear()
 
+    def unread(self, exc: BaseException, now: float) -> None:
+        """Offsets could not be read. Said once they stay so for a whole span: no stall can be
+        seen meanwhile, and a broker that lost its stored offsets stopped the whole pipeline
+        while `eddy up` said nothing for minutes (a failure trial)."""
+        with self._lock:
+            if self._unread is None:
+                first = str(exc).splitlines()[0][:160] if str(exc) else ""
+                name = type(exc).__name__  # kafka-python's own text starts with it
+                why = first if first.startswith(name) else f"{name}: {first}".rstrip(": ")
+                self._unread = (now, why)
+            since, why = self._unread
+            if not self._said_unread and now - since >= self.span_s:
+                self._said_unread = True
+                self._notices.append(
+                    f"could not read the consumer groups' offsets from the broker for "
+                    f"{now - since:.0f}s ({why}): no stalled worker can be seen or restarted "
+                    "meanwhile, and the workers may be waiting for the broker"
+                )
+
+    def read_again(self) -> None:
+        with self._lock:
+            if self._said_unread:
+                self._notices.append("the broker answers offset reads again")
+            self._unread, self._said_unread = None, False
+
+    def notices(self) -> list[str]:
+        """What to say, once each."""
+        with self._lock:
+            found, self._notices = self._notices, []
+        return found
+
     def _run(self) -> None:
         reader: OffsetReader | None = None
         while not self._stop.wait(EVERY_S):
@@ -73,12 +107,14 @@ class StallWatch:
                 rows = reader.read()
             except Exception as exc:  # broker down or restarting: no evidence either way
                 log.debug("stall watch could not read offsets: %s", type(exc).__name__)
+                self.unread(exc, time.monotonic())
                 self.forget()
                 if reader is not None:
                     _close(reader)
                     reader = None
                 continue
             sample = LagSample(time.monotonic(), group_lag(rows), group_committed(rows))
+            self.read_again()
             with self._lock:
                 self.samples.append(sample)
                 while self.samples and self.samples[0].at < sample.at - 2 * self.span_s:
@@ -166,7 +202,10 @@ def restart_hung(watch: HttpWatch, children: Sequence[Child], say: Say) -> list[
 
 
 def restart_stalled(watch: StallWatch, children: Sequence[Child], say: Say) -> list[Child]:
-    """Restart the workers of each wedged role; returns them."""
+    """Restart the workers of each wedged role; returns them. Says the watch's notices."""
+    broker = next((f"; broker log {c.log_path}" for c in children if c.name == "broker"), "")
+    for notice in watch.notices():
+        say(notice + (broker if notice.startswith("could not") else ""))
     restarted = []
     for role, waiting in watch.stalled().items():
         for c in children:
