@@ -21,7 +21,7 @@ from services.core.settings import Settings
 from services.ops.heartbeats import workers_alive
 from services.ops.lag import LagSample, group_committed, group_lag, stalled_groups
 from services.ops.offsets import OffsetReader, consumer_groups
-from services.stack.probes import http_ok
+from services.stack.probes import answers, dependency_urls, health_urls, http_ok
 from services.stack.process import Child, StackError
 from services.stack.supervise import Unanswered
 
@@ -140,17 +140,27 @@ class HttpWatch:
         every_s: float = EVERY_S,
         limit: int = 3,
         probe: Callable[[str], bool] = http_ok,
+        limits: dict[str, int] | None = None,
     ) -> None:
         self.urls, self.every_s, self._probe = urls, every_s, probe
-        self._count = Unanswered(limit)
+        self._count = Unanswered(limit, dict(limits or {}))
         self._hung: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="eddy-http-watch", daemon=True)
 
-    @property
-    def span_s(self) -> float:
-        return self.every_s * self._count.limit
+    @classmethod
+    def for_stack(cls, settings: Settings) -> HttpWatch:
+        """Eddy's HTTP children, and the servers they depend on: a Redis or Label Studio that
+        hangs (alive, answering nothing) left `eddy up` silent while it restarted the workers
+        waiting for it, which lost what they held (a failure trial). Those get 60 s, not 30:
+        a busy Label Studio on two cores must not be taken for a hung one."""
+        urls = health_urls(settings)
+        deps = dependency_urls(settings)
+        return cls({**urls, **deps}, probe=answers, limits=dict.fromkeys(deps, 6))
+
+    def span_of(self, name: str) -> float:
+        return self.every_s * self._count.limit_of(name)
 
     def start(self) -> HttpWatch:
         if self.urls:
@@ -190,8 +200,8 @@ def restart_hung(watch: HttpWatch, children: Sequence[Child], say: Say) -> list[
         for c in children:
             if c.name == name and c.alive():  # a dead one is the crash path's to restart
                 say(
-                    f"{c.name} did not answer {watch.urls[name]} for {watch.span_s:.0f}s "
-                    "(alive but hung); restarting it"
+                    f"{c.name} did not answer {watch.urls[name]} for "
+                    f"{watch.span_of(name):.0f}s (alive but hung); restarting it"
                 )
                 c.stop(timeout_s=10)
                 c.start()

@@ -170,3 +170,24 @@ def health_urls(settings: Settings) -> dict[str, str]:
         urls["webhook"] = f"http://{ls.webhook_host}:{ls.webhook_port}/healthz"
         urls["ml-backend"] = f"{settings.annotation.ml_backend_target}/health"
     return urls
+
+
+def dependency_urls(settings: Settings) -> dict[str, str]:
+    """The servers `eddy up` runs for Eddy, by child name: what ``answers`` probes while they
+    run (no credentials in them: they are printed)."""
+    host, port = host_port(settings.redis.url, 6379)
+    urls = {"redis": f"redis://{host}:{port}"}
+    if settings.stack.with_label_studio:
+        urls["label-studio"] = f"{settings.label_studio.url.rstrip('/')}/health"
+    return urls
+
+
+def answers(url: str) -> bool:
+    """An HTTP health URL answers 200, or a Redis server answers an inline PING at all ("+PONG",
+    or "-NOAUTH" for want of the password: either way it is not hung). A raw PING, not a
+    client: redis-py's connection handshake waits on more than the one reply."""
+    if not url.startswith("redis://"):
+        return http_ok(url)
+    with socket.create_connection(host_port(url, 6379), timeout=3) as conn:
+        conn.sendall(b"PING\r\n")
+        return conn.recv(64)[:1] in (b"+", b"-")

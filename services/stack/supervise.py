@@ -38,18 +38,22 @@ class Unanswered:
     hung, and killing it then would restart it forever."""
 
     limit: int = 3
+    limits: dict[str, int] = field(default_factory=dict)  # a child's own, where it has one
     _misses: dict[str, int] = field(default_factory=dict)  # absent: not answered yet
 
+    def limit_of(self, name: str) -> int:
+        return self.limits.get(name, self.limit)
+
     def probed(self, name: str, answered: bool) -> bool:
-        """Record one probe; True once ``limit`` in a row went unanswered (then counts anew)."""
+        """Record one probe; True once its limit in a row went unanswered (then counts anew)."""
         if answered:
             self._misses[name] = 0
             return False
         if name not in self._misses:
             return False
         misses = self._misses[name] + 1
-        self._misses[name] = 0 if misses >= self.limit else misses
-        return misses >= self.limit
+        self._misses[name] = 0 if misses >= self.limit_of(name) else misses
+        return misses >= self.limit_of(name)
 
     def forget(self, name: str) -> None:
         """The child (re)started: it counts again once it has answered."""

@@ -220,7 +220,7 @@ class Stack:
         in S3), so they restart in place too, as does a wedged worker (stack.stall). Only a
         broker whose topics were in memory stops the stack (exit 1)."""
         backoff, stall = Backoff(), StallWatch(self.settings, self.roles).start()
-        http = HttpWatch(health_urls(self.settings)).start()
+        http = HttpWatch.for_stack(self.settings).start()
         now = time.monotonic()
         for c in self.children:
             backoff.started(c.name, now)

@@ -61,4 +61,47 @@ def test_the_http_watch_reports_a_server_that_answered_then_stopped() -> None:
     finally:
         watch.stop()
     assert found == ["gateway"]
-    assert abs(watch.span_s - 0.03) < 1e-9
+    assert abs(watch.span_of("gateway") - 0.03) < 1e-9
+
+
+def test_the_stack_watch_probes_redis_and_label_studio_with_a_longer_limit() -> None:
+    from services.core.settings import Settings
+    from services.stack.liveness import HttpWatch
+
+    s = Settings().override(
+        redis={"url": "redis://:secret@127.0.0.1:28379/0"},
+        label_studio={"url": "http://127.0.0.1:28080/"},
+    )
+    watch = HttpWatch.for_stack(s)
+    assert watch.urls["redis"] == "redis://127.0.0.1:28379", "no password: it is printed"
+    assert watch.urls["label-studio"] == "http://127.0.0.1:28080/health"
+    assert watch.span_of("redis") == watch.span_of("label-studio") == 60.0
+    assert watch.span_of("gateway") == 30.0
+
+
+def test_a_redis_that_answers_anything_is_not_hung() -> None:
+    """A PING refused for want of the password is an answer; no server at all is not."""
+    import socket
+    import threading
+
+    from services.stack.probes import answers, free_port
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+
+        def reply() -> None:
+            conn, _ = server.accept()
+            with conn:
+                assert conn.recv(64) == b"PING\r\n"
+                conn.sendall(b"-NOAUTH Authentication required.\r\n")
+
+        threading.Thread(target=reply, daemon=True).start()
+        assert answers(f"redis://127.0.0.1:{port}")
+    nobody = free_port()
+    try:
+        answered = answers(f"redis://127.0.0.1:{nobody}")
+    except Exception:
+        answered = False
+    assert not answered
