@@ -129,7 +129,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.fill("input[name=token]", token.group(1))
             page.click("button[type=submit]")
             page.wait_for_function(
-                "document.getElementById('champion').textContent === 'v1'", timeout=60_000
+                "document.getElementById('champion')?.textContent === 'v1'", timeout=60_000
             )
 
             # A burst: lag rises while the workers catch up, then returns to 0.
@@ -146,7 +146,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             assert max(seen) > 0, f"lag never showed above 0: {seen}"
             assert seen[-1] == 0, f"lag did not return to 0: {seen[-20:]}"
             page.wait_for_function(
-                f"document.getElementById('deadletters-total').textContent === '{MALFORMED}'",
+                f"document.getElementById('deadletters-total')?.textContent === '{MALFORMED}'",
                 timeout=60_000,
             )
             backlog = wait(
@@ -176,7 +176,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             # While it trains, the page says so and by whom (the lock's holder), not "next
             # check in 0 s"; then idle again.
             page.wait_for_function(
-                "document.getElementById('cad-now').textContent.startsWith('training, for')",
+                "document.getElementById('cad-now')?.textContent?.startsWith('training, for')",
                 timeout=420_000,
             )
             now, after = page.evaluate(  # one render's two lines
@@ -185,10 +185,10 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             assert "(trainer on " in now or not now.startswith("training"), now
             assert after == "after the run in progress" or not now.startswith("training"), after
             page.wait_for_function(
-                "document.getElementById('champion').textContent === 'v2'", timeout=420_000
+                "document.getElementById('champion')?.textContent === 'v2'", timeout=420_000
             )
             page.wait_for_function(
-                "document.getElementById('cad-now').textContent === 'idle'", timeout=60_000
+                "document.getElementById('cad-now')?.textContent === 'idle'", timeout=60_000
             )
             row = page.locator('#versions tr[data-version="2"]')
             assert "champion (promoted)" in row.inner_text()
@@ -229,11 +229,11 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             page.once("dialog", answer(True))
             page.click("#rollback-btn")
             page.wait_for_function(
-                "document.getElementById('action-result').textContent.includes('v2 -> v1')",
+                "document.getElementById('action-result')?.textContent?.includes('v2 -> v1')",
                 timeout=30_000,
             )
             page.wait_for_function(
-                "document.getElementById('champion').textContent === 'v1'", timeout=30_000
+                "document.getElementById('champion')?.textContent === 'v1'", timeout=30_000
             )
             # It names both versions, as the registry will pick the target.
             assert len(asked) == 2 and asked[0].startswith("Roll back v2"), asked
@@ -270,7 +270,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
                 v["pruned_at"] = "2026-12-07T20:00:00Z" if v["version"] == 1 else None
             page.route("**/api/state", lambda route: route.fulfill(json=back))
             page.wait_for_function(
-                "document.getElementById('champion').textContent === 'v2'", timeout=30_000
+                "document.getElementById('champion')?.textContent === 'v2'", timeout=30_000
             )
             page.click("#rollback-btn")
             said = page.inner_text("#action-result")
@@ -282,7 +282,7 @@ def test_ops_console_shows_the_loop_and_rolls_back(
             state["workers"] = {"replicas": [], "per_role": {}, "missing_roles": []}
             page.route("**/api/state", lambda route: route.fulfill(json=state))
             page.wait_for_function(
-                "document.getElementById('champion').textContent.startsWith('unknown')",
+                "document.getElementById('champion')?.textContent?.startsWith('unknown')",
                 timeout=30_000,
             )
             note = page.inner_text("#workers-note")
