@@ -31,11 +31,11 @@ from services.labels.neardup import near_fingerprint
 from services.labels.queue import (
     members_key,
     neardup_key,
-    open_key,
     withdrawn_at,
     withdrawn_key,
     withdrawn_project,
     withdrawn_value,
+    withdrawn_version,
 )
 
 log = logging.getLogger("eddy.annotation.retire")
@@ -84,7 +84,9 @@ def retire_withdrawn(
     entries = {str(k): str(v) for k, v in redis.hgetall(key).items()}
     undated = {k: v for k, v in entries.items() if withdrawn_at(v) is None}
     if undated:  # an older Eddy's entries (the version alone): counted from now on
-        redis.hset(key, mapping={k: withdrawn_value(_version(v), now) for k, v in undated.items()})
+        redis.hset(
+            key, mapping={k: withdrawn_value(withdrawn_version(v), now) for k, v in undated.items()}
+        )
     counts = dict.fromkeys(("deleted", "answered", "gone"), 0)
     for scoped_id in due(entries, now, keep_days * DAY_S, limit):
         # The task's own project: one Eddy used before EDDY_LABEL_STUDIO_PROJECT changed too.
@@ -114,11 +116,6 @@ def retire_withdrawn(
         log.info("withdrawn tasks older than %g day(s): %d deleted, %d answered (kept), "
                  "%d already gone", keep_days, deleted, answered, gone)  # fmt: skip
     return done
-
-
-def _version(value: str) -> int:
-    head = value.split()[0] if value.split() else ""
-    return int(head) if head.isdecimal() else 0
 
 
 def _retire(client: LabelStudioClient, task_id: int) -> tuple[str, str]:
@@ -159,7 +156,6 @@ def _forget(
         index.forget_task(task_id)
     pipe = redis.pipeline()
     pipe.hdel(withdrawn_key(prefix), scoped_id)
-    pipe.zrem(open_key(prefix, channel), event_id)  # never there once withdrawn; to be sure
     pipe.delete(members_key(prefix, channel, event_id))
     fingerprint = near_fingerprint(text) if text else None
     if fingerprint is not None:  # the near-duplicates' pointer, if it still names this one

@@ -42,6 +42,12 @@ def withdrawn_at(value: str) -> float | None:
         return None
 
 
+def withdrawn_version(value: str) -> int:
+    """The champion that withdrew the task (0 when the entry does not say)."""
+    head = value.split()[0] if value.split() else ""
+    return int(head) if head.isdecimal() else 0
+
+
 def withdrawn_project(value: str) -> int | None:
     """The Label Studio project of the task; None when the entry does not say (written before
     entries kept it: the project Eddy uses now)."""
